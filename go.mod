@@ -1,0 +1,3 @@
+module github.com/stratus-iaas/stratus
+
+go 1.26
