@@ -1,0 +1,179 @@
+package blob
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// FS stores blobs as files under a root directory. Writes go to a temp
+// file in the same filesystem, are fsynced, renamed into place, and the
+// directory is fsynced: after Commit returns, a crash loses nothing, and
+// before it a crash leaves only a temp file that NewFS sweeps away.
+type FS struct {
+	root string
+	tmp  string
+}
+
+// NewFS opens (creating) a filesystem store at root and removes temp files
+// left by a crash.
+func NewFS(root string) (*FS, error) {
+	tmp := filepath.Join(root, ".tmp")
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		os.Remove(filepath.Join(tmp, e.Name()))
+	}
+	return &FS{root: root, tmp: tmp}, nil
+}
+
+func (s *FS) path(key string) (string, error) {
+	if !ValidKey(key) {
+		return "", fmt.Errorf("blob: invalid key %q", key)
+	}
+	return filepath.Join(s.root, filepath.FromSlash(key)), nil
+}
+
+// Create implements Store.
+func (s *FS) Create(ctx context.Context, key string) (Writer, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return nil, err
+	}
+	var b [12]byte
+	rand.Read(b[:])
+	f, err := os.OpenFile(filepath.Join(s.tmp, hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	return &fsWriter{f: f, dst: p}, nil
+}
+
+// Open implements Store.
+func (s *FS) Open(ctx context.Context, key string) (Reader, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &fsReader{File: f, size: st.Size()}, nil
+}
+
+// Stat implements Store.
+func (s *FS) Stat(ctx context.Context, key string) (int64, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return 0, err
+	}
+	st, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+// Delete implements Store.
+func (s *FS) Delete(ctx context.Context, key string) error {
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// Path returns the file holding key, for callers on the same machine that
+// need a file (qemu-img, sendfile). It is not part of Store.
+func (s *FS) Path(key string) (string, error) { return s.path(key) }
+
+type fsWriter struct {
+	f    *os.File
+	dst  string
+	done bool
+}
+
+func (w *fsWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
+
+// WriteAt lets converters write sparse output.
+func (w *fsWriter) WriteAt(p []byte, off int64) (int, error) { return w.f.WriteAt(p, off) }
+
+// Truncate sets the final size (sparse tails).
+func (w *fsWriter) Truncate(size int64) error { return w.f.Truncate(size) }
+
+func (w *fsWriter) Commit() error {
+	if w.done {
+		return errors.New("blob: writer already finished")
+	}
+	w.done = true
+	tmp := w.f.Name()
+	if err := w.f.Sync(); err != nil {
+		w.f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := w.f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	dir := filepath.Dir(w.dst)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, w.dst); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return syncDir(dir)
+}
+
+func (w *fsWriter) Abort() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	w.f.Close()
+	return os.Remove(w.f.Name())
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+type fsReader struct {
+	*os.File
+	size int64
+}
+
+func (r *fsReader) Size() int64 { return r.size }

@@ -1,0 +1,136 @@
+// Package httpapi is the one shared HTTP layer: route tables with a policy
+// on every route, handlers that return errors, error dialects, request IDs,
+// authentication, access logs, JSON helpers, pagination and metrics.
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/stratus-iaas/stratus/internal/policy"
+)
+
+// HandlerFunc handles a request. It writes successes itself and returns
+// failures, which the route's dialect renders.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// DefaultBodyLimit caps request bodies of non-streaming routes.
+const DefaultBodyLimit = 1 << 20
+
+// Route is one method+path of a service.
+type Route struct {
+	Method  string // GET, PUT, ...; GET also answers HEAD unless a HEAD route exists
+	Pattern string // ServeMux path pattern relative to the group prefix, e.g. "/v2/images/{image_id}"
+	Policy  policy.Rule
+	Handler HandlerFunc
+	// Streaming routes read their body themselves with no size limit.
+	Streaming bool
+	// BodyLimit overrides DefaultBodyLimit when positive.
+	BodyLimit int64
+}
+
+// Authenticator turns a token into a principal.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (*policy.Principal, error)
+}
+
+// Group is a set of routes served under one prefix in one dialect.
+type Group struct {
+	Name    string // service name for logs and metrics, e.g. "image"
+	Prefix  string // e.g. "/image"; "" for the root
+	Dialect Dialect
+	Routes  []Route
+	// RequestIDHeaders are extra headers that carry the request ID
+	// (x-compute-request-id on compute).
+	RequestIDHeaders []string
+	// NotFound handles requests under Prefix that match no route; nil
+	// answers the dialect's 404 (or 405 when only the method is wrong).
+	NotFound HandlerFunc
+}
+
+// Mux serves groups of routes.
+type Mux struct {
+	mux    *http.ServeMux
+	auth   Authenticator
+	log    *slog.Logger
+	stats  *metrics
+	groups []*Group
+}
+
+// NewMux returns a Mux that authenticates tokens with auth.
+func NewMux(auth Authenticator, log *slog.Logger) *Mux {
+	if log == nil {
+		log = slog.Default()
+	}
+	m := &Mux{mux: http.NewServeMux(), auth: auth, log: log, stats: newMetrics()}
+	return m
+}
+
+// SetAuthenticator replaces the authenticator (used while assembling a server).
+func (m *Mux) SetAuthenticator(a Authenticator) { m.auth = a }
+
+// Mount registers a group. It panics on a route without a policy or on
+// conflicting patterns: both are programming errors found at start-up.
+func (m *Mux) Mount(g Group) {
+	if g.Dialect == nil {
+		panic("httpapi: group " + g.Name + " has no dialect")
+	}
+	gp := &g
+	m.groups = append(m.groups, gp)
+	for _, rt := range g.Routes {
+		if rt.Policy.IsZero() {
+			panic(fmt.Sprintf("httpapi: route %s %s%s has no policy", rt.Method, g.Prefix, rt.Pattern))
+		}
+		rt := rt
+		m.mux.Handle(rt.Method+" "+g.Prefix+rt.Pattern, m.wrap(gp, &rt))
+	}
+	// Requests under the prefix that match no route get the dialect's 404/405.
+	nf := &Route{Policy: policy.Public, Handler: m.notFound(gp)}
+	catch := g.Prefix + "/"
+	m.mux.Handle(catch, m.wrap(gp, nf))
+	if g.Prefix != "" {
+		m.mux.Handle(g.Prefix, m.wrap(gp, nf))
+	}
+}
+
+// Handle registers a plain handler (e.g. /metrics) outside any dialect.
+func (m *Mux) Handle(pattern string, h http.Handler) { m.mux.Handle(pattern, h) }
+
+// ServeHTTP implements http.Handler.
+func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
+
+// MetricsHandler serves Prometheus metrics.
+func (m *Mux) MetricsHandler() http.Handler { return m.stats.handler() }
+
+var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, "COPY"}
+
+func (m *Mux) notFound(g *Group) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if g.NotFound != nil {
+			return g.NotFound(w, r)
+		}
+		// Is there a route for this path under another method? Then 405.
+		var allowed []string
+		for _, meth := range probeMethods {
+			if meth == r.Method {
+				continue
+			}
+			r2 := r.Clone(r.Context())
+			r2.Method = meth
+			if _, pat := m.mux.Handler(r2); pat != "" && !isCatchAll(pat, g.Prefix) {
+				allowed = append(allowed, meth)
+			}
+		}
+		if len(allowed) > 0 {
+			return methodNotAllowed(r.Method, allowed)
+		}
+		return notFoundError()
+	}
+}
+
+func isCatchAll(pattern, prefix string) bool {
+	return pattern == prefix+"/" || pattern == prefix || !strings.Contains(pattern, " ")
+}

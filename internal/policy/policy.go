@@ -1,0 +1,114 @@
+// Package policy holds the authenticated caller (Principal) and the named
+// access rules that every route declares. Rules are evaluated in one place,
+// internal/httpapi, before a handler runs; handlers only do object-level
+// checks (visibility, ownership) through the Principal's methods.
+package policy
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Role names bootstrapped at first start.
+const (
+	RoleAdmin  = "admin"
+	RoleMember = "member"
+	RoleReader = "reader"
+)
+
+// Principal is the caller behind a validated token.
+type Principal struct {
+	TokenID       string
+	UserID        string
+	UserName      string
+	UserDomainID  string
+	ProjectID     string // empty when not project-scoped
+	ProjectName   string
+	ProjectDomain string
+	DomainID      string // set for domain-scoped tokens
+	Roles         []string
+	ExpiresAt     time.Time
+	IssuedAt      time.Time
+}
+
+// HasRole reports whether the principal holds role.
+func (p *Principal) HasRole(role string) bool {
+	return p != nil && slices.Contains(p.Roles, role)
+}
+
+// IsAdmin reports whether the principal holds the admin role.
+func (p *Principal) IsAdmin() bool { return p.HasRole(RoleAdmin) }
+
+// CanWrite reports whether the principal may change resources of its
+// project: any role except a lone reader.
+func (p *Principal) CanWrite() bool {
+	if p == nil {
+		return false
+	}
+	for _, r := range p.Roles {
+		if r != RoleReader {
+			return true
+		}
+	}
+	return false
+}
+
+// InProject reports whether the principal is scoped to project, or is admin.
+func (p *Principal) InProject(project string) bool {
+	return p != nil && (p.IsAdmin() || (p.ProjectID != "" && p.ProjectID == project))
+}
+
+// Rule is a named access rule declared on a route.
+type Rule struct {
+	Name string
+	// Anonymous rules run the handler without a token. Optional rules
+	// authenticate when a token is sent and run anonymously otherwise
+	// (Swift public containers, temp URLs).
+	Anonymous bool
+	Optional  bool
+	allow     func(p *Principal) bool
+}
+
+// Allow reports whether p passes the rule. A nil p passes only anonymous
+// and optional rules.
+func (r Rule) Allow(p *Principal) bool {
+	if r.Anonymous || (r.Optional && p == nil) {
+		return true
+	}
+	if p == nil {
+		return false
+	}
+	return r.allow == nil || r.allow(p)
+}
+
+// IsZero reports whether the rule was left unset (a route bug).
+func (r Rule) IsZero() bool { return r.Name == "" }
+
+var (
+	// Public needs no token (version documents, token issue).
+	Public = Rule{Name: "public", Anonymous: true}
+	// Optional authenticates when a token is present.
+	Optional = Rule{Name: "optional", Optional: true}
+	// Authenticated needs any valid token.
+	Authenticated = Rule{Name: "authenticated"}
+	// Admin needs the admin role.
+	Admin = Rule{Name: "admin", allow: (*Principal).IsAdmin}
+	// ProjectReader needs a project-scoped token (any role).
+	ProjectReader = Rule{Name: "project_reader", allow: func(p *Principal) bool { return p.ProjectID != "" || p.IsAdmin() }}
+	// ProjectMember needs a project-scoped token with a role that may write.
+	ProjectMember = Rule{Name: "project_member", allow: func(p *Principal) bool { return (p.ProjectID != "" && p.CanWrite()) || p.IsAdmin() }}
+)
+
+type ctxKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, ctxKey{}, p)
+}
+
+// FromContext returns the principal in ctx, or nil when anonymous.
+func FromContext(ctx context.Context) *Principal {
+	p, _ := ctx.Value(ctxKey{}).(*Principal)
+	return p
+}

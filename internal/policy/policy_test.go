@@ -1,0 +1,46 @@
+package policy
+
+import "testing"
+
+func TestRules(t *testing.T) {
+	admin := &Principal{ProjectID: "p1", Roles: []string{"admin"}}
+	member := &Principal{ProjectID: "p1", Roles: []string{"member"}}
+	reader := &Principal{ProjectID: "p1", Roles: []string{"reader"}}
+	unscoped := &Principal{Roles: nil}
+	tests := []struct {
+		rule Rule
+		p    *Principal
+		want bool
+	}{
+		{Public, nil, true},
+		{Optional, nil, true},
+		{Optional, member, true},
+		{Authenticated, nil, false},
+		{Authenticated, unscoped, true},
+		{Admin, member, false},
+		{Admin, admin, true},
+		{ProjectReader, reader, true},
+		{ProjectReader, unscoped, false},
+		{ProjectMember, reader, false},
+		{ProjectMember, member, true},
+		{ProjectMember, admin, true},
+	}
+	for _, tt := range tests {
+		if got := tt.rule.Allow(tt.p); got != tt.want {
+			t.Errorf("%s.Allow(%+v) = %v, want %v", tt.rule.Name, tt.p, got, tt.want)
+		}
+	}
+}
+
+func TestInProject(t *testing.T) {
+	if !(&Principal{ProjectID: "a"}).InProject("a") || (&Principal{ProjectID: "a"}).InProject("b") {
+		t.Fatal("InProject by scope")
+	}
+	if !(&Principal{ProjectID: "a", Roles: []string{"admin"}}).InProject("b") {
+		t.Fatal("admin is in every project")
+	}
+	var nilp *Principal
+	if nilp.InProject("a") || nilp.IsAdmin() {
+		t.Fatal("nil principal has no rights")
+	}
+}
