@@ -63,8 +63,8 @@ func TestMux(t *testing.T) {
 	m := testMux()
 	tests := []struct {
 		name, method, path, token, body string
-		want                             int
-		wantBody                         string
+		want                            int
+		wantBody                        string
 	}{
 		{"ok", "GET", "/compute/v2/p1/things/a", "member", "", 200, `{"id":"a"}`},
 		{"no token", "GET", "/compute/v2/p1/things/a", "", "", 401, `{"unauthorized":{"code":401,"message":"The request you have made requires authentication."}}`},
