@@ -1,0 +1,166 @@
+// Package server assembles the stratus process: configuration, store, blob
+// store, services, routes and a clean shutdown.
+package server
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every option of `stratus serve`. Precedence, lowest first:
+// defaults, --config file, STRATUS_* environment, command-line flags.
+type Config struct {
+	DataDir       string        `yaml:"data_dir"`
+	Listen        string        `yaml:"listen"`
+	PublicURL     string        `yaml:"public_url"`
+	Database      string        `yaml:"database"`
+	AdminPassword string        `yaml:"admin_password"`
+	Region        string        `yaml:"region"`
+	TokenTTL      time.Duration `yaml:"token_ttl"`
+	BcryptCost    int           `yaml:"bcrypt_cost"`
+	ImageSizeCap  int64         `yaml:"image_size_cap"`
+	LogLevel      string        `yaml:"log_level"`
+	LogFormat     string        `yaml:"log_format"`
+}
+
+// Defaults are what `stratus serve` uses with no configuration at all.
+func Defaults() Config {
+	return Config{
+		DataDir:      "./stratus-data",
+		Listen:       "127.0.0.1:5000",
+		Region:       "RegionOne",
+		TokenTTL:     12 * time.Hour,
+		BcryptCost:   12,
+		ImageSizeCap: 1 << 40,
+		LogLevel:     "info",
+		LogFormat:    "text",
+	}
+}
+
+type option struct {
+	name, env, help string
+	ptr             any
+}
+
+func (c *Config) options() []option {
+	return []option{
+		{"data-dir", "STRATUS_DATA_DIR", "directory for the embedded database, blobs and clouds.yaml", &c.DataDir},
+		{"listen", "STRATUS_LISTEN", "address to listen on (host:port; port 0 picks a free one)", &c.Listen},
+		{"public-url", "STRATUS_PUBLIC_URL", "base URL clients reach this node at (default http://LISTEN)", &c.PublicURL},
+		{"database", "STRATUS_DATABASE", "metadata store: empty for SQLite in the data dir, sqlite:PATH, or postgres://...", &c.Database},
+		{"admin-password", "STRATUS_ADMIN_PASSWORD", "password of the bootstrap admin user (generated and printed once when empty)", &c.AdminPassword},
+		{"region", "STRATUS_REGION", "region name in the service catalog", &c.Region},
+		{"token-ttl", "STRATUS_TOKEN_TTL", "lifetime of issued tokens", &c.TokenTTL},
+		{"bcrypt-cost", "STRATUS_BCRYPT_COST", "bcrypt cost of stored password hashes (4-31)", &c.BcryptCost},
+		{"image-size-cap", "STRATUS_IMAGE_SIZE_CAP", "largest image upload in bytes", &c.ImageSizeCap},
+		{"log-level", "STRATUS_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
+		{"log-format", "STRATUS_LOG_FORMAT", "text or json", &c.LogFormat},
+	}
+}
+
+// ParseFlags fills c from a --config file, the environment and args.
+func (c *Config) ParseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	configPath := fs.String("config", getenv("STRATUS_CONFIG"), "YAML file with options (keys as the flag names with _ for -); env STRATUS_CONFIG")
+	flagged := Defaults()
+	for _, o := range flagged.options() {
+		help := o.help + " (env " + o.env + ")"
+		switch p := o.ptr.(type) {
+		case *string:
+			fs.StringVar(p, o.name, *p, help)
+		case *int:
+			fs.IntVar(p, o.name, *p, help)
+		case *int64:
+			fs.Int64Var(p, o.name, *p, help)
+		case *time.Duration:
+			fs.DurationVar(p, o.name, *p, help)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	*c = Defaults()
+	if *configPath != "" {
+		b, err := os.ReadFile(*configPath)
+		if err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		dec.KnownFields(true)
+		if err := dec.Decode(c); err != nil {
+			return fmt.Errorf("config %s: %w", *configPath, err)
+		}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fo, co := flagged.options(), c.options()
+	for i, o := range co {
+		if set[o.name] {
+			copyValue(o.ptr, fo[i].ptr)
+			continue
+		}
+		if v := getenv(o.env); v != "" {
+			if err := setFromString(o.ptr, v); err != nil {
+				return fmt.Errorf("%s: %w", o.env, err)
+			}
+		}
+	}
+	return c.validate()
+}
+
+func copyValue(dst, src any) {
+	switch d := dst.(type) {
+	case *string:
+		*d = *src.(*string)
+	case *int:
+		*d = *src.(*int)
+	case *int64:
+		*d = *src.(*int64)
+	case *time.Duration:
+		*d = *src.(*time.Duration)
+	}
+}
+
+func setFromString(dst any, v string) error {
+	switch d := dst.(type) {
+	case *string:
+		*d = v
+	case *int:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		*d = n
+	case *int64:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return err
+		}
+		*d = n
+	case *time.Duration:
+		n, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		*d = n
+	}
+	return nil
+}
+
+func (c *Config) validate() error {
+	if c.TokenTTL <= 0 {
+		return fmt.Errorf("token-ttl must be positive")
+	}
+	if c.BcryptCost < 4 || c.BcryptCost > 31 {
+		return fmt.Errorf("bcrypt-cost must be between 4 and 31")
+	}
+	if c.DataDir == "" {
+		return fmt.Errorf("data-dir must not be empty")
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/stratus-iaas/stratus/internal/catalog"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/identity"
+)
+
+// endpoints is the service catalog: every service that is served. A
+// service is listed here when it lands.
+func endpoints() []catalog.Entry {
+	return []catalog.Entry{
+		{Type: "identity", Name: "keystone", Path: catalog.IdentityPrefix},
+	}
+}
+
+// assemble builds every service and mounts its routes.
+func (s *Server) assemble(ctx context.Context) error {
+	ids, err := identity.New(identity.Options{
+		DB:         s.db,
+		Log:        s.log.With("service", "identity"),
+		TokenTTL:   s.cfg.TokenTTL,
+		BcryptCost: s.cfg.BcryptCost,
+		Region:     s.cfg.Region,
+		PublicURL:  s.publicURL,
+		Catalog:    endpoints(),
+	})
+	if err != nil {
+		return err
+	}
+	password, generated, err := ids.Bootstrap(ctx, s.cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if generated {
+		s.notice("stratus: created admin user with password %s (saved in %s)", password, filepath.Join(s.cfg.DataDir, "clouds.yaml"))
+	}
+	if err := s.updateCloudsYAML(password); err != nil {
+		return err
+	}
+	s.mux.SetAuthenticator(ids)
+	s.mux.Mount(ids.Group())
+
+	groups := []httpapi.Group{}
+	for _, g := range groups {
+		s.mux.Mount(g)
+	}
+	return nil
+}
+
+// updateCloudsYAML writes clouds.yaml with password, or, when the password
+// is unknown (generated at an earlier start), keeps the stored one and
+// only refreshes the URL.
+func (s *Server) updateCloudsYAML(password string) error {
+	if password == "" {
+		b, err := os.ReadFile(filepath.Join(s.cfg.DataDir, "clouds.yaml"))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // nothing to refresh; the admin knows the password
+		}
+		if err != nil {
+			return err
+		}
+		var doc struct {
+			Clouds map[string]struct {
+				Auth struct {
+					Password string `yaml:"password"`
+				} `yaml:"auth"`
+			} `yaml:"clouds"`
+		}
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			return nil // a hand-edited file is left alone
+		}
+		password = doc.Clouds["stratus"].Auth.Password
+	}
+	return s.writeCloudsYAML(password)
+}
