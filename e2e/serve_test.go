@@ -1,0 +1,24 @@
+package e2e
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestServeStartsAndStops(t *testing.T) {
+	n := StartNode(t)
+	code, _, body := n.Do(t, "GET", "/healthz", "", nil)
+	if code != 200 || strings.TrimSpace(string(body)) != "ok" {
+		t.Fatalf("healthz: %d %q", code, body)
+	}
+	n.Do(t, "GET", "/identity/no-such-path", "", nil) // counted under its service
+	code, _, body = n.Do(t, "GET", "/metrics", "", nil)
+	if code != 200 || !strings.Contains(string(body), `stratus_http_requests_total{code="404",method="GET",service="identity"} 1`) {
+		t.Fatalf("metrics: %d", code)
+	}
+	if _, err := os.Stat(n.CloudsYAML()); err != nil {
+		t.Fatalf("clouds.yaml: %v", err)
+	}
+	n.Stop()
+}
