@@ -1,0 +1,157 @@
+package disk
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/zlib"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Decompressors are pooled: each worker reuses one, so steady-state
+// decompression does not allocate.
+
+var (
+	flatePool sync.Pool // io.ReadCloser implementing flate.Resetter
+	zlibPool  sync.Pool
+	zstdPool  sync.Pool // *zstd.Decoder
+	bytesPool sync.Pool // *bytes.Reader
+)
+
+func bytesReader(src []byte) *bytes.Reader {
+	if br, ok := bytesPool.Get().(*bytes.Reader); ok {
+		br.Reset(src)
+		return br
+	}
+	return bytes.NewReader(src)
+}
+
+// fill reads exactly len(dst) bytes from r; a stream that ends early or
+// fails is reported as errShort / the decoder error.
+func fill(r io.Reader, dst []byte) error {
+	_, err := io.ReadFull(r, dst)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return errShort
+	}
+	return err
+}
+
+var errShort = errors.New("compressed data decodes to less than a full cluster")
+
+// InflateRaw decodes raw deflate (RFC 1951) data from src into all of dst.
+// Bytes of src after the end of the stream are ignored.
+func InflateRaw(dst, src []byte) error {
+	br := bytesReader(src)
+	defer bytesPool.Put(br)
+	var fr io.ReadCloser
+	if v, ok := flatePool.Get().(io.ReadCloser); ok {
+		fr = v
+		if err := fr.(flate.Resetter).Reset(br, nil); err != nil {
+			return err
+		}
+	} else {
+		fr = flate.NewReader(br)
+	}
+	defer flatePool.Put(fr)
+	return fill(fr, dst)
+}
+
+// InflateZlib decodes zlib (RFC 1950) data from src into all of dst.
+func InflateZlib(dst, src []byte) error {
+	br := bytesReader(src)
+	defer bytesPool.Put(br)
+	if v, ok := zlibPool.Get().(io.ReadCloser); ok {
+		if err := v.(zlib.Resetter).Reset(br, nil); err != nil {
+			zlibPool.Put(v)
+			return err
+		}
+		defer zlibPool.Put(v)
+		return fill(v, dst)
+	}
+	zr, err := zlib.NewReader(br)
+	if err != nil {
+		return err
+	}
+	defer zlibPool.Put(zr)
+	return fill(zr, dst)
+}
+
+// InflateZstd decodes a zstd frame from src into all of dst. The decoder's
+// window and memory are capped so hostile frames cannot make it allocate
+// much.
+func InflateZstd(dst, src []byte) error {
+	br := bytesReader(src)
+	defer bytesPool.Put(br)
+	d, ok := zstdPool.Get().(*zstd.Decoder)
+	if !ok {
+		var err error
+		d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
+			zstd.WithDecoderMaxWindow(8<<20), zstd.WithDecoderMaxMemory(64<<20))
+		if err != nil {
+			return err
+		}
+	}
+	defer zstdPool.Put(d)
+	if err := d.Reset(br); err != nil {
+		return err
+	}
+	return fill(d, dst)
+}
+
+// Deflater compresses blocks with raw deflate or zlib framing; one per
+// worker (not safe for concurrent use).
+type Deflater struct {
+	Zlib  bool
+	Level int
+	buf   bytes.Buffer
+	fw    *flate.Writer
+	zw    *zlib.Writer
+}
+
+// DefaultLevel trades a little ratio for speed; klauspost's level 5 is
+// still far faster than zlib's default.
+const DefaultLevel = 5
+
+// Compress returns the compressed form of src; the slice is valid until
+// the next call.
+func (d *Deflater) Compress(src []byte) ([]byte, error) {
+	d.buf.Reset()
+	lvl := d.Level
+	if lvl == 0 {
+		lvl = DefaultLevel
+	}
+	var w io.WriteCloser
+	if d.Zlib {
+		if d.zw == nil {
+			zw, err := zlib.NewWriterLevel(&d.buf, lvl)
+			if err != nil {
+				return nil, err
+			}
+			d.zw = zw
+		} else {
+			d.zw.Reset(&d.buf)
+		}
+		w = d.zw
+	} else {
+		if d.fw == nil {
+			fw, err := flate.NewWriter(&d.buf, lvl)
+			if err != nil {
+				return nil, err
+			}
+			d.fw = fw
+		} else {
+			d.fw.Reset(&d.buf)
+		}
+		w = d.fw
+	}
+	if _, err := w.Write(src); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return d.buf.Bytes(), nil
+}

@@ -1,0 +1,93 @@
+package convert
+
+import (
+	"bytes"
+	"encoding/binary"
+	"io"
+
+	"github.com/stratus-iaas/stratus/internal/diskimage"
+	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk"
+	"github.com/stratus-iaas/stratus/internal/diskimage/qcow2"
+	"github.com/stratus-iaas/stratus/internal/diskimage/raw"
+	"github.com/stratus-iaas/stratus/internal/diskimage/vhd"
+	"github.com/stratus-iaas/stratus/internal/diskimage/vhdx"
+	"github.com/stratus-iaas/stratus/internal/diskimage/vmdk"
+)
+
+func openReader(src Source, format string) (disk.Reader, error) {
+	if src.ReaderAt == nil {
+		switch format {
+		case "vmdk":
+			return vmdk.NewStreamReader(src.Reader)
+		case "raw":
+			return raw.NewStreamReader(src.Reader, src.Size), nil
+		}
+		return nil, diskimage.Errorf(diskimage.KindUnsupported, format, "cannot be converted from a stream")
+	}
+	switch format {
+	case "raw":
+		return raw.NewReader(src.ReaderAt, src.Size), nil
+	case "qcow2":
+		return qcow2.NewReader(src.ReaderAt, src.Size)
+	case "vmdk":
+		return vmdk.NewReader(src.ReaderAt, src.Size)
+	case "vhd":
+		return vhd.NewReader(src.ReaderAt, src.Size)
+	case "vhdx":
+		return vhdx.NewReader(src.ReaderAt, src.Size)
+	}
+	return nil, unknownFormat(format)
+}
+
+func openWriter(dst io.Writer, size int64, opts Options) (disk.Writer, error) {
+	switch opts.DstFormat {
+	case "raw":
+		f, ok := dst.(raw.File)
+		if !ok {
+			return nil, diskimage.Errorf(diskimage.KindUnsupported, "raw", "output must be a seekable file")
+		}
+		return raw.NewWriter(f, size)
+	case "qcow2":
+		f, ok := dst.(qcow2.File)
+		if !ok {
+			return nil, diskimage.Errorf(diskimage.KindUnsupported, "qcow2", "output must be a seekable file")
+		}
+		return qcow2.NewWriter(f, size, opts.Compress)
+	case "vmdk":
+		return vmdk.NewStreamWriter(dst, size)
+	}
+	return nil, unknownFormat(opts.DstFormat)
+}
+
+// Probe guesses the format of an image from its magic numbers, like
+// qemu-img does; anything unrecognised is raw.
+func Probe(r io.ReaderAt, size int64) string {
+	head := make([]byte, 512)
+	n, _ := r.ReadAt(head, 0)
+	head = head[:n]
+	switch {
+	case len(head) >= 4 && binary.BigEndian.Uint32(head) == 0x514649fb:
+		return "qcow2"
+	case bytes.HasPrefix(head, []byte("KDMV")) || bytes.HasPrefix(head, []byte("# Disk DescriptorFile")):
+		return "vmdk"
+	case bytes.HasPrefix(head, []byte("vhdxfile")):
+		return "vhdx"
+	case bytes.HasPrefix(head, []byte("conectix")):
+		return "vhd"
+	}
+	if size >= 512 {
+		tail := make([]byte, 8)
+		if n, _ := r.ReadAt(tail, size-512); n == 8 && string(tail) == "conectix" {
+			return "vhd"
+		}
+	}
+	return "raw"
+}
+
+func isStreamVMDK(r io.ReaderAt) bool {
+	head := make([]byte, 512)
+	if n, _ := r.ReadAt(head, 0); n < 512 {
+		return false
+	}
+	return vmdk.IsStreamHeader(head)
+}

@@ -1,0 +1,90 @@
+package convert
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"hash"
+	"io"
+	"strings"
+
+	"github.com/stratus-iaas/stratus/internal/diskimage"
+)
+
+// hashSet is the checksums a caller asked for, by name.
+type hashSet map[string]hash.Hash
+
+func newHashSet(names []string) (hashSet, error) {
+	hs := hashSet{}
+	for _, n := range names {
+		n = strings.ToLower(n)
+		switch n {
+		case "md5":
+			hs[n] = md5.New()
+		case "sha1":
+			hs[n] = sha1.New()
+		case "sha256":
+			hs[n] = sha256.New()
+		case "sha512":
+			hs[n] = sha512.New()
+		default:
+			return nil, diskimage.Errorf(diskimage.KindUnsupported, "", "unknown checksum %q", n)
+		}
+	}
+	return hs, nil
+}
+
+func (hs hashSet) writer() io.Writer {
+	if len(hs) == 0 {
+		return io.Discard
+	}
+	ws := make([]io.Writer, 0, len(hs))
+	for _, h := range hs {
+		ws = append(ws, h)
+	}
+	if len(ws) == 1 {
+		return ws[0]
+	}
+	return io.MultiWriter(ws...)
+}
+
+func (hs hashSet) sums() map[string]string {
+	if len(hs) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(hs))
+	for n, h := range hs {
+		m[n] = hex.EncodeToString(h.Sum(nil))
+	}
+	return m
+}
+
+var zeroBlock [1 << 16]byte
+
+func writeZeros(w io.Writer, n int64) {
+	for n > 0 {
+		k := min(n, int64(len(zeroBlock)))
+		w.Write(zeroBlock[:k])
+		n -= k
+	}
+}
+
+// hashReaderAt feeds the size bytes of r, in order, to w.
+func hashReaderAt(ctx context.Context, r io.ReaderAt, size int64, w io.Writer) error {
+	buf := make([]byte, 1<<20)
+	for off := int64(0); off < size; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		w.Write(buf[:n])
+		off += int64(n)
+		if err != nil && !(err == io.EOF && off == size) {
+			return &diskimage.Error{Kind: diskimage.KindIO, Reason: "reading for checksum", Err: err}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package raw
+
+import (
+	"io"
+
+	"github.com/stratus-iaas/stratus/internal/diskimage"
+	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk"
+)
+
+// File is what the sparse raw writer needs from its destination.
+type File interface {
+	io.WriterAt
+	Truncate(size int64) error
+}
+
+// BlockSize is the granularity of hole punching: runs of zeros at least
+// this long and aligned to it are left as holes, like qemu-img's -S 4k.
+const BlockSize = 4096
+
+// Writer writes a sparse raw image: zero blocks are never written, the file
+// is truncated to the virtual size at the end.
+type Writer struct {
+	f    File
+	size int64
+}
+
+// NewWriter empties f and returns a writer of a size-byte raw image.
+func NewWriter(f File, size int64) (*Writer, error) {
+	if err := f.Truncate(0); err != nil {
+		return nil, &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "truncating output", Err: err}
+	}
+	return &Writer{f: f, size: size}, nil
+}
+
+// Encode finds the non-zero blocks of the chunk.
+func (w *Writer) Encode(off int64, p []byte) (any, error) {
+	return disk.NonZeroRuns(p, BlockSize), nil
+}
+
+// Commit writes the non-zero blocks.
+func (w *Writer) Commit(off, n int64, p []byte, enc any) error {
+	if p == nil {
+		return nil
+	}
+	for _, r := range enc.([][2]int) {
+		if _, err := w.f.WriteAt(p[r[0]:r[1]], off+int64(r[0])); err != nil {
+			return &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "writing output", Err: err}
+		}
+	}
+	return nil
+}
+
+// Close sets the final size, leaving a trailing hole if needed.
+func (w *Writer) Close() error {
+	if err := w.f.Truncate(w.size); err != nil {
+		return &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "truncating output", Err: err}
+	}
+	return nil
+}
