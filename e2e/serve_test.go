@@ -22,3 +22,15 @@ func TestServeStartsAndStops(t *testing.T) {
 	}
 	n.Stop()
 }
+
+func TestUnbuiltServicesAnswer501InTheirDialect(t *testing.T) {
+	n := StartNode(t)
+	code, _, body := n.Do(t, "GET", "/volume/v3/p/volumes", "", nil)
+	if code != 501 || !strings.Contains(string(body), `"notImplemented"`) {
+		t.Fatalf("volume: %d %s", code, body)
+	}
+	code, _, body = n.Do(t, "POST", "/import/v1/imageimport", "", "{}")
+	if code != 501 || !strings.Contains(string(body), `"error_code":"501"`) {
+		t.Fatalf("import: %d %s", code, body)
+	}
+}

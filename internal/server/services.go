@@ -50,6 +50,7 @@ func (s *Server) assemble(ctx context.Context) error {
 	s.mux.Mount(ids.Group())
 
 	groups := []httpapi.Group{}
+	groups = append(groups, unbuiltGroups()...)
 	for _, g := range groups {
 		s.mux.Mount(g)
 	}
