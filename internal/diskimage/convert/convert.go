@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 
 	"github.com/stratus-iaas/stratus/internal/diskimage"
@@ -34,6 +35,8 @@ type Options struct {
 	// SkipInspect skips the safety inspection of ConvertFile (only for
 	// images the caller already inspected).
 	SkipInspect bool
+
+	vmdkName string // extent file name for the vmdk descriptor
 }
 
 // Result describes a finished conversion.
@@ -201,6 +204,7 @@ func ConvertFile(ctx context.Context, srcPath, dstPath string, opts Options) (*R
 		return nil, &diskimage.Error{Kind: diskimage.KindIO, Reason: "creating output", Err: err}
 	}
 	src := Source{ReaderAt: f, Size: st.Size()}
+	opts.vmdkName = filepath.Base(dstPath)
 	if normFormat(opts.SrcFormat) == "vmdk" && isStreamVMDK(f) {
 		// Read streamOptimized images front to back, like an import does.
 		src = Source{Reader: io.NewSectionReader(f, 0, st.Size()), Size: st.Size()}

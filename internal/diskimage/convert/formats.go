@@ -54,7 +54,7 @@ func openWriter(dst io.Writer, size int64, opts Options) (disk.Writer, error) {
 		}
 		return qcow2.NewWriter(f, size, opts.Compress)
 	case "vmdk":
-		return vmdk.NewStreamWriter(dst, size)
+		return vmdk.NewStreamWriter(dst, size, opts.vmdkName)
 	}
 	return nil, unknownFormat(opts.DstFormat)
 }

@@ -1,0 +1,162 @@
+package vmdk
+
+import (
+	"encoding/binary"
+	"io"
+
+	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk"
+)
+
+// Reader reads a monolithicSparse or streamOptimized image through its
+// grain directory (random access).
+type Reader struct {
+	disk.Merger
+	r        io.ReaderAt
+	fileSize int64
+	h        *Header
+	size     int64
+	grain    int64 // bytes
+	gd       []uint32
+	gt       []uint32
+	gtIdx    int
+	off      int64
+}
+
+// NewReader parses the header (or footer), and the grain directory.
+func NewReader(r io.ReaderAt, fileSize int64) (*Reader, error) {
+	b := make([]byte, sector)
+	if err := disk.ReadFullAt(r, b, 0, format, "header"); err != nil {
+		return nil, err
+	}
+	h, err := parseHeader(b)
+	if err != nil {
+		return nil, err
+	}
+	if h.GDOffset == gdAtEnd {
+		// streamOptimized: footer marker, footer, end-of-stream marker.
+		if fileSize < 3*sector {
+			return nil, disk.Corrupt(format, "file too short for a footer")
+		}
+		if err := disk.ReadFullAt(r, b, fileSize-2*sector, format, "footer"); err != nil {
+			return nil, err
+		}
+		if h, err = parseHeader(b); err != nil {
+			return nil, err
+		}
+		if h.GDOffset == gdAtEnd {
+			return nil, disk.Corrupt(format, "footer has no grain directory")
+		}
+	}
+	if err := h.check(); err != nil {
+		return nil, err
+	}
+	if h.compressed && !h.markers {
+		return nil, disk.Unsupported(format, "compressed grains without markers")
+	}
+	v := &Reader{r: r, fileSize: fileSize, h: h, size: int64(h.Capacity) * sector,
+		grain: int64(h.GrainSize) * sector, gtIdx: -1}
+	span := int64(h.GrainSize) * int64(h.GTEsPerGT)
+	n := (int64(h.Capacity) + span - 1) / span
+	gdOff := int64(h.GDOffset) * sector
+	if h.GDOffset > uint64(fileSize)/sector || gdOff+n*4 > fileSize {
+		return nil, disk.Corrupt(format, "grain directory outside the file")
+	}
+	raw := make([]byte, n*4)
+	if err := disk.ReadFullAt(r, raw, gdOff, format, "grain directory"); err != nil {
+		return nil, err
+	}
+	v.gd = make([]uint32, n)
+	for i := range v.gd {
+		v.gd[i] = binary.LittleEndian.Uint32(raw[i*4:])
+	}
+	v.Produce = v.produce
+	return v, nil
+}
+
+// Size is the virtual size.
+func (v *Reader) Size() int64 { return v.size }
+
+func (v *Reader) loadGT(i int) error {
+	if i == v.gtIdx {
+		return nil
+	}
+	n := int64(v.h.GTEsPerGT)
+	off := int64(v.gd[i]) * sector
+	if off+n*4 > v.fileSize {
+		return disk.Corrupt(format, "grain table %d outside the file", i)
+	}
+	raw := make([]byte, n*4)
+	if err := disk.ReadFullAt(v.r, raw, off, format, "grain table"); err != nil {
+		return err
+	}
+	if v.gt == nil {
+		v.gt = make([]uint32, n)
+	}
+	for k := range v.gt {
+		v.gt[k] = binary.LittleEndian.Uint32(raw[k*4:])
+	}
+	v.gtIdx = i
+	return nil
+}
+
+func (v *Reader) produce() (disk.Extent, error) {
+	if v.off >= v.size {
+		return disk.Extent{}, io.EOF
+	}
+	span := v.grain * int64(v.h.GTEsPerGT)
+	i := int(v.off / span)
+	if v.gd[i] == 0 {
+		end := min(int64(i+1)*span, v.size)
+		x := disk.Extent{Off: v.off, Len: end - v.off, Kind: disk.Hole}
+		v.off = end
+		return x, nil
+	}
+	if err := v.loadGT(i); err != nil {
+		return disk.Extent{}, err
+	}
+	e := v.gt[(v.off%span)/v.grain]
+	x := disk.Extent{Off: v.off, Len: min(v.grain, v.size-v.off)}
+	v.off += x.Len
+	switch {
+	case e == 0:
+		x.Kind = disk.Hole
+	case e == 1 && v.h.zeroGrainValid:
+		x.Kind = disk.Zero
+	case v.h.compressed:
+		return v.compressed(x, int64(e)*sector)
+	default:
+		at := int64(e) * sector
+		if at+x.Len > v.fileSize {
+			return disk.Extent{}, disk.Corrupt(format, "grain at sector %d outside the file", e)
+		}
+		x.Kind, x.Src, x.SrcOff = disk.Data, v.r, at
+	}
+	return x, nil
+}
+
+func (v *Reader) compressed(x disk.Extent, at int64) (disk.Extent, error) {
+	if at+12 > v.fileSize {
+		return disk.Extent{}, disk.Corrupt(format, "grain marker at %d outside the file", at)
+	}
+	r, fileSize, grain := v.r, v.fileSize, v.grain
+	x.Kind = disk.Data
+	x.Load = func(buf []byte) error {
+		hdr := make([]byte, 12)
+		if err := disk.ReadFullAt(r, hdr, at, format, "grain marker"); err != nil {
+			return err
+		}
+		n := int64(binary.LittleEndian.Uint32(hdr[8:]))
+		if n == 0 || n > 2*grain+1024 || at+12+n > fileSize {
+			return disk.Corrupt(format, "grain at %d has bad compressed size %d", at, n)
+		}
+		src := make([]byte, n)
+		if err := disk.ReadFullAt(r, src, at+12, format, "grain"); err != nil {
+			return err
+		}
+		if err := disk.InflateZlib(buf, src); err != nil {
+			return disk.CorruptErr(format, err, "grain at %d", at)
+		}
+		return nil
+	}
+	return x, nil
+}
