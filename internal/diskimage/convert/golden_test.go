@@ -41,7 +41,7 @@ var readCases = []readCase{
 	{"vhdx", "vhdx", []string{"-O", "vhdx"}, mixed},
 	{"vhdx-1M", "vhdx", []string{"-O", "vhdx", "-o", "block_size=1M"}, mixed},
 	{"vhdx-fixed", "vhdx", []string{"-O", "vhdx", "-o", "subformat=fixed"}, oddRegs},
-	{"vhdx-4k", "vhdx", []string{"-O", "vhdx", "-o", "log_size=1M,block_size=8M"}, oddRegs},
+	{"vhdx-8M", "vhdx", []string{"-O", "vhdx", "-o", "log_size=1M,block_size=8M"}, oddRegs},
 }
 
 // TestGoldenToRaw converts images of every readable format to raw and
