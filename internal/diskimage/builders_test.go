@@ -1,0 +1,200 @@
+package diskimage
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// Hand-built minimal images, independent of qemu-img, for the unit tests
+// and as fuzz seeds. Each is just enough for the inspector to accept.
+
+var (
+	be = binary.BigEndian
+	le = binary.LittleEndian
+)
+
+// buildQCOW2 lays out header, refcount table and L1 table in three clusters.
+func buildQCOW2(version uint32, clusterBits uint32, size uint64) []byte {
+	cluster := uint64(1) << clusterBits
+	b := make([]byte, 3*cluster)
+	copy(b, qcow2Magic)
+	be.PutUint32(b[4:], version)
+	be.PutUint32(b[20:], clusterBits)
+	be.PutUint64(b[24:], size)
+	l1 := ceilDiv(size, cluster/8*cluster)
+	be.PutUint32(b[36:], uint32(l1))
+	be.PutUint64(b[40:], 2*cluster)
+	be.PutUint64(b[48:], cluster)
+	be.PutUint32(b[56:], 1)
+	if version == 3 {
+		be.PutUint32(b[96:], 4)
+		be.PutUint32(b[100:], qcow2V3HeaderLen)
+	}
+	return b
+}
+
+func buildQED(size uint64) []byte {
+	b := make([]byte, 4096)
+	copy(b, qedMagic)
+	le.PutUint32(b[4:], 65536)
+	le.PutUint64(b[48:], size)
+	return b
+}
+
+// buildVMDK is a monolithicSparse header with descriptor at sector 1.
+func buildVMDK(capacity uint64, descriptor string) []byte {
+	b := make([]byte, 64<<10)
+	copy(b, vmdkMagic)
+	le.PutUint32(b[4:], 1)
+	le.PutUint32(b[8:], 3)
+	le.PutUint64(b[12:], capacity)
+	le.PutUint64(b[20:], 128)
+	le.PutUint64(b[28:], 1)
+	le.PutUint64(b[36:], 20)
+	le.PutUint32(b[44:], 512)
+	le.PutUint64(b[56:], 21)
+	copy(b[73:], "\n \r\n")
+	copy(b[512:], descriptor)
+	return b
+}
+
+func vmdkDescriptorText(createType, extent string) string {
+	return fmt.Sprintf("# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType=%q\n\n# Extent description\n%s\n\n# The Disk Data Base\n#DDB\nddb.adapterType = \"ide\"\n", createType, extent)
+}
+
+func vhdFooter(diskType uint32, size uint64, dataOffset uint64) []byte {
+	f := make([]byte, vhdFooterSize)
+	copy(f, vhdCookie)
+	be.PutUint32(f[8:], 2)
+	be.PutUint32(f[12:], 0x00010000)
+	be.PutUint64(f[16:], dataOffset)
+	copy(f[28:], "win ")
+	be.PutUint64(f[40:], size)
+	be.PutUint64(f[48:], size)
+	be.PutUint32(f[60:], diskType)
+	be.PutUint32(f[64:], vhdChecksum(f, 64))
+	return f
+}
+
+func buildVHDDynamic(size uint64) []byte {
+	block := uint64(2 << 20)
+	entries := ceilDiv(size, block)
+	footer := vhdFooter(vhdTypeDynamic, size, 512)
+	b := make([]byte, 0, 4096)
+	b = append(b, footer...)
+	dh := make([]byte, vhdDynHeaderSize)
+	copy(dh, vhdDynamicCookie)
+	be.PutUint64(dh[8:], ^uint64(0))
+	be.PutUint64(dh[16:], 1536)
+	be.PutUint32(dh[24:], 0x00010000)
+	be.PutUint32(dh[28:], uint32(entries))
+	be.PutUint32(dh[32:], uint32(block))
+	b = append(b, dh...)
+	bat := make([]byte, (entries*4+511)&^511)
+	for i := range bat {
+		bat[i] = 0xff
+	}
+	b = append(b, bat...)
+	return append(b, footer...)
+}
+
+func buildVHDFixed(content []byte) []byte {
+	b := append([]byte(nil), content...)
+	return append(b, vhdFooter(vhdTypeFixed, uint64(len(content)), ^uint64(0))...)
+}
+
+// buildVHDX places the region table at 192 KiB and the metadata region at
+// 256 KiB, with the two items inspection requires.
+func buildVHDX(size uint64, block uint32, flags uint32) []byte {
+	const metaOff = 256 << 10
+	b := make([]byte, metaOff+128<<10)
+	copy(b, vhdxMagic)
+	rt := b[vhdxRegionTableOff:]
+	copy(rt, "regi")
+	le.PutUint32(rt[8:], 2)
+	e := rt[16:]
+	copy(e, vhdxRegionMetadata[:])
+	le.PutUint64(e[16:], metaOff)
+	le.PutUint32(e[24:], 128<<10)
+	le.PutUint32(e[28:], 1)
+	e = rt[48:]
+	copy(e, vhdxRegionBAT[:])
+	le.PutUint64(e[16:], 1<<20)
+	le.PutUint32(e[24:], 1<<20)
+	le.PutUint32(e[28:], 1)
+	mt := b[metaOff:]
+	copy(mt, "metadata")
+	le.PutUint16(mt[10:], 2)
+	item := func(i int, id [16]byte, off uint32) {
+		e := mt[32+32*i:]
+		copy(e, id[:])
+		le.PutUint32(e[16:], off)
+		le.PutUint32(e[20:], 8)
+		le.PutUint32(e[24:], vhdxRequired)
+	}
+	item(0, vhdxFileParameters, 64<<10)
+	item(1, vhdxVirtualSize, 64<<10+8)
+	le.PutUint32(mt[64<<10:], block)
+	le.PutUint32(mt[64<<10+4:], flags)
+	le.PutUint64(mt[64<<10+8:], size)
+	return b
+}
+
+func buildVDI(size uint64, typ uint32) []byte {
+	blocks := ceilDiv(size, 1<<20)
+	b := make([]byte, 0x200+((blocks*4+511)&^511))
+	copy(b, "<<< Oracle VM VirtualBox Disk Image >>>\n")
+	le.PutUint32(b[0x40:], vdiSignature)
+	le.PutUint32(b[0x44:], vdiVersion11)
+	le.PutUint32(b[0x48:], 0x190)
+	le.PutUint32(b[0x4c:], typ)
+	le.PutUint32(b[0x154:], 0x200)
+	le.PutUint32(b[0x158:], uint32(len(b)))
+	le.PutUint32(b[0x168:], 512)
+	le.PutUint64(b[0x170:], size)
+	le.PutUint32(b[0x178:], 1<<20)
+	le.PutUint32(b[0x180:], uint32(blocks))
+	return b
+}
+
+func buildLUKS(version uint16, payloadSectors uint32, total int) []byte {
+	b := make([]byte, total)
+	copy(b, luksMagic)
+	be.PutUint16(b[6:], version)
+	copy(b[8:], "aes")
+	copy(b[40:], "xts-plain64")
+	be.PutUint32(b[104:], payloadSectors)
+	be.PutUint32(b[108:], 64)
+	return b
+}
+
+func buildISO(size int) []byte {
+	b := make([]byte, size)
+	b[32768] = 1
+	copy(b[32769:], "CD001")
+	return b
+}
+
+// buildMBR writes a partition table; protective makes it a GPT's.
+func buildMBR(size int, protective bool) []byte {
+	b := make([]byte, size)
+	e := b[446:]
+	e[0], e[4] = 0x80, 0x83
+	if protective {
+		e[0], e[4] = 0, mbrTypeGPT
+		e[2] = 2
+		le.PutUint32(e[8:], 1)
+		copy(b[512:], gptSignature)
+	}
+	le.PutUint32(e[12:], uint32(size/512-1))
+	b[510], b[511] = 0x55, 0xaa
+	return b
+}
+
+// buildFAT is a FAT boot sector: 0x55AA but not a partition table.
+func buildFAT(size int) []byte {
+	b := make([]byte, size)
+	b[0x10], b[0x15] = 2, 0xf8
+	b[510], b[511] = 0x55, 0xaa
+	return b
+}
