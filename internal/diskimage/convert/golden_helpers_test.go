@@ -3,6 +3,7 @@ package convert
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"math/rand"
 	"os"
@@ -102,6 +103,13 @@ func sameContent(t testing.TB, a, b string) {
 	ba := make([]byte, 1<<20)
 	bb := make([]byte, 1<<20)
 	for off := int64(0); off < sa.Size(); off += int64(len(ba)) {
+		// Skip what is a hole in both files: it reads as zeros in both.
+		if d := min(nextData(fa, off, sa.Size()), nextData(fb, off, sa.Size())); d > off {
+			off = d / int64(len(ba)) * int64(len(ba))
+			if off >= sa.Size() {
+				break
+			}
+		}
 		na, _ := io.ReadFull(io.NewSectionReader(fa, off, int64(len(ba))), ba)
 		nb, _ := io.ReadFull(io.NewSectionReader(fb, off, int64(len(bb))), bb)
 		if na != nb || !bytes.Equal(ba[:na], bb[:nb]) {
@@ -124,11 +132,25 @@ func allocated(t testing.TB, path string) int64 {
 	return st.Blocks * 512
 }
 
-func convertFile(t testing.TB, src, srcFmt, dst, dstFmt string, compress bool) *Result {
+func convertFile(t testing.TB, src, srcFmt, dst, dstFmt string, compress bool, hashes ...string) *Result {
 	t.Helper()
-	res, err := ConvertFile(context.Background(), src, dst, Options{SrcFormat: srcFmt, DstFormat: dstFmt, Compress: compress, Hashes: []string{"sha256"}})
+	if hashes == nil {
+		hashes = []string{"sha256"}
+	}
+	res, err := ConvertFile(context.Background(), src, dst, Options{SrcFormat: srcFmt, DstFormat: dstFmt, Compress: compress, Hashes: hashes})
 	if err != nil {
 		t.Fatalf("convert %s (%s) -> %s: %v", filepath.Base(src), srcFmt, dstFmt, err)
 	}
 	return res
+}
+
+func nextData(f *os.File, off, size int64) int64 {
+	d, err := f.Seek(off, 3) // SEEK_DATA
+	if err != nil {
+		if errors.Is(err, syscall.ENXIO) {
+			return size
+		}
+		return off
+	}
+	return d
 }

@@ -10,13 +10,17 @@ import (
 // Reader exposes a raw image as a disk.Reader: every chunk is data (the
 // writers detect zeros).
 type Reader struct {
-	r    io.ReaderAt
-	size int64
-	off  int64
+	r       io.ReaderAt
+	size    int64
+	off     int64
+	holes   holeFinder
+	dataEnd int64 // end of the current data run, from SEEK_HOLE
 }
 
 // NewReader returns a reader of the size bytes of r.
-func NewReader(r io.ReaderAt, size int64) *Reader { return &Reader{r: r, size: size} }
+func NewReader(r io.ReaderAt, size int64) *Reader {
+	return &Reader{r: r, size: size, holes: newHoleFinder(r)}
+}
 
 // Size is the virtual size.
 func (r *Reader) Size() int64 { return r.size }
@@ -27,6 +31,20 @@ func (r *Reader) Next() (disk.Extent, error) {
 		return disk.Extent{}, io.EOF
 	}
 	end := disk.ChunkEnd(r.off, r.size)
+	if r.off >= r.dataEnd {
+		data, hole, ok := r.holes.next(r.off, r.size)
+		switch {
+		case !ok:
+			r.dataEnd = r.size
+		case data > r.off:
+			x := disk.Extent{Off: r.off, Len: data - r.off, Kind: disk.Hole}
+			r.off = data
+			return x, nil
+		default:
+			r.dataEnd = hole
+		}
+	}
+	end = min(end, r.dataEnd)
 	x := disk.Extent{Off: r.off, Len: end - r.off, Kind: disk.Data, Src: r.r, SrcOff: r.off}
 	r.off = end
 	return x, nil
