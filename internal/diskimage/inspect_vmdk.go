@@ -37,10 +37,10 @@ func isVMDKText(b []byte) bool {
 	if len(b) == 0 || !bytes.Contains(bytes.ToLower(b), []byte("createtype")) {
 		return false
 	}
-	// The head may cut a multi-byte rune; ignore a short invalid tail.
-	for len(b) > 0 && !utf8.Valid(b) {
-		_, sz := utf8.DecodeLastRune(b)
-		b = b[:len(b)-sz]
+	// The head may end inside a multi-byte rune: drop at most three
+	// trailing bytes (never more, which would make this quadratic).
+	for i := 0; i < utf8.UTFMax-1 && len(b) > 0 && !utf8.Valid(b); i++ {
+		b = b[:len(b)-1]
 	}
 	for _, c := range string(b) {
 		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' || c == 0x7f || c == utf8.RuneError {
