@@ -1,0 +1,99 @@
+package identity
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+)
+
+// object is a decoded request entity ({"project": {...}} → the inner map).
+// Keystone validates bodies with JSON schema; the messages below follow
+// its wording.
+type object map[string]any
+
+// decodeEntity reads {"<key>": {...}}.
+func decodeEntity(r *http.Request, key string) (object, error) {
+	var body map[string]any
+	if err := httpapi.DecodeJSON(r, &body); err != nil {
+		return nil, err
+	}
+	inner, ok := body[key].(map[string]any)
+	if !ok {
+		return nil, fault.Invalidf("'%s' is a required property", key)
+	}
+	return object(inner), nil
+}
+
+func typeError(field string, v any, want string) *fault.Error {
+	b, _ := json.Marshal(v)
+	return fault.Invalidf("Invalid input for field '%s': %s is not of type '%s'", field, b, want)
+}
+
+// str returns a string field; ok is false when absent or null.
+func (o object) str(field string) (v string, ok bool, err error) {
+	raw, present := o[field]
+	if !present || raw == nil {
+		return "", false, nil
+	}
+	s, isStr := raw.(string)
+	if !isStr {
+		return "", false, typeError(field, raw, "string")
+	}
+	return s, true, nil
+}
+
+// name returns a required, non-blank name.
+func (o object) name(required bool) (string, bool, error) {
+	v, ok, err := o.str("name")
+	if err != nil {
+		return "", false, err
+	}
+	if !ok {
+		if required {
+			return "", false, fault.Invalidf("'name' is a required property")
+		}
+		return "", false, nil
+	}
+	if strings.TrimSpace(v) == "" || len(v) > 255 {
+		return "", false, fault.Invalidf("Invalid input for field 'name': %q is too short", v)
+	}
+	return v, true, nil
+}
+
+func (o object) boolean(field string) (v bool, ok bool, err error) {
+	raw, present := o[field]
+	if !present || raw == nil {
+		return false, false, nil
+	}
+	b, isBool := raw.(bool)
+	if !isBool {
+		return false, false, typeError(field, raw, "boolean")
+	}
+	return b, true, nil
+}
+
+// queryBool parses ?enabled= as Keystone does: "0" and "false" (any
+// case) are false, anything else is true.
+func queryBool(v string) bool {
+	l := strings.ToLower(v)
+	return l != "0" && l != "false"
+}
+
+func conflict(kind, name, domainID string) *fault.Error {
+	if domainID == "" {
+		return fault.Conflictf("Conflict occurred attempting to store %s - Duplicate entry found with name %s.", kind, name)
+	}
+	return fault.Conflictf("Conflict occurred attempting to store %s - Duplicate entry found with name %s at domain ID %s.", kind, name, domainID)
+}
+
+func notFound(kind, id string) *fault.Error {
+	return fault.NotFoundf("Could not find %s: %s.", kind, id)
+}
+
+func noContent(w http.ResponseWriter) error {
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

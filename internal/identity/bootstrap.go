@@ -1,0 +1,113 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base64"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/stratus-iaas/stratus/internal/policy"
+)
+
+// DefaultDomainID is the id of the bootstrap domain, as in Keystone.
+const DefaultDomainID = "default"
+
+// Bootstrap creates, on first start, the Default domain, the admin project
+// and user (role admin), the member and reader roles. When adminPassword
+// is empty on first start a password is generated and returned with
+// generated=true. On later starts a non-empty adminPassword resets the
+// admin password (as keystone-manage bootstrap does); the returned
+// password is "" when unknown.
+//
+// The bcrypt hash of the password is computed in the background so that
+// the listener need not wait for it; a password login as admin waits for
+// it instead.
+func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (password string, generated bool, err error) {
+	now := s.nowMicro()
+	created := false
+	var adminID, oldHash string
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		ins := func(query string, args ...any) (int64, error) {
+			res, err := tx.ExecContext(ctx, query+" ON CONFLICT DO NOTHING", args...)
+			if err != nil {
+				return 0, err
+			}
+			return res.RowsAffected()
+		}
+		if _, err := ins("INSERT INTO identity_domains (id, name, description, enabled, created_at) VALUES ($1, $2, $3, $4, $5)",
+			DefaultDomainID, "Default", "The default domain", true, now); err != nil {
+			return err
+		}
+		for _, name := range []string{policy.RoleAdmin, policy.RoleMember, policy.RoleReader} {
+			if _, err := ins("INSERT INTO identity_roles (id, domain_id, name, description, created_at) VALUES ($1, '', $2, '', $3)",
+				newID(), name, now); err != nil {
+				return err
+			}
+		}
+		if _, err := ins("INSERT INTO identity_projects (id, domain_id, name, description, parent_id, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			newID(), DefaultDomainID, "admin", "Bootstrap project for initializing the cloud.", DefaultDomainID, true, now); err != nil {
+			return err
+		}
+		n, err := ins("INSERT INTO identity_users (id, domain_id, name, password_hash, enabled, default_project_id, extra, tokens_valid_after, created_at) "+
+			"VALUES ($1, $2, $3, '', $4, '', '{}', 0, $5)", newID(), DefaultDomainID, "admin", true, now)
+		if err != nil {
+			return err
+		}
+		created = n == 1
+		u, err := getUserByName(ctx, tx, DefaultDomainID, "admin")
+		if err != nil {
+			return err
+		}
+		adminID, oldHash = u.ID, u.PasswordHash
+		p, err := getProjectByName(ctx, tx, DefaultDomainID, "admin")
+		if err != nil {
+			return err
+		}
+		role, err := getRoleByName(ctx, tx, policy.RoleAdmin)
+		if err != nil {
+			return err
+		}
+		return insertAssignment(ctx, tx, Assignment{UserID: adminID, TargetType: targetProject, TargetID: p.ID, RoleID: role.ID})
+	})
+	if err != nil {
+		return "", false, err
+	}
+	s.cache.clear()
+	switch {
+	case created && adminPassword == "":
+		var b [16]byte
+		rand.Read(b[:])
+		adminPassword, generated = base64.RawURLEncoding.EncodeToString(b[:]), true
+	case !created && adminPassword == "":
+		return "", false, nil
+	}
+	s.setPasswordInBackground(context.WithoutCancel(ctx), adminID, oldHash, adminPassword)
+	return adminPassword, generated, nil
+}
+
+// setPasswordInBackground stores password's hash for user unless oldHash
+// already matches it.
+func (s *Service) setPasswordInBackground(ctx context.Context, userID, oldHash, password string) {
+	p := &pendingHash{userID: userID, done: make(chan struct{})}
+	s.pendingMu.Lock()
+	s.pending = p
+	s.pendingMu.Unlock()
+	go func() {
+		defer close(p.done)
+		if oldHash != "" && bcrypt.CompareHashAndPassword([]byte(oldHash), []byte(password)) == nil {
+			return
+		}
+		hash, err := bcrypt.GenerateFromPassword([]byte(password), s.opts.BcryptCost)
+		if err == nil {
+			err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, "UPDATE identity_users SET password_hash = $1 WHERE id = $2", string(hash), userID)
+				return err
+			})
+		}
+		if err != nil {
+			s.log.Error("bootstrap: store admin password hash", "err", err)
+		}
+	}()
+}

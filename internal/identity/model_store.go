@@ -1,0 +1,332 @@
+package identity
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+// Domain is a Keystone domain.
+type Domain struct {
+	ID, Name, Description string
+	Enabled               bool
+}
+
+// Project is a Keystone project.
+type Project struct {
+	ID, DomainID, Name, Description, ParentID string
+	Enabled                                   bool
+}
+
+// User is a Keystone user. Extra holds attributes Keystone keeps verbatim
+// (email, description, ...).
+type User struct {
+	ID, DomainID, Name, DefaultProjectID string
+	PasswordHash                         string
+	Enabled                              bool
+	Extra                                map[string]any
+	TokensValidAfter                     int64
+}
+
+// Role is a Keystone role; DomainID is "" for global roles.
+type Role struct {
+	ID, DomainID, Name, Description string
+}
+
+// Assignment grants Role to User on a project or domain.
+type Assignment struct {
+	UserID, TargetType, TargetID, RoleID string
+}
+
+const (
+	targetProject = "project"
+	targetDomain  = "domain"
+)
+
+// filter is a list query: equality conditions ANDed together.
+type filter struct {
+	where []string
+	args  []any
+}
+
+func (f *filter) eq(col string, v any) {
+	f.args = append(f.args, v)
+	f.where = append(f.where, col+" = $"+strconv.Itoa(len(f.args)))
+}
+
+func (f *filter) sql() string {
+	if len(f.where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(f.where, " AND ")
+}
+
+// --- domains ---
+
+const domainCols = "id, name, description, enabled"
+
+func scanDomain(sc interface{ Scan(...any) error }) (*Domain, error) {
+	var d Domain
+	if err := sc.Scan(&d.ID, &d.Name, &d.Description, &d.Enabled); err != nil {
+		return nil, store.Map(err)
+	}
+	return &d, nil
+}
+
+func getDomain(ctx context.Context, q store.Querier, id string) (*Domain, error) {
+	return scanDomain(q.QueryRowContext(ctx, "SELECT "+domainCols+" FROM identity_domains WHERE id = $1", id))
+}
+
+func getDomainByName(ctx context.Context, q store.Querier, name string) (*Domain, error) {
+	return scanDomain(q.QueryRowContext(ctx, "SELECT "+domainCols+" FROM identity_domains WHERE name = $1", name))
+}
+
+func listDomains(ctx context.Context, q store.Querier, f filter) ([]*Domain, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+domainCols+" FROM identity_domains"+f.sql()+" ORDER BY name, id", f.args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanDomain)
+}
+
+func insertDomain(ctx context.Context, q store.Querier, d *Domain, now int64) error {
+	_, err := q.ExecContext(ctx, "INSERT INTO identity_domains (id, name, description, enabled, created_at) VALUES ($1, $2, $3, $4, $5)",
+		d.ID, d.Name, d.Description, d.Enabled, now)
+	return store.Map(err)
+}
+
+func updateDomain(ctx context.Context, q store.Querier, d *Domain) error {
+	_, err := q.ExecContext(ctx, "UPDATE identity_domains SET name = $2, description = $3, enabled = $4 WHERE id = $1",
+		d.ID, d.Name, d.Description, d.Enabled)
+	return store.Map(err)
+}
+
+// --- projects ---
+
+const projectCols = "id, domain_id, name, description, parent_id, enabled"
+
+func scanProject(sc interface{ Scan(...any) error }) (*Project, error) {
+	var p Project
+	if err := sc.Scan(&p.ID, &p.DomainID, &p.Name, &p.Description, &p.ParentID, &p.Enabled); err != nil {
+		return nil, store.Map(err)
+	}
+	return &p, nil
+}
+
+func getProject(ctx context.Context, q store.Querier, id string) (*Project, error) {
+	return scanProject(q.QueryRowContext(ctx, "SELECT "+projectCols+" FROM identity_projects WHERE id = $1", id))
+}
+
+func getProjectByName(ctx context.Context, q store.Querier, domainID, name string) (*Project, error) {
+	return scanProject(q.QueryRowContext(ctx, "SELECT "+projectCols+" FROM identity_projects WHERE domain_id = $1 AND name = $2", domainID, name))
+}
+
+func listProjects(ctx context.Context, q store.Querier, f filter) ([]*Project, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+projectCols+" FROM identity_projects"+f.sql()+" ORDER BY name, id", f.args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanProject)
+}
+
+// listUserProjects is the projects on which user holds any role.
+func listUserProjects(ctx context.Context, q store.Querier, userID string) ([]*Project, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+projectCols+" FROM identity_projects WHERE id IN "+
+		"(SELECT target_id FROM identity_assignments WHERE user_id = $1 AND target_type = 'project') ORDER BY name, id", userID)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanProject)
+}
+
+func listUserDomains(ctx context.Context, q store.Querier, userID string) ([]*Domain, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+domainCols+" FROM identity_domains WHERE id IN "+
+		"(SELECT target_id FROM identity_assignments WHERE user_id = $1 AND target_type = 'domain') ORDER BY name, id", userID)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanDomain)
+}
+
+func insertProject(ctx context.Context, q store.Querier, p *Project, now int64) error {
+	_, err := q.ExecContext(ctx, "INSERT INTO identity_projects (id, domain_id, name, description, parent_id, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+		p.ID, p.DomainID, p.Name, p.Description, p.ParentID, p.Enabled, now)
+	return store.Map(err)
+}
+
+func updateProject(ctx context.Context, q store.Querier, p *Project) error {
+	_, err := q.ExecContext(ctx, "UPDATE identity_projects SET name = $2, description = $3, enabled = $4 WHERE id = $1",
+		p.ID, p.Name, p.Description, p.Enabled)
+	return store.Map(err)
+}
+
+// --- users ---
+
+const userCols = "id, domain_id, name, password_hash, enabled, default_project_id, extra, tokens_valid_after"
+
+func scanUser(sc interface{ Scan(...any) error }) (*User, error) {
+	var u User
+	var extra string
+	if err := sc.Scan(&u.ID, &u.DomainID, &u.Name, &u.PasswordHash, &u.Enabled, &u.DefaultProjectID, &extra, &u.TokensValidAfter); err != nil {
+		return nil, store.Map(err)
+	}
+	if err := json.Unmarshal([]byte(extra), &u.Extra); err != nil || u.Extra == nil {
+		u.Extra = map[string]any{}
+	}
+	return &u, nil
+}
+
+func getUser(ctx context.Context, q store.Querier, id string) (*User, error) {
+	return scanUser(q.QueryRowContext(ctx, "SELECT "+userCols+" FROM identity_users WHERE id = $1", id))
+}
+
+func getUserByName(ctx context.Context, q store.Querier, domainID, name string) (*User, error) {
+	return scanUser(q.QueryRowContext(ctx, "SELECT "+userCols+" FROM identity_users WHERE domain_id = $1 AND name = $2", domainID, name))
+}
+
+func listUsers(ctx context.Context, q store.Querier, f filter) ([]*User, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+userCols+" FROM identity_users"+f.sql()+" ORDER BY name, id", f.args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanUser)
+}
+
+func insertUser(ctx context.Context, q store.Querier, u *User, now int64) error {
+	extra, _ := json.Marshal(u.Extra)
+	_, err := q.ExecContext(ctx, "INSERT INTO identity_users (id, domain_id, name, password_hash, enabled, default_project_id, extra, tokens_valid_after, created_at) "+
+		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		u.ID, u.DomainID, u.Name, u.PasswordHash, u.Enabled, u.DefaultProjectID, string(extra), u.TokensValidAfter, now)
+	return store.Map(err)
+}
+
+func updateUser(ctx context.Context, q store.Querier, u *User) error {
+	extra, _ := json.Marshal(u.Extra)
+	_, err := q.ExecContext(ctx, "UPDATE identity_users SET name = $2, password_hash = $3, enabled = $4, default_project_id = $5, extra = $6, tokens_valid_after = $7 WHERE id = $1",
+		u.ID, u.Name, u.PasswordHash, u.Enabled, u.DefaultProjectID, string(extra), u.TokensValidAfter)
+	return store.Map(err)
+}
+
+// --- roles ---
+
+const roleCols = "id, domain_id, name, description"
+
+func scanRole(sc interface{ Scan(...any) error }) (*Role, error) {
+	var r Role
+	if err := sc.Scan(&r.ID, &r.DomainID, &r.Name, &r.Description); err != nil {
+		return nil, store.Map(err)
+	}
+	return &r, nil
+}
+
+func getRole(ctx context.Context, q store.Querier, id string) (*Role, error) {
+	return scanRole(q.QueryRowContext(ctx, "SELECT "+roleCols+" FROM identity_roles WHERE id = $1", id))
+}
+
+func getRoleByName(ctx context.Context, q store.Querier, name string) (*Role, error) {
+	return scanRole(q.QueryRowContext(ctx, "SELECT "+roleCols+" FROM identity_roles WHERE domain_id = '' AND name = $1", name))
+}
+
+func listRoles(ctx context.Context, q store.Querier, f filter) ([]*Role, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+roleCols+" FROM identity_roles"+f.sql()+" ORDER BY name, id", f.args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanRole)
+}
+
+func insertRole(ctx context.Context, q store.Querier, r *Role, now int64) error {
+	_, err := q.ExecContext(ctx, "INSERT INTO identity_roles (id, domain_id, name, description, created_at) VALUES ($1, $2, $3, $4, $5)",
+		r.ID, r.DomainID, r.Name, r.Description, now)
+	return store.Map(err)
+}
+
+func updateRole(ctx context.Context, q store.Querier, r *Role) error {
+	_, err := q.ExecContext(ctx, "UPDATE identity_roles SET name = $2, description = $3 WHERE id = $1", r.ID, r.Name, r.Description)
+	return store.Map(err)
+}
+
+// --- assignments ---
+
+func listAssignments(ctx context.Context, q store.Querier, f filter) ([]*Assignment, error) {
+	rows, err := q.QueryContext(ctx, "SELECT user_id, target_type, target_id, role_id FROM identity_assignments"+f.sql()+
+		" ORDER BY user_id, target_type, target_id, role_id", f.args...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(sc interface{ Scan(...any) error }) (*Assignment, error) {
+		var a Assignment
+		err := sc.Scan(&a.UserID, &a.TargetType, &a.TargetID, &a.RoleID)
+		return &a, err
+	})
+}
+
+// userRoles is the roles user holds on a target.
+func userRoles(ctx context.Context, q store.Querier, userID, targetType, targetID string) ([]*Role, error) {
+	rows, err := q.QueryContext(ctx, "SELECT r.id, r.domain_id, r.name, r.description FROM identity_roles r JOIN identity_assignments a ON a.role_id = r.id "+
+		"WHERE a.user_id = $1 AND a.target_type = $2 AND a.target_id = $3 ORDER BY r.name", userID, targetType, targetID)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, scanRole)
+}
+
+func insertAssignment(ctx context.Context, q store.Querier, a Assignment) error {
+	_, err := q.ExecContext(ctx, "INSERT INTO identity_assignments (user_id, target_type, target_id, role_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+		a.UserID, a.TargetType, a.TargetID, a.RoleID)
+	return store.Map(err)
+}
+
+func deleteAssignment(ctx context.Context, q store.Querier, a Assignment) (bool, error) {
+	res, err := q.ExecContext(ctx, "DELETE FROM identity_assignments WHERE user_id = $1 AND target_type = $2 AND target_id = $3 AND role_id = $4",
+		a.UserID, a.TargetType, a.TargetID, a.RoleID)
+	if err != nil {
+		return false, store.Map(err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+func hasAssignment(ctx context.Context, q store.Querier, a Assignment) (bool, error) {
+	var one int
+	err := q.QueryRowContext(ctx, "SELECT 1 FROM identity_assignments WHERE user_id = $1 AND target_type = $2 AND target_id = $3 AND role_id = $4",
+		a.UserID, a.TargetType, a.TargetID, a.RoleID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, store.Map(err)
+}
+
+// deleteRow deletes one row by id, reporting whether it existed.
+func deleteRow(ctx context.Context, q store.Querier, table, id string) (bool, error) {
+	res, err := q.ExecContext(ctx, "DELETE FROM "+table+" WHERE id = $1", id)
+	if err != nil {
+		return false, store.Map(err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+func countRows(ctx context.Context, q store.Querier, query string, args ...any) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, store.Map(err)
+}
+
+func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (*T, error)) ([]*T, error) {
+	defer rows.Close()
+	var out []*T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, store.Map(rows.Err())
+}

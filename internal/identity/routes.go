@@ -1,0 +1,125 @@
+package identity
+
+import (
+	"net/http"
+
+	"github.com/stratus-iaas/stratus/internal/catalog"
+	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/policy"
+)
+
+// Group is the service's routes under catalog.IdentityPrefix.
+func (s *Service) Group() httpapi.Group {
+	return httpapi.Group{Name: "identity", Prefix: catalog.IdentityPrefix, Dialect: httpapi.Keystone, Routes: s.routes()}
+}
+
+// routes is the whole access policy of the identity API: the admin role
+// for CRUD, except that a user may read itself, list its own projects and
+// change its own password (selfOrAdmin), and a project member may read
+// its project (ProjectReader plus the {project_id} check in httpapi).
+func (s *Service) routes() []httpapi.Route {
+	pub, authn, admin := policy.Public, policy.Authenticated, policy.Admin
+	rt := func(method, pattern string, p policy.Rule, h httpapi.HandlerFunc) httpapi.Route {
+		return httpapi.Route{Method: method, Pattern: pattern, Policy: p, Handler: h}
+	}
+	routes := []httpapi.Route{
+		rt("GET", "", pub, s.versions),
+		rt("GET", "/{$}", pub, s.versions),
+		rt("GET", "/v3", pub, s.versionV3),
+		rt("GET", "/v3/{$}", pub, s.versionV3),
+		rt("GET", "/v2.0", pub, s.versionV2),
+		rt("GET", "/v2.0/{$}", pub, s.versionV2),
+		rt("POST", "/v2.0/tokens", pub, s.createTokenV2),
+
+		rt("POST", "/v3/auth/tokens", pub, s.createToken),
+		rt("GET", "/v3/auth/tokens", authn, s.validateToken),
+		rt("HEAD", "/v3/auth/tokens", authn, s.checkToken),
+		rt("DELETE", "/v3/auth/tokens", authn, s.revokeToken),
+		rt("GET", "/v3/auth/catalog", authn, s.authCatalog),
+		rt("GET", "/v3/auth/projects", authn, s.authProjects),
+		rt("GET", "/v3/auth/domains", authn, s.authDomains),
+
+		rt("GET", "/v3/domains", admin, s.listDomains),
+		rt("POST", "/v3/domains", admin, s.createDomain),
+		rt("GET", "/v3/domains/{domain_id}", admin, s.getDomain),
+		rt("PATCH", "/v3/domains/{domain_id}", admin, s.updateDomain),
+		rt("DELETE", "/v3/domains/{domain_id}", admin, s.deleteDomain),
+
+		rt("GET", "/v3/projects", admin, s.listProjects),
+		rt("POST", "/v3/projects", admin, s.createProject),
+		rt("GET", "/v3/projects/{project_id}", policy.ProjectReader, s.getProject),
+		rt("PATCH", "/v3/projects/{project_id}", admin, s.updateProject),
+		rt("DELETE", "/v3/projects/{project_id}", admin, s.deleteProject),
+
+		rt("GET", "/v3/users", admin, s.listUsers),
+		rt("POST", "/v3/users", admin, s.createUser),
+		rt("GET", "/v3/users/{user_id}", authn, selfOrAdmin("get_user", s.getUser)),
+		rt("PATCH", "/v3/users/{user_id}", admin, s.updateUser),
+		rt("DELETE", "/v3/users/{user_id}", admin, s.deleteUser),
+		rt("GET", "/v3/users/{user_id}/projects", authn, selfOrAdmin("list_user_projects", s.listUserProjects)),
+		rt("POST", "/v3/users/{user_id}/password", authn, selfOrAdmin("change_password", s.changePassword)),
+
+		rt("GET", "/v3/roles", admin, s.listRoles),
+		rt("POST", "/v3/roles", admin, s.createRole),
+		rt("GET", "/v3/roles/{role_id}", admin, s.getRole),
+		rt("PATCH", "/v3/roles/{role_id}", admin, s.updateRole),
+		rt("DELETE", "/v3/roles/{role_id}", admin, s.deleteRole),
+		rt("GET", "/v3/role_assignments", admin, s.listRoleAssignments),
+
+		rt("GET", "/v3/services", authn, s.listServices),
+		rt("GET", "/v3/services/{service_id}", authn, s.getService),
+		rt("GET", "/v3/endpoints", authn, s.listEndpoints),
+		rt("GET", "/v3/endpoints/{endpoint_id}", authn, s.getEndpoint),
+		rt("GET", "/v3/regions", authn, s.listRegions),
+		rt("GET", "/v3/regions/{region_id}", authn, s.getRegion),
+	}
+	for _, target := range []string{"/v3/projects/{project_id}", "/v3/domains/{domain_id}"} {
+		routes = append(routes,
+			rt("GET", target+"/users/{user_id}/roles", admin, s.listGrants),
+			rt("PUT", target+"/users/{user_id}/roles/{role_id}", admin, s.putGrant),
+			rt("HEAD", target+"/users/{user_id}/roles/{role_id}", admin, s.checkGrant),
+			rt("GET", target+"/users/{user_id}/roles/{role_id}", admin, s.checkGrant),
+			rt("DELETE", target+"/users/{user_id}/roles/{role_id}", admin, s.deleteGrant),
+		)
+	}
+	// The catalog is built from configuration: it is read-only.
+	for _, coll := range []string{"/v3/services", "/v3/endpoints", "/v3/regions"} {
+		routes = append(routes,
+			rt("POST", coll, admin, readOnly),
+			rt("PATCH", coll+"/{id}", admin, readOnly),
+			rt("PUT", coll+"/{id}", admin, readOnly),
+			rt("DELETE", coll+"/{id}", admin, readOnly),
+		)
+	}
+	// Keystone APIs stratus does not implement answer 501.
+	for _, coll := range notImplemented {
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			routes = append(routes, rt(m, coll, authn, notImplementedHandler), rt(m, coll+"/{rest...}", authn, notImplementedHandler))
+		}
+	}
+	return routes
+}
+
+var notImplemented = []string{
+	"/v3/groups", "/v3/credentials", "/v3/policies", "/v3/limits", "/v3/registered_limits",
+	"/v3/system", "/v3/OS-FEDERATION", "/v3/OS-TRUST", "/v3/OS-OAUTH1",
+	"/v3/OS-EP-FILTER", "/v3/OS-INHERIT", "/v3/OS-REVOKE", "/v3/OS-SIMPLE-CERT", "/v3/role_inferences",
+	"/v3/users/{user_id}/groups", "/v3/users/{user_id}/application_credentials",
+	"/v3/users/{user_id}/access_rules", "/v3/auth/system", "/v3/auth/OS-FEDERATION",
+}
+
+func notImplementedHandler(w http.ResponseWriter, r *http.Request) error {
+	return fault.NotImplementedf("The action you have requested has not been implemented.")
+}
+
+// selfOrAdmin lets a user act on its own /v3/users/{user_id} resources.
+func selfOrAdmin(action string, h httpapi.HandlerFunc) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p := policy.FromContext(r.Context())
+		if !p.IsAdmin() && p.UserID != r.PathValue("user_id") {
+			return fault.Forbiddenf("You are not authorized to perform the requested action: identity:%s.", action)
+		}
+		return h(w, r)
+	}
+}

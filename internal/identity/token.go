@@ -1,0 +1,357 @@
+package identity
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/policy"
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+// A token is 32 random bytes, base64url-encoded. Only its SHA-256 is
+// stored, so validating costs a hash and (at most once a second per token)
+// a few indexed reads; no password hashing happens per request.
+
+// errInvalidToken is any reason a token does not validate: unknown,
+// expired, revoked, user or project disabled, no role left on the scope.
+var errInvalidToken = errors.New("identity: invalid token")
+
+const authRequired = "The request you have made requires authentication."
+
+func unauthorized(cause error) *fault.Error {
+	return fault.Unauthorizedf(authRequired).WithCause(cause)
+}
+
+// tokenInfo is a validated token: everything the principal, the v3 body
+// and the v2.0 body need.
+type tokenInfo struct {
+	token         string
+	hash          string
+	methods       []string
+	auditIDs      []string
+	issuedAt      time.Time
+	expiresAt     time.Time
+	user          *User
+	userDomain    *Domain
+	project       *Project // project scope
+	projectDomain *Domain
+	domain        *Domain // domain scope
+	roles         []*Role // including implied roles
+	principal     *policy.Principal
+}
+
+func (t *tokenInfo) unscoped() bool { return t.project == nil && t.domain == nil }
+
+func tokenHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+func newToken() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func newAuditID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// tokenCache holds validated tokens by hash. An entry is trusted for ttl
+// after it was read from the database; local changes that may invalidate
+// tokens (revocation, disabling, unassigning) drop entries at once.
+type tokenCache struct {
+	ttl time.Duration
+	mu  sync.RWMutex
+	m   map[string]cacheEntry
+}
+
+type cacheEntry struct {
+	info    *tokenInfo
+	checked time.Time
+}
+
+const maxCacheEntries = 100_000
+
+func newTokenCache(ttl time.Duration) *tokenCache {
+	return &tokenCache{ttl: ttl, m: map[string]cacheEntry{}}
+}
+
+func (c *tokenCache) get(hash string, now time.Time) *tokenInfo {
+	c.mu.RLock()
+	e, ok := c.m[hash]
+	c.mu.RUnlock()
+	if !ok || now.Sub(e.checked) >= c.ttl || now.Before(e.checked) {
+		return nil
+	}
+	return e.info
+}
+
+func (c *tokenCache) put(info *tokenInfo, now time.Time) {
+	c.mu.Lock()
+	if len(c.m) >= maxCacheEntries {
+		c.m = map[string]cacheEntry{}
+	}
+	c.m[info.hash] = cacheEntry{info: info, checked: now}
+	c.mu.Unlock()
+}
+
+// clear drops every entry: identity data changed here.
+func (c *tokenCache) clear() {
+	c.mu.Lock()
+	c.m = map[string]cacheEntry{}
+	c.mu.Unlock()
+}
+
+// validate returns the token's current state, from the cache when fresh.
+func (s *Service) validate(ctx context.Context, token string) (*tokenInfo, error) {
+	if token == "" {
+		return nil, errInvalidToken
+	}
+	now := s.now()
+	hash := tokenHash(token)
+	if info := s.cache.get(hash, now); info != nil {
+		if !now.Before(info.expiresAt) {
+			return nil, errInvalidToken
+		}
+		return info, nil
+	}
+	info, err := s.loadToken(ctx, s.db.R(), hash)
+	if err != nil {
+		return nil, err
+	}
+	info.token = token
+	info.principal.TokenID = token
+	if !now.Before(info.expiresAt) {
+		return nil, errInvalidToken
+	}
+	s.cache.put(info, now)
+	return info, nil
+}
+
+// loadToken reads a token and re-checks everything it depends on.
+func (s *Service) loadToken(ctx context.Context, q store.Querier, hash string) (*tokenInfo, error) {
+	var userID, projectID, domainID, methods, audit string
+	var issued, expires, revoked int64
+	err := q.QueryRowContext(ctx, "SELECT user_id, project_id, domain_id, methods, audit_ids, issued_at, expires_at, revoked_at FROM identity_tokens WHERE hash = $1", hash).
+		Scan(&userID, &projectID, &domainID, &methods, &audit, &issued, &expires, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errInvalidToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	if revoked != 0 {
+		return nil, errInvalidToken
+	}
+	info := &tokenInfo{hash: hash, methods: strings.Split(methods, ","), auditIDs: strings.Split(audit, ","),
+		issuedAt: store.Time(issued), expiresAt: store.Time(expires)}
+	if err := s.resolveToken(ctx, q, info, userID, projectID, domainID); err != nil {
+		return nil, err
+	}
+	if issued < info.user.TokensValidAfter {
+		return nil, errInvalidToken
+	}
+	return info, nil
+}
+
+// resolveToken fills user, scope and roles, failing with errInvalidToken
+// when the user, its domain or the scope is gone or disabled, or when the
+// user holds no role on the scope.
+func (s *Service) resolveToken(ctx context.Context, q store.Querier, info *tokenInfo, userID, projectID, domainID string) error {
+	notFound := func(err error) error {
+		if errors.Is(err, store.ErrNotFound) {
+			return errInvalidToken
+		}
+		return err
+	}
+	u, err := getUser(ctx, q, userID)
+	if err != nil {
+		return notFound(err)
+	}
+	ud, err := getDomain(ctx, q, u.DomainID)
+	if err != nil {
+		return notFound(err)
+	}
+	if !u.Enabled || !ud.Enabled {
+		return errInvalidToken
+	}
+	info.user, info.userDomain = u, ud
+	var roles []*Role
+	switch {
+	case projectID != "":
+		p, err := getProject(ctx, q, projectID)
+		if err != nil {
+			return notFound(err)
+		}
+		pd, err := getDomain(ctx, q, p.DomainID)
+		if err != nil {
+			return notFound(err)
+		}
+		if !p.Enabled || !pd.Enabled {
+			return errInvalidToken
+		}
+		info.project, info.projectDomain = p, pd
+		if roles, err = userRoles(ctx, q, userID, targetProject, projectID); err != nil {
+			return err
+		}
+	case domainID != "":
+		d, err := getDomain(ctx, q, domainID)
+		if err != nil {
+			return notFound(err)
+		}
+		if !d.Enabled {
+			return errInvalidToken
+		}
+		info.domain = d
+		if roles, err = userRoles(ctx, q, userID, targetDomain, domainID); err != nil {
+			return err
+		}
+	}
+	if !info.unscoped() {
+		if len(roles) == 0 {
+			return errInvalidToken
+		}
+		if roles, err = s.withImplied(ctx, q, roles); err != nil {
+			return err
+		}
+	}
+	info.roles = roles
+	p := &policy.Principal{
+		TokenID: info.token, UserID: u.ID, UserName: u.Name, UserDomainID: u.DomainID,
+		ExpiresAt: info.expiresAt, IssuedAt: info.issuedAt,
+	}
+	if info.project != nil {
+		p.ProjectID, p.ProjectName, p.ProjectDomain = info.project.ID, info.project.Name, info.project.DomainID
+	}
+	if info.domain != nil {
+		p.DomainID = info.domain.ID
+	}
+	for _, r := range roles {
+		p.Roles = append(p.Roles, r.Name)
+	}
+	info.principal = p
+	return nil
+}
+
+// implied are Keystone's bootstrap role implications: admin implies
+// member, member implies reader.
+var implied = map[string]string{policy.RoleAdmin: policy.RoleMember, policy.RoleMember: policy.RoleReader}
+
+func (s *Service) withImplied(ctx context.Context, q store.Querier, roles []*Role) ([]*Role, error) {
+	have := map[string]bool{}
+	for _, r := range roles {
+		have[r.Name] = true
+	}
+	out := roles
+	for i := 0; i < len(out); i++ {
+		next, ok := implied[out[i].Name]
+		if !ok || have[next] || out[i].DomainID != "" {
+			continue
+		}
+		r, err := getRoleByName(ctx, q, next)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		have[next] = true
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// issueRequest is a resolved authentication: who, on what scope.
+type issueRequest struct {
+	user      *User
+	projectID string
+	domainID  string
+	methods   []string
+	parent    *tokenInfo // token method: the token presented
+}
+
+// issue checks the scope and stores a new token.
+func (s *Service) issue(ctx context.Context, req issueRequest) (*tokenInfo, error) {
+	now := s.now()
+	info := &tokenInfo{token: newToken(), methods: req.methods, issuedAt: now, expiresAt: now.Add(s.opts.TokenTTL)}
+	info.hash = tokenHash(info.token)
+	info.auditIDs = []string{newAuditID()}
+	if req.parent != nil {
+		// A token made from a token keeps its expiry and audit chain.
+		info.expiresAt = req.parent.expiresAt
+		info.auditIDs = append(info.auditIDs, req.parent.auditIDs[0])
+	}
+	if err := s.resolveToken(ctx, s.db.R(), info, req.user.ID, req.projectID, req.domainID); err != nil {
+		if errors.Is(err, errInvalidToken) {
+			return nil, unauthorized(err)
+		}
+		return nil, err
+	}
+	info.principal.TokenID = info.token
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO identity_tokens (hash, user_id, project_id, domain_id, methods, audit_ids, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+			info.hash, req.user.ID, req.projectID, req.domainID, strings.Join(info.methods, ","), strings.Join(info.auditIDs, ","),
+			info.issuedAt.UnixMicro(), info.expiresAt.UnixMicro())
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(info, now)
+	s.maybePurge(ctx, now)
+	return info, nil
+}
+
+// revoke revokes a token and every token made from it (same audit chain).
+func (s *Service) revoke(ctx context.Context, info *tokenInfo) error {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE identity_tokens SET revoked_at = $1 WHERE revoked_at = 0 AND (hash = $2 OR audit_ids LIKE $3)",
+			s.nowMicro(), info.hash, "%"+info.auditIDs[0]+"%")
+		return err
+	})
+	s.cache.clear()
+	return err
+}
+
+// maybePurge deletes long-expired tokens, at most once an hour.
+func (s *Service) maybePurge(ctx context.Context, now time.Time) {
+	s.purgeMu.Lock()
+	if now.Sub(s.lastPurge) < time.Hour {
+		s.purgeMu.Unlock()
+		return
+	}
+	s.lastPurge = now
+	s.purgeMu.Unlock()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM identity_tokens WHERE expires_at < $1", now.Add(-24*time.Hour).UnixMicro())
+		return err
+	})
+	if err != nil {
+		s.log.Warn("purge expired tokens", "err", err)
+	}
+}
+
+// Authenticate validates a token (httpapi.Authenticator). The principal
+// is shared with the cache and must not be modified.
+func (s *Service) Authenticate(ctx context.Context, token string) (*policy.Principal, error) {
+	info, err := s.validate(ctx, token)
+	if err != nil {
+		if errors.Is(err, errInvalidToken) {
+			return nil, unauthorized(nil)
+		}
+		return nil, err
+	}
+	return info.principal, nil
+}

@@ -1,0 +1,254 @@
+package identity
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+// userFields are the attributes Keystone models; others are kept as extra.
+var userFields = map[string]bool{
+	"id": true, "name": true, "domain_id": true, "enabled": true, "password": true,
+	"default_project_id": true, "links": true, "options": true, "password_expires_at": true,
+	"federated": true,
+}
+
+func (s *Service) listUsers(w http.ResponseWriter, r *http.Request) error {
+	var f filter
+	q := r.URL.Query()
+	for _, k := range []string{"name", "domain_id"} {
+		if v := q.Get(k); v != "" {
+			f.eq(k, v)
+		}
+	}
+	if q.Has("enabled") {
+		f.eq("enabled", queryBool(q.Get("enabled")))
+	}
+	us, err := listUsers(r.Context(), s.db.R(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, 0, len(us))
+	for _, u := range us {
+		out = append(out, userWire(r, u))
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"users": out, "links": listLinks(r)})
+}
+
+func (s *Service) user(ctx context.Context, q store.Querier, id string) (*User, error) {
+	u, err := getUser(ctx, q, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("user", id)
+	}
+	return u, err
+}
+
+func (s *Service) getUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.user(r.Context(), s.db.R(), r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"user": userWire(r, u)})
+}
+
+func (s *Service) hashPassword(pw string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.opts.BcryptCost)
+	return string(h), err
+}
+
+// applyUser copies the request's fields onto u; it reports whether the
+// password changed. Extra attributes are kept as Keystone does.
+func (s *Service) applyUser(o object, u *User, create bool) (bool, error) {
+	v, ok, err := o.name(create)
+	if err != nil {
+		return false, err
+	} else if ok {
+		u.Name = v
+	}
+	b, ok, err := o.boolean("enabled")
+	if err != nil {
+		return false, err
+	} else if ok {
+		u.Enabled = b
+	}
+	if _, present := o["default_project_id"]; present {
+		if u.DefaultProjectID, _, err = o.str("default_project_id"); err != nil {
+			return false, err
+		}
+	}
+	for k, val := range o {
+		if userFields[k] {
+			continue
+		}
+		if val == nil {
+			delete(u.Extra, k)
+			continue
+		}
+		u.Extra[k] = val
+	}
+	pw, ok, err := o.str("password")
+	if err != nil || !ok {
+		return false, err
+	}
+	if u.PasswordHash, err = s.hashPassword(pw); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (s *Service) createUser(w http.ResponseWriter, r *http.Request) error {
+	o, err := decodeEntity(r, "user")
+	if err != nil {
+		return err
+	}
+	u := &User{ID: newID(), Enabled: true, Extra: map[string]any{}}
+	if u.DomainID, _, err = o.str("domain_id"); err != nil {
+		return err
+	}
+	if u.DomainID == "" {
+		u.DomainID = callerDomain(r)
+	}
+	if _, err := s.applyUser(o, u, true); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.domain(ctx, tx, u.DomainID); err != nil {
+			return err
+		}
+		return insertUser(ctx, tx, u, s.nowMicro())
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return conflict("user", u.Name, u.DomainID)
+	}
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"user": userWire(r, u)})
+}
+
+func (s *Service) updateUser(w http.ResponseWriter, r *http.Request) error {
+	o, err := decodeEntity(r, "user")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u, err := s.user(ctx, s.db.R(), r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	changed, err := s.applyUser(o, u, false) // hashes outside the write transaction
+	if err != nil {
+		return err
+	}
+	if changed || !u.Enabled {
+		// Keystone revokes a user's tokens when it is disabled or its
+		// password is changed.
+		u.TokensValidAfter = s.nowMicro() + 1
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.user(ctx, tx, u.ID); err != nil {
+			return err
+		}
+		return updateUser(ctx, tx, u)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return conflict("user", u.Name, u.DomainID)
+	}
+	if err != nil {
+		return err
+	}
+	s.cache.clear()
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"user": userWire(r, u)})
+}
+
+func (s *Service) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := r.PathValue("user_id")
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM identity_assignments WHERE user_id = $1", id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE identity_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at = 0", s.nowMicro(), id); err != nil {
+			return err
+		}
+		ok, err := deleteRow(ctx, tx, "identity_users", id)
+		if err == nil && !ok {
+			err = notFound("user", id)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.cache.clear()
+	return noContent(w)
+}
+
+func (s *Service) listUserProjects(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id := r.PathValue("user_id")
+	if _, err := s.user(ctx, s.db.R(), id); err != nil {
+		return err
+	}
+	ps, err := listUserProjects(ctx, s.db.R(), id)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, projectWire(r, p))
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"projects": out, "links": listLinks(r)})
+}
+
+// changePassword is POST /v3/users/{user_id}/password: the user proves
+// the original password; all its tokens are revoked afterwards.
+func (s *Service) changePassword(w http.ResponseWriter, r *http.Request) error {
+	o, err := decodeEntity(r, "user")
+	if err != nil {
+		return err
+	}
+	orig, ok, err := o.str("original_password")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return validationError("original_password", "user")
+	}
+	pw, ok, err := o.str("password")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return validationError("password", "user")
+	}
+	ctx := r.Context()
+	u, err := s.user(ctx, s.db.R(), r.PathValue("user_id"))
+	if err != nil {
+		return err
+	}
+	if _, err := s.checkPassword(ctx, &nameRef{ID: u.ID}, orig); err != nil {
+		return err
+	}
+	hash, err := s.hashPassword(pw)
+	if err != nil {
+		return err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE identity_users SET password_hash = $1, tokens_valid_after = $2 WHERE id = $3",
+			hash, s.nowMicro()+1, u.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.cache.clear()
+	return noContent(w)
+}

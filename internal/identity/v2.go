@@ -1,0 +1,140 @@
+package identity
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+// Keystone v2.0 tokens, for K5-era clients: the same tokens as v3, in
+// v2.0's shape. Users and tenants are looked up in the Default domain.
+
+type v2AuthRequest struct {
+	Auth *struct {
+		PasswordCredentials *struct {
+			Username string  `json:"username"`
+			UserID   string  `json:"userId"`
+			Password *string `json:"password"`
+		} `json:"passwordCredentials"`
+		Token *struct {
+			ID string `json:"id"`
+		} `json:"token"`
+		TenantName string `json:"tenantName"`
+		TenantID   string `json:"tenantId"`
+	} `json:"auth"`
+}
+
+func (s *Service) createTokenV2(w http.ResponseWriter, r *http.Request) error {
+	var req v2AuthRequest
+	if err := httpapi.DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	a := req.Auth
+	if a == nil {
+		return validationError("auth", "request body")
+	}
+	ctx := r.Context()
+	var ir issueRequest
+	switch {
+	case a.PasswordCredentials != nil:
+		pc := a.PasswordCredentials
+		if pc.Password == nil {
+			return validationError("password", "passwordCredentials")
+		}
+		ref := &nameRef{ID: pc.UserID, Name: pc.Username, Domain: &nameRef{ID: DefaultDomainID}}
+		if pc.UserID != "" {
+			ref.Name = ""
+		}
+		u, err := s.checkPassword(ctx, ref, *pc.Password)
+		if err != nil {
+			return err
+		}
+		ir = issueRequest{user: u, methods: []string{"password"}}
+	case a.Token != nil:
+		parent, err := s.validate(ctx, a.Token.ID)
+		if err != nil {
+			if errors.Is(err, errInvalidToken) {
+				return unauthorized(err)
+			}
+			return err
+		}
+		ir = issueRequest{user: parent.user, methods: []string{"token"}, parent: parent}
+	default:
+		return validationError("passwordCredentials or token", "auth")
+	}
+	switch {
+	case a.TenantID != "":
+		ir.projectID = a.TenantID
+	case a.TenantName != "":
+		p, err := getProjectByName(ctx, s.db.R(), DefaultDomainID, a.TenantName)
+		if errors.Is(err, store.ErrNotFound) {
+			return unauthorized(err)
+		}
+		if err != nil {
+			return err
+		}
+		ir.projectID = p.ID
+	}
+	if ir.projectID != "" {
+		if _, err := getProject(ctx, s.db.R(), ir.projectID); err != nil {
+			return unauthorized(err)
+		}
+	}
+	info, err := s.issue(ctx, ir)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, s.accessWire(info))
+}
+
+type v2Endpoint struct {
+	AdminURL    string `json:"adminURL"`
+	Region      string `json:"region"`
+	InternalURL string `json:"internalURL"`
+	ID          string `json:"id"`
+	PublicURL   string `json:"publicURL"`
+}
+
+type v2Service struct {
+	Endpoints      []v2Endpoint `json:"endpoints"`
+	EndpointsLinks []string     `json:"endpoints_links"`
+	Type           string       `json:"type"`
+	Name           string       `json:"name"`
+}
+
+// accessWire renders a token in v2.0's {"access": ...} shape.
+func (s *Service) accessWire(info *tokenInfo) map[string]any {
+	tok := map[string]any{
+		"id": info.token, "issued_at": isoTime(info.issuedAt),
+		"expires": info.expiresAt.UTC().Format("2006-01-02T15:04:05Z"), "audit_ids": info.auditIDs,
+	}
+	catalog := []v2Service{}
+	if p := info.project; p != nil {
+		tok["tenant"] = map[string]any{"id": p.ID, "name": p.Name, "description": p.Description, "enabled": p.Enabled}
+		for _, e := range s.catalogFor(p.ID) {
+			svc := v2Service{EndpointsLinks: []string{}, Type: e.Type, Name: e.Name}
+			if len(e.Endpoints) > 0 {
+				url := e.Endpoints[0].URL
+				svc.Endpoints = []v2Endpoint{{AdminURL: url, InternalURL: url, PublicURL: url,
+					Region: s.opts.Region, ID: e.Endpoints[0].ID}}
+			}
+			catalog = append(catalog, svc)
+		}
+	}
+	roles := []map[string]string{}
+	roleIDs := []string{}
+	isAdmin := 0 // Keystone v2.0 always sent 0 here
+	for _, role := range info.roles {
+		roles = append(roles, map[string]string{"name": role.Name})
+		roleIDs = append(roleIDs, role.ID)
+	}
+	return map[string]any{"access": map[string]any{
+		"token":          tok,
+		"serviceCatalog": catalog,
+		"user": map[string]any{"id": info.user.ID, "name": info.user.Name, "username": info.user.Name,
+			"roles": roles, "roles_links": []string{}},
+		"metadata": map[string]any{"is_admin": isAdmin, "roles": roleIDs},
+	}}
+}

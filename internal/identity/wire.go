@@ -1,0 +1,161 @@
+package identity
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/stratus-iaas/stratus/internal/catalog"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+)
+
+// Wire shapes, as Keystone sends them. Every entity carries
+// "links":{"self":...}; every collection carries
+// "links":{"self","previous":null,"next":null}.
+
+// timeFormat is Keystone's token timestamp: ISO 8601, microseconds, Z.
+const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+func isoTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+// v3URL is the absolute URL of path under /identity/v3 as the client
+// reached us.
+func v3URL(r *http.Request, path string) string {
+	return httpapi.BaseURL(r) + catalog.IdentityPrefix + "/v3" + path
+}
+
+func selfLinks(r *http.Request, path string) map[string]string {
+	return map[string]string{"self": v3URL(r, path)}
+}
+
+type collectionLinks struct {
+	Self     string  `json:"self"`
+	Previous *string `json:"previous"`
+	Next     *string `json:"next"`
+}
+
+func listLinks(r *http.Request) collectionLinks {
+	self := httpapi.BaseURL(r) + r.URL.Path
+	if r.URL.RawQuery != "" {
+		self += "?" + r.URL.RawQuery
+	}
+	return collectionLinks{Self: self}
+}
+
+type domainRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+func domainWire(r *http.Request, d *Domain) map[string]any {
+	return map[string]any{
+		"id": d.ID, "name": d.Name, "description": d.Description, "enabled": d.Enabled,
+		"tags": []string{}, "options": map[string]any{}, "links": selfLinks(r, "/domains/"+d.ID),
+	}
+}
+
+func projectWire(r *http.Request, p *Project) map[string]any {
+	parent := any(nil)
+	if p.ParentID != "" {
+		parent = p.ParentID
+	}
+	return map[string]any{
+		"id": p.ID, "name": p.Name, "domain_id": p.DomainID, "description": p.Description,
+		"enabled": p.Enabled, "parent_id": parent, "is_domain": false, "tags": []string{},
+		"options": map[string]any{}, "links": selfLinks(r, "/projects/"+p.ID),
+	}
+}
+
+func userWire(r *http.Request, u *User) map[string]any {
+	m := map[string]any{}
+	for k, v := range u.Extra {
+		m[k] = v
+	}
+	m["id"], m["name"], m["domain_id"], m["enabled"] = u.ID, u.Name, u.DomainID, u.Enabled
+	m["password_expires_at"] = nil
+	m["options"] = map[string]any{}
+	m["links"] = selfLinks(r, "/users/"+u.ID)
+	if u.DefaultProjectID != "" {
+		m["default_project_id"] = u.DefaultProjectID
+	}
+	return m
+}
+
+func roleWire(r *http.Request, role *Role) map[string]any {
+	var dom, desc any
+	if role.DomainID != "" {
+		dom = role.DomainID
+	}
+	if role.Description != "" {
+		desc = role.Description
+	}
+	return map[string]any{
+		"id": role.ID, "name": role.Name, "domain_id": dom, "description": desc,
+		"options": map[string]any{}, "links": selfLinks(r, "/roles/"+role.ID),
+	}
+}
+
+// tokenUser is the token body's user.
+type tokenUser struct {
+	ID                string    `json:"id"`
+	Name              string    `json:"name"`
+	Domain            domainRef `json:"domain"`
+	PasswordExpiresAt *string   `json:"password_expires_at"`
+}
+
+type tokenProject struct {
+	ID     string    `json:"id"`
+	Name   string    `json:"name"`
+	Domain domainRef `json:"domain"`
+}
+
+type roleRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type tokenBody struct {
+	Methods   []string        `json:"methods"`
+	User      tokenUser       `json:"user"`
+	AuditIDs  []string        `json:"audit_ids"`
+	ExpiresAt string          `json:"expires_at"`
+	IssuedAt  string          `json:"issued_at"`
+	Project   *tokenProject   `json:"project,omitempty"`
+	Domain    *domainRef      `json:"domain,omitempty"`
+	IsDomain  *bool           `json:"is_domain,omitempty"`
+	Roles     []roleRef       `json:"roles,omitempty"`
+	Catalog   *[]catalogEntry `json:"catalog,omitempty"`
+}
+
+// tokenWire renders a v3 token; the catalog is left out when
+// withCatalog is false (?nocatalog) and for unscoped tokens.
+func (s *Service) tokenWire(info *tokenInfo, withCatalog bool) map[string]tokenBody {
+	b := tokenBody{
+		Methods: info.methods,
+		User: tokenUser{ID: info.user.ID, Name: info.user.Name,
+			Domain: domainRef{ID: info.userDomain.ID, Name: info.userDomain.Name}},
+		AuditIDs:  info.auditIDs,
+		ExpiresAt: isoTime(info.expiresAt),
+		IssuedAt:  isoTime(info.issuedAt),
+	}
+	if info.project != nil {
+		b.Project = &tokenProject{ID: info.project.ID, Name: info.project.Name,
+			Domain: domainRef{ID: info.projectDomain.ID, Name: info.projectDomain.Name}}
+		f := false
+		b.IsDomain = &f
+	}
+	if info.domain != nil {
+		b.Domain = &domainRef{ID: info.domain.ID, Name: info.domain.Name}
+	}
+	for _, r := range info.roles {
+		b.Roles = append(b.Roles, roleRef{ID: r.ID, Name: r.Name})
+	}
+	if withCatalog && !info.unscoped() {
+		projectID := ""
+		if info.project != nil {
+			projectID = info.project.ID
+		}
+		c := s.catalogFor(projectID)
+		b.Catalog = &c
+	}
+	return map[string]tokenBody{"token": b}
+}
