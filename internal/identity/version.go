@@ -16,7 +16,7 @@ func versionBase(r *http.Request) string {
 func v3Version(r *http.Request) map[string]any {
 	return map[string]any{
 		"id": "v3.14", "status": "stable", "updated": "2020-04-07T00:00:00Z",
-		"links": []map[string]string{{"rel": "self", "href": versionBase(r) + "/v3/"}},
+		"links":       []map[string]string{{"rel": "self", "href": versionBase(r) + "/v3/"}},
 		"media-types": []map[string]string{{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}},
 	}
 }
