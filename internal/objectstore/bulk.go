@@ -1,0 +1,149 @@
+package objectstore
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/stratus-iaas/stratus/internal/fault"
+)
+
+// bulkReport is the body of a bulk delete (and multipart-manifest=delete).
+type bulkReport struct {
+	deleted, notFound int
+	errors            [][2]string
+	status            string
+}
+
+func (rep *bulkReport) fail(name, status string) {
+	rep.errors = append(rep.errors, [2]string{name, status})
+}
+
+// write renders the report in the format Accept asks for (plain by
+// default), always with status 200, as Swift's bulk middleware does.
+func (rep *bulkReport) write(w http.ResponseWriter, r *http.Request) error {
+	status := rep.status
+	if status == "" {
+		status = "200 OK"
+		if len(rep.errors) > 0 {
+			status = "400 Bad Request"
+		}
+	}
+	ct := bestMatch(r.Header.Get("Accept"), []string{ctPlain, ctJSON, ctXML, ctTXML})
+	if r.Header.Get("Accept") == "" {
+		ct = ctPlain
+	}
+	var b strings.Builder
+	switch ct {
+	case ctJSON:
+		errs := rep.errors
+		if errs == nil {
+			errs = [][2]string{}
+		}
+		ej, _ := json.Marshal(errs)
+		sj, _ := json.Marshal(status)
+		fmt.Fprintf(&b, `{"Response Status": %s, "Response Body": "", "Number Deleted": %d, "Number Not Found": %d, "Errors": %s}`,
+			sj, rep.deleted, rep.notFound, ej)
+	case ctXML, ctTXML:
+		fmt.Fprintf(&b, "<delete>\n<number_deleted>%d</number_deleted>\n<number_not_found>%d</number_not_found>\n"+
+			"<response_body></response_body>\n<response_status>%s</response_status>\n<errors>\n", rep.deleted, rep.notFound, xmlEscape(status))
+		for _, e := range rep.errors {
+			b.WriteString("<object><name>" + xmlEscape(e[0]) + "</name><status>" + xmlEscape(e[1]) + "</status></object>\n")
+		}
+		b.WriteString("</errors>\n</delete>\n")
+	default:
+		ct = ctPlain
+		fmt.Fprintf(&b, "Number Deleted: %d\nNumber Not Found: %d\nResponse Body: \nResponse Status: %s\nErrors:\n",
+			rep.deleted, rep.notFound, status)
+		for _, e := range rep.errors {
+			b.WriteString(e[0] + ", " + e[1] + "\n")
+		}
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, b.String())
+	return nil
+}
+
+// bulkDelete is POST /v1/{account}?bulk-delete.
+func (s *Service) bulkDelete(w http.ResponseWriter, r *http.Request) error {
+	rc, err := parseReq(r)
+	if err != nil {
+		return err
+	}
+	var names []string
+	sc := bufio.NewScanner(r.Body)
+	sc.Buffer(make([]byte, 64<<10), 64<<10)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		if len(names) >= maxBulkDeletes {
+			return fault.New(fault.TooLarge, "Maximum Bulk Deletes: %d per request", maxBulkDeletes)
+		}
+		names = append(names, line)
+	}
+	if err := sc.Err(); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return fault.Invalidf("Invalid request body").WithCause(err)
+	}
+	if len(names) == 0 {
+		return fault.Invalidf("Invalid bulk delete.")
+	}
+	rep := &bulkReport{}
+	for _, line := range names {
+		name, err := url.PathUnescape(line)
+		if err != nil {
+			rep.fail(line, "400 Bad Request")
+			continue
+		}
+		name = "/" + strings.TrimPrefix(name, "/")
+		c, o, _ := strings.Cut(name[1:], "/")
+		if c == "" {
+			rep.fail(name, "400 Bad Request")
+			continue
+		}
+		s.bulkDeleteOne(r, rc, c, o, name, rep)
+		if len(rep.errors) >= maxFailedDeletes {
+			break
+		}
+	}
+	return rep.write(w, r)
+}
+
+// bulkDeleteOne deletes one container (object == "") or object.
+func (s *Service) bulkDeleteOne(r *http.Request, rc *reqCtx, container, object, label string, rep *bulkReport) {
+	one := *rc
+	one.container, one.object = container, object
+	var err error
+	if object == "" {
+		if err = one.requireOwner(true); err == nil {
+			err = s.removeContainer(r.Context(), &one)
+		}
+	} else if _, err = s.writableContainer(r, &one); err == nil {
+		_, err = s.deleteObject(r.Context(), rc.account, container, object)
+	}
+	switch {
+	case err == nil:
+		rep.deleted++
+	case fault.KindOf(err) == fault.NotFound:
+		rep.notFound++
+	default:
+		st := fault.KindOf(err).Status()
+		if fe := fault.As(err); fe != nil {
+			st = fe.HTTPStatus()
+		}
+		rep.fail(label, fmt.Sprintf("%d %s", st, http.StatusText(st)))
+	}
+}

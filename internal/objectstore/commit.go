@@ -1,0 +1,123 @@
+package objectstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+// committer is group commit for row changes: concurrent requests hand their
+// transaction bodies to one goroutine, which runs a batch of them inside one
+// transaction (each in its own savepoint, so one failure rolls back only its
+// own changes) and one commit (one fsync under SQLite), then acknowledges
+// each. A request returns only after the commit that holds its rows.
+type committer struct {
+	db     *store.DB
+	ch     chan *commitReq
+	quit   chan struct{}
+	wg     sync.WaitGroup
+	maxOps int
+}
+
+type commitReq struct {
+	fn   func(tx *sql.Tx) error
+	done chan error
+}
+
+func newCommitter(db *store.DB) *committer {
+	c := &committer{db: db, ch: make(chan *commitReq, 1024), quit: make(chan struct{}), maxOps: 512}
+	c.wg.Add(1)
+	go c.loop()
+	return c
+}
+
+func (c *committer) close() {
+	close(c.quit)
+	c.wg.Wait()
+}
+
+// Do runs fn inside a batched transaction and returns its error, or the
+// commit's error. fn must not keep tx after it returns.
+func (c *committer) Do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	req := &commitReq{fn: fn, done: make(chan error, 1)}
+	select {
+	case c.ch <- req:
+	case <-c.quit:
+		return fmt.Errorf("objectstore: shutting down")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued the request is committed or not regardless of the
+	// client; wait for the outcome so the caller can clean up correctly.
+	return <-req.done
+}
+
+func (c *committer) loop() {
+	defer c.wg.Done()
+	for {
+		var first *commitReq
+		select {
+		case first = <-c.ch:
+		case <-c.quit:
+			// Finish what is queued.
+			for {
+				select {
+				case r := <-c.ch:
+					c.run([]*commitReq{r})
+				default:
+					return
+				}
+			}
+		}
+		batch := []*commitReq{first}
+	drain:
+		for len(batch) < c.maxOps {
+			select {
+			case r := <-c.ch:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		c.run(batch)
+	}
+}
+
+func (c *committer) run(batch []*commitReq) {
+	errs := make([]error, len(batch))
+	ctx := context.Background()
+	err := c.db.Tx(ctx, func(tx *sql.Tx) error {
+		if len(batch) == 1 {
+			errs[0] = batch[0].fn(tx)
+			return errs[0]
+		}
+		for i, r := range batch {
+			if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+				return err
+			}
+			if e := r.fn(tx); e != nil {
+				errs[i] = e
+				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT op"); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT op"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, r := range batch {
+		e := errs[i]
+		if e == nil && err != nil {
+			e = err
+		}
+		if e != nil && len(batch) == 1 {
+			e = err // db.Tx mapped it
+		}
+		r.done <- e
+	}
+}

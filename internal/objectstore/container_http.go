@@ -1,0 +1,248 @@
+package objectstore
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/stratus-iaas/stratus/internal/fault"
+)
+
+// containerSysHeaders are kept like metadata (POST merges them).
+var containerSysHeaders = []string{"X-Container-Read", "X-Container-Write", "X-Versions-Location", "X-History-Location"}
+
+// ownerOnlyHeaders are not shown to callers who are not the owner.
+var ownerOnlyHeaders = map[string]bool{"X-Container-Read": true, "X-Container-Write": true,
+	"X-Versions-Location": true, "X-History-Location": true}
+
+func containerHeaders(w http.ResponseWriter, c *Container, owner bool) {
+	h := w.Header()
+	h.Set("X-Container-Object-Count", strconv.FormatInt(c.Objects, 10))
+	h.Set("X-Container-Bytes-Used", strconv.FormatInt(c.Bytes, 10))
+	h.Set("X-Storage-Policy", "Policy-0")
+	for k, v := range c.Meta {
+		if owner || !ownerOnlyHeaders[k] {
+			h[k] = []string{v}
+		}
+	}
+	setTimestamp(w, c.CreatedAt)
+}
+
+// checkContainerHeaders validates a PUT/POST's container headers.
+func checkContainerHeaders(h http.Header) error {
+	if err := checkMeta(h, "X-Container-Meta-"); err != nil {
+		return err
+	}
+	if h.Get("X-Versions-Location") != "" && h.Get("X-History-Location") != "" {
+		return fault.Invalidf("Only one of X-Versions-Location or X-History-Location may be specified")
+	}
+	for _, k := range []string{"X-Versions-Location", "X-History-Location"} {
+		if v := h.Get(k); v != "" {
+			name, err := url.PathUnescape(v)
+			if err != nil || strings.Contains(strings.Trim(name, "/"), "/") {
+				return fault.New(fault.PreconditionFailed, "Container name cannot contain slashes")
+			}
+		}
+	}
+	if v := h.Get("X-Container-Meta-Quota-Bytes"); v != "" {
+		if _, err := strconv.ParseUint(v, 10, 63); err != nil {
+			return fault.Invalidf("Invalid bytes quota.")
+		}
+	}
+	if v := h.Get("X-Container-Meta-Quota-Count"); v != "" {
+		if _, err := strconv.ParseUint(v, 10, 63); err != nil {
+			return fault.Invalidf("Invalid count quota.")
+		}
+	}
+	return nil
+}
+
+// putContainer is PUT /v1/{account}/{container}: 201 created, 202 updated.
+func (s *Service) putContainer(w http.ResponseWriter, r *http.Request) error {
+	rc, err := parseReq(r)
+	if err != nil {
+		return err
+	}
+	if err := rc.requireOwner(true); err != nil {
+		return err
+	}
+	if err := checkContainerHeaders(r.Header); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	created := false
+	err = s.commit.Do(ctx, func(tx *sql.Tx) error {
+		now := nowMicro()
+		c, err := getContainer(ctx, tx, rc.account, rc.container)
+		if isNotFound(err) {
+			created = true
+			c = &Container{Account: rc.account, Name: rc.container, Meta: map[string]string{}, CreatedAt: now}
+			mergeMeta(c.Meta, r.Header, "X-Container-Meta-", containerSysHeaders...)
+			if err := ensureAccount(ctx, tx, rc.account, now); err != nil {
+				return err
+			}
+			if err := insertContainer(ctx, tx, c); err != nil {
+				return err
+			}
+			return bumpAccount(ctx, tx, rc.account, 1, 0, 0)
+		}
+		if err != nil {
+			return err
+		}
+		mergeMeta(c.Meta, r.Header, "X-Container-Meta-", containerSysHeaders...)
+		return setContainerMeta(ctx, tx, rc.account, rc.container, c.Meta)
+	})
+	if err != nil {
+		return err
+	}
+	status := http.StatusAccepted
+	if created {
+		status = http.StatusCreated
+	}
+	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(status)
+	return nil
+}
+
+// postContainer is POST /v1/{account}/{container}: merge metadata.
+func (s *Service) postContainer(w http.ResponseWriter, r *http.Request) error {
+	rc, err := parseReq(r)
+	if err != nil {
+		return err
+	}
+	if err := rc.requireOwner(true); err != nil {
+		return err
+	}
+	if err := checkContainerHeaders(r.Header); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err = s.commit.Do(ctx, func(tx *sql.Tx) error {
+		c, err := getContainer(ctx, tx, rc.account, rc.container)
+		if err != nil {
+			return err
+		}
+		mergeMeta(c.Meta, r.Header, "X-Container-Meta-", containerSysHeaders...)
+		return setContainerMeta(ctx, tx, rc.account, rc.container, c.Meta)
+	})
+	if isNotFound(err) {
+		return errNotFound()
+	}
+	if err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+// deleteContainer is DELETE /v1/{account}/{container}: 409 unless empty.
+func (s *Service) deleteContainer(w http.ResponseWriter, r *http.Request) error {
+	rc, err := parseReq(r)
+	if err != nil {
+		return err
+	}
+	if err := rc.requireOwner(true); err != nil {
+		return err
+	}
+	if err := s.removeContainer(r.Context(), rc); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+// removeContainer deletes an empty container (409 otherwise).
+func (s *Service) removeContainer(ctx context.Context, rc *reqCtx) error {
+	err := s.commit.Do(ctx, func(tx *sql.Tx) error {
+		c, err := getContainer(ctx, tx, rc.account, rc.container)
+		if err != nil {
+			return err
+		}
+		if c.Objects > 0 {
+			return fault.Conflictf(msgConflict)
+		}
+		if err := deleteContainerRow(ctx, tx, rc.account, rc.container); err != nil {
+			return err
+		}
+		return bumpAccount(ctx, tx, rc.account, -1, 0, 0)
+	})
+	if isNotFound(err) {
+		return errNotFound()
+	}
+	return err
+}
+
+// readableContainer loads the container and checks read access.
+func (s *Service) readableContainer(r *http.Request, rc *reqCtx, listing bool) (*Container, error) {
+	c, err := getContainer(r.Context(), s.db.R(), rc.account, rc.container)
+	if isNotFound(err) {
+		if !rc.owner && !rc.tempURL {
+			return nil, deny(rc.p)
+		}
+		return nil, errNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !rc.canRead(r, c, listing) {
+		return nil, deny(rc.p)
+	}
+	return c, nil
+}
+
+// headContainer is HEAD /v1/{account}/{container}.
+func (s *Service) headContainer(w http.ResponseWriter, r *http.Request) error {
+	rc, err := parseReq(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.readableContainer(r, rc, true)
+	if err != nil {
+		return err
+	}
+	containerHeaders(w, c, rc.owner)
+	return noContent(w)
+}
+
+// listObjects is GET /v1/{account}/{container}.
+func (s *Service) listObjects(w http.ResponseWriter, r *http.Request) error {
+	if r.Method == http.MethodHead {
+		return s.headContainer(w, r)
+	}
+	rc, err := parseReq(r)
+	if err != nil {
+		return err
+	}
+	ct, err := listingFormat(r)
+	if err != nil {
+		return err
+	}
+	lp, err := parseListParams(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.readableContainer(r, rc, true)
+	if err != nil {
+		return err
+	}
+	es, err := s.listEntries(r.Context(), rc.account, rc.container, lp)
+	if err != nil {
+		return err
+	}
+	containerHeaders(w, c, rc.owner)
+	return renderListing(w, r, ct, "container", rc.container, es)
+}
+
+func (s *Service) listEntries(ctx context.Context, account, container string, lp listParams) ([]entry, error) {
+	now := nowMicro() / 1e6
+	return collect(ctx, lp, func(ctx context.Context, marker, end string, n int) ([]entry, error) {
+		os, err := listObjectRows(ctx, s.db.R(), account, container, marker, end, n, now)
+		es := make([]entry, len(os))
+		for i, o := range os {
+			es[i] = entry{name: o.Name, obj: o}
+		}
+		return es, err
+	})
+}

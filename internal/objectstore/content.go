@@ -1,0 +1,324 @@
+package objectstore
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/fault"
+)
+
+// part is a byte range of one blob.
+type part struct {
+	key    string
+	off, n int64
+}
+
+// body is what a GET sends: the object's bytes, joined for large objects.
+type body struct {
+	size  int64
+	parts []part
+	etag  string // as sent in the ETag header (quoted for large objects)
+}
+
+// listingETag is the hash shown in container listings.
+func listingETag(o *Object) string { return o.ETag }
+
+const maxSegmentDepth = 10
+
+// objectBody resolves o into the blob ranges to send.
+func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, error) {
+	if depth > maxSegmentDepth {
+		return nil, fault.Conflictf("Max recursion depth exceeded on large object manifest")
+	}
+	switch o.Kind {
+	case kindSLO:
+		segs, err := s.readManifest(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		b := &body{etag: `"` + o.ETag + `"`}
+		for _, sg := range segs {
+			cname, oname, _ := strings.Cut(strings.TrimPrefix(sg.Name, "/"), "/")
+			so, err := getObjectRow(ctx, s.db.R(), o.Account, cname, oname)
+			if err != nil || (sg.Hash != "" && so.ETag != sg.Hash) {
+				return nil, fault.Conflictf("Object segment no longer valid: %s", sg.Name).WithCause(err)
+			}
+			sb, err := s.objectBody(ctx, so, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			start, end := int64(0), sb.size
+			if sg.Range != "" {
+				if start, end, err = segmentRange(sg.Range, sb.size); err != nil {
+					return nil, err
+				}
+			}
+			b.appendRange(sb, start, end)
+		}
+		return b, nil
+	case kindDLO:
+		cname, prefix, err := dloTarget(o.Meta["X-Object-Manifest"])
+		if err != nil {
+			return nil, err
+		}
+		b := &body{}
+		h := md5.New()
+		marker := ""
+		now := time.Now().Unix()
+		for {
+			rows, err := listObjectRows(ctx, s.db.R(), o.Account, cname, marker, "", 1000, now)
+			if err != nil {
+				return nil, err
+			}
+			done := len(rows) < 1000
+			for _, so := range rows {
+				marker = so.Name
+				if !strings.HasPrefix(so.Name, prefix) {
+					if so.Name > prefix {
+						done = true
+						break
+					}
+					continue
+				}
+				h.Write([]byte(so.ETag))
+				b.parts = append(b.parts, part{so.BlobKey, 0, so.Size})
+				b.size += so.Size
+			}
+			if done {
+				break
+			}
+		}
+		b.etag = `"` + hex.EncodeToString(h.Sum(nil)) + `"`
+		return b, nil
+	}
+	return &body{size: o.Size, parts: []part{{o.BlobKey, 0, o.Size}}, etag: o.ETag}, nil
+}
+
+// appendRange appends bytes [start,end) of sb.
+func (b *body) appendRange(sb *body, start, end int64) {
+	pos := int64(0)
+	for _, p := range sb.parts {
+		ps, pe := pos, pos+p.n
+		pos = pe
+		lo, hi := max(ps, start), min(pe, end)
+		if lo >= hi {
+			continue
+		}
+		b.parts = append(b.parts, part{p.key, p.off + lo - ps, hi - lo})
+		b.size += hi - lo
+	}
+}
+
+func dloTarget(v string) (container, prefix string, err error) {
+	v, uerr := url.PathUnescape(v)
+	c, p, ok := strings.Cut(strings.TrimPrefix(v, "/"), "/")
+	if uerr != nil || !ok || c == "" {
+		return "", "", fault.Invalidf("X-Object-Manifest must be in the format container/prefix")
+	}
+	return c, p, nil
+}
+
+// writeRange streams bytes [off, off+n) of b to w.
+func (s *Service) writeRange(ctx context.Context, w io.Writer, b *body, off, n int64) error {
+	pos := int64(0)
+	for _, p := range b.parts {
+		ps, pe := pos, pos+p.n
+		pos = pe
+		lo, hi := max(ps, off), min(pe, off+n)
+		if lo >= hi {
+			continue
+		}
+		rd, err := s.blobs.Open(ctx, p.key)
+		if err != nil {
+			return fmt.Errorf("open segment: %w", err)
+		}
+		start, length := p.off+lo-ps, hi-lo
+		if f, ok := blob.OSFile(rd); ok && start == 0 && length == rd.Size() {
+			_, err = io.Copy(w, f) // lets the server use sendfile
+		} else {
+			_, err = io.Copy(w, io.NewSectionReader(rd, start, length))
+		}
+		rd.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type byteRange struct{ start, end int64 } // end exclusive
+
+// parseRange reads a Range header the way swob does: a malformed header is
+// ignored (nil, nil); ranges wholly past the end are dropped; when none is
+// left the answer is 416.
+func parseRange(h string, size int64) ([]byteRange, error) {
+	if h == "" {
+		return nil, nil
+	}
+	spec, ok := strings.CutPrefix(strings.TrimSpace(h), "bytes=")
+	if !ok {
+		return nil, nil
+	}
+	var out []byteRange
+	n := 0
+	for _, rs := range strings.Split(spec, ",") {
+		rs = strings.TrimSpace(rs)
+		if rs == "" {
+			continue
+		}
+		n++
+		a, b, ok := strings.Cut(rs, "-")
+		if !ok {
+			return nil, nil
+		}
+		switch {
+		case a == "" && b == "":
+			return nil, nil
+		case a == "":
+			k, err := strconv.ParseInt(b, 10, 64)
+			if err != nil {
+				return nil, nil
+			}
+			if k == 0 || size == 0 {
+				continue
+			}
+			out = append(out, byteRange{max(0, size-k), size})
+		default:
+			x, err := strconv.ParseInt(a, 10, 64)
+			if err != nil {
+				return nil, nil
+			}
+			y := size - 1
+			if b != "" {
+				if y, err = strconv.ParseInt(b, 10, 64); err != nil || y < x {
+					return nil, nil
+				}
+			}
+			if x >= size {
+				continue
+			}
+			out = append(out, byteRange{x, min(y+1, size)})
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	if len(out) == 0 {
+		e := fault.New(fault.RangeNotSatisfiable, msgRange)
+		e.Header = http.Header{"Content-Range": {fmt.Sprintf("bytes */%d", size)}}
+		return nil, e
+	}
+	return out, nil
+}
+
+// serveBody writes b with Range support; headers other than the length
+// and range ones are already set.
+func (s *Service) serveBody(w http.ResponseWriter, r *http.Request, b *body, ctype string) error {
+	ranges, err := parseRange(r.Header.Get("Range"), b.size)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Accept-Ranges", "bytes")
+	head := r.Method == http.MethodHead
+	switch len(ranges) {
+	case 0:
+		h.Set("Content-Length", strconv.FormatInt(b.size, 10))
+		w.WriteHeader(http.StatusOK)
+		if head {
+			return nil
+		}
+		return s.writeRange(r.Context(), w, b, 0, b.size)
+	case 1:
+		rg := ranges[0]
+		h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", rg.start, rg.end-1, b.size))
+		h.Set("Content-Length", strconv.FormatInt(rg.end-rg.start, 10))
+		w.WriteHeader(http.StatusPartialContent)
+		if head {
+			return nil
+		}
+		return s.writeRange(r.Context(), w, b, rg.start, rg.end-rg.start)
+	}
+	var rb [16]byte
+	rand.Read(rb[:])
+	boundary := hex.EncodeToString(rb[:])
+	heads := make([]string, len(ranges))
+	total := int64(0)
+	for i, rg := range ranges {
+		heads[i] = fmt.Sprintf("--%s\r\nContent-Type: %s\r\nContent-Range: bytes %d-%d/%d\r\n\r\n", boundary, ctype, rg.start, rg.end-1, b.size)
+		total += int64(len(heads[i])) + rg.end - rg.start + 2
+	}
+	tail := "--" + boundary + "--"
+	total += int64(len(tail))
+	h.Set("Content-Type", "multipart/byteranges;boundary="+boundary)
+	h.Set("Content-Length", strconv.FormatInt(total, 10))
+	w.WriteHeader(http.StatusPartialContent)
+	if head {
+		return nil
+	}
+	for i, rg := range ranges {
+		io.WriteString(w, heads[i])
+		if err := s.writeRange(r.Context(), w, b, rg.start, rg.end-rg.start); err != nil {
+			return err
+		}
+		io.WriteString(w, "\r\n")
+	}
+	_, err = io.WriteString(w, tail)
+	return err
+}
+
+// etagMatches reports whether a list header (If-Match/If-None-Match)
+// names etag; "*" matches any.
+func etagMatches(list, etag string) bool {
+	etag = strings.Trim(etag, `"`)
+	for _, t := range strings.Split(list, ",") {
+		t = strings.TrimSpace(t)
+		t = strings.TrimPrefix(t, "W/")
+		if t == "*" || strings.Trim(t, `"`) == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// conditional applies If-Match, If-None-Match, If-Modified-Since and
+// If-Unmodified-Since. It returns done=true after writing a 304.
+func conditional(w http.ResponseWriter, r *http.Request, etag string, lm time.Time) (bool, error) {
+	h := r.Header
+	if v := h.Get("If-Match"); v != "" && !etagMatches(v, etag) {
+		return false, fault.New(fault.PreconditionFailed, msgPrecondition)
+	}
+	if v := h.Get("If-Unmodified-Since"); v != "" && h.Get("If-Match") == "" {
+		if t, err := http.ParseTime(v); err == nil && lm.After(t) {
+			return false, fault.New(fault.PreconditionFailed, msgPrecondition)
+		}
+	}
+	notModified := false
+	if v := h.Get("If-None-Match"); v != "" {
+		notModified = etagMatches(v, etag)
+	} else if v := h.Get("If-Modified-Since"); v != "" {
+		if t, err := http.ParseTime(v); err == nil && !lm.After(t) {
+			notModified = true
+		}
+	}
+	if notModified {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			w.Header().Del("Content-Type")
+			w.Header().Set("Content-Length", "0")
+			w.WriteHeader(http.StatusNotModified)
+			return true, nil
+		}
+		return false, fault.New(fault.PreconditionFailed, msgPrecondition)
+	}
+	return false, nil
+}

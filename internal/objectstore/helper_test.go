@@ -1,0 +1,103 @@
+package objectstore
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/policy"
+	"github.com/stratus-iaas/stratus/internal/store/storetest"
+)
+
+// fakeAuth maps fixed tokens to principals.
+type fakeAuth map[string]*policy.Principal
+
+func (f fakeAuth) Authenticate(ctx context.Context, tok string) (*policy.Principal, error) {
+	if p, ok := f[tok]; ok {
+		return p, nil
+	}
+	return nil, fault.Unauthorizedf("The request you have made requires authentication.")
+}
+
+var testAuth = fakeAuth{
+	"tok-a":      {UserID: "ua", UserName: "alice", ProjectID: "pa", ProjectName: "proja", Roles: []string{"member"}},
+	"tok-b":      {UserID: "ub", UserName: "bob", ProjectID: "pb", ProjectName: "projb", Roles: []string{"member"}},
+	"tok-reader": {UserID: "ur", UserName: "rita", ProjectID: "pa", ProjectName: "proja", Roles: []string{"reader"}},
+	"tok-admin":  {UserID: "uadm", UserName: "admin", ProjectID: "padm", ProjectName: "admin", Roles: []string{"admin"}},
+}
+
+type testEnv struct {
+	t   *testing.T
+	srv *httptest.Server
+	svc *Service
+	fs  *blob.FS
+}
+
+func newEnv(t *testing.T) *testEnv {
+	t.Helper()
+	db := storetest.Open(t)
+	fs, err := blob.NewFS(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(context.Background(), Options{DB: db, Blobs: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := httpapi.NewMux(testAuth, slog.New(slog.DiscardHandler))
+	mux.Mount(svc.Group())
+	srv := httptest.NewServer(mux)
+	t.Cleanup(func() { srv.Close(); svc.Close() })
+	return &testEnv{t: t, srv: srv, svc: svc, fs: fs}
+}
+
+const acctA = "/object-store/v1/AUTH_pa"
+
+// do sends a request; hdr is "Name: value" lines.
+func (e *testEnv) do(method, path, token string, body string, hdr ...string) (*http.Response, string) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("X-Auth-Token", token)
+	}
+	if method == "PUT" && body == "" {
+		req.ContentLength = 0
+		req.Header.Set("Content-Length", "0")
+		req.Body = http.NoBody
+	}
+	for _, h := range hdr {
+		k, v, _ := strings.Cut(h, ":")
+		req.Header.Set(k, strings.TrimSpace(v))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// must checks the status.
+func (e *testEnv) must(status int, method, path, token, body string, hdr ...string) (*http.Response, string) {
+	e.t.Helper()
+	resp, b := e.do(method, path, token, body, hdr...)
+	if resp.StatusCode != status {
+		e.t.Fatalf("%s %s: got %d want %d: %s", method, path, resp.StatusCode, status, b)
+	}
+	return resp, b
+}

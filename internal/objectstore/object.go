@@ -1,0 +1,193 @@
+package objectstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stratus-iaas/stratus/internal/fault"
+)
+
+// putOpts are the conditions of a row write.
+type putOpts struct {
+	ifNoneMatch bool // If-None-Match: * — fail when a live object exists
+}
+
+// storeObject records o (whose blob is already committed) in one batched
+// transaction: it checks the container and quotas, archives or removes the
+// previous version and updates the counters. It returns blobs to delete.
+func (s *Service) storeObject(ctx context.Context, o *Object, opts putOpts) error {
+	var garbage []string
+	err := s.commit.Do(ctx, func(tx *sql.Tx) error {
+		garbage = nil
+		c, err := getContainer(ctx, tx, o.Account, o.Container)
+		if isNotFound(err) {
+			return errNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		if err := checkQuota(c, o.Size); err != nil {
+			return err
+		}
+		old, err := getObjectRow(ctx, tx, o.Account, o.Container, o.Name)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+		if old != nil {
+			live := old.DeleteAt == 0 || old.DeleteAt > time.Now().Unix()
+			if opts.ifNoneMatch && live {
+				return fault.New(fault.PreconditionFailed, msgPrecondition)
+			}
+			if arch := archiveContainer(c); arch != "" && live {
+				if err := archiveObject(ctx, tx, old, arch); err != nil {
+					return err
+				}
+			} else if garbage, err = removeObject(ctx, tx, old); err != nil {
+				return err
+			}
+		}
+		if o.LastModified <= 0 {
+			o.LastModified = nowMicro()
+		}
+		if old != nil && o.LastModified <= old.LastModified {
+			o.LastModified = old.LastModified + 10 // keep timestamps increasing
+		}
+		if err := addObject(ctx, tx, o); err != nil {
+			return err
+		}
+		// The new row may share the old blob (copy onto itself).
+		if len(garbage) == 1 && garbage[0] == o.BlobKey {
+			garbage = nil
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.dropBlobs(garbage)
+	return nil
+}
+
+// checkQuota applies X-Container-Meta-Quota-Bytes and -Count.
+func checkQuota(c *Container, size int64) error {
+	if v := c.Meta["X-Container-Meta-Quota-Bytes"]; v != "" {
+		if q, err := strconv.ParseInt(v, 10, 64); err == nil && c.Bytes+size > q {
+			return fault.New(fault.TooLarge, "Upload exceeds quota.")
+		}
+	}
+	if v := c.Meta["X-Container-Meta-Quota-Count"]; v != "" {
+		if q, err := strconv.ParseInt(v, 10, 64); err == nil && c.Objects+1 > q {
+			return fault.New(fault.TooLarge, "Upload exceeds quota.")
+		}
+	}
+	return nil
+}
+
+// archiveContainer is where c keeps old versions ("" when unversioned).
+func archiveContainer(c *Container) string {
+	v := c.Meta["X-Versions-Location"]
+	if v == "" {
+		v = c.Meta["X-History-Location"]
+	}
+	name, err := url.PathUnescape(v)
+	if err != nil {
+		return v
+	}
+	return strings.Trim(name, "/")
+}
+
+// versionPrefix is Swift's archive name prefix: 3 hex digits of the name's
+// length, the name, "/".
+func versionPrefix(name string) string { return fmt.Sprintf("%03x%s/", len(name), name) }
+
+// archiveObject moves old into the archive container (same blob).
+func archiveObject(ctx context.Context, tx *sql.Tx, old *Object, archive string) error {
+	if _, err := getContainer(ctx, tx, old.Account, archive); err != nil {
+		if isNotFound(err) {
+			return fault.New(fault.PreconditionFailed, msgPrecondition).WithCause(fmt.Errorf("versions container %q missing", archive))
+		}
+		return err
+	}
+	if _, err := removeObject(ctx, tx, old); err != nil {
+		return err
+	}
+	a := *old
+	a.Container = archive
+	a.Name = versionPrefix(old.Name) + swiftTimestamp(old.LastModified)
+	return addObject(ctx, tx, &a)
+}
+
+// restoreLatest moves the newest archived version of name back (stack
+// mode DELETE). It reports whether one existed.
+func restoreLatest(ctx context.Context, tx *sql.Tx, account, container, name, archive string) (bool, error) {
+	p := versionPrefix(name)
+	upper := p[:len(p)-1] + "0" // '/'+1
+	o, err := scanObject(tx.QueryRowContext(ctx, `SELECT `+objectCols+` FROM swift_objects
+		WHERE account = $1 AND container = $2 AND name > $3 AND name < $4 ORDER BY name DESC LIMIT 1`,
+		account, archive, p, upper))
+	if isNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if _, err := removeObject(ctx, tx, o); err != nil {
+		return false, err
+	}
+	r := *o
+	r.Container, r.Name, r.LastModified = container, name, nowMicro()
+	return true, addObject(ctx, tx, &r)
+}
+
+// deleteObject removes an object, honouring versioning. It returns 404
+// when there is no live object.
+func (s *Service) deleteObject(ctx context.Context, account, container, name string) (*Object, error) {
+	var garbage []string
+	var gone *Object
+	err := s.commit.Do(ctx, func(tx *sql.Tx) error {
+		garbage, gone = nil, nil
+		c, err := getContainer(ctx, tx, account, container)
+		if err != nil {
+			return err
+		}
+		cur, err := getObjectRow(ctx, tx, account, container, name)
+		if err != nil {
+			return err
+		}
+		if cur.DeleteAt != 0 && cur.DeleteAt <= time.Now().Unix() {
+			return errNotFound() // the expirer reaps it
+		}
+		gone = cur
+		if h := c.Meta["X-History-Location"]; h != "" {
+			return archiveObject(ctx, tx, cur, archiveContainer(c))
+		}
+		if garbage, err = removeObject(ctx, tx, cur); err != nil {
+			return err
+		}
+		if c.Meta["X-Versions-Location"] != "" {
+			if _, err := restoreLatest(ctx, tx, account, container, name, archiveContainer(c)); err != nil {
+				return err
+			}
+			if len(garbage) == 1 {
+				if used, err := blobReferenced(ctx, tx, garbage[0]); err != nil || used {
+					garbage = nil
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if isNotFound(err) {
+		return nil, errNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.dropBlobs(garbage)
+	return gone, nil
+}

@@ -1,0 +1,450 @@
+package objectstore
+
+import (
+	"context"
+	"crypto/md5"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/stratus-iaas/stratus/internal/fault"
+)
+
+// objectReq parses the request and applies a temp URL signature.
+func (s *Service) objectReq(r *http.Request) (*reqCtx, error) {
+	rc, err := parseReq(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkTempURL(r, rc); err != nil {
+		return nil, err
+	}
+	return rc, nil
+}
+
+// writableContainer loads the container and checks write access.
+func (s *Service) writableContainer(r *http.Request, rc *reqCtx) (*Container, error) {
+	c, err := getContainer(r.Context(), s.db.R(), rc.account, rc.container)
+	if isNotFound(err) {
+		if !rc.ownerRW && !rc.tempURL {
+			return nil, deny(rc.p)
+		}
+		return nil, errNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !rc.canWrite(c) {
+		return nil, deny(rc.p)
+	}
+	return c, nil
+}
+
+// liveObject returns the object unless it is missing or expired.
+func (s *Service) liveObject(ctx context.Context, account, container, name string) (*Object, error) {
+	o, err := getObjectRow(ctx, s.db.R(), account, container, name)
+	if isNotFound(err) {
+		return nil, errNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.DeleteAt != 0 && o.DeleteAt <= time.Now().Unix() {
+		return nil, errNotFound()
+	}
+	return o, nil
+}
+
+func objectHeaders(w http.ResponseWriter, o *Object, etag string) {
+	h := w.Header()
+	writeMeta(h, o.Meta)
+	h.Set("Content-Type", o.ContentType)
+	h.Set("ETag", etag)
+	h.Set("Last-Modified", httpDate(lastModified(o.LastModified)))
+	setTimestamp(w, o.LastModified)
+	if o.DeleteAt != 0 {
+		h.Set("X-Delete-At", strconv.FormatInt(o.DeleteAt, 10))
+	}
+	if o.Kind == kindSLO {
+		h.Set("X-Static-Large-Object", "True")
+	}
+}
+
+// getObject is GET and HEAD /v1/{account}/{container}/{object}.
+func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.objectReq(r)
+	if err != nil {
+		return err
+	}
+	if rc.object == "" {
+		return s.containerWeb(w, r, rc)
+	}
+	c, err := s.readableContainer(r, rc, false)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	o, err := s.liveObject(ctx, rc.account, rc.container, rc.object)
+	if err != nil {
+		if rc.p == nil && fault.KindOf(err) == fault.NotFound {
+			return s.webError(w, r, rc, c, http.StatusNotFound, err)
+		}
+		return err
+	}
+	if o.Kind == kindSLO && r.URL.Query().Get("multipart-manifest") == "get" {
+		return s.serveManifest(w, r, o)
+	}
+	b, err := s.objectBody(ctx, o, 0)
+	if err != nil {
+		return err
+	}
+	objectHeaders(w, o, b.etag)
+	if rc.tempURL && r.Method == http.MethodGet {
+		tempURLDisposition(w, r, rc.object)
+	}
+	if done, err := conditional(w, r, b.etag, lastModified(o.LastModified)); done || err != nil {
+		return err
+	}
+	return s.serveBody(w, r, b, o.ContentType)
+}
+
+// contentType is the type a PUT stores: sent, or guessed from the name
+// when absent or when X-Detect-Content-Type is true.
+func contentType(h http.Header, name string) string {
+	ct := h.Get("Content-Type")
+	if ct == "" || truthy(h.Get("X-Detect-Content-Type")) {
+		ct = mime.TypeByExtension(path.Ext(name))
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+	}
+	return ct
+}
+
+// putObject is PUT /v1/{account}/{container}/{object}.
+func (s *Service) putObject(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.objectReq(r)
+	if err != nil {
+		return err
+	}
+	if rc.object == "" {
+		return s.putContainer(w, r)
+	}
+	c, err := s.writableContainer(r, rc)
+	if err != nil {
+		return err
+	}
+	if src := r.Header.Get("X-Copy-From"); src != "" {
+		sc, so, err := splitCopyPath(src, "X-Copy-From")
+		if err != nil {
+			return err
+		}
+		return s.copyObject(w, r, rc, sc, so, rc.container, rc.object)
+	}
+	chunked := len(r.TransferEncoding) > 0
+	if !chunked && r.Header.Get("Content-Length") == "" {
+		return fault.New(fault.LengthRequired, msgLength)
+	}
+	if r.ContentLength > maxFileSize {
+		return fault.New(fault.TooLarge, msgTooLarge)
+	}
+	if err := checkMeta(r.Header, "X-Object-Meta-"); err != nil {
+		return err
+	}
+	if r.URL.Query().Get("multipart-manifest") == "put" {
+		return s.putSLO(w, r, rc, c)
+	}
+	o, err := objectFromPut(r, rc)
+	if err != nil {
+		return err
+	}
+	if r.ContentLength > 0 {
+		if err := checkQuota(c, r.ContentLength); err != nil {
+			return err
+		}
+	}
+	inm := r.Header.Get("If-None-Match")
+	if inm != "" && inm != "*" {
+		return fault.Invalidf("If-None-Match only supports *")
+	}
+	if inm == "*" {
+		if _, err := s.liveObject(r.Context(), rc.account, rc.container, rc.object); err == nil {
+			return fault.New(fault.PreconditionFailed, msgPrecondition)
+		}
+	}
+	if err := s.writeBlob(r.Context(), o, r.Body, r.ContentLength, r.Header.Get("ETag")); err != nil {
+		return err
+	}
+	if err := s.storeObject(r.Context(), o, putOpts{ifNoneMatch: inm == "*"}); err != nil {
+		s.dropBlobs([]string{o.BlobKey})
+		return err
+	}
+	return created(w, o.ETag, o.LastModified)
+}
+
+// objectFromPut builds the row of a PUT from its headers.
+func objectFromPut(r *http.Request, rc *reqCtx) (*Object, error) {
+	at, _, err := deleteAt(r.Header)
+	if err != nil {
+		return nil, err
+	}
+	o := &Object{Account: rc.account, Container: rc.container, Name: rc.object,
+		ContentType: contentType(r.Header, rc.object), DeleteAt: at, Meta: objectMetaFrom(r.Header)}
+	if v := r.Header.Get("X-Object-Manifest"); v != "" && !rc.tempURL {
+		if _, _, err := dloTarget(v); err != nil {
+			return nil, err
+		}
+		o.Kind = kindDLO
+		o.Meta["X-Object-Manifest"] = v
+	}
+	return o, nil
+}
+
+// writeBlob streams src into a new blob, computing MD5 on the way, checks
+// the length and the client's ETag (422), and commits (fsync) the blob.
+func (s *Service) writeBlob(ctx context.Context, o *Object, src io.Reader, length int64, wantETag string) error {
+	o.BlobKey = newBlobKey()
+	bw, err := s.blobs.Create(ctx, o.BlobKey)
+	if err != nil {
+		return err
+	}
+	h := md5.New()
+	n, err := io.CopyBuffer(io.MultiWriter(bw, h), io.LimitReader(src, maxFileSize+1), make([]byte, 256<<10))
+	if err == nil && n > maxFileSize {
+		err = fault.New(fault.TooLarge, msgTooLarge)
+	}
+	if err == nil && length >= 0 && n != length {
+		err = fault.New(fault.Invalid, "Bad Request").WithCause(errors.New("short body"))
+	}
+	if err != nil {
+		bw.Abort()
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		if fault.As(err) == nil {
+			return fault.New(fault.Kind(0), "client read error").WithStatus(499).WithCause(err)
+		}
+		return err
+	}
+	o.Size = n
+	o.ETag = hex.EncodeToString(h.Sum(nil))
+	if wantETag != "" && strings.Trim(wantETag, `"`) != o.ETag {
+		bw.Abort()
+		return fault.New(fault.Unprocessable, msgUnprocess)
+	}
+	return bw.Commit()
+}
+
+func created(w http.ResponseWriter, etag string, lm int64) error {
+	h := w.Header()
+	h.Set("ETag", etag)
+	h.Set("Last-Modified", httpDate(lastModified(lm)))
+	h.Set("Content-Type", "text/html; charset=UTF-8")
+	h.Set("Content-Length", "0")
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+// postObject is POST /v1/{account}/{container}/{object}: replace the
+// custom metadata (202).
+func (s *Service) postObject(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.objectReq(r)
+	if err != nil {
+		return err
+	}
+	if rc.object == "" {
+		return s.postContainer(w, r)
+	}
+	if _, err := s.writableContainer(r, rc); err != nil {
+		return err
+	}
+	if err := checkMeta(r.Header, "X-Object-Meta-"); err != nil {
+		return err
+	}
+	at, atSet, err := deleteAt(r.Header)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	err = s.commitUpdate(ctx, rc, func(o *Object) {
+		meta := objectMetaFrom(r.Header)
+		if v, ok := o.Meta["X-Object-Manifest"]; ok {
+			meta["X-Object-Manifest"] = v
+		}
+		o.Meta = meta
+		if r.Header.Get("Content-Type") != "" || truthy(r.Header.Get("X-Detect-Content-Type")) {
+			o.ContentType = contentType(r.Header, o.Name)
+		}
+		if atSet {
+			o.DeleteAt = at
+		} else if _, ok := r.Header["X-Remove-Delete-At"]; ok {
+			o.DeleteAt = 0
+		}
+		o.LastModified = max(nowMicro(), o.LastModified+10)
+	})
+	if err != nil {
+		return err
+	}
+	body := "<html><h1>Accepted</h1><p>" + msgAccepted + "</p></html>"
+	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusAccepted)
+	io.WriteString(w, body)
+	return nil
+}
+
+// commitUpdate changes a live object's row in place.
+func (s *Service) commitUpdate(ctx context.Context, rc *reqCtx, change func(o *Object)) error {
+	return s.commit.Do(ctx, func(tx *sql.Tx) error {
+		o, err := getObjectRow(ctx, tx, rc.account, rc.container, rc.object)
+		if isNotFound(err) || (err == nil && o.DeleteAt != 0 && o.DeleteAt <= time.Now().Unix()) {
+			return errNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		change(o)
+		return updateObjectMeta(ctx, tx, o)
+	})
+}
+
+// deleteObjectHTTP is DELETE /v1/{account}/{container}/{object}.
+func (s *Service) deleteObjectHTTP(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.objectReq(r)
+	if err != nil {
+		return err
+	}
+	if rc.object == "" {
+		return s.deleteContainer(w, r)
+	}
+	if _, err := s.writableContainer(r, rc); err != nil {
+		return err
+	}
+	if r.URL.Query().Get("multipart-manifest") == "delete" {
+		return s.deleteSLO(w, r, rc)
+	}
+	if _, err := s.deleteObject(r.Context(), rc.account, rc.container, rc.object); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+// copyVerb is COPY /v1/{account}/{container}/{object} with Destination.
+func (s *Service) copyVerb(w http.ResponseWriter, r *http.Request) error {
+	rc, err := s.objectReq(r)
+	if err != nil {
+		return err
+	}
+	dst := r.Header.Get("Destination")
+	if dst == "" {
+		return fault.New(fault.PreconditionFailed, "Destination header required")
+	}
+	dc, do, err := splitCopyPath(dst, "Destination")
+	if err != nil {
+		return err
+	}
+	drc := *rc
+	drc.container, drc.object = dc, do
+	if _, err := s.writableContainer(r, &drc); err != nil {
+		return err
+	}
+	return s.copyObject(w, r, rc, rc.container, rc.object, dc, do)
+}
+
+// splitCopyPath reads "container/object" or "/container/object" (URL-encoded).
+func splitCopyPath(v, header string) (string, string, error) {
+	u, err := url.PathUnescape(v)
+	c, o, ok := strings.Cut(strings.TrimPrefix(u, "/"), "/")
+	if err != nil || !ok || c == "" || o == "" {
+		return "", "", fault.New(fault.PreconditionFailed, "%s header must be of the form <container name>/<object name>", header)
+	}
+	return c, o, nil
+}
+
+// copyObject copies src to dst: the bytes are shared (blobs are
+// immutable), except for large objects, which are joined into a new blob
+// unless multipart-manifest=get copies the manifest itself.
+func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, rc *reqCtx, sc, so, dc, do string) error {
+	ctx := r.Context()
+	src := *rc
+	src.container, src.object = sc, so
+	if _, err := s.readableContainer(r, &src, false); err != nil {
+		return err
+	}
+	o, err := s.liveObject(ctx, rc.account, sc, so)
+	if err != nil {
+		return err
+	}
+	if len(do) > maxObjectNameLength {
+		return fault.Invalidf("Object name length of %d longer than %d", len(do), maxObjectNameLength)
+	}
+	if err := checkMeta(r.Header, "X-Object-Meta-"); err != nil {
+		return err
+	}
+	n := *o
+	n.Container, n.Name, n.DeleteAt, n.LastModified = dc, do, 0, 0
+	n.Meta = map[string]string{}
+	if !truthy(r.Header.Get("X-Fresh-Metadata")) {
+		for k, v := range o.Meta {
+			n.Meta[k] = v
+		}
+	}
+	for k, v := range objectMetaFrom(r.Header) {
+		n.Meta[k] = v
+	}
+	if r.Header.Get("Content-Type") != "" && r.Method == "COPY" || r.Header.Get("X-Copy-From") != "" && r.Header.Get("Content-Type") != "" {
+		n.ContentType = r.Header.Get("Content-Type")
+	}
+	if at, set, err := deleteAt(r.Header); err != nil {
+		return err
+	} else if set {
+		n.DeleteAt = at
+	}
+	if o.Kind != kindPlain && r.URL.Query().Get("multipart-manifest") != "get" {
+		b, err := s.objectBody(ctx, o, 0)
+		if err != nil {
+			return err
+		}
+		if b.size > maxFileSize {
+			return fault.New(fault.TooLarge, msgTooLarge)
+		}
+		n.Kind = kindPlain
+		delete(n.Meta, "X-Object-Manifest")
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(s.writeRange(ctx, pw, b, 0, b.size)) }()
+		err = s.writeBlob(ctx, &n, pr, b.size, "")
+		pr.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if err := s.storeObject(ctx, &n, putOpts{}); err != nil {
+		if n.BlobKey != o.BlobKey {
+			s.dropBlobs([]string{n.BlobKey})
+		}
+		return err
+	}
+	h := w.Header()
+	h.Set("X-Copied-From", url.PathEscape(sc)+"/"+escapeObject(so))
+	h.Set("X-Copied-From-Last-Modified", httpDate(lastModified(o.LastModified)))
+	writeMeta(h, n.Meta)
+	h.Set("Content-Type", n.ContentType)
+	return created(w, n.ETag, n.LastModified)
+}
+
+func escapeObject(name string) string {
+	parts := strings.Split(name, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}

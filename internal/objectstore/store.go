@@ -1,0 +1,306 @@
+package objectstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+// Account is a Swift account (AUTH_<project>). It exists implicitly; a row
+// is created the first time something is written to it.
+type Account struct {
+	Name       string
+	Meta       map[string]string
+	Containers int64
+	Objects    int64
+	Bytes      int64
+	CreatedAt  int64
+}
+
+// Container is one container of an account.
+type Container struct {
+	Account   string
+	Name      string
+	Meta      map[string]string // X-Container-Meta-*, X-Container-Read/Write, X-Versions-Location, ...
+	Objects   int64
+	Bytes     int64
+	CreatedAt int64
+}
+
+// Object kinds.
+const (
+	kindPlain = 0
+	kindSLO   = 1 // blob holds the manifest (internal JSON); Size is the joined size
+	kindDLO   = 2 // X-Object-Manifest in Meta; blob is empty
+)
+
+// Object is one object row.
+type Object struct {
+	Account, Container, Name string
+	BlobKey                  string
+	Size                     int64
+	ETag                     string
+	ContentType              string
+	LastModified             int64 // unix micro
+	DeleteAt                 int64 // unix seconds; 0 = never
+	Kind                     int
+	Meta                     map[string]string // X-Object-Meta-*, Content-Encoding, Content-Disposition, X-Object-Manifest
+}
+
+func encodeMeta(m map[string]string) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func decodeMeta(s string) map[string]string {
+	m := map[string]string{}
+	if s != "" && s != "{}" {
+		json.Unmarshal([]byte(s), &m)
+	}
+	return m
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// --- accounts ---
+
+func getAccount(ctx context.Context, q store.Querier, account string) (*Account, error) {
+	a := &Account{Name: account}
+	var meta string
+	err := q.QueryRowContext(ctx, `SELECT meta, container_count, object_count, bytes_used, created_at
+		FROM swift_accounts WHERE account = $1`, account).Scan(&meta, &a.Containers, &a.Objects, &a.Bytes, &a.CreatedAt)
+	if err != nil {
+		return nil, store.Map(err)
+	}
+	a.Meta = decodeMeta(meta)
+	return a, nil
+}
+
+func ensureAccount(ctx context.Context, tx *sql.Tx, account string, now int64) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO swift_accounts (account, created_at) VALUES ($1, $2)
+		ON CONFLICT (account) DO NOTHING`, account, now)
+	return err
+}
+
+func setAccountMeta(ctx context.Context, tx *sql.Tx, account string, meta map[string]string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE swift_accounts SET meta = $2 WHERE account = $1`, account, encodeMeta(meta))
+	return err
+}
+
+func bumpAccount(ctx context.Context, tx *sql.Tx, account string, dc, do, db int64) error {
+	if dc == 0 && do == 0 && db == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE swift_accounts SET container_count = container_count + $2,
+		object_count = object_count + $3, bytes_used = bytes_used + $4 WHERE account = $1`, account, dc, do, db)
+	return err
+}
+
+// --- containers ---
+
+const containerCols = `account, name, meta, object_count, bytes_used, created_at`
+
+func scanContainer(sc interface{ Scan(...any) error }) (*Container, error) {
+	c := &Container{}
+	var meta string
+	if err := sc.Scan(&c.Account, &c.Name, &meta, &c.Objects, &c.Bytes, &c.CreatedAt); err != nil {
+		return nil, store.Map(err)
+	}
+	c.Meta = decodeMeta(meta)
+	return c, nil
+}
+
+func getContainer(ctx context.Context, q store.Querier, account, name string) (*Container, error) {
+	return scanContainer(q.QueryRowContext(ctx, `SELECT `+containerCols+` FROM swift_containers
+		WHERE account = $1 AND name = $2`, account, name))
+}
+
+// listContainers returns up to limit containers with names after marker
+// (and before end, when set), in byte order.
+func listContainers(ctx context.Context, q store.Querier, account, marker, end string, limit int) ([]*Container, error) {
+	query := `SELECT ` + containerCols + ` FROM swift_containers WHERE account = $1 AND name > $2`
+	args := []any{account, marker}
+	if end != "" {
+		query += ` AND name < $4`
+	}
+	query += ` ORDER BY name LIMIT $3`
+	args = append(args, limit)
+	if end != "" {
+		args = append(args, end)
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Container
+	for rows.Next() {
+		c, err := scanContainer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+func insertContainer(ctx context.Context, tx *sql.Tx, c *Container) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO swift_containers (account, name, meta, created_at) VALUES ($1, $2, $3, $4)`,
+		c.Account, c.Name, encodeMeta(c.Meta), c.CreatedAt)
+	return err
+}
+
+func setContainerMeta(ctx context.Context, tx *sql.Tx, account, name string, meta map[string]string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE swift_containers SET meta = $3 WHERE account = $1 AND name = $2`,
+		account, name, encodeMeta(meta))
+	return err
+}
+
+func deleteContainerRow(ctx context.Context, tx *sql.Tx, account, name string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM swift_containers WHERE account = $1 AND name = $2`, account, name)
+	return err
+}
+
+func bumpContainer(ctx context.Context, tx *sql.Tx, account, name string, do, db int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE swift_containers SET object_count = object_count + $3,
+		bytes_used = bytes_used + $4 WHERE account = $1 AND name = $2`, account, name, do, db)
+	return err
+}
+
+// --- objects ---
+
+const objectCols = `account, container, name, blob_key, size, etag, content_type, last_modified, delete_at, kind, meta`
+
+func scanObject(sc interface{ Scan(...any) error }) (*Object, error) {
+	o := &Object{}
+	var meta string
+	var del sql.NullInt64
+	if err := sc.Scan(&o.Account, &o.Container, &o.Name, &o.BlobKey, &o.Size, &o.ETag, &o.ContentType,
+		&o.LastModified, &del, &o.Kind, &meta); err != nil {
+		return nil, store.Map(err)
+	}
+	o.DeleteAt = del.Int64
+	o.Meta = decodeMeta(meta)
+	return o, nil
+}
+
+func getObjectRow(ctx context.Context, q store.Querier, account, container, name string) (*Object, error) {
+	return scanObject(q.QueryRowContext(ctx, `SELECT `+objectCols+` FROM swift_objects
+		WHERE account = $1 AND container = $2 AND name = $3`, account, container, name))
+}
+
+// listObjectRows returns up to limit objects after marker (and before end
+// when set) in byte order; expired rows are left out.
+func listObjectRows(ctx context.Context, q store.Querier, account, container, marker, end string, limit int, nowSec int64) ([]*Object, error) {
+	query := `SELECT ` + objectCols + ` FROM swift_objects WHERE account = $1 AND container = $2 AND name > $3
+		AND (delete_at IS NULL OR delete_at > $5)`
+	args := []any{account, container, marker, limit, nowSec}
+	if end != "" {
+		query += ` AND name < $6`
+		args = append(args, end)
+	}
+	query += ` ORDER BY name LIMIT $4`
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Object
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func insertObjectRow(ctx context.Context, tx *sql.Tx, o *Object) error {
+	var del any
+	if o.DeleteAt != 0 {
+		del = o.DeleteAt
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO swift_objects (`+objectCols+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		o.Account, o.Container, o.Name, o.BlobKey, o.Size, o.ETag, o.ContentType, o.LastModified, del, o.Kind, encodeMeta(o.Meta))
+	return err
+}
+
+func updateObjectMeta(ctx context.Context, tx *sql.Tx, o *Object) error {
+	var del any
+	if o.DeleteAt != 0 {
+		del = o.DeleteAt
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE swift_objects SET content_type = $4, delete_at = $5, meta = $6, last_modified = $7
+		WHERE account = $1 AND container = $2 AND name = $3`,
+		o.Account, o.Container, o.Name, o.ContentType, del, encodeMeta(o.Meta), o.LastModified)
+	return err
+}
+
+func deleteObjectRow(ctx context.Context, tx *sql.Tx, o *Object) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM swift_objects WHERE account = $1 AND container = $2 AND name = $3`,
+		o.Account, o.Container, o.Name)
+	return err
+}
+
+func blobReferenced(ctx context.Context, tx *sql.Tx, key string) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM swift_objects WHERE blob_key = $1 LIMIT 1`, key).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func expiredObjects(ctx context.Context, q store.Querier, nowSec int64, limit int) ([]*Object, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+objectCols+` FROM swift_objects
+		WHERE delete_at IS NOT NULL AND delete_at <= $1 LIMIT $2`, nowSec, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Object
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// pgByteOrder makes PostgreSQL compare names byte-wise, as SQLite does.
+func pgByteOrder(ctx context.Context, db *store.DB) error {
+	if db.Engine != store.Postgres {
+		return nil
+	}
+	var coll sql.NullString
+	err := db.R().QueryRowContext(ctx, `SELECT collation_name FROM information_schema.columns
+		WHERE table_name = 'swift_objects' AND column_name = 'name'`).Scan(&coll)
+	if err != nil || coll.String == "C" {
+		return err
+	}
+	return db.Tx(ctx, func(tx *sql.Tx) error {
+		for _, s := range []string{
+			`ALTER TABLE swift_containers ALTER COLUMN name TYPE TEXT COLLATE "C"`,
+			`ALTER TABLE swift_objects ALTER COLUMN container TYPE TEXT COLLATE "C"`,
+			`ALTER TABLE swift_objects ALTER COLUMN name TYPE TEXT COLLATE "C"`,
+		} {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+var _ = strings.HasPrefix
