@@ -126,6 +126,10 @@ func (w *fsWriter) WriteAt(p []byte, off int64) (int, error) { return w.f.WriteA
 // Truncate sets the final size (sparse tails).
 func (w *fsWriter) Truncate(size int64) error { return w.f.Truncate(size) }
 
+// ReadAt reads back bytes already written, so an upload can be inspected
+// before Commit.
+func (w *fsWriter) ReadAt(p []byte, off int64) (int, error) { return w.f.ReadAt(p, off) }
+
 func (w *fsWriter) Commit() error {
 	if w.done {
 		return errors.New("blob: writer already finished")

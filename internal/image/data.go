@@ -1,0 +1,318 @@
+package image
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha512"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/diskimage"
+	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/policy"
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+// Upload streams an image's bytes: queued → saving → active. size is the
+// declared length (Content-Length or x-openstack-image-size), -1 when
+// unknown. On any failure the bytes are discarded and the image returns
+// to queued.
+func (s *Service) Upload(ctx context.Context, p *policy.Principal, id string, body io.Reader, size int64) (*Image, error) {
+	if size > s.sizeCap {
+		return nil, tooLarge(s.sizeCap)
+	}
+	var im *Image
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if im, err = s.visible(ctx, tx, p, id); err != nil {
+			return err
+		}
+		if !canModify(p, im) {
+			return notAuthorized("upload_image")
+		}
+		if im.Status != StatusQueued {
+			return fault.Conflictf("Image status transition from %s to %s is not allowed", im.Status, StatusSaving)
+		}
+		return setStatus(ctx, tx, id, StatusQueued, StatusSaving)
+	})
+	if err != nil {
+		return nil, err
+	}
+	d, key, err := s.receive(ctx, im, body, size)
+	if err != nil {
+		s.requeue(id)
+		return nil, err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := getImage(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Status != StatusSaving {
+			return fault.Conflictf("Image status transition from %s to %s is not allowed", cur.Status, StatusActive)
+		}
+		algo := "sha512"
+		cur.Size, cur.Checksum, cur.HashAlgo, cur.HashValue, cur.VirtualSize = &d.Size, &d.MD5, &algo, &d.SHA512, d.VirtualSize
+		cur.BlobKey, cur.Status, cur.UpdatedAt = key, StatusActive, time.Now().UTC()
+		im = cur
+		return updateImage(ctx, tx, cur, false)
+	})
+	if err != nil {
+		s.blobs.Delete(context.WithoutCancel(ctx), key)
+		if isNotFound(err) {
+			return nil, fault.New(fault.Gone, "Image %s could not be found after upload. The image may have been deleted during the upload.", id)
+		}
+		s.requeue(id)
+		return nil, err
+	}
+	return im, nil
+}
+
+func (s *Service) requeue(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := setStatus(ctx, tx, id, StatusSaving, StatusQueued); err != nil && !errors.Is(err, store.ErrConflict) {
+			return err
+		}
+		return nil
+	})
+}
+
+func tooLarge(limit int64) error {
+	return fault.New(fault.TooLarge, "The incoming image is too large: image size exceeds the limit of %d bytes", limit)
+}
+
+// receive writes body to a new blob, hashing as it goes, inspects the
+// content against the declared disk_format, and commits (fsync).
+func (s *Service) receive(ctx context.Context, im *Image, body io.Reader, size int64) (Data, string, error) {
+	key := blobKey(im.ID)
+	w, err := s.blobs.Create(ctx, key)
+	if err != nil {
+		return Data{}, "", err
+	}
+	limit := s.sizeCap
+	if size >= 0 {
+		limit = size
+	}
+	hs, err := copyHashed(w, body, limit)
+	if err != nil {
+		w.Abort()
+		return Data{}, "", err
+	}
+	if size >= 0 && hs.n != size {
+		w.Abort()
+		return Data{}, "", fault.Invalidf("Size of uploaded data (%d bytes) does not match the declared size (%d bytes).", hs.n, size)
+	}
+	if size < 0 && hs.over {
+		w.Abort()
+		return Data{}, "", tooLarge(s.sizeCap)
+	}
+	vsize, err := inspect(w, hs, im)
+	if err != nil {
+		w.Abort()
+		return Data{}, "", err
+	}
+	if err := w.Commit(); err != nil {
+		return Data{}, "", err
+	}
+	return Data{Size: hs.n, MD5: hs.md5, SHA512: hs.sha512, VirtualSize: vsize}, key, nil
+}
+
+// inspect refuses content that is unsafe or not what disk_format says, and
+// returns the virtual size.
+func inspect(w blob.Writer, hs *hashResult, im *Image) (*int64, error) {
+	declared := diskimage.Format("")
+	if im.DiskFormat != nil {
+		f, err := diskimage.ParseFormat(*im.DiskFormat)
+		if err != nil {
+			// A format the inspector does not know (ploop): keep the bytes as
+			// they are, as Glance does for formats it cannot inspect.
+			return nil, nil
+		}
+		declared = f
+	}
+	var info *diskimage.Info
+	var err error
+	if ra, ok := w.(io.ReaderAt); ok {
+		info, err = diskimage.Inspect(ra, hs.n, declared)
+	} else {
+		info, err = diskimage.InspectHeadTail(hs.head, hs.tail, hs.n, declared)
+	}
+	if err == nil && info != nil && !info.Safe {
+		err = &diskimage.Error{Kind: diskimage.KindUnsafe, Reason: "image failed safety checks"}
+	}
+	if err != nil {
+		var de *diskimage.Error
+		if errors.As(err, &de) && de.Kind != diskimage.KindIO {
+			return nil, fault.Invalidf("Image content does not match the disk_format or is not safe to use: %s", de.Reason).WithCause(err)
+		}
+		return nil, err
+	}
+	if info == nil {
+		return nil, nil
+	}
+	v := info.VirtualSize
+	return &v, nil
+}
+
+type hashResult struct {
+	n          int64
+	over       bool // more than limit bytes were offered
+	md5        string
+	sha512     string
+	head, tail []byte
+}
+
+const chunkSize = 1 << 20
+
+// copyHashed copies at most limit bytes of r to w while md5 and sha512 run
+// on two other goroutines over the same chunks. It keeps the head and
+// tail of the stream for inspection by writers that cannot read back.
+func copyHashed(w io.Writer, r io.Reader, limit int64) (*hashResult, error) {
+	const nbuf = 6
+	type chunk struct {
+		buf  []byte
+		b    []byte
+		done sync.WaitGroup // both hashers are finished with b
+	}
+	md5h, shah := md5.New(), sha512.New()
+	chans := []chan *chunk{make(chan *chunk, nbuf), make(chan *chunk, nbuf)}
+	var workers sync.WaitGroup
+	for i, h := range []hash.Hash{md5h, shah} {
+		workers.Add(1)
+		go func(ch chan *chunk, h hash.Hash) {
+			defer workers.Done()
+			for c := range ch {
+				h.Write(c.b)
+				c.done.Done()
+			}
+		}(chans[i], h)
+	}
+	res := &hashResult{}
+	var err error
+	var ring []*chunk // in flight, oldest first
+	var tail []byte
+	for {
+		var c *chunk
+		if len(ring) < nbuf {
+			c = &chunk{buf: make([]byte, chunkSize)}
+		} else {
+			c = ring[0]
+			ring = ring[1:]
+			c.done.Wait()
+		}
+		want := int64(len(c.buf))
+		if rem := limit - res.n + 1; rem < want {
+			want = rem // read one byte past the limit to detect overflow
+		}
+		n, rerr := readFull(r, c.buf[:want])
+		if n > 0 {
+			if res.n+int64(n) > limit {
+				res.over = true
+				n = int(limit - res.n)
+			}
+			c.b = c.buf[:n]
+			if len(res.head) < diskimage.FullPrefixSize {
+				res.head = append(res.head, c.b[:min(n, diskimage.FullPrefixSize-len(res.head))]...)
+			}
+			tail = append(tail, c.b[max(0, n-diskimage.TailSize):]...)
+			if len(tail) > diskimage.TailSize {
+				tail = tail[len(tail)-diskimage.TailSize:]
+			}
+			c.done.Add(len(chans))
+			for _, ch := range chans {
+				ch <- c
+			}
+			ring = append(ring, c)
+			if _, werr := w.Write(c.b); werr != nil {
+				err = werr
+				break
+			}
+			res.n += int64(n)
+		}
+		if res.over || rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
+	}
+	for _, ch := range chans {
+		close(ch)
+	}
+	workers.Wait()
+	if err != nil {
+		return nil, err
+	}
+	res.tail = tail
+	res.md5 = hex.EncodeToString(md5h.Sum(nil))
+	res.sha512 = hex.EncodeToString(shah.Sum(nil))
+	return res, nil
+}
+
+// readFull fills b unless the stream ends; only a clean end is io.EOF
+// (a dropped chunked body is io.ErrUnexpectedEOF and must fail the upload).
+func readFull(r io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// openFile returns an *os.File for key when the blob store is a local
+// filesystem (so downloads use sendfile), else nil.
+func (s *Service) openFile(key string) *os.File {
+	ps, ok := s.blobs.(interface{ Path(string) (string, error) })
+	if !ok {
+		return nil
+	}
+	path, err := ps.Path(key)
+	if err != nil {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// Download opens an image's bytes for p. It returns a nil reader when
+// the image has no data (the handler answers 204).
+func (s *Service) Download(ctx context.Context, p *policy.Principal, id string) (*Image, io.ReadSeekCloser, int64, error) {
+	im, err := s.visible(ctx, s.db.R(), p, id)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if im.Status == StatusDeactivated && !p.IsAdmin() {
+		return nil, nil, 0, fault.Forbiddenf("The requested image has been deactivated. Image data download is forbidden.")
+	}
+	if im.Status != StatusActive && im.Status != StatusDeactivated || !im.hasData() {
+		return im, nil, 0, nil
+	}
+	if f := s.openFile(im.BlobKey); f != nil {
+		return im, f, *im.Size, nil
+	}
+	r, err := s.blobs.Open(ctx, im.BlobKey)
+	if errors.Is(err, blob.ErrNotFound) {
+		return nil, nil, 0, fault.NotFoundf("Image data for %s could not be found", id)
+	}
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return im, r, r.Size(), nil
+}

@@ -1,0 +1,232 @@
+package image
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func TestVersions(t *testing.T) {
+	e := newEnv(t)
+	for _, p := range []string{"/image", "/image/"} {
+		r := e.mustCode(e.do("GET", p, "", nil), 300)
+		vs := r.JSON(t)["versions"].([]any)
+		if len(vs) == 0 || !strings.HasSuffix(vs[0].(map[string]any)["links"].([]any)[0].(map[string]any)["href"].(string), "/image/v2/") {
+			t.Fatalf("versions: %s", r.Body)
+		}
+	}
+	e.mustCode(e.do("GET", "/image/versions", "", nil), 200)
+	for _, s := range []string{"image", "images", "member", "members"} {
+		e.mustCode(e.do("GET", "/image/v2/schemas/"+s, "alice", nil), 200)
+	}
+}
+
+func TestCreateGetUpdateDelete(t *testing.T) {
+	e := newEnv(t)
+	id := "0d5bcbc7-b066-4217-83f4-7111a60a399a"
+	r := e.mustCode(e.do("POST", "/image/v2/images", "alice", map[string]any{
+		"id": id, "name": "cirros", "disk_format": "qcow2", "container_format": "bare",
+		"tags": []string{"a", "b", "a"}, "min_ram": 64, "login-user": "kvothe",
+	}), 201)
+	m := r.JSON(t)
+	if m["id"] != id || m["status"] != "queued" || m["visibility"] != "shared" || m["owner"] != "p-alice" ||
+		m["login-user"] != "kvothe" || m["size"] != nil || len(m["tags"].([]any)) != 2 || m["self"] != "/v2/images/"+id {
+		t.Fatalf("create: %s", r.Body)
+	}
+	if !strings.HasSuffix(r.Header.Get("Location"), "/image/v2/images/"+id) {
+		t.Fatalf("Location %q", r.Header.Get("Location"))
+	}
+	e.mustCode(e.do("POST", "/image/v2/images", "alice", map[string]any{"id": id}), 409)
+	e.mustCode(e.do("POST", "/image/v2/images", "alice", map[string]any{"status": "active"}), 403)
+	e.mustCode(e.do("POST", "/image/v2/images", "alice", map[string]any{"disk_format": "floppy"}), 400)
+	e.mustCode(e.do("POST", "/image/v2/images", "alice", map[string]any{"visibility": "public"}), 403)
+	e.mustCode(e.do("POST", "/image/v2/images", "reader", map[string]any{}), 403)
+
+	r = e.mustCode(e.patch("alice", id,
+		map[string]any{"op": "replace", "path": "/name", "value": "Fedora 17"},
+		map[string]any{"op": "replace", "path": "/tags", "value": []string{"fedora", "beefy"}},
+		map[string]any{"op": "add", "path": "/os_distro", "value": "fedora"},
+		map[string]any{"op": "remove", "path": "/login-user"},
+	), 200)
+	m = r.JSON(t)
+	if m["name"] != "Fedora 17" || m["os_distro"] != "fedora" || m["login-user"] != nil || fmt.Sprint(m["tags"]) != "[fedora beefy]" {
+		t.Fatalf("patch: %s", r.Body)
+	}
+	e.mustCode(e.patch("alice", id, map[string]any{"op": "replace", "path": "/status", "value": "active"}), 403)
+	e.mustCode(e.patch("alice", id, map[string]any{"op": "remove", "path": "/nope"}), 409)
+	e.mustCode(e.do("PATCH", "/image/v2/images/"+id, "alice", "[]"), 415)
+	e.mustCode(e.patch("bob", id, map[string]any{"op": "replace", "path": "/name", "value": "x"}), 404)
+
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/tags/extra", "alice", nil), 204)
+	e.mustCode(e.do("DELETE", "/image/v2/images/"+id+"/tags/fedora", "alice", nil), 204)
+	e.mustCode(e.do("DELETE", "/image/v2/images/"+id+"/tags/fedora", "alice", nil), 404)
+	m = e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 200).JSON(t)
+	if fmt.Sprint(m["tags"]) != "[beefy extra]" {
+		t.Fatalf("tags %v", m["tags"])
+	}
+
+	e.mustCode(e.patch("alice", id, map[string]any{"op": "replace", "path": "/protected", "value": true}), 200)
+	r = e.mustCode(e.do("DELETE", "/image/v2/images/"+id, "alice", nil), 403)
+	if !strings.Contains(string(r.Body), "is protected and cannot be deleted") {
+		t.Fatalf("protected delete: %s", r.Body)
+	}
+	e.mustCode(e.patch("alice", id, map[string]any{"op": "replace", "path": "/protected", "value": false}), 200)
+	e.mustCode(e.do("DELETE", "/image/v2/images/"+id, "bob", nil), 404)
+	e.mustCode(e.do("DELETE", "/image/v2/images/"+id, "alice", nil), 204)
+	r = e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 404)
+	if !strings.Contains(string(r.Body), "No image found with ID "+id) {
+		t.Fatalf("404 body: %s", r.Body)
+	}
+}
+
+func TestVisibilityAndList(t *testing.T) {
+	e := newEnv(t)
+	priv := e.create("alice", map[string]any{"name": "priv", "visibility": "private"})
+	shared := e.create("alice", map[string]any{"name": "shared"})
+	comm := e.create("alice", map[string]any{"name": "comm", "visibility": "community"})
+	pub := e.create("admin", map[string]any{"name": "pub", "visibility": "public", "os_distro": "debian"})
+	e.mustCode(e.do("GET", "/image/v2/images/"+priv, "bob", nil), 404)
+	e.mustCode(e.do("GET", "/image/v2/images/"+shared, "bob", nil), 404)
+	e.mustCode(e.do("GET", "/image/v2/images/"+comm, "bob", nil), 200)
+	e.mustCode(e.do("GET", "/image/v2/images/"+pub, "bob", nil), 200)
+	e.mustCode(e.do("GET", "/image/v2/images/"+priv, "admin", nil), 200)
+
+	names := func(token, query string) string {
+		m := e.mustCode(e.do("GET", "/image/v2/images"+query, token, nil), 200).JSON(t)
+		var out []string
+		for _, im := range m["images"].([]any) {
+			out = append(out, im.(map[string]any)["name"].(string))
+		}
+		return strings.Join(out, ",")
+	}
+	if got := names("bob", ""); got != "pub" {
+		t.Fatalf("bob sees %q", got)
+	}
+	if got := names("bob", "?visibility=community"); got != "comm" {
+		t.Fatalf("bob community %q", got)
+	}
+	if got := names("alice", "?sort=name:asc"); got != "comm,priv,pub,shared" {
+		t.Fatalf("alice sees %q", got)
+	}
+	if got := names("alice", "?os_distro=debian"); got != "pub" {
+		t.Fatalf("property filter %q", got)
+	}
+	if got := names("alice", "?name=in:priv,shared&sort_key=name&sort_dir=asc"); got != "priv,shared" {
+		t.Fatalf("in filter %q", got)
+	}
+	e.mustCode(e.do("GET", "/image/v2/images?sort_key=bogus", "alice", nil), 400)
+	e.mustCode(e.do("GET", "/image/v2/images?limit=x", "alice", nil), 400)
+	e.mustCode(e.do("GET", "/image/v2/images?created_at=gt:2000-01-01T00:00:00Z", "alice", nil), 200)
+
+	// Pagination follows next until it is absent.
+	var seen []string
+	next := "/v2/images?limit=1&sort_key=name&sort_dir=asc"
+	for next != "" {
+		m := e.mustCode(e.do("GET", "/image"+next, "alice", nil), 200).JSON(t)
+		for _, im := range m["images"].([]any) {
+			seen = append(seen, im.(map[string]any)["name"].(string))
+		}
+		next, _ = m["next"].(string)
+		if len(seen) > 10 {
+			t.Fatal("pagination does not end")
+		}
+	}
+	if strings.Join(seen, ",") != "comm,priv,pub,shared" {
+		t.Fatalf("paged %v", seen)
+	}
+}
+
+func TestMembers(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("alice", map[string]any{"name": "s"})
+	priv := e.create("alice", map[string]any{"name": "p", "visibility": "private"})
+	e.mustCode(e.do("POST", "/image/v2/images/"+priv+"/members", "alice", map[string]any{"member": "p-bob"}), 403)
+	r := e.mustCode(e.do("POST", "/image/v2/images/"+id+"/members", "alice", map[string]any{"member": "p-bob"}), 200)
+	if m := r.JSON(t); m["status"] != "pending" || m["member_id"] != "p-bob" || m["schema"] != "/v2/schemas/member" {
+		t.Fatalf("member: %s", r.Body)
+	}
+	e.mustCode(e.do("POST", "/image/v2/images/"+id+"/members", "alice", map[string]any{"member": "p-bob"}), 409)
+	e.mustCode(e.do("POST", "/image/v2/images/"+id+"/members", "alice", map[string]any{"member": "p-carol"}), 200)
+	// Pending: bob can read it but does not list it.
+	e.mustCode(e.do("GET", "/image/v2/images/"+id, "bob", nil), 200)
+	if n := len(e.mustCode(e.do("GET", "/image/v2/images", "bob", nil), 200).JSON(t)["images"].([]any)); n != 0 {
+		t.Fatalf("pending image listed")
+	}
+	if n := len(e.mustCode(e.do("GET", "/image/v2/images?member_status=pending&visibility=shared", "bob", nil), 200).JSON(t)["images"].([]any)); n != 1 {
+		t.Fatalf("member_status=pending lists %d", n)
+	}
+	// A member sees only itself; the owner sees all.
+	if n := len(e.mustCode(e.do("GET", "/image/v2/images/"+id+"/members", "bob", nil), 200).JSON(t)["members"].([]any)); n != 1 {
+		t.Fatalf("bob sees %d members", n)
+	}
+	if n := len(e.mustCode(e.do("GET", "/image/v2/images/"+id+"/members", "alice", nil), 200).JSON(t)["members"].([]any)); n != 2 {
+		t.Fatalf("owner sees %d members", n)
+	}
+	e.mustCode(e.do("GET", "/image/v2/images/"+id+"/members/p-carol", "bob", nil), 404)
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/members/p-bob", "alice", map[string]any{"status": "accepted"}), 403)
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/members/p-bob", "bob", map[string]any{"status": "bogus"}), 400)
+	r = e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/members/p-bob", "bob", map[string]any{"status": "accepted"}), 200)
+	if r.JSON(t)["status"] != "accepted" {
+		t.Fatalf("update: %s", r.Body)
+	}
+	if n := len(e.mustCode(e.do("GET", "/image/v2/images", "bob", nil), 200).JSON(t)["images"].([]any)); n != 1 {
+		t.Fatalf("accepted image not listed")
+	}
+	// Rejected members can still read the image (K5), but do not list it.
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/members/p-bob", "bob", map[string]any{"status": "rejected"}), 200)
+	e.mustCode(e.do("GET", "/image/v2/images/"+id, "bob", nil), 200)
+	e.mustCode(e.do("DELETE", "/image/v2/images/"+id+"/members/p-bob", "bob", nil), 403)
+	e.mustCode(e.do("DELETE", "/image/v2/images/"+id+"/members/p-bob", "alice", nil), 204)
+	e.mustCode(e.do("GET", "/image/v2/images/"+id, "bob", nil), 404)
+	e.mustCode(e.do("GET", "/image/v2/images/"+id+"/members", "bob", nil), 404)
+}
+
+func TestActionsAndData(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("alice", map[string]any{"name": "raw", "disk_format": "raw", "container_format": "bare"})
+	e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "alice", nil), 204)
+	e.mustCode(e.do("POST", "/image/v2/images/"+id+"/actions/deactivate", "alice", nil), 403)
+	data := []byte(strings.Repeat("stratus!", 300000))
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/file", "bob", data), 404)
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/file", "alice", data), 204)
+	sum := md5.Sum(data)
+	m := e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 200).JSON(t)
+	if m["status"] != "active" || m["checksum"] != hex.EncodeToString(sum[:]) || m["size"].(float64) != float64(len(data)) ||
+		m["os_hash_algo"] != "sha512" || len(m["os_hash_value"].(string)) != 128 || m["virtual_size"].(float64) != float64(len(data)) {
+		t.Fatalf("after upload: %v", m)
+	}
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/file", "alice", data), 409)
+	r := e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "alice", nil), 200)
+	if string(r.Body) != string(data) || r.Header.Get("Content-MD5") != hex.EncodeToString(sum[:]) {
+		t.Fatalf("download: %d bytes, md5 header %q", len(r.Body), r.Header.Get("Content-MD5"))
+	}
+	r = e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "alice", nil, "Range", "bytes=8-15"), 206)
+	if string(r.Body) != "stratus!" || r.Header.Get("Content-Range") != fmt.Sprintf("bytes 8-15/%d", len(data)) {
+		t.Fatalf("range: %q %q", r.Body, r.Header.Get("Content-Range"))
+	}
+	e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "alice", nil, "Range", "bytes=99999999-"), 416)
+
+	e.mustCode(e.do("POST", "/image/v2/images/"+id+"/actions/deactivate", "alice", nil), 204)
+	e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "alice", nil), 403)
+	e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "admin", nil), 200)
+	e.mustCode(e.do("POST", "/image/v2/images/"+id+"/actions/reactivate", "alice", nil), 204)
+	e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "alice", nil), 200)
+}
+
+func TestUploadSizeChecks(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("alice", map[string]any{"disk_format": "raw", "container_format": "bare"})
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/file", "alice", []byte("abc"), "X-Openstack-Image-Size", "4"), 400)
+	m := e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 200).JSON(t)
+	if m["status"] != "queued" {
+		t.Fatalf("after failed upload: %v", m["status"])
+	}
+	big := make([]byte, 65<<20)
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/file", "alice", big), 413)
+	m = e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 200).JSON(t)
+	if m["status"] != "queued" {
+		t.Fatalf("after too-large upload: %v", m["status"])
+	}
+}

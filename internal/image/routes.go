@@ -1,0 +1,43 @@
+package image
+
+import (
+	"net/http"
+
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/policy"
+)
+
+// Routes are the Glance v2 routes, mounted under catalog.ImagePrefix.
+func (s *Service) Routes() []httpapi.Route {
+	read, write := policy.ProjectReader, policy.ProjectMember
+	return []httpapi.Route{
+		{Method: http.MethodGet, Pattern: "", Policy: policy.Public, Handler: s.listVersions},
+		{Method: http.MethodGet, Pattern: "/{$}", Policy: policy.Public, Handler: s.listVersions},
+		{Method: http.MethodGet, Pattern: "/versions", Policy: policy.Public, Handler: s.versions},
+		{Method: http.MethodGet, Pattern: "/v2/{$}", Policy: policy.Public, Handler: s.listVersions},
+
+		{Method: http.MethodGet, Pattern: "/v2/schemas/image", Policy: read, Handler: s.schemaImage},
+		{Method: http.MethodGet, Pattern: "/v2/schemas/images", Policy: read, Handler: s.schemaImages},
+		{Method: http.MethodGet, Pattern: "/v2/schemas/member", Policy: read, Handler: s.schemaMember},
+		{Method: http.MethodGet, Pattern: "/v2/schemas/members", Policy: read, Handler: s.schemaMembers},
+
+		{Method: http.MethodPost, Pattern: "/v2/images", Policy: write, Handler: s.createImage},
+		{Method: http.MethodGet, Pattern: "/v2/images", Policy: read, Handler: s.listImages},
+		{Method: http.MethodGet, Pattern: "/v2/images/{image_id}", Policy: read, Handler: s.getImage},
+		{Method: http.MethodPatch, Pattern: "/v2/images/{image_id}", Policy: write, Handler: s.updateImage},
+		{Method: http.MethodDelete, Pattern: "/v2/images/{image_id}", Policy: write, Handler: s.deleteImage},
+		{Method: http.MethodPost, Pattern: "/v2/images/{image_id}/actions/deactivate", Policy: write, Handler: s.deactivateImage},
+		{Method: http.MethodPost, Pattern: "/v2/images/{image_id}/actions/reactivate", Policy: write, Handler: s.reactivateImage},
+		{Method: http.MethodPut, Pattern: "/v2/images/{image_id}/tags/{tag}", Policy: write, Handler: s.addTag},
+		{Method: http.MethodDelete, Pattern: "/v2/images/{image_id}/tags/{tag}", Policy: write, Handler: s.deleteTag},
+
+		{Method: http.MethodPut, Pattern: "/v2/images/{image_id}/file", Policy: write, Handler: s.uploadImageData, Streaming: true},
+		{Method: http.MethodGet, Pattern: "/v2/images/{image_id}/file", Policy: read, Handler: s.downloadImageData},
+
+		{Method: http.MethodPost, Pattern: "/v2/images/{image_id}/members", Policy: write, Handler: s.createMember},
+		{Method: http.MethodGet, Pattern: "/v2/images/{image_id}/members", Policy: read, Handler: s.listMembers},
+		{Method: http.MethodGet, Pattern: "/v2/images/{image_id}/members/{member_id}", Policy: read, Handler: s.getMember},
+		{Method: http.MethodPut, Pattern: "/v2/images/{image_id}/members/{member_id}", Policy: write, Handler: s.updateMember},
+		{Method: http.MethodDelete, Pattern: "/v2/images/{image_id}/members/{member_id}", Policy: write, Handler: s.deleteMember},
+	}
+}
