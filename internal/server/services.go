@@ -13,6 +13,7 @@ import (
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/identity"
 	"github.com/stratus-iaas/stratus/internal/objectstore"
+	"github.com/stratus-iaas/stratus/internal/image"
 )
 
 // endpoints is the service catalog: every service that is served. A
@@ -21,6 +22,8 @@ func endpoints() []catalog.Entry {
 	return []catalog.Entry{
 		{Type: "identity", Name: "keystone", Path: catalog.IdentityPrefix},
 		{Type: "object-store", Name: "swift", Path: catalog.ObjectStorePrefix + "/v1/AUTH_{project_id}"},
+		{Type: "image", Name: "glance", Path: catalog.ImagePrefix},
+		{Type: "compute", Name: "nova", Path: "/compute/v2.1"},
 	}
 }
 
@@ -58,7 +61,15 @@ func (s *Server) assemble(ctx context.Context) error {
 	s.onClose(objSvc.Close)
 	s.mux.Mount(objSvc.Group())
 
-	groups := []httpapi.Group{}
+	imageSvc, err := image.New(ctx, image.Options{DB: s.db, Blobs: s.blobs, Log: s.log.With("service", "image"), SizeCap: s.cfg.ImageSizeCap})
+	if err != nil {
+		return err
+	}
+	groups := []httpapi.Group{
+		{Name: "image", Prefix: catalog.ImagePrefix, Dialect: httpapi.Glance, Routes: imageSvc.Routes()},
+		// The compute service takes this group over; until then it serves the Nova image proxy.
+		{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"}, Routes: imageSvc.NovaRoutes()},
+	}
 	groups = append(groups, unbuiltGroups()...)
 	for _, g := range groups {
 		s.mux.Mount(g)
