@@ -1,0 +1,234 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stratus-iaas/stratus/internal/testutil"
+)
+
+// swiftAuth issues an admin token and returns it with the storage URL.
+func swiftAuth(t *testing.T, n *Node) (token, storageURL string) {
+	t.Helper()
+	body := fmt.Sprintf(`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"admin","domain":{"id":"default"},"password":%q}}},
+		"scope":{"project":{"name":"admin","domain":{"id":"default"}}}}}`, AdminPassword)
+	resp, err := http.Post(n.URL+"/identity/v3/auth/tokens", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Token struct {
+			Project struct{ ID string } `json:"project"`
+		} `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("token: %d %v", resp.StatusCode, err)
+	}
+	return resp.Header.Get("X-Subject-Token"), n.URL + "/object-store/v1/AUTH_" + doc.Token.Project.ID
+}
+
+// swiftCLI runs Debian's swift client with v3 password auth.
+func swiftCLI(t *testing.T, n *Node, dir string, args ...string) string {
+	t.Helper()
+	bin := testutil.RequireTool(t, "swift")
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(cleanEnv(), "HOME="+n.DataDir, "OS_AUTH_URL="+n.URL+"/identity/v3", "OS_IDENTITY_API_VERSION=3",
+		"OS_USERNAME=admin", "OS_PASSWORD="+AdminPassword, "OS_PROJECT_NAME=admin",
+		"OS_USER_DOMAIN_NAME=Default", "OS_PROJECT_DOMAIN_NAME=Default", "ST_AUTH_VERSION=3")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("swift %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func randomFile(t *testing.T, path string, size int) string {
+	t.Helper()
+	b := make([]byte, size)
+	rand.Read(b)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func fileMD5(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func TestObjectStoreSwiftCLI(t *testing.T) {
+	n := StartNode(t)
+	dir := t.TempDir()
+	small := randomFile(t, filepath.Join(dir, "small.bin"), 300<<10)
+	big := randomFile(t, filepath.Join(dir, "big.bin"), 5<<20+123)
+
+	swiftCLI(t, n, dir, "upload", "c1", "small.bin")
+	swiftCLI(t, n, dir, "upload", "--use-slo", "--segment-size", "1048576", "c1", "big.bin")
+	list := swiftCLI(t, n, dir, "list", "c1")
+	if !strings.Contains(list, "small.bin") || !strings.Contains(list, "big.bin") {
+		t.Fatalf("list: %q", list)
+	}
+	if l := swiftCLI(t, n, dir, "list"); !strings.Contains(l, "c1\n") || !strings.Contains(l, "c1_segments") {
+		t.Fatalf("account list: %q", l)
+	}
+	stat := swiftCLI(t, n, dir, "stat", "c1", "big.bin")
+	if !strings.Contains(stat, "Manifest") && !strings.Contains(stat, "X-Static-Large-Object") {
+		t.Logf("stat big: %s", stat)
+	}
+	out := t.TempDir()
+	swiftCLI(t, n, dir, "download", "c1", "small.bin", "-o", filepath.Join(out, "small"))
+	swiftCLI(t, n, dir, "download", "c1", "big.bin", "-o", filepath.Join(out, "big"))
+	if got := fileMD5(t, filepath.Join(out, "small")); got != small {
+		t.Fatalf("small md5 %s want %s", got, small)
+	}
+	if got := fileMD5(t, filepath.Join(out, "big")); got != big {
+		t.Fatalf("big md5 %s want %s", got, big)
+	}
+
+	swiftCLI(t, n, dir, "post", "-m", "color:blue", "c1", "small.bin")
+	if s := swiftCLI(t, n, dir, "stat", "c1", "small.bin"); !strings.Contains(s, "Meta Color: blue") {
+		t.Fatalf("stat after post: %s", s)
+	}
+	swiftCLI(t, n, dir, "post", "c2")
+	swiftCLI(t, n, dir, "copy", "-d", "/c2/copied.bin", "c1", "small.bin")
+	swiftCLI(t, n, dir, "download", "c2", "copied.bin", "-o", filepath.Join(out, "copied"))
+	if got := fileMD5(t, filepath.Join(out, "copied")); got != small {
+		t.Fatalf("copied md5 %s", got)
+	}
+
+	// Temp URL signed by the CLI, fetched anonymously.
+	token, storage := swiftAuth(t, n)
+	swiftCLI(t, n, dir, "post", "-m", "Temp-URL-Key:sekrit")
+	path := strings.TrimPrefix(storage, n.URL+"/object-store") + "/c1/small.bin"
+	signed := strings.TrimSpace(swiftCLI(t, n, dir, "tempurl", "GET", "600", path, "sekrit"))
+	resp, err := http.Get(n.URL + "/object-store" + signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if sum := md5.Sum(b); resp.StatusCode != 200 || hex.EncodeToString(sum[:]) != small {
+		t.Fatalf("temp url GET %s: %d", signed, resp.StatusCode)
+	}
+	resp, _ = http.Get(n.URL + "/object-store" + strings.Replace(signed, "temp_url_sig=", "temp_url_sig=0", 1))
+	if resp.StatusCode != 401 {
+		t.Fatalf("forged temp url: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+
+	swiftCLI(t, n, dir, "delete", "c1", "big.bin")
+	swiftCLI(t, n, dir, "delete", "c1")
+	code, _, _ := n.Do(t, "HEAD", strings.TrimPrefix(storage, n.URL)+"/c1", token, nil)
+	if code != 404 {
+		t.Fatalf("deleted container: %d", code)
+	}
+	// The SLO's segments went with it.
+	if l := swiftCLI(t, n, dir, "list", "c1_segments"); strings.TrimSpace(l) != "" {
+		t.Fatalf("segments left: %q", l)
+	}
+}
+
+func TestObjectStoreOpenStackCLI(t *testing.T) {
+	n := StartNode(t)
+	dir := t.TempDir()
+	sum := randomFile(t, filepath.Join(dir, "obj.bin"), 100<<10)
+	n.MustOpenStack(t, "container", "create", "box")
+	if out := n.MustOpenStack(t, "container", "list", "-f", "value"); !strings.Contains(out, "box") {
+		t.Fatalf("container list: %q", out)
+	}
+	old, _ := os.Getwd()
+	os.Chdir(dir)
+	defer os.Chdir(old)
+	n.MustOpenStack(t, "object", "create", "box", "obj.bin")
+	if out := n.MustOpenStack(t, "object", "list", "box", "-f", "value"); !strings.Contains(out, "obj.bin") {
+		t.Fatalf("object list: %q", out)
+	}
+	show := n.MustOpenStack(t, "object", "show", "box", "obj.bin", "-f", "json")
+	if !strings.Contains(show, sum) {
+		t.Fatalf("object show lacks etag %s: %s", sum, show)
+	}
+	n.MustOpenStack(t, "object", "save", "box", "obj.bin", "--file", filepath.Join(dir, "back.bin"))
+	if got := fileMD5(t, filepath.Join(dir, "back.bin")); got != sum {
+		t.Fatalf("saved md5 %s", got)
+	}
+	n.MustOpenStack(t, "object", "set", "--property", "k=v", "box", "obj.bin")
+	n.MustOpenStack(t, "container", "show", "box")
+	n.MustOpenStack(t, "object", "delete", "box", "obj.bin")
+	n.MustOpenStack(t, "container", "delete", "box")
+}
+
+// TestObjectStoreKillDuringPut kills the server while a PUT that replaces
+// an object is streaming: after restart the old version is served whole.
+func TestObjectStoreKillDuringPut(t *testing.T) {
+	n := StartNode(t)
+	token, storage := swiftAuth(t, n)
+	put := func(body io.Reader, size int64) (*http.Response, error) {
+		req, _ := http.NewRequest("PUT", storage+"/c/obj", body)
+		req.Header.Set("X-Auth-Token", token)
+		req.ContentLength = size
+		return http.DefaultClient.Do(req)
+	}
+	req, _ := http.NewRequest("PUT", storage+"/c", nil)
+	req.Header.Set("X-Auth-Token", token)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("create container: %v", err)
+	}
+	old := bytes.Repeat([]byte("old version "), 100000)
+	if resp, err := put(bytes.NewReader(old), int64(len(old))); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("first put: %v", err)
+	}
+	// A 64 MiB PUT that stops sending after 8 MiB, then the kill.
+	pr, pw := io.Pipe()
+	go func() {
+		chunk := bytes.Repeat([]byte("N"), 1<<20)
+		for i := 0; i < 8; i++ {
+			pw.Write(chunk)
+		}
+		time.Sleep(300 * time.Millisecond)
+		n.Kill()
+		pw.CloseWithError(io.ErrUnexpectedEOF)
+	}()
+	if resp, err := put(pr, 64<<20); err == nil && resp.StatusCode == 201 {
+		t.Fatal("torn PUT acknowledged")
+	}
+	n.start()
+	token, _ = swiftAuth(t, n)
+	req, _ = http.NewRequest("GET", storage+"/c/obj", nil)
+	req.Header.Set("X-Auth-Token", token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Equal(got, old) {
+		t.Fatalf("after crash: %d, %d bytes (want the old %d)", resp.StatusCode, len(got), len(old))
+	}
+	if etag := resp.Header.Get("Etag"); etag != fmt.Sprintf("%x", md5.Sum(old)) {
+		t.Fatalf("etag %s", etag)
+	}
+}
