@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -27,8 +28,14 @@ var errInvalidToken = errors.New("identity: invalid token")
 
 const authRequired = "The request you have made requires authentication."
 
-func unauthorized(cause error) *fault.Error {
-	return fault.Unauthorizedf(authRequired).WithCause(cause)
+// unauthorized is Keystone's 401. The reason is not sent (as Keystone
+// does without insecure_debug) and not logged as an error either: a
+// wrong password is the client's business. It goes to the debug log.
+func unauthorized(reason error) *fault.Error {
+	if reason != nil {
+		slog.Debug("identity: authentication failed", "reason", reason)
+	}
+	return fault.Unauthorizedf(authRequired)
 }
 
 // tokenInfo is a validated token: everything the principal, the v3 body
