@@ -120,6 +120,10 @@ func TestGoldenQemuImg(t *testing.T) {
 			if qi.ClusterSize != 0 && info.ClusterSize != qi.ClusterSize {
 				t.Errorf("cluster size: ours %d, qemu %d", info.ClusterSize, qi.ClusterSize)
 			}
+			if want, ok := map[string]string{"qcow2-v2": "zlib", "qcow2-v3": "zlib", "qcow2-zstd": "zstd",
+				"vmdk-monolithicSparse": "", "vmdk-streamOptimized": "deflate"}[tc.name]; ok && info.Compression != want {
+				t.Errorf("compression %q, want %q", info.Compression, want)
+			}
 			if info.Subformat != tc.subformat {
 				t.Errorf("subformat %q, want %q", info.Subformat, tc.subformat)
 			}

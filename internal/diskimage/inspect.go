@@ -49,6 +49,7 @@ func inspectorFor(f Format) inspector {
 // It returns the Info and, if the image must be refused, a *Error of kind
 // KindUnsafe, KindCorrupt or KindUnsupported whose Reason names every
 // refusal; the Info is returned with refusals too, so callers can show it.
+// When reading fails the error is of KindIO and the Info is nil.
 // Only r is read, at most MaxInspectRead bytes of it.
 func Inspect(r io.ReaderAt, size int64, declared Format) (*Info, error) {
 	decl, err := ParseFormat(string(declared))
@@ -117,7 +118,7 @@ func InspectHeadTail(head, tail []byte, totalSize int64, declared Format) (*Info
 		return nil, err
 	}
 	info, err := inspectSource(s, decl)
-	if info != nil && int64(len(s.head)+len(s.tail)) < totalSize && len(tail) < min(TailSize, int(totalSize)) {
+	if info != nil && int64(len(s.head)+len(s.tail)) < totalSize && int64(len(tail)) < min(TailSize, totalSize) {
 		switch info.Format {
 		case FormatRaw, FormatGPT, FormatMBR, FormatISO:
 			info.Findings = append(info.Findings, Finding{SeverityWarn,

@@ -160,11 +160,14 @@ func checkQCOW2Features(s *source, r *result, incompat, headerLen uint64) {
 	}
 }
 
-// checkQCOW2Extensions walks the header extensions (bounded by the first
-// cluster and by the buffered head): an external data file name is refused
-// even without the feature bit, since a later open could honour it.
+// checkQCOW2Extensions walks the header extensions, which live in the
+// first cluster, looking at most DetectPrefixSize bytes in (qemu writes
+// them in the first few hundred): an external data file name is refused
+// even without the feature bit, since a later open could honour it. The
+// bound is the same for Inspect and the streaming entry points, so both
+// reach the same verdict.
 func checkQCOW2Extensions(s *source, r *result, off, cluster uint64) error {
-	end := min(cluster, uint64(s.size), uint64(len(s.head)))
+	end := min(cluster, uint64(s.size), DetectPrefixSize)
 	for n := 0; off+8 <= end && n < 1024; n++ {
 		b, _ := s.read(int64(off), 8)
 		if b == nil {
