@@ -224,12 +224,12 @@ func TestObjectExpiry(t *testing.T) {
 	e := newEnv(t)
 	e.must(201, "PUT", acctA+"/c", "tok-a", "")
 	e.must(400, "PUT", acctA+"/c/o", "tok-a", "x", "X-Delete-At: 1")
-	e.must(201, "PUT", acctA+"/c/o", "tok-a", "x", "X-Delete-After: 1")
+	e.must(201, "PUT", acctA+"/c/o", "tok-a", "x", "X-Delete-After: 3")
 	resp, _ := e.must(200, "HEAD", acctA+"/c/o", "tok-a", "")
 	if resp.Header.Get("X-Delete-At") == "" {
 		t.Fatal("no X-Delete-At")
 	}
-	time.Sleep(2100 * time.Millisecond)
+	time.Sleep(4100 * time.Millisecond)
 	e.must(404, "GET", acctA+"/c/o", "tok-a", "")
 	e.must(204, "GET", acctA+"/c", "tok-a", "")
 }
