@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -68,7 +69,7 @@ func newEnv(t *testing.T, mod ...func(*identity.Options)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(svc.Wait)
-	mux := httpapi.NewMux(svc, nil)
+	mux := httpapi.NewMux(svc, slog.New(slog.DiscardHandler))
 	mux.Mount(svc.Group())
 	return &env{svc: svc, mux: mux, clock: c}
 }

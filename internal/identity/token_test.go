@@ -362,3 +362,48 @@ func TestBootstrap(t *testing.T) {
 	}
 	fresh.Wait()
 }
+
+// Two services on one database stand for two nodes sharing PostgreSQL: a
+// revocation on one is seen by the other once its cache entry is older
+// than CacheTTL (1 s).
+func TestRevocationAcrossNodes(t *testing.T) {
+	a := newEnv(t)
+	b := &env{clock: a.clock}
+	var err error
+	b.svc, err = identity.New(identity.Options{DB: a.svc.DBForTest(), BcryptCost: 4, Catalog: testCatalog, Now: a.clock.Now, TokenTTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := a.admin(t)
+	_, userID := a.member(t, admin, "alice")
+	alice := a.token(t, "alice", "alice-pw", "alice")
+	ctx := context.Background()
+	if _, err := b.svc.Authenticate(ctx, alice); err != nil {
+		t.Fatalf("node b: %v", err)
+	}
+	// Disable on node a: immediate there, within CacheTTL on node b.
+	if r := a.do(t, "PATCH", "/identity/v3/users/"+userID, admin, `{"user":{"enabled":false}}`); r.code != 200 {
+		t.Fatalf("disable: %d %s", r.code, r.body)
+	}
+	if _, err := a.svc.Authenticate(ctx, alice); err == nil {
+		t.Fatal("node a still accepts the token")
+	}
+	if _, err := b.svc.Authenticate(ctx, alice); err != nil {
+		t.Fatalf("node b dropped its cache early: %v", err)
+	}
+	a.clock.Advance(time.Second)
+	if _, err := b.svc.Authenticate(ctx, alice); err == nil {
+		t.Fatal("node b accepts a disabled user's token after 1 s")
+	}
+	// Revocation, the same way.
+	if _, err := b.svc.Authenticate(ctx, admin); err != nil {
+		t.Fatalf("node b admin: %v", err)
+	}
+	if r := a.do(t, "DELETE", "/identity/v3/auth/tokens", admin, nil, "X-Subject-Token", admin); r.code != 204 {
+		t.Fatalf("revoke: %d", r.code)
+	}
+	a.clock.Advance(time.Second)
+	if _, err := b.svc.Authenticate(ctx, admin); err == nil {
+		t.Fatal("node b accepts a revoked token after 1 s")
+	}
+}
