@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -350,8 +351,8 @@ func (s *Service) maybePurge(ctx context.Context, now time.Time) {
 	}
 }
 
-// Authenticate validates a token (httpapi.Authenticator). The principal
-// is shared with the cache and must not be modified.
+// Authenticate validates a token (httpapi.Authenticator). The caller gets
+// its own copy of the cached principal.
 func (s *Service) Authenticate(ctx context.Context, token string) (*policy.Principal, error) {
 	info, err := s.validate(ctx, token)
 	if err != nil {
@@ -360,5 +361,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*policy.Princ
 		}
 		return nil, err
 	}
-	return info.principal, nil
+	p := *info.principal
+	p.Roles = slices.Clone(p.Roles)
+	return &p, nil
 }
