@@ -91,13 +91,18 @@ func InspectFile(path string, declared Format) (*Info, error) {
 // head is made; a check whose data lies beyond head becomes a "warn"
 // finding saying so. What suffices, per format:
 //
-//	qcow2, qed, vdi, luks, iso, gpt, mbr: DetectPrefixSize
-//	vmdk: the end of the embedded descriptor (sector 1 + 20 sectors for
-//	      qemu-img and VMware images), plus the tail for streamOptimized
-//	      images whose grain directory is at the end
-//	vhd:  512 bytes for dynamic images, plus the tail; fixed images are
-//	      only recognisable from the tail and look raw before it
-//	vhdx: the end of the metadata region, 2 MiB + 64 KiB for qemu-img
+//	qcow2, qed, vdi, luks, iso, gpt, mbr: DetectPrefixSize (the headers
+//	      are at most a few KiB; qcow2 header extensions are only looked
+//	      for in the first DetectPrefixSize bytes)
+//	vmdk: the end of the embedded descriptor (sector 1 + 20 sectors, i.e.
+//	      10.5 KiB, for qemu-img and VMware images), plus the tail for
+//	      streamOptimized images whose grain directory is at the end
+//	vhd:  the footer copy and the dynamic header (1.5 KiB for qemu-img and
+//	      Microsoft images) plus the tail, whose footer copy is compared;
+//	      fixed images are only recognisable from the tail and look raw
+//	      (or gpt/mbr/iso) without it
+//	vhdx: the metadata table and items: region offset + 64 KiB + item
+//	      bytes, 2 MiB + 64 KiB + 16 bytes for qemu-img
 //
 // FullPrefixSize covers all of these. Callers that cannot also keep the
 // tail must re-inspect the stored file (Inspect) when NeedsTail(format).
