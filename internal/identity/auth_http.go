@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -225,7 +226,7 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set(subjectTokenHeader, info.token)
-	return httpapi.WriteJSON(w, http.StatusCreated, s.tokenWire(info, !r.URL.Query().Has("nocatalog")))
+	return s.writeToken(w, http.StatusCreated, info, !r.URL.Query().Has("nocatalog"))
 }
 
 // subjectToken validates X-Subject-Token for GET/HEAD/DELETE: the caller
@@ -255,7 +256,30 @@ func (s *Service) validateToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set(subjectTokenHeader, info.token)
-	return httpapi.WriteJSON(w, http.StatusOK, s.tokenWire(info, !r.URL.Query().Has("nocatalog")))
+	return s.writeToken(w, http.StatusOK, info, !r.URL.Query().Has("nocatalog"))
+}
+
+// writeToken writes the v3 token body, rendered once per validated token.
+func (s *Service) writeToken(w http.ResponseWriter, status int, info *tokenInfo, withCatalog bool) error {
+	i := 0
+	if withCatalog {
+		i = 1
+	}
+	b := info.body[i].Load()
+	if b == nil {
+		js, err := json.Marshal(s.tokenWire(info, withCatalog))
+		if err != nil {
+			return err
+		}
+		b = &js
+		info.body[i].Store(b)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(*b)))
+	w.WriteHeader(status)
+	_, err := w.Write(*b)
+	return err
 }
 
 func (s *Service) checkToken(w http.ResponseWriter, r *http.Request) error {

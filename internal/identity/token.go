@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
@@ -55,6 +56,10 @@ type tokenInfo struct {
 	domain        *Domain // domain scope
 	roles         []*Role // including implied roles
 	principal     *policy.Principal
+
+	// body caches the rendered v3 body, without and with the catalog:
+	// an info never changes once built (a refresh builds a new one).
+	body [2]atomic.Pointer[[]byte]
 }
 
 func (t *tokenInfo) unscoped() bool { return t.project == nil && t.domain == nil }
