@@ -294,7 +294,7 @@ func (s *Service) openFile(key string) *os.File {
 // Download opens an image's bytes for p. It returns a nil reader when
 // the image has no data (the handler answers 204).
 func (s *Service) Download(ctx context.Context, p *policy.Principal, id string) (*Image, io.ReadSeekCloser, int64, error) {
-	im, err := s.visible(ctx, s.db.R(), p, id)
+	im, err := s.visible(ctx, s.r, p, id)
 	if err != nil {
 		return nil, nil, 0, err
 	}

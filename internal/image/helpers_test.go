@@ -43,6 +43,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	e := newEnvTB(t)
+	e.t = t
+	return e
+}
+
+func newEnvTB(t testing.TB) *env {
+	t.Helper()
 	blobs, err := blob.NewFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +62,7 @@ func newEnv(t *testing.T) *env {
 	mux := httpapi.NewMux(testPrincipals, log)
 	mux.Mount(httpapi.Group{Name: "image", Prefix: catalog.ImagePrefix, Dialect: httpapi.Glance, Routes: svc.Routes()})
 	mux.Mount(httpapi.Group{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, Routes: svc.NovaRoutes()})
-	return &env{t: t, svc: svc, h: mux}
+	return &env{svc: svc, h: mux}
 }
 
 type resp struct {

@@ -150,7 +150,7 @@ func (s *Service) ListImages(ctx context.Context, p *policy.Principal, o ListOpt
 		sort = append(sort, SortKey{Key: "id", Desc: sort[len(sort)-1].Desc})
 	}
 	if o.Marker != "" {
-		m, err := s.visible(ctx, s.db.R(), p, o.Marker)
+		m, err := s.visible(ctx, s.r, p, o.Marker)
 		if err != nil {
 			if fault.KindOf(err) == fault.NotFound {
 				return nil, false, fault.Invalidf("Invalid marker. Image %s could not be found.", o.Marker)
@@ -181,7 +181,7 @@ func (s *Service) ListImages(ctx context.Context, p *policy.Principal, o ListOpt
 		order = append(order, sortable[sk.Key]+dir)
 	}
 	limit := o.Limit
-	imgs, err := queryImages(ctx, s.db.R(), q.sql(strings.Join(order, ", "), limit+1), q.args)
+	imgs, err := queryImages(ctx, s.r, q.sql(strings.Join(order, ", "), limit+1), q.args)
 	if err != nil {
 		return nil, false, err
 	}

@@ -45,7 +45,7 @@ func (s *Service) AddMember(ctx context.Context, p *policy.Principal, imageID, m
 // ListMembers: the owner sees every member, a member only itself, anyone
 // else gets 404 (K5 1.8.6.14).
 func (s *Service) ListMembers(ctx context.Context, p *policy.Principal, imageID string) ([]*Member, error) {
-	q := s.db.R()
+	q := s.r
 	im, err := s.visible(ctx, q, p, imageID)
 	if err != nil {
 		return nil, err
@@ -65,7 +65,7 @@ func (s *Service) ListMembers(ctx context.Context, p *policy.Principal, imageID 
 
 // GetMember shows one member to the owner or to that member.
 func (s *Service) GetMember(ctx context.Context, p *policy.Principal, imageID, member string) (*Member, error) {
-	q := s.db.R()
+	q := s.r
 	im, err := s.visible(ctx, q, p, imageID)
 	if err != nil {
 		return nil, err

@@ -47,6 +47,7 @@ type Options struct {
 // Service is the image service.
 type Service struct {
 	db      *store.DB
+	r       *stmtCache // reads outside transactions, through prepared statements
 	blobs   blob.Store
 	log     *slog.Logger
 	sizeCap int64
@@ -56,7 +57,7 @@ type Service struct {
 // "queued": their bytes were never committed (the blob store sweeps temp
 // files at open) and no blob is served for them.
 func New(ctx context.Context, opts Options) (*Service, error) {
-	s := &Service{db: opts.DB, blobs: opts.Blobs, log: opts.Log, sizeCap: opts.SizeCap}
+	s := &Service{db: opts.DB, r: newStmtCache(opts.DB.R()), blobs: opts.Blobs, log: opts.Log, sizeCap: opts.SizeCap}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -209,7 +210,7 @@ func (s *Service) PublishData(ctx context.Context, id, key string, d Data) error
 
 // Image returns an image as p sees it (404 when p may not see it).
 func (s *Service) Image(ctx context.Context, p *policy.Principal, id string) (*Image, error) {
-	return s.visible(ctx, s.db.R(), p, id)
+	return s.visible(ctx, s.r, p, id)
 }
 
 func dedupe(tags []string) []string {
