@@ -127,20 +127,18 @@ func (s *Service) listImages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	imgs, more, err := s.ListImages(r.Context(), principal(r), o)
+	imgs, last, more, err := s.listRendered(r.Context(), principal(r), o)
 	if err != nil {
 		return err
 	}
 	var buf bytes.Buffer
 	buf.Grow(1024 * (len(imgs) + 1))
 	buf.WriteString(`{"images":[`)
-	for i, im := range imgs {
+	for i, b := range imgs {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		if err := appendImage(&buf, im); err != nil {
-			return err
-		}
+		buf.Write(b)
 	}
 	buf.WriteString(`],"first":`)
 	q.Del("marker")
@@ -150,8 +148,8 @@ func (s *Service) listImages(w http.ResponseWriter, r *http.Request) error {
 	}
 	js, _ := json.Marshal(first)
 	buf.Write(js)
-	if more && len(imgs) > 0 {
-		q.Set("marker", imgs[len(imgs)-1].ID)
+	if more && last != "" {
+		q.Set("marker", last)
 		js, _ := json.Marshal("/v2/images?" + q.Encode())
 		buf.WriteString(`,"next":`)
 		buf.Write(js)

@@ -230,3 +230,28 @@ func TestUploadSizeChecks(t *testing.T) {
 		t.Fatalf("after too-large upload: %v", m["status"])
 	}
 }
+
+// A list served from rendered JSON shows every change made since.
+func TestListSeesUpdates(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("alice", map[string]any{"name": "before"})
+	list := func() map[string]any {
+		m := e.mustCode(e.do("GET", "/image/v2/images", "alice", nil), 200).JSON(t)
+		return m["images"].([]any)[0].(map[string]any)
+	}
+	if list()["name"] != "before" {
+		t.Fatal("first list")
+	}
+	e.mustCode(e.patch("alice", id, map[string]any{"op": "replace", "path": "/name", "value": "after"}), 200)
+	if got := list()["name"]; got != "after" {
+		t.Fatalf("after patch: %v", got)
+	}
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/tags/x", "alice", nil), 204)
+	if got := list()["tags"]; fmt.Sprint(got) != "[x]" {
+		t.Fatalf("after tag: %v", got)
+	}
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/file", "alice", []byte("data")), 204)
+	if got := list()["status"]; got != "active" {
+		t.Fatalf("after upload: %v", got)
+	}
+}

@@ -180,9 +180,9 @@ func (q *listQuery) arg(v any) string {
 
 func (q *listQuery) add(cond string) { q.where = append(q.where, cond) }
 
-func (q *listQuery) sql(orderBy string, limit int) string {
+func (q *listQuery) sql(cols, orderBy string, limit int) string {
 	var b strings.Builder
-	b.WriteString("SELECT " + imageCols + " FROM images")
+	b.WriteString("SELECT " + cols + " FROM images")
 	if len(q.where) > 0 {
 		b.WriteString(" WHERE ")
 		b.WriteString(strings.Join(q.where, " AND "))

@@ -103,6 +103,23 @@ func sortValue(key string, im *Image) any {
 
 // ListImages returns one page of the images p may see, and whether more follow.
 func (s *Service) ListImages(ctx context.Context, p *policy.Principal, o ListOptions) ([]*Image, bool, error) {
+	q, order, err := s.buildList(ctx, p, o)
+	if err != nil {
+		return nil, false, err
+	}
+	imgs, err := queryImages(ctx, s.r, q.sql(imageCols, order, o.Limit+1), q.args)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(imgs) > o.Limit
+	if more {
+		imgs = imgs[:o.Limit]
+	}
+	return imgs, more, nil
+}
+
+// buildList turns o into a WHERE clause and an ORDER BY.
+func (s *Service) buildList(ctx context.Context, p *policy.Principal, o ListOptions) (*listQuery, string, error) {
 	q := &listQuery{}
 	s.visibilityFilter(q, p, o)
 	for col, vals := range o.In {
@@ -153,9 +170,9 @@ func (s *Service) ListImages(ctx context.Context, p *policy.Principal, o ListOpt
 		m, err := s.visible(ctx, s.r, p, o.Marker)
 		if err != nil {
 			if fault.KindOf(err) == fault.NotFound {
-				return nil, false, fault.Invalidf("Invalid marker. Image %s could not be found.", o.Marker)
+				return nil, "", fault.Invalidf("Invalid marker. Image %s could not be found.", o.Marker)
 			}
-			return nil, false, err
+			return nil, "", err
 		}
 		var or []string
 		for i, sk := range sort {
@@ -180,16 +197,7 @@ func (s *Service) ListImages(ctx context.Context, p *policy.Principal, o ListOpt
 		}
 		order = append(order, sortable[sk.Key]+dir)
 	}
-	limit := o.Limit
-	imgs, err := queryImages(ctx, s.r, q.sql(strings.Join(order, ", "), limit+1), q.args)
-	if err != nil {
-		return nil, false, err
-	}
-	more := len(imgs) > limit
-	if more {
-		imgs = imgs[:limit]
-	}
-	return imgs, more, nil
+	return q, strings.Join(order, ", "), nil
 }
 
 // propExpr is the SQL expression of extra property k.

@@ -46,11 +46,12 @@ type Options struct {
 
 // Service is the image service.
 type Service struct {
-	db      *store.DB
-	r       *stmtCache // reads outside transactions, through prepared statements
-	blobs   blob.Store
-	log     *slog.Logger
-	sizeCap int64
+	db       *store.DB
+	r        *stmtCache // reads outside transactions, through prepared statements
+	rendered renderCache
+	blobs    blob.Store
+	log      *slog.Logger
+	sizeCap  int64
 }
 
 // New returns the service. Images left in "saving" by a crash go back to
