@@ -9,11 +9,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/stratus-iaas/stratus/internal/blob"
 	"github.com/stratus-iaas/stratus/internal/catalog"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/identity"
-	"github.com/stratus-iaas/stratus/internal/objectstore"
 	"github.com/stratus-iaas/stratus/internal/image"
+	"github.com/stratus-iaas/stratus/internal/objectstore"
 )
 
 // endpoints is the service catalog: every service that is served. A
@@ -54,7 +55,7 @@ func (s *Server) assemble(ctx context.Context) error {
 	s.mux.SetAuthenticator(ids)
 	s.mux.Mount(ids.Group())
 
-	objSvc, err := objectstore.New(ctx, objectstore.Options{DB: s.db, Blobs: s.blobs, Log: s.log.With("service", "object-store")})
+	objSvc, err := objectstore.New(ctx, objectstore.Options{DB: s.db, Blobs: blob.NewGroup(s.blobs), Log: s.log.With("service", "object-store")})
 	if err != nil {
 		return err
 	}
