@@ -11,6 +11,12 @@ import (
 // over arbitrary content. All of them go through checkInvariants: no
 // panic, reads within MaxInspectRead, allocation bounded, and a verdict
 // consistent with the findings.
+//
+// Go's minimiser is quadratic in input length and these formats yield new
+// coverage quickly, so short runs spend most of their time minimising; for
+// exploration run with -fuzzminimizetime=0x (or a second or so), e.g.
+//
+//	go test -run='^$' -fuzz='^FuzzVMDK$' -fuzztime=10s -fuzzminimizetime=0x ./internal/diskimage/
 
 // maxAllocPerInspect bounds what one inspection may allocate: the read
 // budget plus the head buffer and parsing garbage, whatever the input.
