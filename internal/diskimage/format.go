@@ -92,8 +92,13 @@ const (
 // detected f from the head must keep the tail and call InspectHeadTail (or
 // Inspect on the stored file) before trusting the verdict.
 //
-// raw, gpt and mbr also answer true: a fixed vhd is indistinguishable from
-// raw content until its footer, at the very end, has been seen.
+// raw, gpt, mbr and iso also answer true: a fixed vhd is indistinguishable
+// from raw content until its footer, at the very end, has been seen. For
+// the other formats the head alone gives the final format, size and
+// refusals, except one: a vhd footer appended to, say, a qcow2 makes the
+// content match two formats, which only a check with the tail
+// (InspectHeadTail, Inspect) can see. qemu never looks there, so this is
+// defence in depth rather than a hole in a head-only verdict.
 func NeedsTail(f Format) bool {
 	switch f {
 	case FormatVHD, FormatVMDK, FormatRaw, FormatGPT, FormatMBR, FormatISO:
