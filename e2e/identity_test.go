@@ -33,6 +33,7 @@ func field(t *testing.T, out, key string) string {
 }
 
 func TestIdentityOpenStackCLI(t *testing.T) {
+	t.Parallel()
 	n := StartNode(t)
 	tok := field(t, n.MustOpenStack(t, "token", "issue", "-f", "json"), "id")
 	if tok == "" {
@@ -83,6 +84,7 @@ func TestIdentityOpenStackCLI(t *testing.T) {
 }
 
 func TestIdentityGophercloud(t *testing.T) {
+	t.Parallel()
 	n := StartNode(t)
 	ctx := context.Background()
 	provider, err := openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
@@ -140,6 +142,7 @@ func TestIdentityGophercloud(t *testing.T) {
 }
 
 func TestIdentityRestart(t *testing.T) {
+	t.Parallel()
 	n := StartNode(t)
 	admin := n.AdminToken(t)
 	code, _, body := n.Do(t, "POST", "/identity/v3/users", admin, `{"user":{"name":"keeper","password":"keeper-pw","domain_id":"default"}}`)
@@ -166,6 +169,7 @@ func TestIdentityRestart(t *testing.T) {
 }
 
 func TestIdentityWire(t *testing.T) {
+	t.Parallel()
 	n := StartNode(t)
 	code, _, body := n.Do(t, "GET", "/identity", "", nil)
 	if code != 300 || !strings.Contains(string(body), `"values":[`) {
