@@ -123,7 +123,7 @@ func InspectHeadTail(head, tail []byte, totalSize int64, declared Format) (*Info
 		return nil, err
 	}
 	info, err := inspectSource(s, decl)
-	if info != nil && int64(len(s.head)+len(s.tail)) < totalSize && int64(len(tail)) < min(TailSize, totalSize) {
+	if info != nil && int64(len(s.head)+len(s.tail)) < totalSize && len(s.tail) < vhdFooterSize {
 		switch info.Format {
 		case FormatRaw, FormatGPT, FormatMBR, FormatISO:
 			info.Findings = append(info.Findings, Finding{SeverityWarn,
