@@ -1,8 +1,10 @@
 package diskimage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 )
 
 // Hand-built minimal images, independent of qemu-img, for the unit tests
@@ -137,6 +139,32 @@ func buildVHDX(size uint64, block uint32, flags uint32) []byte {
 	le.PutUint32(mt[64<<10:], block)
 	le.PutUint32(mt[64<<10+4:], flags)
 	le.PutUint64(mt[64<<10+8:], size)
+	for i, off := range []int{vhdxHeader1Off, vhdxHeader2Off} {
+		h := b[off : off+vhdxHeaderLen]
+		copy(h, "head")
+		le.PutUint64(h[8:], uint64(i+1))
+		le.PutUint16(h[66:], 1)
+		le.PutUint32(h[68:], 1<<20)
+		le.PutUint64(h[72:], 1<<20)
+		vhdxSum(h, 4)
+	}
+	vhdxSum(rt[:vhdxRegionTableLen], 4)
+	return b
+}
+
+// vhdxSum stores the CRC-32C of b (with the field zeroed) at off.
+func vhdxSum(b []byte, off int) {
+	le.PutUint32(b[off:], 0)
+	le.PutUint32(b[off:], crc32.Checksum(b, castagnoli))
+}
+
+// vhdxPatch applies a change to the region table of a vhdx image and
+// re-sums it, so the change, not the checksum, is what gets tested.
+func vhdxPatch(b []byte, change func(rt []byte)) []byte {
+	b = bytes.Clone(b)
+	rt := b[vhdxRegionTableOff : vhdxRegionTableOff+vhdxRegionTableLen]
+	change(rt)
+	vhdxSum(rt, 4)
 	return b
 }
 

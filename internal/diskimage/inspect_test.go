@@ -113,7 +113,11 @@ func TestInspectRefusesHandBuilt(t *testing.T) {
 		{"vhdx block size", buildVHDX(1<<30, 12345, 0), KindCorrupt, "block size"},
 		{"vhdx size", buildVHDX(1<<50, 32<<20, 0), KindCorrupt, "virtual size"},
 		{"vhdx no region table", putLE(buildVHDX(1<<30, 32<<20, 0), vhdxRegionTableOff, uint32(0)), KindCorrupt, "region table"},
-		{"vhdx region count", putLE(buildVHDX(1<<30, 32<<20, 0), vhdxRegionTableOff+8, uint32(1<<20)), KindCorrupt, "entries"},
+		{"vhdx region checksum", putLE(buildVHDX(1<<30, 32<<20, 0), vhdxRegionTableOff+40, uint32(1)), KindCorrupt, "checksum"},
+		{"vhdx region count", vhdxPatch(buildVHDX(1<<30, 32<<20, 0), func(rt []byte) { le.PutUint32(rt[8:], 1<<20) }), KindCorrupt, "entries"},
+		{"vhdx unknown required region", vhdxPatch(buildVHDX(1<<30, 32<<20, 0), func(rt []byte) { rt[48] ^= 1 }), KindUnsupported, "unknown required region"},
+		{"vhdx no header", putLE(putLE(buildVHDX(1<<30, 32<<20, 0), vhdxHeader1Off, uint32(0)), vhdxHeader2Off+4, uint32(0)), KindCorrupt, "no valid header"},
+		{"vhdx dirty log", vhdxDirtyLog(), KindUnsupported, "log must be replayed"},
 		{"vdi diff", buildVDI(1<<20, vdiTypeDiff), KindUnsafe, "parent"},
 		{"vdi huge map", putLE(buildVDI(1<<20, vdiTypeDynamic), 0x180, uint32(1<<30)), KindUnsafe, "block map"},
 		{"vdi version", putLE(buildVDI(1<<20, vdiTypeDynamic), 0x44, uint32(2)), KindUnsupported, "version"},
@@ -135,6 +139,16 @@ func TestInspectRefusesHandBuilt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// vhdxDirtyLog gives the newer header a log GUID, as an image that was not
+// closed cleanly has.
+func vhdxDirtyLog() []byte {
+	b := buildVHDX(1<<30, 32<<20, 0)
+	h := b[vhdxHeader2Off : vhdxHeader2Off+vhdxHeaderLen]
+	h[48] = 1
+	vhdxSum(h, 4)
+	return b
 }
 
 func qcow2WithExtension(typ uint32, data string) []byte {

@@ -1,8 +1,10 @@
 package diskimage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
+	"hash/crc32"
 	"strings"
 )
 
@@ -13,6 +15,9 @@ import (
 
 const (
 	vhdxMagic          = "vhdxfile"
+	vhdxHeader1Off     = 64 << 10
+	vhdxHeader2Off     = 128 << 10
+	vhdxHeaderLen      = 4 << 10
 	vhdxRegionTableOff = 192 << 10
 	vhdxRegionTableLen = 64 << 10
 	vhdxMetaTableLen   = 64 << 10
@@ -56,13 +61,26 @@ func guidAt(b []byte, off int) [16]byte { return [16]byte(b[off : off+16]) }
 
 func matchVHDX(s *source) bool { return hasAt(s.prefix(8), 0, vhdxMagic) }
 
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// vhdxChecksumOK verifies a CRC-32C computed with its own field (at off)
+// zeroed, as every VHDX structure stores it.
+func vhdxChecksumOK(b []byte, off int) bool {
+	c := bytes.Clone(b)
+	clear(c[off : off+4])
+	return crc32.Checksum(c, castagnoli) == le32(b, off)
+}
+
 func checkVHDX(s *source, r *result) error {
+	if err := checkVHDXHeaders(s, r); err != nil || r.refused {
+		return err
+	}
 	rt, err := r.fetch(s, vhdxRegionTableOff, vhdxRegionTableLen, "vhdx region table")
 	if rt == nil {
 		return err
 	}
-	if !hasAt(rt, 0, "regi") {
-		r.refuse(KindCorrupt, "vhdx region table signature not found")
+	if !hasAt(rt, 0, "regi") || !vhdxChecksumOK(rt, 4) {
+		r.refuse(KindCorrupt, "vhdx region table signature or checksum is invalid")
 		return nil
 	}
 	count := le32(rt, 8)
@@ -97,6 +115,38 @@ func checkVHDX(s *source, r *result) error {
 		return err
 	}
 	return checkVHDXMetadata(s, r, mt, metaOff, metaLen)
+}
+
+// checkVHDXHeaders picks the current header as qemu does (valid checksum,
+// highest sequence number) and refuses an image whose log still has to be
+// replayed: qemu only replays it read-write, and a reader that ignored it
+// would see stale blocks.
+func checkVHDXHeaders(s *source, r *result) error {
+	var cur []byte
+	var curSeq uint64
+	for _, off := range []int64{vhdxHeader1Off, vhdxHeader2Off} {
+		h, err := r.fetch(s, off, vhdxHeaderLen, "vhdx header")
+		if h == nil {
+			return err
+		}
+		if !hasAt(h, 0, "head") || !vhdxChecksumOK(h, 4) {
+			continue
+		}
+		if seq := le64(h, 8); cur == nil || seq > curSeq {
+			cur, curSeq = h, seq
+		}
+	}
+	if cur == nil {
+		r.refuse(KindCorrupt, "vhdx has no valid header")
+		return nil
+	}
+	if v := le16(cur, 66); v != 1 {
+		r.refuse(KindUnsupported, "vhdx version %d is not supported", v)
+	}
+	if !allZero(cur[48:64]) {
+		r.refuse(KindUnsupported, "vhdx log must be replayed first (image was not closed cleanly)")
+	}
+	return nil
 }
 
 func checkVHDXMetadata(s *source, r *result, mt []byte, metaOff, metaLen uint64) error {
