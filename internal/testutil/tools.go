@@ -29,6 +29,7 @@ func RequireTool(t testing.TB, name string) string {
 	}
 	if os.Getenv(RequireToolsEnv) == "1" {
 		t.Fatalf("required tool %q not found and %s=1", name, RequireToolsEnv)
+		return ""
 	}
 	t.Skipf("tool %q not found; skipping (set %s=1 to make this a failure)", name, RequireToolsEnv)
 	return ""
