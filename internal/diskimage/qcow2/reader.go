@@ -123,7 +123,8 @@ type Reader struct {
 	cs       int64
 	l1       []uint64
 	l2       []uint64
-	l2Index  int   // index of the loaded L2 table, -1 if none
+	l2Holes  []int32 // l2Holes[i]: index of the first non-hole entry at or after i
+	l2Host   int64   // host offset of the loaded L2 table, -1 if none
 	off      int64 // next virtual offset to produce
 }
 
@@ -141,7 +142,7 @@ func NewReader(r io.ReaderAt, fileSize int64) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &Reader{r: r, fileSize: fileSize, h: h, cs: 1 << h.ClusterBits, l2Index: -1}
+	q := &Reader{r: r, fileSize: fileSize, h: h, cs: 1 << h.ClusterBits, l2Host: -1}
 	perL2 := q.cs / 8
 	need := (int64(h.Size) + q.cs*perL2 - 1) / (q.cs * perL2)
 	raw := make([]byte, need*8)
@@ -162,11 +163,20 @@ func (q *Reader) Size() int64 { return int64(q.h.Size) }
 // Header returns the parsed header.
 func (q *Reader) Header() Header { return *q.h }
 
+// isHole reports whether an L2 entry maps nothing (reads as zeros from
+// no storage).
+func (q *Reader) isHole(e uint64) bool {
+	return e&entryCompressed == 0 && e&entryOffsetMask == 0 && (e&entryZero == 0 || q.h.Version < 3)
+}
+
+// loadL2 loads the L2 table that L1 entry idx points to. It is cached by
+// host offset, with a skip list over unmapped entries, so an image whose
+// L1 entries all point at one sparse table costs O(L1) and not O(L1*L2).
 func (q *Reader) loadL2(idx int) error {
-	if q.l2Index == idx {
+	off := int64(q.l1[idx] & entryOffsetMask)
+	if q.l2Host == off {
 		return nil
 	}
-	off := int64(q.l1[idx] & entryOffsetMask)
 	if off%q.cs != 0 || off+q.cs > q.fileSize {
 		return disk.Corrupt(format, "L2 table %d at %d outside the file or misaligned", idx, off)
 	}
@@ -177,10 +187,18 @@ func (q *Reader) loadL2(idx int) error {
 	if q.l2 == nil {
 		q.l2 = make([]uint64, q.cs/8)
 	}
-	for i := range q.l2 {
-		q.l2[i] = binary.BigEndian.Uint64(raw[i*8:])
+	if q.l2Holes == nil {
+		q.l2Holes = make([]int32, q.cs/8)
 	}
-	q.l2Index = idx
+	next := int32(len(q.l2))
+	for i := len(q.l2) - 1; i >= 0; i-- {
+		q.l2[i] = binary.BigEndian.Uint64(raw[i*8:])
+		if !q.isHole(q.l2[i]) {
+			next = int32(i)
+		}
+		q.l2Holes[i] = next
+	}
+	q.l2Host = off
 	return nil
 }
 
@@ -201,7 +219,14 @@ func (q *Reader) produce() (disk.Extent, error) {
 	if err := q.loadL2(idx); err != nil {
 		return disk.Extent{}, err
 	}
-	e := q.l2[(q.off%span)/q.cs]
+	k := (q.off % span) / q.cs
+	e := q.l2[k]
+	if q.isHole(e) {
+		end := min(int64(idx)*span+int64(q.l2Holes[k])*q.cs, size)
+		x := disk.Extent{Off: q.off, Len: end - q.off, Kind: disk.Hole}
+		q.off = end
+		return x, nil
+	}
 	x := disk.Extent{Off: q.off, Len: min(q.cs, size-q.off)}
 	q.off += x.Len
 	switch {
