@@ -125,7 +125,7 @@ type Reader struct {
 	l2       []uint64
 	l2Holes  []int32 // l2Holes[i]: index of the first non-hole entry at or after i
 	l2Host   int64   // host offset of the loaded L2 table, -1 if none
-	off      int64 // next virtual offset to produce
+	off      int64   // next virtual offset to produce
 }
 
 // NewReader parses the header and L1 table of the image of fileSize bytes.

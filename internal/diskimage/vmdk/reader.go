@@ -18,7 +18,8 @@ type Reader struct {
 	grain    int64 // bytes
 	gd       []uint32
 	gt       []uint32
-	gtIdx    int
+	gtHoles  []int32 // gtHoles[i]: first non-zero entry at or after i
+	gtAt     int64   // file offset of the loaded grain table, -1 if none
 	off      int64
 }
 
@@ -54,7 +55,7 @@ func NewReader(r io.ReaderAt, fileSize int64) (*Reader, error) {
 		return nil, disk.Unsupported(format, "compressed grains without markers")
 	}
 	v := &Reader{r: r, fileSize: fileSize, h: h, size: int64(h.Capacity) * sector,
-		grain: int64(h.GrainSize) * sector, gtIdx: -1}
+		grain: int64(h.GrainSize) * sector, gtAt: -1}
 	span := int64(h.GrainSize) * int64(h.GTEsPerGT)
 	n := (int64(h.Capacity) + span - 1) / span
 	gdOff := int64(h.GDOffset) * sector
@@ -76,12 +77,14 @@ func NewReader(r io.ReaderAt, fileSize int64) (*Reader, error) {
 // Size is the virtual size.
 func (v *Reader) Size() int64 { return v.size }
 
+// loadGT loads grain table i, cached by file offset with a skip list over
+// unallocated entries (see the qcow2 reader for why).
 func (v *Reader) loadGT(i int) error {
-	if i == v.gtIdx {
-		return nil
-	}
 	n := int64(v.h.GTEsPerGT)
 	off := int64(v.gd[i]) * sector
+	if off == v.gtAt {
+		return nil
+	}
 	if off+n*4 > v.fileSize {
 		return disk.Corrupt(format, "grain table %d outside the file", i)
 	}
@@ -91,11 +94,17 @@ func (v *Reader) loadGT(i int) error {
 	}
 	if v.gt == nil {
 		v.gt = make([]uint32, n)
+		v.gtHoles = make([]int32, n)
 	}
-	for k := range v.gt {
+	next := int32(n)
+	for k := len(v.gt) - 1; k >= 0; k-- {
 		v.gt[k] = binary.LittleEndian.Uint32(raw[k*4:])
+		if v.gt[k] != 0 {
+			next = int32(k)
+		}
+		v.gtHoles[k] = next
 	}
-	v.gtIdx = i
+	v.gtAt = off
 	return nil
 }
 
@@ -114,7 +123,14 @@ func (v *Reader) produce() (disk.Extent, error) {
 	if err := v.loadGT(i); err != nil {
 		return disk.Extent{}, err
 	}
-	e := v.gt[(v.off%span)/v.grain]
+	k := (v.off % span) / v.grain
+	e := v.gt[k]
+	if e == 0 {
+		end := min(int64(i)*span+int64(v.gtHoles[k])*v.grain, v.size)
+		x := disk.Extent{Off: v.off, Len: end - v.off, Kind: disk.Hole}
+		v.off = end
+		return x, nil
+	}
 	x := disk.Extent{Off: v.off, Len: min(v.grain, v.size-v.off)}
 	v.off += x.Len
 	switch {
