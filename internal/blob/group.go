@@ -8,32 +8,20 @@ import (
 	"sync"
 )
 
-// Group is an FS whose Commits are batched: concurrent writers hand their
-// files to one committer, which fsyncs the batch's files in parallel,
-// renames them into place and fsyncs each directory touched once, then
-// acknowledges every writer. Each Commit keeps FS's promise (durable and
-// visible when it returns); a batch of N small writes costs one round of
-// fsyncs instead of N rounds of file+directory fsyncs.
+// Group is an FS whose directory fsyncs are group-committed: each writer
+// fsyncs its own file and renames it into place (concurrent writers do
+// this in parallel, and the filesystem folds their fsyncs into shared
+// journal commits), then waits for a directory fsync that began after its
+// rename. One directory fsync thus acknowledges every rename that came
+// before it, instead of one fsync per write. Commit keeps FS's promise:
+// when it returns, the bytes are durable and visible under the key.
 type Group struct {
 	*FS
-	ch   chan *groupReq
-	dirs sync.Map // directories known to exist
+	dirs sync.Map // dir -> *dirSync
 }
 
-type groupReq struct {
-	w    *fsWriter
-	done chan error
-}
-
-// maxGroup bounds a batch.
-const maxGroup = 256
-
-// NewGroup wraps fs. Its committer goroutine lives as long as the process.
-func NewGroup(fs *FS) *Group {
-	g := &Group{FS: fs, ch: make(chan *groupReq, maxGroup)}
-	go g.loop()
-	return g
-}
+// NewGroup wraps fs.
+func NewGroup(fs *FS) *Group { return &Group{FS: fs} }
 
 // Create implements Store.
 func (g *Group) Create(ctx context.Context, key string) (Writer, error) {
@@ -54,81 +42,87 @@ func (w *groupWriter) Commit() error {
 		return errors.New("blob: writer already finished")
 	}
 	w.done = true
-	req := &groupReq{w: w.fsWriter, done: make(chan error, 1)}
-	w.g.ch <- req
-	return <-req.done
+	tmp := w.f.Name()
+	if err := w.f.Sync(); err != nil {
+		w.f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := w.f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	ds, err := w.g.dir(filepath.Dir(w.dst))
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, w.dst); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return ds.sync()
 }
 
-func (g *Group) loop() {
-	for first := range g.ch {
-		batch := []*groupReq{first}
-	drain:
-		for len(batch) < maxGroup {
-			select {
-			case r := <-g.ch:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		g.commit(batch)
+// dir returns the syncer of dir, creating the directory (and making its
+// entry durable) the first time.
+func (g *Group) dir(dir string) (*dirSync, error) {
+	if v, ok := g.dirs.Load(dir); ok {
+		return v.(*dirSync), nil
 	}
+	if _, err := os.Stat(dir); err != nil {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		if err := syncDir(filepath.Dir(dir)); err != nil {
+			return nil, err
+		}
+	}
+	v, _ := g.dirs.LoadOrStore(dir, &dirSync{path: dir})
+	return v.(*dirSync), nil
 }
 
-func (g *Group) commit(batch []*groupReq) {
-	errs := make([]error, len(batch))
-	// 1. File data: fsync every file, in parallel so the filesystem can
-	// put them in one journal commit.
-	var wg sync.WaitGroup
-	for i, r := range batch {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := r.w.f.Sync(); err != nil {
-				errs[i] = err
-			}
-			if err := r.w.f.Close(); err != nil && errs[i] == nil {
-				errs[i] = err
-			}
-		}()
+// dirSync group-commits fsyncs of one directory.
+type dirSync struct {
+	path    string
+	mu      sync.Mutex
+	cond    *sync.Cond
+	seq     uint64 // renames announced
+	synced  uint64 // renames covered by a finished fsync
+	running bool
+	errAt   uint64 // last round that failed covers renames <= errAt
+	err     error
+}
+
+// sync returns once a directory fsync that started after the caller's
+// rename has finished.
+func (d *dirSync) sync() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cond == nil {
+		d.cond = sync.NewCond(&d.mu)
 	}
-	wg.Wait()
-	// 2. Rename into place.
-	dirs := map[string]bool{}
-	for i, r := range batch {
-		tmp := r.w.f.Name()
-		if errs[i] != nil {
-			os.Remove(tmp)
+	d.seq++
+	my := d.seq
+	for d.synced < my {
+		if d.running {
+			d.cond.Wait()
 			continue
 		}
-		dir := filepath.Dir(r.w.dst)
-		if _, ok := g.dirs.Load(dir); !ok {
-			if _, err := os.Stat(dir); err != nil {
-				if err := os.MkdirAll(dir, 0o700); err != nil {
-					errs[i] = err
-					os.Remove(tmp)
-					continue
-				}
-				dirs[filepath.Dir(dir)] = true // the new entry in its parent
-			}
-			g.dirs.Store(dir, true)
+		d.running = true
+		target := d.seq
+		d.mu.Unlock()
+		err := syncDir(d.path)
+		d.mu.Lock()
+		d.running = false
+		d.synced = target
+		if err != nil {
+			d.err, d.errAt = err, target
 		}
-		if err := os.Rename(tmp, r.w.dst); err != nil {
-			errs[i] = err
-			os.Remove(tmp)
-			continue
-		}
-		dirs[dir] = true
+		d.cond.Broadcast()
 	}
-	// 3. One fsync per directory touched.
-	dirErr := map[string]error{}
-	for d := range dirs {
-		dirErr[d] = syncDir(d)
+	if d.err != nil && my <= d.errAt {
+		return d.err
 	}
-	for i, r := range batch {
-		if errs[i] == nil {
-			errs[i] = dirErr[filepath.Dir(r.w.dst)]
-		}
-		r.done <- errs[i]
-	}
+	return nil
 }

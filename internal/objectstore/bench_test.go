@@ -13,8 +13,7 @@ import (
 // BenchmarkPut4K measures concurrent 4 KiB PUTs through the HTTP stack
 // with group-committed blobs and rows (fsync before every 201).
 func BenchmarkPut4K(b *testing.B) {
-	e := newEnv(&testing.T{})
-	_ = blob.ValidKey
+	e := newEnv(b)
 	e.svc.blobs = blob.NewGroup(e.fs)
 	req, _ := http.NewRequest("PUT", e.srv.URL+acctA+"/c", nil)
 	req.Header.Set("X-Auth-Token", "tok-a")
@@ -23,6 +22,7 @@ func BenchmarkPut4K(b *testing.B) {
 	var n atomic.Int64
 	b.SetParallelism(8)
 	b.ResetTimer()
+	http.DefaultTransport.(*http.Transport).MaxIdleConnsPerHost = 64
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)

@@ -34,13 +34,13 @@ var testAuth = fakeAuth{
 }
 
 type testEnv struct {
-	t   *testing.T
+	t   testing.TB
 	srv *httptest.Server
 	svc *Service
 	fs  *blob.FS
 }
 
-func newEnv(t *testing.T) *testEnv {
+func newEnv(t testing.TB) *testEnv {
 	t.Helper()
 	db := storetest.Open(t)
 	fs, err := blob.NewFS(t.TempDir())
