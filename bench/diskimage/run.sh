@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Disk-image conversion benchmark: stratus (bench/diskimage/cmd/convbench,
+# i.e. convert.ConvertFile) against qemu-img convert, on a 1 GiB image of
+# mixed content (random, compressible text, written zeros, holes). Each case
+# runs RUNS times per tool; the median wall time (until the output is
+# fsynced) and the ratio stratus/qemu-img are printed, with peak RSS.
+#
+#   bench/diskimage/run.sh            # from the repository root
+#   RUNS=5 SIZE_MIB=2048 BENCH_DIR=/var/tmp bench/diskimage/run.sh
+set -euo pipefail
+RUNS=${RUNS:-3}
+SIZE_MIB=${SIZE_MIB:-1024}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dir=$(mktemp -d "${BENCH_DIR:-/tmp}/stratus-convbench.XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+qemu=${QEMU_IMG:-qemu-img}
+timebin=/usr/bin/time
+[ -x "$timebin" ] || timebin=""
+
+(cd "$root" && go build -o "$dir/convbench" ./bench/diskimage/cmd/convbench)
+cb="$dir/convbench"
+
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+echo "# $($qemu --version | head -1); go $(go env GOVERSION)"
+echo "# image: ${SIZE_MIB} MiB raw, 16 MiB pieces cycling random / text / written zeros / holes; runs=$RUNS"
+"$cb" -mkimage "$dir/src.raw" -size-mib "$SIZE_MIB"
+"$qemu" convert -f raw -O qcow2 "$dir/src.raw" "$dir/src.qcow2"
+"$qemu" convert -f raw -O qcow2 -c "$dir/src.raw" "$dir/src-zlib.qcow2"
+"$qemu" convert -f raw -O vmdk -o subformat=streamOptimized "$dir/src.raw" "$dir/src-stream.vmdk"
+sync
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# run_qemu OUT ARGS... : prints "seconds rss_kib"
+run_qemu() {
+	local out=$1; shift
+	rm -f "$out"
+	local t0 t1 rss=-1
+	t0=$(now)
+	if [ -n "$timebin" ]; then
+		rss=$("$timebin" -f %M "$qemu" convert "$@" "$out" 2>&1 >/dev/null | tail -1)
+	else
+		"$qemu" convert "$@" "$out"
+	fi
+	sync "$out"
+	t1=$(now)
+	echo "$(echo "$t1 - $t0" | bc -l) $rss"
+}
+
+# run_stratus OUT ARGS... : prints "seconds rss_kib"
+run_stratus() {
+	local out=$1; shift
+	rm -f "$out"
+	local t0 t1 line
+	t0=$(now)
+	line=$("$cb" "$@" "$out")
+	t1=$(now)
+	echo "$(echo "$t1 - $t0" | bc -l) $(echo "$line" | sed 's/.*hwm_kib=//')"
+}
+
+printf '%-28s %10s %10s %7s %6s %12s %12s\n' case qemu-img_s stratus_s ratio goal qemu_rss_MiB stratus_rss_MiB
+bench_case() { # name goal src qemu-args... -- stratus-args...
+	local name=$1 goal=$2 src=$3; shift 3
+	local qargs=() sargs=()
+	while [ "$1" != "--" ]; do qargs+=("$1"); shift; done
+	shift
+	sargs=("$@")
+	local qt=() st=() qr=0 sr=0 r
+	for _ in $(seq "$RUNS"); do
+		r=$(run_qemu "$dir/out.q" "${qargs[@]}" "$src"); qt+=("${r% *}"); qr=${r#* }
+		r=$(run_stratus "$dir/out.s" "${sargs[@]}" "$src"); st+=("${r% *}"); sr=${r#* }
+	done
+	local qm sm
+	qm=$(printf '%s\n' "${qt[@]}" | median)
+	sm=$(printf '%s\n' "${st[@]}" | median)
+	printf '%-28s %10.2f %10.2f %7.2f %6s %12.0f %12.0f\n' "$name" "$qm" "$sm" "$(echo "$sm / $qm" | bc -l)" "$goal" \
+		"$(echo "$qr / 1024" | bc -l)" "$(echo "$sr / 1024" | bc -l)"
+	rm -f "$dir/out.q" "$dir/out.s"
+}
+
+bench_case "qcow2 -> raw" "<=1.0" "$dir/src.qcow2" -f qcow2 -O raw -- -f qcow2 -O raw
+bench_case "qcow2 (zlib) -> raw" "<=0.6" "$dir/src-zlib.qcow2" -f qcow2 -O raw -- -f qcow2 -O raw
+bench_case "vmdk stream -> raw" "<=0.6" "$dir/src-stream.vmdk" -f vmdk -O raw -- -f vmdk -O raw
+bench_case "raw -> vmdk stream" "<=0.2" "$dir/src.raw" -f raw -O vmdk -o subformat=streamOptimized -- -f raw -O vmdk
+bench_case "raw -> qcow2 (zlib)" "<=0.2" "$dir/src.raw" -f raw -O qcow2 -c -- -f raw -O qcow2 -c
+bench_case "raw -> qcow2" "<=1.0" "$dir/src.raw" -f raw -O qcow2 -- -f raw -O qcow2
