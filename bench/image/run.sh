@@ -24,7 +24,7 @@ mkdir -p "$WORK"
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
-echo "# work dir $WORK"
+echo "# work dir $WORK; $(uptime)"
 (cd "$ROOT" && go build -o "$WORK/stratus" ./cmd/stratus && go build -o "$WORK/seed" ./bench/image/seed)
 
 # start_node [admin-password]: starts stratus on $WORK/data and sets
@@ -109,3 +109,4 @@ cat "$WORK/data/blobs/images/$IMG" >/dev/null
 t1=$(date +%s.%N)
 echo "cat of the blob file (page cache): $(echo "$SIZE_MB / ($t1 - $t0)" | bc -l | xargs printf '%.0f') MiB/s"
 echo "RSS after upload/download: $(rss_mib) MiB"
+echo "# done; $(uptime)"
