@@ -5,6 +5,7 @@
 #
 #   bench/image/run.sh            # everything
 #   SIZE_MB=256 bench/image/run.sh  # smaller upload
+#   SKIP_DATA=1 bench/image/run.sh  # list/get only
 #
 # Needs wrk, curl and go. Work files go to $BENCH_DIR (default a new dir
 # under /var/tmp, which is on the same disk as the data dir).
@@ -82,6 +83,7 @@ run_wrk "GET /v2/images/{id}" "$URL/image/v2/images/$ID"
 run_wrk "Nova GET /images/detail" "$URL/compute/v2.1/images/detail?limit=25"
 echo "RSS after list/get load: $(rss_mib) MiB"
 
+[ -n "${SKIP_DATA:-}" ] && { echo "# done; $(uptime)"; exit 0; }
 echo "## ${SIZE_MB} MiB upload and download"
 SRC=$WORK/src.bin
 [ -s "$SRC" ] || head -c "${SIZE_MB}M" /dev/urandom >"$SRC"
