@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -22,6 +23,8 @@ func main() {
 	if err != nil {
 		panic(err)
 	}
+	var ru0 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	var n atomic.Int64
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -37,5 +40,11 @@ func main() {
 	}
 	wg.Wait()
 	el := time.Since(start)
-	fmt.Printf("raw bcrypt cost %d: %.2f verifications/s on %d cores (%d in %v)\n", *cost, float64(n.Load())/el.Seconds(), runtime.GOMAXPROCS(0), n.Load(), el.Round(time.Millisecond))
+	var ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * time.Nanosecond
+	perOp := cpu / time.Duration(n.Load())
+	fmt.Printf("raw bcrypt cost %d: %.2f verifications/s on %d cores (%d in %v); CPU per verification %v, so %.1f/s on %d idle cores\n",
+		*cost, float64(n.Load())/el.Seconds(), runtime.GOMAXPROCS(0), n.Load(), el.Round(time.Millisecond),
+		perOp.Round(time.Millisecond), float64(runtime.GOMAXPROCS(0))/perOp.Seconds(), runtime.GOMAXPROCS(0))
 }
