@@ -32,8 +32,9 @@ type Options struct {
 	Workers int
 	// Sync fsyncs the output before ConvertFile returns.
 	Sync bool
-	// SkipInspect skips the safety inspection of ConvertFile (only for
-	// images the caller already inspected).
+	// SkipInspect skips the safety inspection (diskimage.Inspect, or
+	// InspectPrefix for streams) that otherwise runs before any of the
+	// source is read; only for images the caller already inspected.
 	SkipInspect bool
 
 	vmdkName string // extent file name for the vmdk descriptor
@@ -82,13 +83,24 @@ func Convert(ctx context.Context, src Source, dst io.Writer, opts Options) (*Res
 	} else if src.ReaderAt == nil {
 		return nil, errors.New("convert: source has neither Reader nor ReaderAt")
 	}
-	if opts.SrcFormat == "" {
+	// Nothing of the image is trusted before the inspector has seen it.
+	switch {
+	case opts.SkipInspect && opts.SrcFormat == "":
 		if src.ReaderAt == nil {
 			return nil, diskimage.Errorf(diskimage.KindUnsupported, "", "source format must be given for a stream")
 		}
 		opts.SrcFormat = Probe(src.ReaderAt, src.Size)
-		res.SrcFormat = opts.SrcFormat
+	case opts.SkipInspect:
+	case src.ReaderAt != nil:
+		if opts.SrcFormat, err = inspectAt(src.ReaderAt, src.Size, opts.SrcFormat); err != nil {
+			return nil, err
+		}
+	default:
+		if src.Reader, opts.SrcFormat, err = inspectStream(src.Reader, src.Size, opts.SrcFormat); err != nil {
+			return nil, err
+		}
 	}
+	res.SrcFormat = opts.SrcFormat
 	rd, err := openReader(src, opts.SrcFormat)
 	if err != nil {
 		return nil, err
@@ -191,13 +203,15 @@ func ConvertFile(ctx context.Context, srcPath, dstPath string, opts Options) (*R
 	if err != nil {
 		return nil, &diskimage.Error{Kind: diskimage.KindIO, Reason: "opening source", Err: err}
 	}
-	if opts.SrcFormat == "" {
-		opts.SrcFormat = Probe(f, st.Size())
-	}
 	if !opts.SkipInspect {
-		if err := inspect(f, st.Size(), normFormat(opts.SrcFormat)); err != nil {
+		// Inspect the whole file (streamOptimized vmdk is then read as a
+		// stream, which would only let the inspector see its head).
+		if opts.SrcFormat, err = inspectAt(f, st.Size(), normFormat(opts.SrcFormat)); err != nil {
 			return nil, err
 		}
+		opts.SkipInspect = true
+	} else if opts.SrcFormat == "" {
+		opts.SrcFormat = Probe(f, st.Size())
 	}
 	out, err := os.OpenFile(dstPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
