@@ -217,7 +217,7 @@ func (s *Service) writeBlob(ctx context.Context, o *Object, src io.Reader, lengt
 		return err
 	}
 	h := md5.New()
-	n, err := io.CopyBuffer(io.MultiWriter(bw, h), io.LimitReader(src, maxFileSize+1), make([]byte, 256<<10))
+	n, err := hashCopy(bw, h, src, maxFileSize)
 	if err == nil && n > maxFileSize {
 		err = fault.New(fault.TooLarge, msgTooLarge)
 	}
