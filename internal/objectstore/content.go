@@ -73,10 +73,11 @@ func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, 
 		}
 		b := &body{}
 		h := md5.New()
-		marker := ""
+		marker, incl := prefix, true
 		now := time.Now().Unix()
 		for {
-			rows, err := listObjectRows(ctx, s.db.R(), o.Account, cname, marker, "", 1000, now)
+			rows, err := listObjectRows(ctx, s.db.R(), o.Account, cname, marker, incl, "", 1000, now)
+			incl = false
 			if err != nil {
 				return nil, err
 			}

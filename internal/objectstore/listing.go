@@ -130,20 +130,17 @@ type entry struct {
 	cont   *Container
 }
 
-// fetchFunc returns up to n rows after marker (before end when set).
-type fetchFunc func(ctx context.Context, marker, end string, n int) ([]entry, error)
+// fetchFunc returns up to n rows after marker (from marker when incl),
+// before end when set.
+type fetchFunc func(ctx context.Context, marker string, incl bool, end string, n int) ([]entry, error)
 
 // collect walks rows in byte order applying prefix, delimiter and path,
 // reading O(page) rows per page: it starts at max(marker, prefix) and
 // jumps past each subdir it emits.
 func collect(ctx context.Context, lp listParams, fetch fetchFunc) ([]entry, error) {
-	marker := lp.marker
+	marker, incl := lp.marker, false
 	if lp.prefix != "" && marker < lp.prefix {
-		// Start just before the prefix: every name with it sorts after.
-		marker = beforePrefix(lp.prefix)
-		if lp.marker > marker {
-			marker = lp.marker
-		}
+		marker, incl = lp.prefix, true // every name with the prefix sorts at or after it
 	}
 	var out []entry
 	for len(out) < lp.limit {
@@ -151,7 +148,8 @@ func collect(ctx context.Context, lp listParams, fetch fetchFunc) ([]entry, erro
 		if want < 100 {
 			want = 100
 		}
-		rows, err := fetch(ctx, marker, lp.endMarker, want)
+		rows, err := fetch(ctx, marker, incl, lp.endMarker, want)
+		incl = false
 		if err != nil {
 			return nil, err
 		}
@@ -193,19 +191,6 @@ func collect(ctx context.Context, lp listParams, fetch fetchFunc) ([]entry, erro
 		}
 	}
 	return out, nil
-}
-
-// beforePrefix is the largest marker that sorts before every name with
-// the prefix (names compare byte-wise; a marker is exclusive).
-func beforePrefix(p string) string {
-	if p == "" {
-		return ""
-	}
-	last := p[len(p)-1]
-	if last == 0 {
-		return p[:len(p)-1]
-	}
-	return p[:len(p)-1] + string([]byte{last - 1}) + "\xff\xff\xff\xff"
 }
 
 type objectJSON struct {

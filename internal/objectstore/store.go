@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/store"
 )
@@ -124,8 +123,8 @@ func getContainer(ctx context.Context, q store.Querier, account, name string) (*
 
 // listContainers returns up to limit containers with names after marker
 // (and before end, when set), in byte order.
-func listContainers(ctx context.Context, q store.Querier, account, marker, end string, limit int) ([]*Container, error) {
-	query := `SELECT ` + containerCols + ` FROM swift_containers WHERE account = $1 AND name > $2`
+func listContainers(ctx context.Context, q store.Querier, account, marker string, incl bool, end string, limit int) ([]*Container, error) {
+	query := `SELECT ` + containerCols + ` FROM swift_containers WHERE account = $1 AND name ` + gt(incl) + ` $2`
 	args := []any{account, marker}
 	if end != "" {
 		query += ` AND name < $4`
@@ -198,8 +197,8 @@ func getObjectRow(ctx context.Context, q store.Querier, account, container, name
 
 // listObjectRows returns up to limit objects after marker (and before end
 // when set) in byte order; expired rows are left out.
-func listObjectRows(ctx context.Context, q store.Querier, account, container, marker, end string, limit int, nowSec int64) ([]*Object, error) {
-	query := `SELECT ` + objectCols + ` FROM swift_objects WHERE account = $1 AND container = $2 AND name > $3
+func listObjectRows(ctx context.Context, q store.Querier, account, container, marker string, incl bool, end string, limit int, nowSec int64) ([]*Object, error) {
+	query := `SELECT ` + objectCols + ` FROM swift_objects WHERE account = $1 AND container = $2 AND name ` + gt(incl) + ` $3
 		AND (delete_at IS NULL OR delete_at > $5)`
 	args := []any{account, container, marker, limit, nowSec}
 	if end != "" {
@@ -221,6 +220,13 @@ func listObjectRows(ctx context.Context, q store.Querier, account, container, ma
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+func gt(incl bool) string {
+	if incl {
+		return ">="
+	}
+	return ">"
 }
 
 func insertObjectRow(ctx context.Context, tx *sql.Tx, o *Object) error {
@@ -303,4 +309,3 @@ func pgByteOrder(ctx context.Context, db *store.DB) error {
 	})
 }
 
-var _ = strings.HasPrefix
