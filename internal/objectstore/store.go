@@ -308,4 +308,3 @@ func pgByteOrder(ctx context.Context, db *store.DB) error {
 		return nil
 	})
 }
-
