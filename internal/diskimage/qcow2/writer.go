@@ -73,8 +73,8 @@ func (w *Writer) Encode(off int64, p []byte) (any, error) {
 			continue
 		}
 		out[i].kind = 1
-		if !w.compress {
-			continue
+		if !w.compress || disk.LooksRandom(c) {
+			continue // stored uncompressed, as qemu does when compression does not help
 		}
 		if d == nil {
 			d, _ = w.defl.Get().(*disk.Deflater)

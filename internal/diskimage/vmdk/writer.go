@@ -33,6 +33,7 @@ type StreamWriter struct {
 	gtDirty bool
 	gd      []uint32
 	defl    sync.Pool
+	store   sync.Pool
 	err     error
 }
 
@@ -103,6 +104,7 @@ func (sw *StreamWriter) Encode(off int64, p []byte) (any, error) {
 	gb := int64(writeGrain * sector)
 	var out []grain
 	var d *disk.Deflater
+	var store *disk.Deflater // grains that do not compress are stored
 	for s := int64(0); s < int64(len(p)); s += gb {
 		g := p[s:min(s+gb, int64(len(p)))]
 		if disk.IsZero(g) {
@@ -120,7 +122,18 @@ func (sw *StreamWriter) Encode(off int64, p []byte) (any, error) {
 			copy(full, g)
 			g = full
 		}
-		c, err := d.Compress(g)
+		dd := d
+		if disk.LooksRandom(g) {
+			if store == nil {
+				store, _ = sw.store.Get().(*disk.Deflater)
+				if store == nil {
+					store = &disk.Deflater{Zlib: true, Level: disk.StoreLevel}
+				}
+				defer sw.store.Put(store)
+			}
+			dd = store
+		}
+		c, err := dd.Compress(g)
 		if err != nil {
 			return nil, err
 		}

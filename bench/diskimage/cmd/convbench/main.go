@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -28,7 +29,15 @@ func main() {
 	dst := flag.String("O", "raw", "output format")
 	compress := flag.Bool("c", false, "compressed qcow2 output")
 	workers := flag.Int("workers", 0, "workers (default GOMAXPROCS)")
+	cpuprof := flag.String("cpuprofile", "", "write a CPU profile here")
 	flag.Parse()
+	if *cpuprof != "" {
+		pf, err := os.Create(*cpuprof)
+		if err == nil {
+			pprof.StartCPUProfile(pf)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if *mk != "" {
 		if err := mkimage(*mk, *sizeMiB<<20); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -46,6 +55,7 @@ func main() {
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 	fmt.Printf("seconds=%.3f hwm_kib=%d\n", time.Since(t0).Seconds(), hwm())
