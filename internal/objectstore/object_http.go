@@ -87,14 +87,17 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 	if rc.object == "" {
 		return s.containerWeb(w, r, rc)
 	}
-	c, err := s.readableContainer(r, rc, false)
-	if err != nil {
-		return err
+	// The owner needs no container row: an object implies its container.
+	var c *Container
+	if !rc.owner {
+		if c, err = s.readableContainer(r, rc, false); err != nil {
+			return err
+		}
 	}
 	ctx := r.Context()
 	o, err := s.liveObject(ctx, rc.account, rc.container, rc.object)
 	if err != nil {
-		if rc.p == nil && fault.KindOf(err) == fault.NotFound {
+		if c != nil && rc.p == nil && fault.KindOf(err) == fault.NotFound {
 			return s.webError(w, r, rc, c, http.StatusNotFound, err)
 		}
 		return err
