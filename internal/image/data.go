@@ -40,6 +40,9 @@ func (s *Service) Upload(ctx context.Context, p *policy.Principal, id string, bo
 		if im.Status != StatusQueued {
 			return fault.Conflictf("Image status transition from %s to %s is not allowed", im.Status, StatusSaving)
 		}
+		if im.DiskFormat == nil || im.ContainerFormat == nil {
+			return fault.Invalidf("Properties disk_format, container_format must be set prior to saving data.")
+		}
 		return setStatus(ctx, tx, id, StatusQueued, StatusSaving)
 	})
 	if err != nil {
@@ -129,6 +132,14 @@ func (s *Service) receive(ctx context.Context, im *Image, body io.Reader, size i
 // inspect refuses content that is unsafe or not what disk_format says, and
 // returns the virtual size.
 func inspect(w blob.Writer, hs *hashResult, im *Image) (*int64, error) {
+	if im.ContainerFormat != nil {
+		switch *im.ContainerFormat {
+		case "ova", "docker", "compressed":
+			// The bytes are an archive around the disk, not the disk: Glance
+			// does not compare them with disk_format either.
+			return nil, nil
+		}
+	}
 	declared := diskimage.Format("")
 	if im.DiskFormat != nil {
 		f, err := diskimage.ParseFormat(*im.DiskFormat)

@@ -217,6 +217,11 @@ func TestActionsAndData(t *testing.T) {
 
 func TestUploadSizeChecks(t *testing.T) {
 	e := newEnv(t)
+	bare := e.create("alice", map[string]any{})
+	r := e.mustCode(e.do("PUT", "/image/v2/images/"+bare+"/file", "alice", []byte("abc")), 400)
+	if !strings.Contains(string(r.Body), "must be set prior to saving data") {
+		t.Fatalf("no formats: %s", r.Body)
+	}
 	id := e.create("alice", map[string]any{"disk_format": "raw", "container_format": "bare"})
 	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/file", "alice", []byte("abc"), "X-Openstack-Image-Size", "4"), 400)
 	m := e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 200).JSON(t)
@@ -234,7 +239,7 @@ func TestUploadSizeChecks(t *testing.T) {
 // A list served from rendered JSON shows every change made since.
 func TestListSeesUpdates(t *testing.T) {
 	e := newEnv(t)
-	id := e.create("alice", map[string]any{"name": "before"})
+	id := e.create("alice", map[string]any{"name": "before", "disk_format": "raw", "container_format": "bare"})
 	list := func() map[string]any {
 		m := e.mustCode(e.do("GET", "/image/v2/images", "alice", nil), 200).JSON(t)
 		return m["images"].([]any)[0].(map[string]any)
