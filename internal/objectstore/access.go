@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/policy"
@@ -57,6 +58,9 @@ func parseReq(r *http.Request) (*reqCtx, error) {
 	if rc.p != nil && rc.p.InProject(rc.project) {
 		rc.owner = true
 		rc.ownerRW = rc.p.IsAdmin() || rc.p.CanWrite()
+	}
+	if !utf8.ValidString(rc.container+rc.object) || strings.ContainsRune(rc.container+rc.object, 0) {
+		return nil, fault.New(fault.PreconditionFailed, "Invalid UTF8 or contains NULL")
 	}
 	if len(rc.container) > maxContainerNameLen {
 		return nil, fault.Invalidf("Container name length of %d longer than %d", len(rc.container), maxContainerNameLen)
