@@ -95,7 +95,14 @@ func (s *Service) setPasswordInBackground(ctx context.Context, userID, oldHash, 
 	s.pending = p
 	s.pendingMu.Unlock()
 	go func() {
-		defer close(p.done)
+		defer func() {
+			s.pendingMu.Lock()
+			if s.pending == p {
+				s.pending = nil
+			}
+			s.pendingMu.Unlock()
+			close(p.done)
+		}()
 		if oldHash != "" && bcrypt.CompareHashAndPassword([]byte(oldHash), []byte(password)) == nil {
 			return
 		}
