@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -149,13 +150,27 @@ func TestIdentityRestart(t *testing.T) {
 	if code != 201 {
 		t.Fatalf("create user: %d %s", code, body)
 	}
-	code, _, body = n.Do(t, "POST", "/identity/v3/auth/tokens", "",
+	code, hdr, body := n.Do(t, "POST", "/identity/v3/auth/tokens", "",
 		`{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"keeper","domain":{"name":"Default"},"password":"keeper-pw"}}}}}`)
 	if code != 201 {
 		t.Fatalf("unscoped token: %d %s", code, body)
 	}
+	keeper := hdr.Get("X-Subject-Token")
 
 	n.Restart()
+
+	// Both tokens issued before the restart still validate.
+	req, _ := http.NewRequest("GET", n.URL+"/identity/v3/auth/tokens", nil)
+	req.Header.Set("X-Auth-Token", admin)
+	req.Header.Set("X-Subject-Token", keeper)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("keeper's token after restart: %d", resp.StatusCode)
+	}
 
 	if code, _, body := n.Do(t, "GET", "/identity/v3/users?name=keeper", admin, nil); code != 200 || !strings.Contains(string(body), `"name":"keeper"`) {
 		t.Fatalf("after restart: %d %s", code, body)
