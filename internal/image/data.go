@@ -7,10 +7,10 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"hash"
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/blob"
@@ -184,34 +184,52 @@ type hashResult struct {
 
 const chunkSize = 1 << 20
 
-// copyHashed copies at most limit bytes of r to w while md5 and sha512 run
-// on two other goroutines over the same chunks. It keeps the head and
-// tail of the stream for inspection by writers that cannot read back.
+// copyHashed copies at most limit bytes of r to w. Four stages run at
+// once over the same 1 MiB chunks: reading the body (this goroutine), md5,
+// sha512 and the write to w, so a stalled write (dirty-page throttling)
+// does not stop the hashing and a slow hash does not stop the disk. It
+// keeps the head and tail of the stream for inspection by writers that
+// cannot read back.
 func copyHashed(w io.Writer, r io.Reader, limit int64) (*hashResult, error) {
-	const nbuf = 6
+	const nbuf = 16
 	type chunk struct {
 		buf  []byte
 		b    []byte
-		done sync.WaitGroup // both hashers are finished with b
+		done sync.WaitGroup // every stage is finished with b
 	}
 	md5h, shah := md5.New(), sha512.New()
-	chans := []chan *chunk{make(chan *chunk, nbuf), make(chan *chunk, nbuf)}
+	var werr error
+	var failed atomic.Bool
+	stages := []func([]byte){
+		func(b []byte) { md5h.Write(b) },
+		func(b []byte) { shah.Write(b) },
+		func(b []byte) {
+			if werr == nil {
+				if _, err := w.Write(b); err != nil {
+					werr = err
+					failed.Store(true)
+				}
+			}
+		},
+	}
+	chans := make([]chan *chunk, len(stages))
 	var workers sync.WaitGroup
-	for i, h := range []hash.Hash{md5h, shah} {
+	for i, stage := range stages {
+		chans[i] = make(chan *chunk, nbuf)
 		workers.Add(1)
-		go func(ch chan *chunk, h hash.Hash) {
+		go func(ch chan *chunk, stage func([]byte)) {
 			defer workers.Done()
 			for c := range ch {
-				h.Write(c.b)
+				stage(c.b)
 				c.done.Done()
 			}
-		}(chans[i], h)
+		}(chans[i], stage)
 	}
 	res := &hashResult{}
 	var err error
 	var ring []*chunk // in flight, oldest first
 	var tail []byte
-	for {
+	for !failed.Load() {
 		var c *chunk
 		if len(ring) < nbuf {
 			c = &chunk{buf: make([]byte, chunkSize)}
@@ -243,10 +261,6 @@ func copyHashed(w io.Writer, r io.Reader, limit int64) (*hashResult, error) {
 				ch <- c
 			}
 			ring = append(ring, c)
-			if _, werr := w.Write(c.b); werr != nil {
-				err = werr
-				break
-			}
 			res.n += int64(n)
 		}
 		if res.over || rerr == io.EOF {
@@ -261,6 +275,9 @@ func copyHashed(w io.Writer, r io.Reader, limit int64) (*hashResult, error) {
 		close(ch)
 	}
 	workers.Wait()
+	if err == nil {
+		err = werr
+	}
 	if err != nil {
 		return nil, err
 	}
