@@ -4,13 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/projects"
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
+
+	"github.com/stratus-iaas/stratus/internal/store/storetest"
 )
 
 // userEnv is the OS_* environment for another user: OS_CLOUD is cleared
@@ -200,5 +204,48 @@ func TestIdentityWire(t *testing.T) {
 		`{"auth":{"passwordCredentials":{"username":"admin","password":"`+AdminPassword+`"},"tenantName":"admin"}}`)
 	if code != 200 || !strings.Contains(string(body), `"serviceCatalog":[`) || !strings.Contains(string(body), `"publicURL":"`+n.URL+`/identity"`) {
 		t.Fatalf("v2.0 tokens: %d %s", code, body)
+	}
+}
+
+// Two nodes on one PostgreSQL database: a token revoked on one stops
+// working on the other once that node's validation cache entry expires
+// (1 s).
+func TestIdentityTwoNodesRevocation(t *testing.T) {
+	if os.Getenv(storetest.PGEnv) == "" {
+		t.Skip("needs a shared PostgreSQL database (STRATUS_TEST_PG)")
+	}
+	t.Parallel()
+	a := StartNode(t)
+	b := &Node{t: t, DataDir: t.TempDir(), Database: a.Database}
+	b.start()
+	t.Cleanup(b.Kill)
+
+	admin := a.AdminToken(t)
+	user := b.AdminToken(t) // issued on b, validated on both
+	if code, _, body := b.Do(t, "GET", "/identity/v3/auth/projects", user, nil); code != 200 {
+		t.Fatalf("b: %d %s", code, body)
+	}
+	req, _ := http.NewRequest("DELETE", a.URL+"/identity/v3/auth/tokens", nil)
+	req.Header.Set("X-Auth-Token", admin)
+	req.Header.Set("X-Subject-Token", user)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 204 {
+		t.Fatalf("revoke on a: %d", resp.StatusCode)
+	}
+	revoked := time.Now()
+	for {
+		code, _, _ := b.Do(t, "GET", "/identity/v3/auth/projects", user, nil)
+		if code == 401 {
+			t.Logf("revocation on a reached b after %v", time.Since(revoked).Round(time.Millisecond))
+			return
+		}
+		if time.Since(revoked) > 5*time.Second {
+			t.Fatalf("b still accepts the token %v after revocation on a", time.Since(revoked))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
