@@ -86,6 +86,7 @@ func (s *Service) checkPassword(ctx context.Context, ref *nameRef, password stri
 		return nil, validationError("id or name", "user")
 	}
 	if errors.Is(err, store.ErrNotFound) {
+		s.dummyCompare(password) // an unknown user takes as long as a wrong password
 		return nil, unauthorized(err)
 	}
 	if err != nil {
@@ -354,4 +355,14 @@ func (s *Service) authDomains(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"domains": out, "links": listLinks(r)})
+}
+
+// dummyCompare spends one bcrypt verification, so that response time does
+// not tell which user names exist. The hash is made on first use, not at
+// start.
+func (s *Service) dummyCompare(password string) {
+	s.dummyOnce.Do(func() {
+		s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(newID()), s.opts.BcryptCost)
+	})
+	bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
 }

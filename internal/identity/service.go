@@ -49,6 +49,9 @@ type Service struct {
 
 	purgeMu   sync.Mutex
 	lastPurge time.Time
+
+	dummyOnce sync.Once
+	dummyHash []byte
 }
 
 type pendingHash struct {
