@@ -26,6 +26,7 @@ type pipeline struct {
 	workers  int
 	onCommit func(off, n int64, p []byte) error
 	bufs     sync.Pool
+	spans    sync.Pool
 }
 
 // run moves every extent of rd through the workers into wr, in order.
@@ -97,16 +98,69 @@ func (pl *pipeline) encode(j *job) {
 	if covered != j.n {
 		clear(j.buf)
 	}
-	for i := range j.pieces {
+	for i := 0; i < len(j.pieces); {
 		x := &j.pieces[i]
+		if x.Decode != nil {
+			n, err := pl.fetchCompressed(j, i)
+			if err != nil {
+				j.err = err
+				return
+			}
+			i += n
+			continue
+		}
 		rel := x.Off - j.off
 		if err := x.Fetch(j.buf[rel:rel+x.Len], pl.format); err != nil {
 			j.err = err
 			return
 		}
+		i++
 	}
 	j.pieces = nil
 	j.enc, j.err = pl.wr.Encode(j.off, j.buf)
+}
+
+// maxSpan bounds one read of adjacent compressed extents.
+const maxSpan = 4 << 20
+
+// fetchCompressed reads the compressed extents j.pieces[i:] that lie next
+// to each other in the source (as qemu-img and VMware write them) with one
+// read, decodes them, and returns how many it handled.
+func (pl *pipeline) fetchCompressed(j *job, i int) (int, error) {
+	first := &j.pieces[i]
+	start, end := first.SrcOff, first.SrcOff+first.SrcLen
+	n := 1
+	for k := i + 1; k < len(j.pieces); k++ {
+		x := &j.pieces[k]
+		if x.Decode == nil || x.Src != first.Src || x.SrcOff < start || x.SrcOff > end+4096 ||
+			max(end, x.SrcOff+x.SrcLen)-start > maxSpan {
+			break
+		}
+		end = max(end, x.SrcOff+x.SrcLen)
+		n++
+	}
+	sp, _ := pl.spans.Get().(*[]byte)
+	if sp == nil {
+		b := make([]byte, 0, 1<<20)
+		sp = &b
+	}
+	defer pl.spans.Put(sp)
+	if int64(cap(*sp)) < end-start {
+		*sp = make([]byte, end-start)
+	}
+	span := (*sp)[:end-start]
+	if err := disk.ReadFullAt(first.Src, span, start, pl.format, "compressed data"); err != nil {
+		return 0, err
+	}
+	for k := i; k < i+n; k++ {
+		x := &j.pieces[k]
+		rel := x.Off - j.off
+		o := x.SrcOff - start
+		if err := x.Decode(j.buf[rel:rel+x.Len], span[o:o+x.SrcLen]); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // produce cuts the extent stream into chunk jobs.

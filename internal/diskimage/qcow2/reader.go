@@ -259,13 +259,9 @@ func (q *Reader) compressed(x disk.Extent, e uint64) (disk.Extent, error) {
 	if host+clen > q.fileSize {
 		clen = q.fileSize - host // qemu also tolerates a short read at EOF
 	}
-	cs, r, ctype := q.cs, q.r, q.h.CompressionType
-	x.Kind = disk.Data
-	x.Load = func(buf []byte) error {
-		src := make([]byte, clen)
-		if err := disk.ReadFullAt(r, src, host, format, "compressed cluster"); err != nil {
-			return err
-		}
+	cs, ctype := q.cs, q.h.CompressionType
+	x.Kind, x.Src, x.SrcOff, x.SrcLen = disk.Data, q.r, host, clen
+	x.Decode = func(buf, src []byte) error {
 		dst := buf
 		if int64(len(buf)) != cs {
 			p, _ := clusterPool.Get().(*[]byte)

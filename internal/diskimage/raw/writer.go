@@ -26,8 +26,14 @@ type Writer struct {
 
 // NewWriter empties f and returns a writer of a size-byte raw image.
 func NewWriter(f File, size int64) (*Writer, error) {
+	// Empty the file, then give it its final size at once: writes inside
+	// the file are much cheaper than writes extending it, one by one
+	// (qemu-img does the same).
 	if err := f.Truncate(0); err != nil {
 		return nil, &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "truncating output", Err: err}
+	}
+	if err := f.Truncate(size); err != nil {
+		return nil, &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "sizing output", Err: err}
 	}
 	return &Writer{f: f, size: size}, nil
 }

@@ -16,6 +16,7 @@ import (
 	"math/rand"
 	"os"
 	"runtime/pprof"
+	"runtime/trace"
 	"strings"
 	"time"
 
@@ -30,7 +31,15 @@ func main() {
 	compress := flag.Bool("c", false, "compressed qcow2 output")
 	workers := flag.Int("workers", 0, "workers (default GOMAXPROCS)")
 	cpuprof := flag.String("cpuprofile", "", "write a CPU profile here")
+	tracef := flag.String("trace", "", "write an execution trace here")
 	flag.Parse()
+	if *tracef != "" {
+		tf, err := os.Create(*tracef)
+		if err == nil {
+			trace.Start(tf)
+			defer trace.Stop()
+		}
+	}
 	if *cpuprof != "" {
 		pf, err := os.Create(*cpuprof)
 		if err == nil {

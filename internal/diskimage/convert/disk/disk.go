@@ -49,6 +49,11 @@ type Extent struct {
 	// source; used when Load is nil.
 	Src    io.ReaderAt
 	SrcOff int64
+	// Decode, when set, says the extent is the SrcLen compressed bytes at
+	// SrcOff in Src, which Decode expands into dst (len(dst) == Len). The
+	// pipeline reads adjacent compressed extents with one read.
+	Decode func(dst, src []byte) error
+	SrcLen int64
 }
 
 // Fetch fills buf (len(buf) == x.Len) with the extent's guest bytes.
@@ -59,6 +64,12 @@ func (x *Extent) Fetch(buf []byte, format string) error {
 		return nil
 	case x.Load != nil:
 		return x.Load(buf)
+	case x.Decode != nil:
+		src := make([]byte, x.SrcLen)
+		if err := ReadFullAt(x.Src, src, x.SrcOff, format, "compressed data"); err != nil {
+			return err
+		}
+		return x.Decode(buf, src)
 	case x.Src != nil:
 		return ReadFullAt(x.Src, buf, x.SrcOff, format, "data")
 	}
@@ -149,7 +160,7 @@ func canMerge(a, b Extent) bool {
 	if a.Kind != Data {
 		return true
 	}
-	return a.Load == nil && b.Load == nil && a.Src == b.Src && a.SrcOff+a.Len == b.SrcOff &&
+	return a.Load == nil && b.Load == nil && a.Decode == nil && b.Decode == nil && a.Src == b.Src && a.SrcOff+a.Len == b.SrcOff &&
 		a.Off/ChunkSize == (b.Off+b.Len-1)/ChunkSize
 }
 
