@@ -71,7 +71,7 @@ func (s *Service) novaList(detail bool) httpapi.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		o := ListOptions{Limit: page.Limit, Marker: page.Marker, In: map[string][]string{}, Properties: map[string]string{}, Visibility: "all"}
+		o := ListOptions{Limit: page.Limit, Marker: page.Marker, In: map[string][]string{}, Properties: map[string]string{}}
 		if v := q.Get("name"); v != "" {
 			o.In["name"] = []string{v}
 		}

@@ -24,7 +24,7 @@ type rendered struct {
 	json    []byte
 }
 
-const maxRendered = 200000
+const maxRendered = 100000
 
 func (c *renderCache) get(id string, updated int64) []byte {
 	c.mu.RLock()
