@@ -177,7 +177,7 @@ func clip(s string, n int) string {
 	return s
 }
 
-// canModify reports whether p may change the image: its owner or admin.
+// hasData reports whether bytes are attached to the image.
 func (im *Image) hasData() bool { return im.BlobKey != "" && im.Size != nil }
 
 // addTag adds t once and reports whether it was new.

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -291,8 +290,4 @@ func (s *Service) UpdateProperties(ctx context.Context, p *policy.Principal, id 
 	})
 }
 
-var errStop = errors.New("stop")
-
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

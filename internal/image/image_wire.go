@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-
-	"github.com/stratus-iaas/stratus/internal/fault"
 )
 
 // glanceTime is Glance's timestamp format ("2012-08-10T19:23:50Z").
@@ -184,5 +182,3 @@ func memberToWire(m *Member) memberBody {
 	return memberBody{CreatedAt: glanceTime(m.CreatedAt), ImageID: m.ImageID, MemberID: m.Member,
 		Schema: "/v2/schemas/member", Status: m.Status, UpdatedAt: glanceTime(m.UpdatedAt)}
 }
-
-var _ = fault.Invalidf
