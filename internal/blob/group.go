@@ -34,7 +34,22 @@ func (g *Group) Create(ctx context.Context, key string) (Writer, error) {
 
 type groupWriter struct {
 	*fsWriter
-	g *Group
+	g                *Group
+	written, flushed int64
+}
+
+// writebackChunk is how much a writer accumulates before starting its
+// writeback (see startWriteback).
+const writebackChunk = 8 << 20
+
+func (w *groupWriter) Write(p []byte) (int, error) {
+	n, err := w.fsWriter.Write(p)
+	w.written += int64(n)
+	if w.written-w.flushed >= writebackChunk {
+		startWriteback(w.f, w.flushed, w.written-w.flushed)
+		w.flushed = w.written
+	}
+	return n, err
 }
 
 func (w *groupWriter) Commit() error {

@@ -38,3 +38,33 @@ func BenchmarkCommitGroup(b *testing.B) {
 	fs, _ := NewFS(b.TempDir())
 	benchCommits(b, NewGroup(fs))
 }
+
+func benchLarge(b *testing.B, s Store) {
+	ctx := context.Background()
+	chunk := make([]byte, 1<<20)
+	b.SetBytes(256 << 20)
+	for i := 0; i < b.N; i++ {
+		w, err := s.Create(ctx, fmt.Sprintf("big/%d", i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := 0; j < 256; j++ {
+			w.Write(chunk)
+		}
+		if err := w.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLargeFS writes 256 MiB blobs with the plain FS (all writeback at fsync).
+func BenchmarkLargeFS(b *testing.B) {
+	fs, _ := NewFS(b.TempDir())
+	benchLarge(b, fs)
+}
+
+// BenchmarkLargeGroup writes them through Group, which starts writeback every 8 MiB.
+func BenchmarkLargeGroup(b *testing.B) {
+	fs, _ := NewFS(b.TempDir())
+	benchLarge(b, NewGroup(fs))
+}
