@@ -34,7 +34,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	work := make(chan *job, pl.workers)
-	ordered := make(chan *job, 2*pl.workers+2)
+	ordered := make(chan *job, pl.workers+2)
 	var wg sync.WaitGroup
 	for range pl.workers {
 		wg.Add(1)

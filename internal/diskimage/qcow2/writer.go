@@ -3,7 +3,6 @@ package qcow2
 import (
 	"encoding/binary"
 	"io"
-	"sync"
 
 	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk"
@@ -37,7 +36,7 @@ type Writer struct {
 	next     int64    // end of the used part of the file
 	refs     []uint16 // refcount of each host cluster
 	fileSize int64
-	defl     sync.Pool
+	defl     disk.DeflaterPool
 }
 
 // NewWriter empties f and prepares a qcow2 image of size virtual bytes.
@@ -77,10 +76,7 @@ func (w *Writer) Encode(off int64, p []byte) (any, error) {
 			continue // stored uncompressed, as qemu does when compression does not help
 		}
 		if d == nil {
-			d, _ = w.defl.Get().(*disk.Deflater)
-			if d == nil {
-				d = &disk.Deflater{}
-			}
+			d = w.defl.Get()
 			defer w.defl.Put(d)
 		}
 		if int64(len(c)) < w.cs { // qemu compresses the zero-padded cluster

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"strings"
-	"sync"
 
 	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk"
@@ -32,8 +31,8 @@ type StreamWriter struct {
 	gtIdx   int
 	gtDirty bool
 	gd      []uint32
-	defl    sync.Pool
-	store   sync.Pool
+	defl    disk.DeflaterPool
+	store   disk.DeflaterPool
 	err     error
 }
 
@@ -52,6 +51,8 @@ func NewStreamWriter(w io.Writer, size int64, name string) (*StreamWriter, error
 	name = strings.NewReplacer(`"`, "_", "\n", "_", "\r", "_").Replace(name)
 	capSec := uint64(size+sector-1) / sector
 	sw := &StreamWriter{w: bufio.NewWriterSize(w, 1<<20), name: name, gtIdx: -1}
+	sw.defl.Zlib = true
+	sw.store.Zlib, sw.store.Level = true, disk.StoreLevel
 	sw.h = Header{Version: 3, Flags: flagNewline | flagCompress | flagMarkers, Capacity: capSec,
 		GrainSize: writeGrain, DescOffset: 1, DescSize: writeDescSec, GTEsPerGT: maxGTEs,
 		GDOffset: gdAtEnd, OverHead: writeOverhead, CompressAlgo: 1}
@@ -111,10 +112,7 @@ func (sw *StreamWriter) Encode(off int64, p []byte) (any, error) {
 			continue
 		}
 		if d == nil {
-			d, _ = sw.defl.Get().(*disk.Deflater)
-			if d == nil {
-				d = &disk.Deflater{Zlib: true}
-			}
+			d = sw.defl.Get()
 			defer sw.defl.Put(d)
 		}
 		if int64(len(g)) < gb {
@@ -125,10 +123,7 @@ func (sw *StreamWriter) Encode(off int64, p []byte) (any, error) {
 		dd := d
 		if disk.LooksRandom(g) {
 			if store == nil {
-				store, _ = sw.store.Get().(*disk.Deflater)
-				if store == nil {
-					store = &disk.Deflater{Zlib: true, Level: disk.StoreLevel}
-				}
+				store = sw.store.Get()
 				defer sw.store.Put(store)
 			}
 			dd = store

@@ -175,3 +175,32 @@ func (d *Deflater) Compress(src []byte) ([]byte, error) {
 	}
 	return d.buf.Bytes(), nil
 }
+
+// DeflaterPool keeps compressors alive across garbage collections (a
+// sync.Pool would drop them at every GC and reallocate their large
+// tables, which shows in the peak RSS).
+type DeflaterPool struct {
+	once  sync.Once
+	ch    chan *Deflater
+	Zlib  bool
+	Level int
+}
+
+// Get returns a pooled Deflater or a new one.
+func (p *DeflaterPool) Get() *Deflater {
+	p.once.Do(func() { p.ch = make(chan *Deflater, 16) })
+	select {
+	case d := <-p.ch:
+		return d
+	default:
+		return &Deflater{Zlib: p.Zlib, Level: p.Level}
+	}
+}
+
+// Put returns d to the pool.
+func (p *DeflaterPool) Put(d *Deflater) {
+	select {
+	case p.ch <- d:
+	default:
+	}
+}
