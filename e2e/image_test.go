@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -14,6 +15,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/imagedata"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/images"
+	"github.com/gophercloud/gophercloud/v2/openstack/image/v2/members"
+	"github.com/gophercloud/gophercloud/v2/pagination"
 
 	"github.com/stratus-iaas/stratus/internal/testutil"
 )
@@ -331,5 +339,86 @@ func TestNovaImageProxy(t *testing.T) {
 	}
 	if code, _, _ := n.Do(t, "DELETE", "/compute/v2.1/images/"+id, tok, nil); code != 204 {
 		t.Fatalf("nova delete: %d", code)
+	}
+}
+
+// gophercloud's image client parses every shape stratus sends.
+func TestImageGophercloud(t *testing.T) {
+	n := StartNode(t)
+	ctx := context.Background()
+	provider, err := openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
+		IdentityEndpoint: n.URL + "/identity/v3",
+		Username:         "admin", Password: AdminPassword, DomainName: "Default",
+		Scope: &gophercloud.AuthScope{ProjectName: "admin", DomainName: "Default"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := openstack.NewImageV2(provider, gophercloud.EndpointOpts{Region: "RegionOne"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := 0; i < 3; i++ {
+		im, err := images.Create(ctx, client, images.CreateOpts{Name: fmt.Sprintf("gc-%d", i), DiskFormat: "raw",
+			ContainerFormat: "bare", Tags: []string{"gc"}, Properties: map[string]string{"os_distro": "debian"}}).Extract()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, im.ID)
+	}
+	data := bytes.Repeat([]byte("gophercloud"), 100000)
+	if err := imagedata.Upload(ctx, client, ids[0], bytes.NewReader(data)).ExtractErr(); err != nil {
+		t.Fatal(err)
+	}
+	im, err := images.Get(ctx, client, ids[0]).Extract()
+	sum := md5.Sum(data)
+	if err != nil || im.Status != images.ImageStatusActive || im.Checksum != hex.EncodeToString(sum[:]) ||
+		im.SizeBytes != int64(len(data)) || im.VirtualSize != int64(len(data)) || im.Properties["os_distro"] != "debian" {
+		t.Fatalf("get: %+v %v", im, err)
+	}
+	rd, err := imagedata.Download(ctx, client, ids[0]).Extract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rd)
+	rd.Close()
+	if !bytes.Equal(got, data) {
+		t.Fatalf("download: %d bytes", len(got))
+	}
+	// Pagination through next links, one image a page.
+	pages := 0
+	var listed []string
+	err = images.List(client, images.ListOpts{Limit: 1, Tags: []string{"gc"}, SortKey: "name", SortDir: "asc"}).EachPage(ctx,
+		func(ctx context.Context, p pagination.Page) (bool, error) {
+			pages++
+			list, err := images.ExtractImages(p)
+			for _, im := range list {
+				listed = append(listed, im.Name)
+			}
+			return true, err
+		})
+	if err != nil || strings.Join(listed, ",") != "gc-0,gc-1,gc-2" {
+		t.Fatalf("list: %v %v (%d pages)", listed, err, pages)
+	}
+	im, err = images.Update(ctx, client, ids[1], images.UpdateOpts{
+		images.ReplaceImageName{NewName: "renamed"},
+		images.UpdateImageProperty{Op: images.AddOp, Name: "login-user", Value: "kvothe"},
+		images.UpdateVisibility{Visibility: images.ImageVisibilityShared},
+	}).Extract()
+	if err != nil || im.Name != "renamed" || im.Properties["login-user"] != "kvothe" {
+		t.Fatalf("update: %+v %v", im, err)
+	}
+	m, err := members.Create(ctx, client, ids[1], "some-project").Extract()
+	if err != nil || m.Status != "pending" || m.MemberID != "some-project" {
+		t.Fatalf("member: %+v %v", m, err)
+	}
+	for _, id := range ids {
+		if err := images.Delete(ctx, client, id).ExtractErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := images.Get(ctx, client, ids[0]).Extract(); !gophercloud.ResponseCodeIs(err, http.StatusNotFound) {
+		t.Fatalf("get after delete: %v", err)
 	}
 }
