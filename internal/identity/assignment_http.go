@@ -41,7 +41,7 @@ func (s *Service) listRoleAssignments(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	n := &namer{s: s, ctx: ctx, q: s.db.R(), names: q.Has("include_names") && queryBool(q.Get("include_names"))}
+	n := &namer{ctx: ctx, q: s.db.R(), names: q.Has("include_names") && queryBool(q.Get("include_names"))}
 	for _, a := range as {
 		m, err := n.assignment(r, a)
 		if err != nil {
@@ -54,7 +54,6 @@ func (s *Service) listRoleAssignments(w http.ResponseWriter, r *http.Request) er
 
 // namer renders assignments, looking each name up once.
 type namer struct {
-	s        *Service
 	ctx      context.Context
 	q        store.Querier
 	names    bool

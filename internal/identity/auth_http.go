@@ -65,6 +65,7 @@ func resolveDomain(ctx context.Context, q store.Querier, ref *nameRef) (*Domain,
 
 // checkPassword authenticates a user by password: 401 on any failure.
 func (s *Service) checkPassword(ctx context.Context, ref *nameRef, password string) (*User, error) {
+	s.waitPending(ctx)
 	q := s.db.R()
 	var u *User
 	var err error
@@ -91,11 +92,6 @@ func (s *Service) checkPassword(ctx context.Context, ref *nameRef, password stri
 	}
 	if err != nil {
 		return nil, err
-	}
-	if s.waitPending(ctx, u.ID) {
-		if u, err = getUser(ctx, q, u.ID); err != nil { // the hash has just been set
-			return nil, err
-		}
 	}
 	if u.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return nil, unauthorized(errors.New("wrong password for user " + u.ID))

@@ -27,7 +27,7 @@ const DefaultDomainID = "default"
 func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (password string, generated bool, err error) {
 	now := s.nowMicro()
 	created := false
-	var adminID, oldHash string
+	var adminID string
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		ins := func(query string, args ...any) (int64, error) {
 			res, err := tx.ExecContext(ctx, query+" ON CONFLICT DO NOTHING", args...)
@@ -60,7 +60,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (password
 		if err != nil {
 			return err
 		}
-		adminID, oldHash = u.ID, u.PasswordHash
+		adminID = u.ID
 		p, err := getProjectByName(ctx, tx, DefaultDomainID, "admin")
 		if err != nil {
 			return err
@@ -83,15 +83,17 @@ func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (password
 	case !created && adminPassword == "":
 		return "", false, nil
 	}
-	s.setPasswordInBackground(context.WithoutCancel(ctx), adminID, oldHash, adminPassword)
+	s.setPasswordInBackground(context.WithoutCancel(ctx), adminID, adminPassword)
 	return adminPassword, generated, nil
 }
 
-// setPasswordInBackground stores password's hash for user unless oldHash
-// already matches it.
-func (s *Service) setPasswordInBackground(ctx context.Context, userID, oldHash, password string) {
-	p := &pendingHash{userID: userID, done: make(chan struct{})}
+// setPasswordInBackground stores password's hash for user unless the
+// stored hash already matches it. Jobs run one after the other, each
+// reading the hash the previous one left.
+func (s *Service) setPasswordInBackground(ctx context.Context, userID, password string) {
+	p := &pendingHash{done: make(chan struct{})}
 	s.pendingMu.Lock()
+	prev := s.pending
 	s.pending = p
 	s.pendingMu.Unlock()
 	go func() {
@@ -103,18 +105,30 @@ func (s *Service) setPasswordInBackground(ctx context.Context, userID, oldHash, 
 			s.pendingMu.Unlock()
 			close(p.done)
 		}()
-		if oldHash != "" && bcrypt.CompareHashAndPassword([]byte(oldHash), []byte(password)) == nil {
-			return
+		if prev != nil {
+			<-prev.done
 		}
-		hash, err := bcrypt.GenerateFromPassword([]byte(password), s.opts.BcryptCost)
-		if err == nil {
-			err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-				_, err := tx.ExecContext(ctx, "UPDATE identity_users SET password_hash = $1 WHERE id = $2", string(hash), userID)
-				return err
-			})
-		}
+		err := s.storePassword(ctx, userID, password)
 		if err != nil {
 			s.log.Error("bootstrap: store admin password hash", "err", err)
 		}
 	}()
+}
+
+func (s *Service) storePassword(ctx context.Context, userID, password string) error {
+	u, err := getUser(ctx, s.db.R(), userID)
+	if err != nil {
+		return err
+	}
+	if u.PasswordHash != "" && bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil {
+		return nil
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), s.opts.BcryptCost)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE identity_users SET password_hash = $1 WHERE id = $2", string(hash), userID)
+		return err
+	})
 }

@@ -55,8 +55,7 @@ type Service struct {
 }
 
 type pendingHash struct {
-	userID string
-	done   chan struct{}
+	done chan struct{}
 }
 
 // New returns the service.
@@ -96,20 +95,20 @@ func newID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// waitPending blocks while userID's password hash is still being
-// computed, reporting whether it waited.
-func (s *Service) waitPending(ctx context.Context, userID string) bool {
+// waitPending blocks while a bootstrap password hash is being computed
+// (only in the first moments after a start), so that a login never reads
+// a hash that is about to change.
+func (s *Service) waitPending(ctx context.Context) {
 	s.pendingMu.Lock()
 	p := s.pending
 	s.pendingMu.Unlock()
-	if p == nil || p.userID != userID {
-		return false
+	if p == nil {
+		return
 	}
 	select {
 	case <-p.done:
 	case <-ctx.Done():
 	}
-	return true
 }
 
 // Wait blocks until background work started by Bootstrap is done.
