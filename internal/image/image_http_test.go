@@ -1,11 +1,16 @@
 package image
 
 import (
+	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestVersions(t *testing.T) {
@@ -258,5 +263,36 @@ func TestListSeesUpdates(t *testing.T) {
 	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/file", "alice", []byte("data")), 204)
 	if got := list()["status"]; got != "active" {
 		t.Fatalf("after upload: %v", got)
+	}
+}
+
+// Deleting an image while its bytes stream in ends the upload with 410
+// and keeps nothing.
+func TestDeleteDuringUpload(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("alice", map[string]any{"disk_format": "raw", "container_format": "bare"})
+	pr, pw := io.Pipe()
+	done := make(chan resp)
+	go func() {
+		req := httptest.NewRequest("PUT", "/image/v2/images/"+id+"/file", pr)
+		req.Header.Set("X-Auth-Token", "alice")
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Content-Type", "application/octet-stream")
+		w := httptest.NewRecorder()
+		e.h.ServeHTTP(w, req)
+		done <- resp{Code: w.Code, Body: w.Body.Bytes()}
+	}()
+	pw.Write(bytes.Repeat([]byte{1}, 3<<20))
+	for e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 200).JSON(t)["status"] != "saving" {
+		time.Sleep(5 * time.Millisecond)
+	}
+	e.mustCode(e.do("DELETE", "/image/v2/images/"+id, "alice", nil), 204)
+	pw.Close()
+	r := <-done
+	if r.Code != 410 || !strings.Contains(string(r.Body), "could not be found after upload") {
+		t.Fatalf("upload: %d %s", r.Code, r.Body)
+	}
+	if _, err := e.svc.blobs.Stat(context.Background(), DataKey(id)); err == nil {
+		t.Fatal("bytes of a deleted image kept")
 	}
 }
