@@ -3,6 +3,7 @@ package objectstore
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -54,4 +55,30 @@ func BenchmarkPut256M(b *testing.B) {
 		}
 		resp.Body.Close()
 	}
+}
+
+// BenchmarkGet4K measures concurrent owner GETs of 4 KiB objects.
+func BenchmarkGet4K(b *testing.B) {
+	e := newEnv(b)
+	e.must(201, "PUT", acctA+"/c", "tok-a", "")
+	payload := string(make([]byte, 4096))
+	for i := 0; i < 64; i++ {
+		e.must(201, "PUT", fmt.Sprintf("%s/c/o-%d", acctA, i), "tok-a", payload)
+	}
+	http.DefaultTransport.(*http.Transport).MaxIdleConnsPerHost = 64
+	var n atomic.Int64
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest("GET", fmt.Sprintf("%s%s/c/o-%d", e.srv.URL, acctA, n.Add(1)%64), nil)
+			req.Header.Set("X-Auth-Token", "tok-a")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != 200 {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
 }

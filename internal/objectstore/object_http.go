@@ -50,7 +50,13 @@ func (s *Service) writableContainer(r *http.Request, rc *reqCtx) (*Container, er
 
 // liveObject returns the object unless it is missing or expired.
 func (s *Service) liveObject(ctx context.Context, account, container, name string) (*Object, error) {
-	o, err := getObjectRow(ctx, s.db.R(), account, container, name)
+	var o *Object
+	var err error
+	if s.getObj != nil {
+		o, err = scanObject(s.getObj.QueryRowContext(ctx, account, container, name))
+	} else {
+		o, err = getObjectRow(ctx, s.db.R(), account, container, name)
+	}
 	if isNotFound(err) {
 		return nil, errNotFound()
 	}

@@ -56,6 +56,7 @@ type Service struct {
 	blobs  blob.Store
 	log    *slog.Logger
 	commit *committer
+	getObj *sql.Stmt // hot read, prepared once on the read pool (nil: ad hoc)
 	quit   chan struct{}
 	wg     sync.WaitGroup
 }
@@ -72,6 +73,13 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{db: opts.DB, blobs: opts.Blobs, log: opts.Log, commit: newCommitter(opts.DB), quit: make(chan struct{})}
+	if p, ok := opts.DB.R().(interface {
+		PrepareContext(context.Context, string) (*sql.Stmt, error)
+	}); ok {
+		if st, err := p.PrepareContext(ctx, getObjectSQL); err == nil {
+			s.getObj = st
+		}
+	}
 	s.wg.Add(1)
 	go s.expirer(opts.ExpiryInterval)
 	return s, nil
@@ -82,6 +90,9 @@ func (s *Service) Close() error {
 	close(s.quit)
 	s.wg.Wait()
 	s.commit.close()
+	if s.getObj != nil {
+		s.getObj.Close()
+	}
 	return nil
 }
 

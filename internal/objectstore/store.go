@@ -190,9 +190,10 @@ func scanObject(sc interface{ Scan(...any) error }) (*Object, error) {
 	return o, nil
 }
 
+const getObjectSQL = `SELECT ` + objectCols + ` FROM swift_objects WHERE account = $1 AND container = $2 AND name = $3`
+
 func getObjectRow(ctx context.Context, q store.Querier, account, container, name string) (*Object, error) {
-	return scanObject(q.QueryRowContext(ctx, `SELECT `+objectCols+` FROM swift_objects
-		WHERE account = $1 AND container = $2 AND name = $3`, account, container, name))
+	return scanObject(q.QueryRowContext(ctx, getObjectSQL, account, container, name))
 }
 
 // listObjectRows returns up to limit objects after marker (and before end
