@@ -51,7 +51,7 @@ var testCatalog = []catalog.Entry{
 	{Type: "object-store", Name: "swift", Path: "/object-store/v1/AUTH_{project_id}"},
 }
 
-func newEnv(t *testing.T, mod ...func(*identity.Options)) *env {
+func newEnv(t testing.TB, mod ...func(*identity.Options)) *env {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 123456000, time.UTC)}
 	opts := identity.Options{
@@ -80,7 +80,7 @@ type resp struct {
 	body string
 }
 
-func (r resp) json(t *testing.T) map[string]any {
+func (r resp) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
@@ -90,7 +90,7 @@ func (r resp) json(t *testing.T) map[string]any {
 }
 
 // do sends a request; extra is header name/value pairs.
-func (e *env) do(t *testing.T, method, path, token string, body any, extra ...string) resp {
+func (e *env) do(t testing.TB, method, path, token string, body any, extra ...string) resp {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -129,7 +129,7 @@ func projectScope(name string) string {
 }
 
 // token issues a project-scoped token and fails the test otherwise.
-func (e *env) token(t *testing.T, user, password, project string) string {
+func (e *env) token(t testing.TB, user, password, project string) string {
 	t.Helper()
 	r := e.do(t, "POST", "/identity/v3/auth/tokens", "", passwordAuth(user, password, projectScope(project)))
 	if r.code != 201 {
@@ -138,10 +138,10 @@ func (e *env) token(t *testing.T, user, password, project string) string {
 	return r.hdr.Get("X-Subject-Token")
 }
 
-func (e *env) admin(t *testing.T) string { return e.token(t, "admin", adminPassword, "admin") }
+func (e *env) admin(t testing.TB) string { return e.token(t, "admin", adminPassword, "admin") }
 
 // create POSTs {"<kind>": body} as admin and returns the new id.
-func (e *env) create(t *testing.T, tok, kind string, body map[string]any) string {
+func (e *env) create(t testing.TB, tok, kind string, body map[string]any) string {
 	t.Helper()
 	r := e.do(t, "POST", "/identity/v3/"+kind+"s", tok, map[string]any{kind: body})
 	if r.code != 201 {
@@ -151,7 +151,7 @@ func (e *env) create(t *testing.T, tok, kind string, body map[string]any) string
 }
 
 // roleID finds a role by name.
-func (e *env) roleID(t *testing.T, tok, name string) string {
+func (e *env) roleID(t testing.TB, tok, name string) string {
 	t.Helper()
 	r := e.do(t, "GET", "/identity/v3/roles?name="+name, tok, nil)
 	roles := r.json(t)["roles"].([]any)
@@ -162,7 +162,7 @@ func (e *env) roleID(t *testing.T, tok, name string) string {
 }
 
 // member creates project and user "<name>" with the member role on it.
-func (e *env) member(t *testing.T, admin, name string) (projectID, userID string) {
+func (e *env) member(t testing.TB, admin, name string) (projectID, userID string) {
 	t.Helper()
 	projectID = e.create(t, admin, "project", map[string]any{"name": name, "domain_id": "default"})
 	userID = e.create(t, admin, "user", map[string]any{"name": name, "domain_id": "default", "password": name + "-pw"})

@@ -407,3 +407,19 @@ func TestRevocationAcrossNodes(t *testing.T) {
 		t.Fatal("node b accepts a revoked token after 1 s")
 	}
 }
+
+// BenchmarkAuthenticate is the per-request cost of a cached token check
+// (what every API request pays).
+func BenchmarkAuthenticate(b *testing.B) {
+	e := newEnv(b)
+	tok := e.admin(b)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := e.svc.Authenticate(ctx, tok); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
