@@ -31,6 +31,9 @@ func (s *Service) routes() []httpapi.Route {
 		rt("GET", "/v2.0", pub, s.versionV2),
 		rt("GET", "/v2.0/{$}", pub, s.versionV2),
 		rt("POST", "/v2.0/tokens", pub, s.createTokenV2),
+		rt("GET", "/v2.0/tokens/{token_id}", admin, s.validateTokenV2),
+		rt("DELETE", "/v2.0/tokens/{token_id}", admin, s.revokeTokenV2),
+		rt("GET", "/v2.0/tenants", authn, s.listTenantsV2),
 
 		rt("POST", "/v3/auth/tokens", pub, s.createToken),
 		rt("GET", "/v3/auth/tokens", authn, s.validateToken),

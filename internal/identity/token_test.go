@@ -330,7 +330,32 @@ func TestV2Tokens(t *testing.T) {
 			if r := e.do(t, "GET", "/identity/v3/auth/tokens", admin, nil, "X-Subject-Token", id); r.code != 200 {
 				t.Fatalf("v3 validate of v2 token: %d %s", r.code, r.body)
 			}
+			if r := e.do(t, "GET", "/identity/v2.0/tokens/"+id, admin, nil); r.code != 200 || get(r.json(t), "access", "token", "id") != id {
+				t.Fatalf("v2.0 validate: %d %s", r.code, r.body)
+			}
+			if r := e.do(t, "GET", "/identity/v2.0/tenants", id, nil); r.code != 200 || (tc.tenant != "" && !strings.Contains(r.body, tc.tenant)) {
+				t.Fatalf("v2.0 tenants: %d %s", r.code, r.body)
+			}
 		})
+	}
+}
+
+func TestV2TokenAdminAPI(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin(t)
+	e.member(t, admin, "alice")
+	alice := e.token(t, "alice", "alice-pw", "alice")
+	if r := e.do(t, "HEAD", "/identity/v2.0/tokens/"+alice, admin, nil); r.code != 200 {
+		t.Fatalf("HEAD: %d", r.code)
+	}
+	if r := e.do(t, "GET", "/identity/v2.0/tokens/"+admin, alice, nil); r.code != 403 {
+		t.Fatalf("member validating: %d", r.code)
+	}
+	if r := e.do(t, "DELETE", "/identity/v2.0/tokens/"+alice, admin, nil); r.code != 204 {
+		t.Fatalf("revoke: %d %s", r.code, r.body)
+	}
+	if r := e.do(t, "GET", "/identity/v2.0/tokens/"+alice, admin, nil); r.code != 404 || !strings.Contains(r.body, "Could not find token: "+alice+".") {
+		t.Fatalf("revoked: %d %s", r.code, r.body)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/policy"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
@@ -137,4 +138,53 @@ func (s *Service) accessWire(info *tokenInfo) map[string]any {
 			"roles": roles, "roles_links": []string{}},
 		"metadata": map[string]any{"is_admin": isAdmin, "roles": roleIDs},
 	}}
+}
+
+// validateTokenV2 is GET (and HEAD) /v2.0/tokens/{token_id}: the admin
+// API old auth middleware used.
+func (s *Service) validateTokenV2(w http.ResponseWriter, r *http.Request) error {
+	tok := r.PathValue("token_id")
+	info, err := s.validate(r.Context(), tok)
+	if errors.Is(err, errInvalidToken) {
+		return notFound("token", tok)
+	}
+	if err != nil {
+		return err
+	}
+	if r.Method == http.MethodHead {
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, s.accessWire(info))
+}
+
+func (s *Service) revokeTokenV2(w http.ResponseWriter, r *http.Request) error {
+	tok := r.PathValue("token_id")
+	info, err := s.validate(r.Context(), tok)
+	if errors.Is(err, errInvalidToken) {
+		return notFound("token", tok)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.revoke(r.Context(), info); err != nil {
+		return err
+	}
+	return noContent(w)
+}
+
+// listTenantsV2 is GET /v2.0/tenants: the caller's projects.
+func (s *Service) listTenantsV2(w http.ResponseWriter, r *http.Request) error {
+	p := policy.FromContext(r.Context())
+	projects, err := listUserProjects(r.Context(), s.db.R(), p.UserID)
+	if err != nil {
+		return err
+	}
+	out := []map[string]any{}
+	for _, pr := range projects {
+		if pr.Enabled && pr.DomainID == DefaultDomainID {
+			out = append(out, map[string]any{"id": pr.ID, "name": pr.Name, "description": pr.Description, "enabled": pr.Enabled})
+		}
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"tenants": out, "tenants_links": []any{}})
 }
