@@ -123,6 +123,9 @@ func TestCRUD(t *testing.T) {
 		u["password"] != nil || strings.Contains(r.body, "$2a$") {
 		t.Fatalf("user: %s", r.body)
 	}
+	if r := e.do(t, "POST", base+"/users", admin, `{"user":{"name":"dave","password":"`+strings.Repeat("x", 73)+`"}}`); r.code != 400 {
+		t.Fatalf("73-byte password: %d %s", r.code, r.body)
+	}
 	if r := e.do(t, "POST", base+"/users", admin, `{"user":{"name":"carol"}}`); r.code != 409 {
 		t.Fatalf("dup user: %d %s", r.code, r.body)
 	}

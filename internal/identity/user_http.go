@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
@@ -59,6 +60,9 @@ func (s *Service) getUser(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) hashPassword(pw string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.opts.BcryptCost)
+	if errors.Is(err, bcrypt.ErrPasswordTooLong) {
+		return "", fault.Invalidf("Invalid input for field 'password': the password is longer than 72 bytes, which bcrypt cannot store.")
+	}
 	return string(h), err
 }
 
