@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/base64"
+	"errors"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -25,6 +26,9 @@ const DefaultDomainID = "default"
 // the listener need not wait for it; a password login as admin waits for
 // it instead.
 func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (password string, generated bool, err error) {
+	if len(adminPassword) > 72 {
+		return "", false, errors.New("identity: the admin password is longer than 72 bytes, which bcrypt cannot store")
+	}
 	now := s.nowMicro()
 	created := false
 	var adminID string
