@@ -182,11 +182,12 @@ type hashResult struct {
 	head, tail []byte
 }
 
-const chunkSize = 1 << 20
+const chunkSize = 512 << 10
 
 // copyHashed copies at most limit bytes of r to w. Four stages run at
-// once over the same 1 MiB chunks: reading the body (this goroutine), md5,
-// sha512 and the write to w, so a stalled write (dirty-page throttling)
+// once over the same 512 KiB chunks (at most 8 MiB in flight per
+// upload): reading the body (this goroutine), md5, sha512 and the write
+// to w, so a stalled write (dirty-page throttling)
 // does not stop the hashing and a slow hash does not stop the disk. It
 // keeps the head and tail of the stream for inspection by writers that
 // cannot read back.
