@@ -82,11 +82,24 @@ func queryBool(v string) bool {
 	return l != "0" && l != "false"
 }
 
+// conflict is the 409 of Keystone's SQL layer for a duplicate name.
 func conflict(kind, name, domainID string) *fault.Error {
 	if domainID == "" {
 		return fault.Conflictf("Conflict occurred attempting to store %s - Duplicate entry found with name %s.", kind, name)
 	}
 	return fault.Conflictf("Conflict occurred attempting to store %s - Duplicate entry found with name %s at domain ID %s.", kind, name, domainID)
+}
+
+// projectConflict is Keystone's own message when creating a project with
+// a taken name; domains are projects acting as domains there.
+func projectConflict(p *Project) *fault.Error {
+	return fault.Conflictf("Conflict occurred attempting to store project - it is not permitted to have two projects "+
+		"with either the same name or same id in the same domain: name is %s, project id %s.", p.Name, p.ID)
+}
+
+func domainConflict(d *Domain) *fault.Error {
+	return fault.Conflictf("Conflict occurred attempting to store project - it is not permitted to have two projects "+
+		"acting as domains with the same name: %s.", d.Name)
 }
 
 func notFound(kind, id string) *fault.Error {

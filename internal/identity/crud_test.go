@@ -1,6 +1,7 @@
 package identity_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -70,7 +71,7 @@ func TestCRUD(t *testing.T) {
 	// Domains.
 	domID := e.create(t, admin, "domain", map[string]any{"name": "acme", "description": "d"})
 	r := e.do(t, "POST", base+"/domains", admin, `{"domain":{"name":"acme"}}`)
-	if r.code != 409 || !strings.Contains(r.body, "Conflict occurred attempting to store domain - Duplicate entry found with name acme.") {
+	if r.code != 409 || !strings.Contains(r.body, `"message":"Conflict occurred attempting to store project - it is not permitted to have two projects acting as domains with the same name: acme."`) {
 		t.Fatalf("dup domain: %d %s", r.code, r.body)
 	}
 	if r := e.do(t, "DELETE", base+"/domains/"+domID, admin, nil); r.code != 403 {
@@ -81,7 +82,7 @@ func TestCRUD(t *testing.T) {
 	p1 := e.create(t, admin, "project", map[string]any{"name": "web", "domain_id": "default", "description": "x"})
 	e.create(t, admin, "project", map[string]any{"name": "web", "domain_id": domID})
 	r = e.do(t, "POST", base+"/projects", admin, `{"project":{"name":"web","domain_id":"default"}}`)
-	if r.code != 409 || !strings.Contains(r.body, `"message":"Conflict occurred attempting to store project - Duplicate entry found with name web at domain ID default."`) {
+	if r.code != 409 || !regexp.MustCompile(`"message":"Conflict occurred attempting to store project - it is not permitted to have two projects with either the same name or same id in the same domain: name is web, project id [0-9a-f]{32}."`).MatchString(r.body) {
 		t.Fatalf("dup project: %d %s", r.code, r.body)
 	}
 	if r := e.do(t, "POST", base+"/projects", admin, `{"project":{}}`); r.code != 400 || !strings.Contains(r.body, "'name' is a required property") {
@@ -126,7 +127,8 @@ func TestCRUD(t *testing.T) {
 	if r := e.do(t, "POST", base+"/users", admin, `{"user":{"name":"dave","password":"`+strings.Repeat("x", 73)+`"}}`); r.code != 400 {
 		t.Fatalf("73-byte password: %d %s", r.code, r.body)
 	}
-	if r := e.do(t, "POST", base+"/users", admin, `{"user":{"name":"carol"}}`); r.code != 409 {
+	if r := e.do(t, "POST", base+"/users", admin, `{"user":{"name":"carol"}}`); r.code != 409 ||
+		!strings.Contains(r.body, "Conflict occurred attempting to store user - Duplicate entry found with name carol at domain ID default.") {
 		t.Fatalf("dup user: %d %s", r.code, r.body)
 	}
 	if n := len(e.do(t, "GET", base+"/users?name=carol", admin, nil).json(t)["users"].([]any)); n != 1 {

@@ -61,7 +61,7 @@ func (s *Service) createDomain(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = s.db.Tx(r.Context(), func(tx *sql.Tx) error { return insertDomain(r.Context(), tx, d, s.nowMicro()) })
 	if errors.Is(err, store.ErrConflict) {
-		return conflict("domain", d.Name, "")
+		return domainConflict(d)
 	}
 	if err != nil {
 		return err
@@ -276,7 +276,7 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request) error {
 		return insertProject(ctx, tx, p, s.nowMicro())
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return conflict("project", p.Name, p.DomainID)
+		return projectConflict(p)
 	}
 	if err != nil {
 		return err
