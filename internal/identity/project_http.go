@@ -269,7 +269,7 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			if pp.DomainID != p.DomainID {
-				return fault.Forbiddenf("Cannot create project, since its parent (%s) is in a different domain (%s).", parent, pp.DomainID)
+				return fault.Invalidf("Cannot create project, since it specifies its domain_id %s, but specifies a parent in a different domain (%s).", p.DomainID, pp.DomainID)
 			}
 			p.ParentID = parent
 		}
