@@ -18,6 +18,9 @@ func (s *Service) Group() httpapi.Group {
 // for CRUD, except that a user may read itself, list its own projects and
 // change its own password (selfOrAdmin), and a project member may read
 // its project (ProjectReader plus the {project_id} check in httpapi).
+// The one object-level rule is on /v3/auth/tokens: any user may validate
+// or revoke its own token, only an admin another's (subjectToken), since
+// that depends on the X-Subject-Token rather than on the route.
 func (s *Service) routes() []httpapi.Route {
 	pub, authn, admin := policy.Public, policy.Authenticated, policy.Admin
 	rt := func(method, pattern string, p policy.Rule, h httpapi.HandlerFunc) httpapi.Route {
