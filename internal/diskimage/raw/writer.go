@@ -38,23 +38,20 @@ func NewWriter(f File, size int64) (*Writer, error) {
 	return &Writer{f: f, size: size}, nil
 }
 
-// Encode finds the non-zero blocks of the chunk.
+// Encode finds the non-zero blocks of the chunk and writes them: raw
+// writes are positional, so the workers write in parallel (one can
+// decompress while another waits on the page cache), as qemu-img's do.
 func (w *Writer) Encode(off int64, p []byte) (any, error) {
-	return disk.NonZeroRuns(p, BlockSize), nil
-}
-
-// Commit writes the non-zero blocks.
-func (w *Writer) Commit(off, n int64, p []byte, enc any) error {
-	if p == nil {
-		return nil
-	}
-	for _, r := range enc.([][2]int) {
+	for _, r := range disk.NonZeroRuns(p, BlockSize) {
 		if _, err := w.f.WriteAt(p[r[0]:r[1]], off+int64(r[0])); err != nil {
-			return &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "writing output", Err: err}
+			return nil, &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "writing output", Err: err}
 		}
 	}
-	return nil
+	return nil, nil
 }
+
+// Commit has nothing left to do: Encode wrote the chunk.
+func (w *Writer) Commit(off, n int64, p []byte, enc any) error { return nil }
 
 // Close sets the final size, leaving a trailing hole if needed.
 func (w *Writer) Close() error {

@@ -154,22 +154,17 @@ func (v *Reader) compressed(x disk.Extent, at int64) (disk.Extent, error) {
 	if at+12 > v.fileSize {
 		return disk.Extent{}, disk.Corrupt(format, "grain marker at %d outside the file", at)
 	}
-	r, fileSize, grain := v.r, v.fileSize, v.grain
-	x.Kind = disk.Data
-	x.Load = func(buf []byte) error {
-		hdr := make([]byte, 12)
-		if err := disk.ReadFullAt(r, hdr, at, format, "grain marker"); err != nil {
-			return err
-		}
-		n := int64(binary.LittleEndian.Uint32(hdr[8:]))
-		if n == 0 || n > 2*grain+1024 || at+12+n > fileSize {
+	// The compressed size is in the marker: read the marker and the largest
+	// grain allowed (the pipeline reads neighbouring grains together).
+	grain := v.grain
+	x.Kind, x.Src, x.SrcOff = disk.Data, v.r, at
+	x.SrcLen = min(12+2*grain+1024, v.fileSize-at)
+	x.Decode = func(buf, src []byte) error {
+		n := int64(binary.LittleEndian.Uint32(src[8:]))
+		if n == 0 || 12+n > int64(len(src)) {
 			return disk.Corrupt(format, "grain at %d has bad compressed size %d", at, n)
 		}
-		src := make([]byte, n)
-		if err := disk.ReadFullAt(r, src, at+12, format, "grain"); err != nil {
-			return err
-		}
-		if err := disk.InflateZlib(buf, src); err != nil {
+		if err := disk.InflateZlib(buf, src[12:12+n]); err != nil {
 			return disk.CorruptErr(format, err, "grain at %d", at)
 		}
 		return nil

@@ -1,6 +1,7 @@
 package vmdk
 
 import (
+	"bufio"
 	"encoding/binary"
 	"io"
 
@@ -25,7 +26,7 @@ type StreamReader struct {
 
 // NewStreamReader reads the header and skips to the first grain.
 func NewStreamReader(r io.Reader) (*StreamReader, error) {
-	s := &StreamReader{r: r, sec: make([]byte, sector)}
+	s := &StreamReader{r: bufio.NewReaderSize(r, 1<<20), sec: make([]byte, sector)}
 	if err := disk.ReadFull(r, s.sec, format, "header"); err != nil {
 		return nil, err
 	}
