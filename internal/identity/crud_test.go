@@ -247,3 +247,43 @@ func TestCatalogEndpoints(t *testing.T) {
 		t.Fatalf("service: %d", r.code)
 	}
 }
+
+func TestAuthListings(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin(t)
+	projectID, userID := e.member(t, admin, "alice")
+	e.member(t, admin, "bob")
+	alice := e.token(t, "alice", "alice-pw", "alice")
+	r := e.do(t, "GET", "/identity/v3/auth/projects", alice, nil)
+	ps := r.json(t)["projects"].([]any)
+	if len(ps) != 1 || get(ps[0], "id") != projectID || get(r.json(t), "links", "self") != "http://stratus.test/identity/v3/auth/projects" {
+		t.Fatalf("auth/projects: %s", r.body)
+	}
+	if r := e.do(t, "GET", "/identity/v3/auth/domains", alice, nil); r.code != 200 || len(r.json(t)["domains"].([]any)) != 0 {
+		t.Fatalf("auth/domains without grant: %s", r.body)
+	}
+	e.do(t, "PUT", "/identity/v3/domains/default/users/"+userID+"/roles/"+e.roleID(t, admin, "reader"), admin, nil)
+	if r := e.do(t, "GET", "/identity/v3/auth/domains", alice, nil); len(r.json(t)["domains"].([]any)) != 1 {
+		t.Fatalf("auth/domains with grant: %s", r.body)
+	}
+	// Unscoped tokens get no catalog from auth/catalog.
+	r = e.do(t, "POST", "/identity/v3/auth/tokens", "", passwordAuth("alice", "alice-pw", ""))
+	unscoped := r.hdr.Get("X-Subject-Token")
+	if r := e.do(t, "GET", "/identity/v3/auth/catalog", unscoped, nil); r.code != 403 {
+		t.Fatalf("auth/catalog unscoped: %d %s", r.code, r.body)
+	}
+	for _, tc := range []struct {
+		path string
+		n    int
+	}{
+		{"/identity/v3/domains?name=Default", 1}, {"/identity/v3/domains?enabled=false", 0},
+		{"/identity/v3/users?enabled=true", 3}, {"/identity/v3/users?enabled=0", 0},
+	} {
+		r := e.do(t, "GET", tc.path, admin, nil)
+		for k, v := range r.json(t) {
+			if k != "links" && len(v.([]any)) != tc.n {
+				t.Fatalf("%s: %s", tc.path, r.body)
+			}
+		}
+	}
+}
