@@ -80,8 +80,9 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 			s.getObj = st
 		}
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.expirer(opts.ExpiryInterval)
+	go s.sweeper()
 	return s, nil
 }
 
