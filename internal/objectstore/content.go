@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/blob"
@@ -144,9 +145,22 @@ func (s *Service) writeRange(ctx context.Context, w io.Writer, b *body, off, n i
 			return fmt.Errorf("open segment: %w", err)
 		}
 		start, length := p.off+lo-ps, hi-lo
-		if f, ok := blob.OSFile(rd); ok && start == 0 && length == rd.Size() {
-			_, err = io.Copy(w, f) // lets the server use sendfile
-		} else {
+		f, isFile := blob.OSFile(rd)
+		rf, isRF := w.(io.ReaderFrom)
+		switch {
+		case length <= smallRead:
+			// One pread and one write for small objects.
+			bp := smallPool.Get().(*[]byte)
+			buf := (*bp)[:length]
+			if _, err = rd.ReadAt(buf, start); err == nil {
+				_, err = w.Write(buf)
+			}
+			smallPool.Put(bp)
+		case isFile && isRF && start == 0 && length == rd.Size():
+			// Hand the *os.File itself to the response so it can sendfile;
+			// io.Copy would wrap it first and lose that.
+			_, err = rf.ReadFrom(f)
+		default:
 			_, err = io.Copy(w, io.NewSectionReader(rd, start, length))
 		}
 		rd.Close()
@@ -156,6 +170,10 @@ func (s *Service) writeRange(ctx context.Context, w io.Writer, b *body, off, n i
 	}
 	return nil
 }
+
+const smallRead = 64 << 10
+
+var smallPool = sync.Pool{New: func() any { b := make([]byte, smallRead); return &b }}
 
 type byteRange struct{ start, end int64 } // end exclusive
 
