@@ -29,6 +29,15 @@ func TestUnbuiltServicesAnswer501InTheirDialect(t *testing.T) {
 	if code != 501 || !strings.Contains(string(body), `"notImplemented"`) {
 		t.Fatalf("volume: %d %s", code, body)
 	}
+	tok := n.AdminToken(t)
+	code, _, body = n.Do(t, "GET", "/compute/v2.1/servers", tok, nil)
+	if code != 501 || !strings.Contains(string(body), `"notImplemented"`) {
+		t.Fatalf("compute servers: %d %s", code, body)
+	}
+	code, _, body = n.Do(t, "GET", "/compute/v2.1", "", nil)
+	if code != 200 || !strings.Contains(string(body), `"CURRENT"`) {
+		t.Fatalf("compute version: %d %s", code, body)
+	}
 	code, _, body = n.Do(t, "POST", "/import/v1/imageimport", "", "{}")
 	if code != 501 || !strings.Contains(string(body), `"error_code":"501"`) {
 		t.Fatalf("import: %d %s", code, body)

@@ -109,9 +109,6 @@ var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, ht
 
 func (m *Mux) notFound(g *Group) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		if g.NotFound != nil {
-			return g.NotFound(w, r)
-		}
 		// Is there a route for this path under another method? Then 405.
 		var allowed []string
 		for _, meth := range probeMethods {
@@ -126,6 +123,9 @@ func (m *Mux) notFound(g *Group) HandlerFunc {
 		}
 		if len(allowed) > 0 {
 			return methodNotAllowed(r.Method, allowed)
+		}
+		if g.NotFound != nil {
+			return g.NotFound(w, r)
 		}
 		return notFoundError()
 	}

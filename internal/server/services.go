@@ -11,6 +11,7 @@ import (
 
 	"github.com/stratus-iaas/stratus/internal/blob"
 	"github.com/stratus-iaas/stratus/internal/catalog"
+	"github.com/stratus-iaas/stratus/internal/compute"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/identity"
 	"github.com/stratus-iaas/stratus/internal/image"
@@ -69,7 +70,8 @@ func (s *Server) assemble(ctx context.Context) error {
 	groups := []httpapi.Group{
 		{Name: "image", Prefix: catalog.ImagePrefix, Dialect: httpapi.Glance, Routes: imageSvc.Routes()},
 		// The compute service takes this group over; until then it serves the Nova image proxy.
-		{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"}, Routes: imageSvc.NovaRoutes()},
+		{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"},
+			Routes: append(compute.Routes(), imageSvc.NovaRoutes()...), NotFound: notImplemented},
 	}
 	groups = append(groups, unbuiltGroups()...)
 	for _, g := range groups {
