@@ -287,3 +287,62 @@ func TestAuthListings(t *testing.T) {
 		}
 	}
 }
+
+// Keystone's default identity:get_domain lets a token scoped to a domain, or
+// to a project in it, read that domain (tempest DefaultDomainTestJSON reads
+// "default" with a member's project token); other domains stay forbidden
+// whether or not they exist.
+func TestGetDomainByScope(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin(t)
+	e.member(t, admin, "alice")
+	alice := e.token(t, "alice", "alice-pw", "alice")
+	other := e.create(t, admin, "domain", map[string]any{"name": "other"})
+	r := e.do(t, "POST", "/identity/v3/auth/tokens", "", passwordAuth("alice", "alice-pw", ""))
+	if r.code != 201 {
+		t.Fatalf("unscoped token: %d %s", r.code, r.body)
+	}
+	unscoped := r.hdr.Get("X-Subject-Token")
+	tests := []struct {
+		name, path, token string
+		code              int
+	}{
+		{"member reads its project's domain", "/identity/v3/domains/default", alice, 200},
+		{"member cannot read another domain", "/identity/v3/domains/" + other, alice, 403},
+		{"member cannot probe a missing domain", "/identity/v3/domains/nope", alice, 403},
+		{"unscoped token cannot read a domain", "/identity/v3/domains/default", unscoped, 403},
+		{"admin reads any domain", "/identity/v3/domains/" + other, admin, 200},
+		{"admin gets 404 for a missing domain", "/identity/v3/domains/nope", admin, 404},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(t, "GET", tc.path, tc.token, nil)
+			if r.code != tc.code {
+				t.Fatalf("%d, want %d: %s", r.code, tc.code, r.body)
+			}
+			if r.code == 200 && get(r.json(t), "domain", "enabled") != true {
+				t.Fatalf("body: %s", r.body)
+			}
+			if r.code == 403 && !strings.Contains(r.body, "identity:get_domain") {
+				t.Fatalf("403 body: %s", r.body)
+			}
+		})
+	}
+}
+
+// EC2 credentials live in Keystone's credentials API, which stratus does not
+// implement: they answer 501 like /v3/credentials, not 404 (which would read
+// as an unknown user).
+func TestEC2CredentialsNotImplemented(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin(t)
+	_, aliceID := e.member(t, admin, "alice")
+	alice := e.token(t, "alice", "alice-pw", "alice")
+	base := "/identity/v3/users/" + aliceID + "/credentials/OS-EC2"
+	for _, c := range []struct{ method, path string }{{"POST", base}, {"GET", base}, {"GET", base + "/abc"}, {"DELETE", base + "/abc"}} {
+		r := e.do(t, c.method, c.path, alice, nil)
+		if r.code != 501 {
+			t.Fatalf("%s %s: %d %s", c.method, c.path, r.code, r.body)
+		}
+	}
+}

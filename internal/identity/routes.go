@@ -16,8 +16,10 @@ func (s *Service) Group() httpapi.Group {
 
 // routes is the whole access policy of the identity API: the admin role
 // for CRUD, except that a user may read itself, list its own projects and
-// change its own password (selfOrAdmin), and a project member may read
-// its project (ProjectReader plus the {project_id} check in httpapi).
+// change its own password (selfOrAdmin), a project member may read
+// its project (ProjectReader plus the {project_id} check in httpapi), and
+// a token scoped to a domain or to a project in it may read that domain
+// (domainReaderOrAdmin).
 // The one object-level rule is on /v3/auth/tokens: any user may validate
 // or revoke its own token, only an admin another's (subjectToken), since
 // that depends on the X-Subject-Token rather than on the route.
@@ -48,7 +50,7 @@ func (s *Service) routes() []httpapi.Route {
 
 		rt("GET", "/v3/domains", admin, s.listDomains),
 		rt("POST", "/v3/domains", admin, s.createDomain),
-		rt("GET", "/v3/domains/{domain_id}", admin, s.getDomain),
+		rt("GET", "/v3/domains/{domain_id}", authn, domainReaderOrAdmin(s.getDomain)),
 		rt("PATCH", "/v3/domains/{domain_id}", admin, s.updateDomain),
 		rt("DELETE", "/v3/domains/{domain_id}", admin, s.deleteDomain),
 
@@ -113,10 +115,30 @@ var notImplemented = []string{
 	"/v3/OS-EP-FILTER", "/v3/OS-INHERIT", "/v3/OS-REVOKE", "/v3/OS-SIMPLE-CERT", "/v3/role_inferences",
 	"/v3/users/{user_id}/groups", "/v3/users/{user_id}/application_credentials",
 	"/v3/users/{user_id}/access_rules", "/v3/auth/system", "/v3/auth/OS-FEDERATION",
+	// EC2 credentials are Keystone credentials of type ec2 (like /v3/credentials);
+	// without them the path fell through to 404, which reads as "no such user".
+	"/v3/users/{user_id}/credentials",
 }
 
 func notImplementedHandler(w http.ResponseWriter, r *http.Request) error {
 	return fault.NotImplementedf("The action you have requested has not been implemented.")
+}
+
+// domainReaderOrAdmin is Keystone's default identity:get_domain rule
+// without system scope: admin, or token.domain.id or token.project.domain.id
+// equal to the target domain. Clients read the domain of their own project
+// this way (tempest's test_default_domain_exists, openstacksdk resolving a
+// project's domain). The ids are compared before any lookup, so a
+// non-admin learns nothing about other domains' existence.
+func domainReaderOrAdmin(h httpapi.HandlerFunc) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p := policy.FromContext(r.Context())
+		target := r.PathValue("domain_id")
+		if !p.IsAdmin() && (target == "" || (p.DomainID != target && p.ProjectDomain != target)) {
+			return fault.Forbiddenf("You are not authorized to perform the requested action: identity:get_domain.")
+		}
+		return h(w, r)
+	}
 }
 
 // selfOrAdmin lets a user act on its own /v3/users/{user_id} resources.
