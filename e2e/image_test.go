@@ -81,6 +81,7 @@ func imgSecondUser(t *testing.T, n *Node) (string, func(args ...string) (string,
 }
 
 func TestImageCLI(t *testing.T) {
+	t.Parallel()
 	n := StartNode(t)
 	dir := t.TempDir()
 	file := imgQcow2File(t, dir)
@@ -195,6 +196,7 @@ func imgStatus(t *testing.T, n *Node, token, id string) string {
 
 // An upload whose declared disk_format lies is refused and keeps nothing.
 func TestImageFormatLiesRefused(t *testing.T) {
+	t.Parallel()
 	n := StartNode(t)
 	tok := n.AdminToken(t)
 	dir := t.TempDir()
@@ -234,6 +236,7 @@ func TestImageFormatLiesRefused(t *testing.T) {
 
 // Killing the server mid-upload leaves the image queued with no data.
 func TestImageCrashMidUpload(t *testing.T) {
+	t.Parallel()
 	n := StartNode(t)
 	tok := n.AdminToken(t)
 	id := imgCreate(t, n, tok, map[string]any{"name": "crash", "disk_format": "raw", "container_format": "bare"})
@@ -286,6 +289,7 @@ func TestImageCrashMidUpload(t *testing.T) {
 
 // The Nova image proxy serves the same images under both compute paths.
 func TestNovaImageProxy(t *testing.T) {
+	t.Parallel()
 	n := StartNode(t)
 	tok := n.AdminToken(t)
 	id := imgCreate(t, n, tok, map[string]any{"name": "nova", "disk_format": "raw", "container_format": "bare", "auto_disk_config": "True"})
@@ -344,6 +348,7 @@ func TestNovaImageProxy(t *testing.T) {
 
 // gophercloud's image client parses every shape stratus sends.
 func TestImageGophercloud(t *testing.T) {
+	t.Parallel()
 	n := StartNode(t)
 	ctx := context.Background()
 	provider, err := openstack.AuthenticatedClient(ctx, gophercloud.AuthOptions{
