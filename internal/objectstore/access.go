@@ -168,3 +168,44 @@ func (rc *reqCtx) canWrite(c *Container) bool {
 	}
 	return parseACL(c.Meta["X-Container-Write"]).userAllowed(rc.p)
 }
+
+// checkSegments makes a caller who reads a large object through an ACL
+// hold read access to the containers of its segments too, as Swift's
+// segment sub-requests are authorised: a manifest must not expose a
+// container its reader cannot read.
+func (s *Service) checkSegments(r *http.Request, rc *reqCtx, o *Object) error {
+	if rc.owner || rc.tempURL || o.Kind == kindPlain {
+		return nil
+	}
+	var containers []string
+	switch o.Kind {
+	case kindDLO:
+		c, _, err := dloTarget(o.Meta["X-Object-Manifest"])
+		if err != nil {
+			return err
+		}
+		containers = []string{c}
+	case kindSLO:
+		segs, err := s.readManifest(r.Context(), o)
+		if err != nil {
+			return err
+		}
+		for _, sg := range segs {
+			c, _, _ := strings.Cut(strings.TrimPrefix(sg.Name, "/"), "/")
+			containers = append(containers, c)
+		}
+	}
+	seen := map[string]bool{}
+	for _, name := range containers {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		one := *rc
+		one.container = name
+		if _, err := s.readableContainer(r, &one, false); err != nil {
+			return deny(rc.p)
+		}
+	}
+	return nil
+}

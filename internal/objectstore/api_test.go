@@ -414,3 +414,19 @@ func TestInfo(t *testing.T) {
 		t.Fatalf("info %s", b)
 	}
 }
+
+func TestManifestDoesNotBypassACLs(t *testing.T) {
+	e := newEnv(t)
+	e.must(201, "PUT", acctA+"/private", "tok-a", "")
+	e.must(201, "PUT", acctA+"/private/secret", "tok-a", "top secret")
+	e.must(201, "PUT", acctA+"/shared", "tok-a", "", "X-Container-Write: pb:ub", "X-Container-Read: pb:ub")
+	e.must(201, "PUT", acctA+"/shared/dlo", "tok-b", "", "X-Object-Manifest: private/secret")
+	e.must(403, "GET", acctA+"/shared/dlo", "tok-b", "")
+	e.must(400, "PUT", acctA+"/shared/slo?multipart-manifest=put", "tok-b", `[{"path":"/private/secret"}]`)
+	e.must(201, "PUT", acctA+"/shared/slo?multipart-manifest=put", "tok-a", `[{"path":"/private/secret"}]`)
+	e.must(403, "GET", acctA+"/shared/slo", "tok-b", "")
+	e.must(403, "PUT", acctA+"/shared/copy", "tok-b", "", "X-Copy-From: shared/dlo")
+	if _, b := e.must(200, "GET", acctA+"/shared/dlo", "tok-a", ""); b != "top secret" {
+		t.Fatal(b)
+	}
+}

@@ -111,6 +111,9 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 	if o.Kind == kindSLO && r.URL.Query().Get("multipart-manifest") == "get" {
 		return s.serveManifest(w, r, o)
 	}
+	if err := s.checkSegments(r, rc, o); err != nil {
+		return err
+	}
 	b, err := s.objectBody(ctx, o, 0)
 	if err != nil {
 		return err
@@ -419,6 +422,9 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 		n.DeleteAt = at
 	}
 	if o.Kind != kindPlain && r.URL.Query().Get("multipart-manifest") != "get" {
+		if err := s.checkSegments(r, &src, o); err != nil {
+			return err
+		}
 		b, err := s.objectBody(ctx, o, 0)
 		if err != nil {
 			return err

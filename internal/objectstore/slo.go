@@ -86,6 +86,14 @@ func (s *Service) putSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 		if !strings.HasPrefix(sg.Path, "/") || !ok || cname == "" || oname == "" {
 			return fault.Invalidf("Index %d: path does not refer to an object. Path must be of the form /container/object.\n", i)
 		}
+		if !rc.owner {
+			one := *rc
+			one.container = cname
+			if _, err := s.readableContainer(r, &one, false); err != nil {
+				problems = append(problems, [2]string{sg.Path, "403 Forbidden"})
+				continue
+			}
+		}
 		so, err := s.liveObject(ctx, rc.account, cname, oname)
 		if err != nil {
 			problems = append(problems, [2]string{sg.Path, "404 Not Found"})

@@ -46,6 +46,9 @@ func (s *Service) serveWebObject(w http.ResponseWriter, r *http.Request, rc *req
 	if err != nil {
 		return err
 	}
+	if err := s.checkSegments(r, rc, o); err != nil {
+		return err
+	}
 	b, err := s.objectBody(r.Context(), o, 0)
 	if err != nil {
 		return err
