@@ -99,7 +99,7 @@ func (c *committer) run(batch []*commitReq) {
 				return err
 			}
 			if e := r.fn(tx); e != nil {
-				errs[i] = e
+				errs[i] = store.Map(e)
 				if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT op"); err != nil {
 					return err
 				}
