@@ -56,14 +56,17 @@ func (s *Server) assemble(ctx context.Context) error {
 	s.mux.SetAuthenticator(ids)
 	s.mux.Mount(ids.Group())
 
-	objSvc, err := objectstore.New(ctx, objectstore.Options{DB: s.db, Blobs: blob.NewGroup(s.blobs), Log: s.log.With("service", "object-store")})
+	// One group-committing blob store for every service: concurrent small
+	// writes share directory fsyncs and large ones start writeback early.
+	blobs := blob.NewGroup(s.blobs)
+	objSvc, err := objectstore.New(ctx, objectstore.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "object-store")})
 	if err != nil {
 		return err
 	}
 	s.onClose(objSvc.Close)
 	s.mux.Mount(objSvc.Group())
 
-	imageSvc, err := image.New(ctx, image.Options{DB: s.db, Blobs: s.blobs, Log: s.log.With("service", "image"), SizeCap: s.cfg.ImageSizeCap})
+	imageSvc, err := image.New(ctx, image.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "image"), SizeCap: s.cfg.ImageSizeCap})
 	if err != nil {
 		return err
 	}
