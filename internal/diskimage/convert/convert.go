@@ -77,6 +77,7 @@ func Convert(ctx context.Context, src Source, dst io.Writer, opts Options) (*Res
 	// source is hashed by a concurrent sequential reader.
 	var srcCount *countWriter
 	var srcDone chan error
+	stopHash := func() {}
 	if src.Reader != nil {
 		srcCount = &countWriter{w: sh.writer()}
 		src.Reader = io.TeeReader(src.Reader, srcCount)
@@ -108,7 +109,10 @@ func Convert(ctx context.Context, src Source, dst io.Writer, opts Options) (*Res
 	res.VirtualSize = rd.Size()
 	if src.Reader == nil && len(sh) > 0 {
 		srcDone = make(chan error, 1)
-		go func() { srcDone <- hashReaderAt(ctx, src.ReaderAt, src.Size, sh.writer()) }()
+		hctx, hcancel := context.WithCancel(ctx)
+		defer hcancel()
+		stopHash = hcancel
+		go func() { srcDone <- hashReaderAt(hctx, src.ReaderAt, src.Size, sh.writer()) }()
 	}
 
 	var outCount *countWriter
@@ -158,6 +162,9 @@ func Convert(ctx context.Context, src Source, dst io.Writer, opts Options) (*Res
 		}
 	}
 	if srcDone != nil {
+		if err != nil {
+			stopHash() // a failed conversion does not wait for the checksum
+		}
 		if herr := <-srcDone; err == nil {
 			err = herr
 		}
