@@ -22,6 +22,7 @@ cb="$dir/convbench"
 
 echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 echo "# $($qemu --version | head -1); go $(go env GOVERSION)"
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other processes share the machine; ratios compare runs interleaved in time)"
 echo "# image: ${SIZE_MIB} MiB raw, 16 MiB pieces cycling random / text / written zeros / holes; runs=$RUNS"
 "$cb" -mkimage "$dir/src.raw" -size-mib "$SIZE_MIB"
 "$qemu" convert -f raw -O qcow2 "$dir/src.raw" "$dir/src.qcow2"
@@ -59,7 +60,7 @@ run_stratus() {
 	echo "$(echo "$t1 - $t0" | bc -l) $(echo "$line" | sed 's/.*hwm_kib=//')"
 }
 
-printf '%-28s %10s %10s %7s %6s %12s %12s\n' case qemu-img_s stratus_s ratio goal qemu_rss_MiB stratus_rss_MiB
+printf '%-28s %10s %10s %7s %6s %12s %12s %6s\n' case qemu-img_s stratus_s ratio goal qemu_rss_MiB stratus_rss_MiB load
 bench_case() { # name goal src qemu-args... -- stratus-args...
 	local name=$1 goal=$2 src=$3; shift 3
 	local qargs=() sargs=()
@@ -74,8 +75,8 @@ bench_case() { # name goal src qemu-args... -- stratus-args...
 	local qm sm
 	qm=$(printf '%s\n' "${qt[@]}" | median)
 	sm=$(printf '%s\n' "${st[@]}" | median)
-	printf '%-28s %10.2f %10.2f %7.2f %6s %12.0f %12.0f\n' "$name" "$qm" "$sm" "$(echo "$sm / $qm" | bc -l)" "$goal" \
-		"$(echo "$qr / 1024" | bc -l)" "$(echo "$sr / 1024" | bc -l)"
+	printf '%-28s %10.2f %10.2f %7.2f %6s %12.0f %12.0f %6s\n' "$name" "$qm" "$sm" "$(echo "$sm / $qm" | bc -l)" "$goal" \
+		"$(echo "$qr / 1024" | bc -l)" "$(echo "$sr / 1024" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
 	rm -f "$dir/out.q" "$dir/out.s"
 }
 
