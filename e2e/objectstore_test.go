@@ -232,3 +232,60 @@ func TestObjectStoreKillDuringPut(t *testing.T) {
 		t.Fatalf("etag %s", etag)
 	}
 }
+
+// TestObjectStoreIsolation: a second project's user cannot touch the admin
+// project's account until a container ACL names it; every response carries
+// Swift's headers.
+func TestObjectStoreIsolation(t *testing.T) {
+	n := StartNode(t)
+	adminTok, storage := swiftAuth(t, n)
+	n.MustOpenStack(t, "project", "create", "p2")
+	n.MustOpenStack(t, "user", "create", "--project", "p2", "--password", "pw2", "u2")
+	n.MustOpenStack(t, "role", "add", "--project", "p2", "--user", "u2", "member")
+	tok2 := n.Token(t, "u2", "pw2", "p2")
+	path := strings.TrimPrefix(storage, n.URL)
+	do := func(method, p, tok, body string, hdr ...string) (int, http.Header) {
+		req, _ := http.NewRequest(method, n.URL+p, strings.NewReader(body))
+		if tok != "" {
+			req.Header.Set("X-Auth-Token", tok)
+		}
+		for _, h := range hdr {
+			k, v, _ := strings.Cut(h, ": ")
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		for _, h := range []string{"X-Trans-Id", "X-Openstack-Request-Id", "Date", "X-Timestamp"} {
+			if resp.Header.Get(h) == "" {
+				t.Errorf("%s %s: no %s", method, p, h)
+			}
+		}
+		return resp.StatusCode, resp.Header
+	}
+	if c, _ := do("PUT", path+"/priv", adminTok, ""); c != 201 {
+		t.Fatalf("create: %d", c)
+	}
+	do("PUT", path+"/priv/o", adminTok, "data")
+	if c, _ := do("GET", path, tok2, ""); c != 403 {
+		t.Fatalf("foreign account listing: %d", c)
+	}
+	if c, _ := do("GET", path+"/priv/o", tok2, ""); c != 403 {
+		t.Fatalf("foreign object: %d", c)
+	}
+	if c, _ := do("GET", path+"/priv/o", "", ""); c != 401 {
+		t.Fatalf("anonymous: %d", c)
+	}
+	if c, _ := do("POST", path+"/priv", adminTok, "", "X-Container-Read: p2:u2"); c != 204 {
+		t.Fatalf("set ACL: %d", c)
+	}
+	if c, _ := do("GET", path+"/priv/o", tok2, ""); c != 200 {
+		t.Fatalf("with read ACL: %d", c)
+	}
+	if c, _ := do("PUT", path+"/priv/o2", tok2, "x"); c != 403 {
+		t.Fatalf("write without write ACL: %d", c)
+	}
+}
