@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -45,8 +46,17 @@ func (o object) str(field string) (v string, ok bool, err error) {
 	return s, true, nil
 }
 
-// name returns a required, non-blank name.
-func (o object) name(required bool) (string, bool, error) {
+// Keystone's schema limits on "name", in characters (JSON schema maxLength
+// counts code points): 64 for projects and domains (resource/schema.py),
+// 255 for users and roles (parameter_types.name).
+const (
+	maxProjectName = 64
+	maxName        = 255
+)
+
+// name returns a non-blank name of at most max characters; required makes
+// an absent name an error.
+func (o object) name(required bool, max int) (string, bool, error) {
 	v, ok, err := o.str("name")
 	if err != nil {
 		return "", false, err
@@ -57,8 +67,11 @@ func (o object) name(required bool) (string, bool, error) {
 		}
 		return "", false, nil
 	}
-	if strings.TrimSpace(v) == "" || len(v) > 255 {
+	if strings.TrimSpace(v) == "" {
 		return "", false, fault.Invalidf("Invalid input for field 'name': %q is too short", v)
+	}
+	if utf8.RuneCountInString(v) > max {
+		return "", false, fault.Invalidf("Invalid input for field 'name': %q is too long", v)
 	}
 	return v, true, nil
 }

@@ -346,3 +346,42 @@ func TestEC2CredentialsNotImplemented(t *testing.T) {
 		}
 	}
 }
+
+// Keystone's schemas cap project and domain names at 64 characters and user
+// and role names at 255 (tempest's *_name_length_over_64 negative tests);
+// the limit counts characters, not bytes.
+func TestNameLengthLimits(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin(t)
+	tests := []struct {
+		name, method, kind, name2 string
+		code                      int
+	}{
+		{"domain 64", "POST", "domain", strings.Repeat("d", 64), 201},
+		{"domain 65", "POST", "domain", strings.Repeat("d", 65), 400},
+		{"project 64 multibyte", "POST", "project", strings.Repeat("é", 64), 201},
+		{"project 65", "POST", "project", strings.Repeat("p", 65), 400},
+		{"user 255", "POST", "user", strings.Repeat("u", 255), 201},
+		{"user 256", "POST", "user", strings.Repeat("u", 256), 400},
+		{"role 256", "POST", "role", strings.Repeat("r", 256), 400},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body := map[string]any{tc.kind: map[string]any{"name": tc.name2, "domain_id": "default"}}
+			if tc.kind == "domain" || tc.kind == "role" {
+				body = map[string]any{tc.kind: map[string]any{"name": tc.name2}}
+			}
+			r := e.do(t, tc.method, "/identity/v3/"+tc.kind+"s", admin, body)
+			if r.code != tc.code {
+				t.Fatalf("%d, want %d: %s", r.code, tc.code, r.body)
+			}
+			if r.code == 400 && !strings.Contains(r.body, "is too long") {
+				t.Fatalf("400 body: %s", r.body)
+			}
+		})
+	}
+	pid := e.create(t, admin, "project", map[string]any{"name": "short", "domain_id": "default"})
+	if r := e.do(t, "PATCH", "/identity/v3/projects/"+pid, admin, `{"project":{"name":"`+strings.Repeat("p", 65)+`"}}`); r.code != 400 {
+		t.Fatalf("rename to 65: %d %s", r.code, r.body)
+	}
+}

@@ -73,7 +73,7 @@ func applyDomain(o object, d *Domain, create bool) error {
 	var err error
 	var ok bool
 	var v string
-	if v, ok, err = o.name(create); err != nil {
+	if v, ok, err = o.name(create, maxProjectName); err != nil {
 		return err
 	} else if ok {
 		d.Name = v
@@ -214,7 +214,7 @@ func applyProject(o object, p *Project, create bool) error {
 	var err error
 	var ok bool
 	var v string
-	if v, ok, err = o.name(create); err != nil {
+	if v, ok, err = o.name(create, maxProjectName); err != nil {
 		return err
 	} else if ok {
 		p.Name = v

@@ -48,7 +48,7 @@ func (s *Service) getRole(w http.ResponseWriter, r *http.Request) error {
 }
 
 func applyRole(o object, role *Role, create bool) error {
-	v, ok, err := o.name(create)
+	v, ok, err := o.name(create, maxName)
 	if err != nil {
 		return err
 	} else if ok {

@@ -69,7 +69,7 @@ func (s *Service) hashPassword(pw string) (string, error) {
 // applyUser copies the request's fields onto u; it reports whether the
 // password changed. Extra attributes are kept as Keystone does.
 func (s *Service) applyUser(o object, u *User, create bool) (bool, error) {
-	v, ok, err := o.name(create)
+	v, ok, err := o.name(create, maxName)
 	if err != nil {
 		return false, err
 	} else if ok {
