@@ -37,8 +37,10 @@ func (w *memWriter) Abort() error { return nil }
 func (s *memStore) Create(ctx context.Context, key string) (blob.Writer, error) {
 	return &memWriter{s: s, key: key}, nil
 }
-func (s *memStore) Open(ctx context.Context, key string) (blob.Reader, error) { return nil, blob.ErrNotFound }
-func (s *memStore) Stat(ctx context.Context, key string) (int64, error)      { return 0, blob.ErrNotFound }
+func (s *memStore) Open(ctx context.Context, key string) (blob.Reader, error) {
+	return nil, blob.ErrNotFound
+}
+func (s *memStore) Stat(ctx context.Context, key string) (int64, error) { return 0, blob.ErrNotFound }
 func (s *memStore) Delete(ctx context.Context, key string) error {
 	s.mu.Lock()
 	delete(s.m, key)
