@@ -118,6 +118,11 @@ var notImplemented = []string{
 	// EC2 credentials are Keystone credentials of type ec2 (like /v3/credentials);
 	// without them the path fell through to 404, which reads as "no such user".
 	"/v3/users/{user_id}/credentials",
+	// Domain-specific configuration (per-domain identity drivers). The
+	// per-group defaults, /v3/domains/config/{group}[/{option}]/default,
+	// cannot be routed beside /v3/domains/{domain_id}/... without a mux
+	// conflict and stay 404.
+	"/v3/domains/{domain_id}/config", "/v3/domains/config/default",
 }
 
 func notImplementedHandler(w http.ResponseWriter, r *http.Request) error {
