@@ -2,7 +2,6 @@ package objectstore
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"strconv"
 
@@ -110,7 +109,7 @@ func (s *Service) postAccount(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	var a *Account
-	err = s.commit.Do(ctx, func(tx *sql.Tx) error {
+	err = s.commit.Do(ctx, func(tx store.Querier) error {
 		if err := ensureAccount(ctx, tx, rc.account, nowMicro()); err != nil {
 			return err
 		}

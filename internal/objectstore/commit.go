@@ -23,7 +23,7 @@ type committer struct {
 }
 
 type commitReq struct {
-	fn   func(tx *sql.Tx) error
+	fn   func(tx store.Querier) error
 	done chan error
 }
 
@@ -41,7 +41,7 @@ func (c *committer) close() {
 
 // Do runs fn inside a batched transaction and returns its error, or the
 // commit's error. fn must not keep tx after it returns.
-func (c *committer) Do(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (c *committer) Do(ctx context.Context, fn func(tx store.Querier) error) error {
 	req := &commitReq{fn: fn, done: make(chan error, 1)}
 	select {
 	case c.ch <- req:
@@ -89,7 +89,8 @@ func (c *committer) loop() {
 func (c *committer) run(batch []*commitReq) {
 	errs := make([]error, len(batch))
 	ctx := context.Background()
-	err := c.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := c.db.Tx(ctx, func(sqltx *sql.Tx) error {
+		tx := &stmtCache{tx: sqltx, stmts: map[string]*sql.Stmt{}}
 		if len(batch) == 1 {
 			errs[0] = batch[0].fn(tx)
 			return errs[0]
@@ -120,4 +121,48 @@ func (c *committer) run(batch []*commitReq) {
 		}
 		r.done <- e
 	}
+}
+
+// stmtCache runs a batch's statements through statements prepared once
+// per transaction: a batch of N requests parses each query once, not N
+// times. It satisfies store.Querier, which the store functions take.
+type stmtCache struct {
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (c *stmtCache) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := c.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := c.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.stmts[q] = st
+	return st, nil
+}
+
+func (c *stmtCache) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (c *stmtCache) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (c *stmtCache) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := c.stmt(ctx, q)
+	if err != nil {
+		return c.tx.QueryRowContext(ctx, q, args...) // the same error surfaces at Scan
+	}
+	return st.QueryRowContext(ctx, args...)
 }

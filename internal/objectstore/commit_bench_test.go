@@ -2,10 +2,11 @@ package objectstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync/atomic"
 	"testing"
+
+	"github.com/stratus-iaas/stratus/internal/store"
 )
 
 // BenchmarkCommitRows measures the group-committed row path alone.
@@ -21,7 +22,7 @@ func BenchmarkCommitRows(b *testing.B) {
 			i := n.Add(1)
 			o := &Object{Account: "AUTH_pa", Container: "c", Name: fmt.Sprint("o", i), BlobKey: fmt.Sprint("k", i), Size: 4096,
 				ETag: "x", ContentType: "a/b", Meta: map[string]string{}}
-			if err := e.svc.commit.Do(ctx, func(tx *sql.Tx) error { return addObject(ctx, tx, o) }); err != nil {
+			if err := e.svc.commit.Do(ctx, func(tx store.Querier) error { return addObject(ctx, tx, o) }); err != nil {
 				b.Fatal(err)
 			}
 		}

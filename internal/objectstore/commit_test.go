@@ -2,12 +2,12 @@ package objectstore
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
+	"github.com/stratus-iaas/stratus/internal/store"
 	"github.com/stratus-iaas/stratus/internal/store/storetest"
 )
 
@@ -24,7 +24,7 @@ func TestCommitterIsolatesFailures(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = c.Do(ctx, func(tx *sql.Tx) error {
+			errs[i] = c.Do(ctx, func(tx store.Querier) error {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO swift_accounts (account, created_at) VALUES ($1, 1)`, fmt.Sprint("a", i)); err != nil {
 					return err
 				}
@@ -47,7 +47,7 @@ func TestCommitterIsolatesFailures(t *testing.T) {
 		}
 	}
 	// A conflict is mapped and isolated too.
-	err := c.Do(ctx, func(tx *sql.Tx) error {
+	err := c.Do(ctx, func(tx store.Querier) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO swift_accounts (account, created_at) VALUES ('a1', 1)`)
 		return err
 	})

@@ -2,13 +2,13 @@ package objectstore
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/store"
 )
 
 // containerSysHeaders are kept like metadata (POST merges them).
@@ -74,7 +74,7 @@ func (s *Service) putContainer(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	created := false
-	err = s.commit.Do(ctx, func(tx *sql.Tx) error {
+	err = s.commit.Do(ctx, func(tx store.Querier) error {
 		now := nowMicro()
 		c, err := getContainer(ctx, tx, rc.account, rc.container)
 		if isNotFound(err) {
@@ -121,7 +121,7 @@ func (s *Service) postContainer(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	err = s.commit.Do(ctx, func(tx *sql.Tx) error {
+	err = s.commit.Do(ctx, func(tx store.Querier) error {
 		c, err := getContainer(ctx, tx, rc.account, rc.container)
 		if err != nil {
 			return err
@@ -155,7 +155,7 @@ func (s *Service) deleteContainer(w http.ResponseWriter, r *http.Request) error 
 
 // removeContainer deletes an empty container (409 otherwise).
 func (s *Service) removeContainer(ctx context.Context, rc *reqCtx) error {
-	err := s.commit.Do(ctx, func(tx *sql.Tx) error {
+	err := s.commit.Do(ctx, func(tx store.Querier) error {
 		c, err := getContainer(ctx, tx, rc.account, rc.container)
 		if err != nil {
 			return err

@@ -2,7 +2,6 @@ package objectstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/store"
 )
 
 // putOpts are the conditions of a row write.
@@ -22,7 +22,7 @@ type putOpts struct {
 // previous version and updates the counters. It returns blobs to delete.
 func (s *Service) storeObject(ctx context.Context, o *Object, opts putOpts) error {
 	var garbage []string
-	err := s.commit.Do(ctx, func(tx *sql.Tx) error {
+	err := s.commit.Do(ctx, func(tx store.Querier) error {
 		garbage = nil
 		c, err := getContainer(ctx, tx, o.Account, o.Container)
 		if isNotFound(err) {
@@ -106,7 +106,7 @@ func archiveContainer(c *Container) string {
 func versionPrefix(name string) string { return fmt.Sprintf("%03x%s/", len(name), name) }
 
 // archiveObject moves old into the archive container (same blob).
-func archiveObject(ctx context.Context, tx *sql.Tx, old *Object, archive string) error {
+func archiveObject(ctx context.Context, tx store.Querier, old *Object, archive string) error {
 	if _, err := getContainer(ctx, tx, old.Account, archive); err != nil {
 		if isNotFound(err) {
 			return fault.New(fault.PreconditionFailed, msgPrecondition).WithCause(fmt.Errorf("versions container %q missing", archive))
@@ -124,7 +124,7 @@ func archiveObject(ctx context.Context, tx *sql.Tx, old *Object, archive string)
 
 // restoreLatest moves the newest archived version of name back (stack
 // mode DELETE). It reports whether one existed.
-func restoreLatest(ctx context.Context, tx *sql.Tx, account, container, name, archive string) (bool, error) {
+func restoreLatest(ctx context.Context, tx store.Querier, account, container, name, archive string) (bool, error) {
 	p := versionPrefix(name)
 	upper := p[:len(p)-1] + "0" // '/'+1
 	o, err := scanObject(tx.QueryRowContext(ctx, `SELECT `+objectCols+` FROM swift_objects
@@ -149,7 +149,7 @@ func restoreLatest(ctx context.Context, tx *sql.Tx, account, container, name, ar
 func (s *Service) deleteObject(ctx context.Context, account, container, name string) (*Object, error) {
 	var garbage []string
 	var gone *Object
-	err := s.commit.Do(ctx, func(tx *sql.Tx) error {
+	err := s.commit.Do(ctx, func(tx store.Querier) error {
 		garbage, gone = nil, nil
 		c, err := getContainer(ctx, tx, account, container)
 		if err != nil {

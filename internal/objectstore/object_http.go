@@ -3,7 +3,6 @@ package objectstore
 import (
 	"context"
 	"crypto/md5"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/store"
 )
 
 // objectReq parses the request and applies a temp URL signature.
@@ -316,7 +316,7 @@ func (s *Service) postObject(w http.ResponseWriter, r *http.Request) error {
 
 // commitUpdate changes a live object's row in place.
 func (s *Service) commitUpdate(ctx context.Context, rc *reqCtx, change func(o *Object)) error {
-	return s.commit.Do(ctx, func(tx *sql.Tx) error {
+	return s.commit.Do(ctx, func(tx store.Querier) error {
 		o, err := getObjectRow(ctx, tx, rc.account, rc.container, rc.object)
 		if isNotFound(err) || (err == nil && o.DeleteAt != 0 && o.DeleteAt <= time.Now().Unix()) {
 			return errNotFound()

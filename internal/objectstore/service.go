@@ -125,7 +125,7 @@ func (s *Service) expirer(every time.Duration) {
 		}
 		for _, o := range objs {
 			var garbage []string
-			err := s.commit.Do(ctx, func(tx *sql.Tx) error {
+			err := s.commit.Do(ctx, func(tx store.Querier) error {
 				cur, err := getObjectRow(ctx, tx, o.Account, o.Container, o.Name)
 				if err != nil || cur.DeleteAt == 0 || cur.DeleteAt > time.Now().Unix() {
 					return nil // gone or changed since
@@ -151,7 +151,7 @@ func (s *Service) dropBlobs(keys []string) {
 
 // removeObject deletes o's row and fixes the counters; it returns o's
 // blob key when no other row uses it.
-func removeObject(ctx context.Context, tx *sql.Tx, o *Object) ([]string, error) {
+func removeObject(ctx context.Context, tx store.Querier, o *Object) ([]string, error) {
 	if err := deleteObjectRow(ctx, tx, o); err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func removeObject(ctx context.Context, tx *sql.Tx, o *Object) ([]string, error) 
 }
 
 // addObject inserts o and fixes the counters.
-func addObject(ctx context.Context, tx *sql.Tx, o *Object) error {
+func addObject(ctx context.Context, tx store.Querier, o *Object) error {
 	if err := insertObjectRow(ctx, tx, o); err != nil {
 		return err
 	}

@@ -82,18 +82,18 @@ func getAccount(ctx context.Context, q store.Querier, account string) (*Account,
 	return a, nil
 }
 
-func ensureAccount(ctx context.Context, tx *sql.Tx, account string, now int64) error {
+func ensureAccount(ctx context.Context, tx store.Querier, account string, now int64) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO swift_accounts (account, created_at) VALUES ($1, $2)
 		ON CONFLICT (account) DO NOTHING`, account, now)
 	return err
 }
 
-func setAccountMeta(ctx context.Context, tx *sql.Tx, account string, meta map[string]string) error {
+func setAccountMeta(ctx context.Context, tx store.Querier, account string, meta map[string]string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE swift_accounts SET meta = $2 WHERE account = $1`, account, encodeMeta(meta))
 	return err
 }
 
-func bumpAccount(ctx context.Context, tx *sql.Tx, account string, dc, do, db int64) error {
+func bumpAccount(ctx context.Context, tx store.Querier, account string, dc, do, db int64) error {
 	if dc == 0 && do == 0 && db == 0 {
 		return nil
 	}
@@ -150,24 +150,24 @@ func listContainers(ctx context.Context, q store.Querier, account, marker string
 	return out, rows.Err()
 }
 
-func insertContainer(ctx context.Context, tx *sql.Tx, c *Container) error {
+func insertContainer(ctx context.Context, tx store.Querier, c *Container) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO swift_containers (account, name, meta, created_at) VALUES ($1, $2, $3, $4)`,
 		c.Account, c.Name, encodeMeta(c.Meta), c.CreatedAt)
 	return err
 }
 
-func setContainerMeta(ctx context.Context, tx *sql.Tx, account, name string, meta map[string]string) error {
+func setContainerMeta(ctx context.Context, tx store.Querier, account, name string, meta map[string]string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE swift_containers SET meta = $3 WHERE account = $1 AND name = $2`,
 		account, name, encodeMeta(meta))
 	return err
 }
 
-func deleteContainerRow(ctx context.Context, tx *sql.Tx, account, name string) error {
+func deleteContainerRow(ctx context.Context, tx store.Querier, account, name string) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM swift_containers WHERE account = $1 AND name = $2`, account, name)
 	return err
 }
 
-func bumpContainer(ctx context.Context, tx *sql.Tx, account, name string, do, db int64) error {
+func bumpContainer(ctx context.Context, tx store.Querier, account, name string, do, db int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE swift_containers SET object_count = object_count + $3,
 		bytes_used = bytes_used + $4 WHERE account = $1 AND name = $2`, account, name, do, db)
 	return err
@@ -230,7 +230,7 @@ func gt(incl bool) string {
 	return ">"
 }
 
-func insertObjectRow(ctx context.Context, tx *sql.Tx, o *Object) error {
+func insertObjectRow(ctx context.Context, tx store.Querier, o *Object) error {
 	var del any
 	if o.DeleteAt != 0 {
 		del = o.DeleteAt
@@ -241,7 +241,7 @@ func insertObjectRow(ctx context.Context, tx *sql.Tx, o *Object) error {
 	return err
 }
 
-func updateObjectMeta(ctx context.Context, tx *sql.Tx, o *Object) error {
+func updateObjectMeta(ctx context.Context, tx store.Querier, o *Object) error {
 	var del any
 	if o.DeleteAt != 0 {
 		del = o.DeleteAt
@@ -252,13 +252,13 @@ func updateObjectMeta(ctx context.Context, tx *sql.Tx, o *Object) error {
 	return err
 }
 
-func deleteObjectRow(ctx context.Context, tx *sql.Tx, o *Object) error {
+func deleteObjectRow(ctx context.Context, tx store.Querier, o *Object) error {
 	_, err := tx.ExecContext(ctx, `DELETE FROM swift_objects WHERE account = $1 AND container = $2 AND name = $3`,
 		o.Account, o.Container, o.Name)
 	return err
 }
 
-func blobReferenced(ctx context.Context, tx *sql.Tx, key string) (bool, error) {
+func blobReferenced(ctx context.Context, tx store.Querier, key string) (bool, error) {
 	var one int
 	err := tx.QueryRowContext(ctx, `SELECT 1 FROM swift_objects WHERE blob_key = $1 LIMIT 1`, key).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
