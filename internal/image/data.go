@@ -105,7 +105,7 @@ func (s *Service) receive(ctx context.Context, im *Image, body io.Reader, size i
 	if size >= 0 {
 		limit = size
 	}
-	hs, err := copyHashed(w, body, limit)
+	hs, err := copyHashed(ctx, w, body, limit)
 	if err != nil {
 		w.Abort()
 		return Data{}, "", err
@@ -185,13 +185,15 @@ type hashResult struct {
 const chunkSize = 512 << 10
 
 // copyHashed copies at most limit bytes of r to w. Four stages run at
-// once over the same 512 KiB chunks (at most 8 MiB in flight per
-// upload): reading the body (this goroutine), md5, sha512 and the write
-// to w, so a stalled write (dirty-page throttling)
-// does not stop the hashing and a slow hash does not stop the disk. It
-// keeps the head and tail of the stream for inspection by writers that
-// cannot read back.
-func copyHashed(w io.Writer, r io.Reader, limit int64) (*hashResult, error) {
+// once over the same chunks, in order: reading the body (this goroutine),
+// md5, sha512 and the write to w. md5 and sha512 are each sequential, so
+// running them side by side uses both cores, a stalled write
+// (dirty-page throttling) does not stop the hashing and a slow hash does
+// not stop the disk. A ring of nbuf chunks bounds memory (8 MiB per
+// upload). A failed write or a done ctx stops the reading within one
+// chunk. It keeps the head and tail of the stream for inspection by
+// writers that cannot read back.
+func copyHashed(ctx context.Context, w io.Writer, r io.Reader, limit int64) (*hashResult, error) {
 	const nbuf = 16
 	type chunk struct {
 		buf  []byte
@@ -231,6 +233,9 @@ func copyHashed(w io.Writer, r io.Reader, limit int64) (*hashResult, error) {
 	var ring []*chunk // in flight, oldest first
 	var tail []byte
 	for !failed.Load() {
+		if err = ctx.Err(); err != nil {
+			break
+		}
 		var c *chunk
 		if len(ring) < nbuf {
 			c = &chunk{buf: make([]byte, chunkSize)}
