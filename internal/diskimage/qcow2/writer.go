@@ -36,6 +36,7 @@ type Writer struct {
 	next     int64    // end of the used part of the file
 	refs     []uint16 // refcount of each host cluster
 	fileSize int64
+	grown    int64 // current file size while writing
 	defl     disk.DeflaterPool
 }
 
@@ -50,6 +51,22 @@ func NewWriter(f File, size int64, compress bool) (*Writer, error) {
 	w.l1 = make([]uint64, (size+span-1)/span)
 	w.refs = []uint16{1} // the header cluster
 	return w, nil
+}
+
+// growStep is how far ahead of the data the file is extended: writes
+// inside the file cost far less than writes extending it one by one.
+const growStep = 64 << 20
+
+// writeAt writes p at off, first growing the file (with a hole) past the
+// write when needed; Close truncates it to its real size.
+func (w *Writer) writeAt(p []byte, off int64) (int, error) {
+	if end := off + int64(len(p)); end > w.grown {
+		if err := w.f.Truncate(end + growStep); err != nil {
+			return 0, err
+		}
+		w.grown = end + growStep
+	}
+	return w.f.WriteAt(p, off)
 }
 
 func ioErr(reason string, err error) error {
@@ -132,7 +149,7 @@ func (w *Writer) flushL2() error {
 	for i, e := range w.l2 {
 		binary.BigEndian.PutUint64(buf[i*8:], e)
 	}
-	if _, err := w.f.WriteAt(buf, w.next); err != nil {
+	if _, err := w.writeAt(buf, w.next); err != nil {
 		return ioErr("writing L2 table", err)
 	}
 	w.l1[w.l2Idx] = uint64(w.next) | entryCopied
@@ -157,7 +174,7 @@ func (w *Writer) Commit(off, n int64, p []byte, enc any) error {
 		case 2:
 			b := cl[i].comp
 			extra := (w.next+int64(len(b))-1)>>9 - w.next>>9
-			if _, err := w.f.WriteAt(b, w.next); err != nil {
+			if _, err := w.writeAt(b, w.next); err != nil {
 				return ioErr("writing compressed cluster", err)
 			}
 			at := w.next
@@ -175,7 +192,7 @@ func (w *Writer) Commit(off, n int64, p []byte, enc any) error {
 			w.align()
 			start := w.next
 			data := p[int64(i)*w.cs : min(int64(j)*w.cs, int64(len(p)))]
-			if _, err := w.f.WriteAt(data, start); err != nil {
+			if _, err := w.writeAt(data, start); err != nil {
 				return ioErr("writing data", err)
 			}
 			w.ref(start, int64(j-i)*w.cs)
@@ -206,7 +223,7 @@ func (w *Writer) Close() error {
 		for i, e := range w.l1 {
 			be.PutUint64(buf[i*8:], e)
 		}
-		if _, err := w.f.WriteAt(buf, l1Off); err != nil {
+		if _, err := w.writeAt(buf, l1Off); err != nil {
 			return ioErr("writing L1 table", err)
 		}
 		w.ref(l1Off, l1Bytes)
@@ -236,13 +253,13 @@ func (w *Writer) Close() error {
 			be.PutUint16(block[i*2:], r)
 		}
 		at := (c0 + b) * w.cs
-		if _, err := w.f.WriteAt(block, at); err != nil {
+		if _, err := w.writeAt(block, at); err != nil {
 			return ioErr("writing refcount block", err)
 		}
 		be.PutUint64(table[b*8:], uint64(at))
 	}
 	rtOff := (c0 + nb) * w.cs
-	if _, err := w.f.WriteAt(table, rtOff); err != nil {
+	if _, err := w.writeAt(table, rtOff); err != nil {
 		return ioErr("writing refcount table", err)
 	}
 	w.fileSize = rtOff + tc*w.cs
@@ -257,7 +274,7 @@ func (w *Writer) Close() error {
 	be.PutUint32(h[56:], uint32(tc))
 	be.PutUint32(h[96:], 4)    // refcount_order: 16 bits
 	be.PutUint32(h[100:], 104) // header_length; an end-of-extensions marker (zeros) follows
-	if _, err := w.f.WriteAt(h, 0); err != nil {
+	if _, err := w.writeAt(h, 0); err != nil {
 		return ioErr("writing header", err)
 	}
 	if err := w.f.Truncate(w.fileSize); err != nil {

@@ -17,7 +17,6 @@ import (
 
 var (
 	flatePool sync.Pool // io.ReadCloser implementing flate.Resetter
-	zlibPool  sync.Pool
 	zstdPool  sync.Pool // *zstd.Decoder
 	bytesPool sync.Pool // *bytes.Reader
 )
@@ -60,24 +59,19 @@ func InflateRaw(dst, src []byte) error {
 	return fill(fr, dst)
 }
 
-// InflateZlib decodes zlib (RFC 1950) data from src into all of dst.
+// InflateZlib decodes zlib (RFC 1950) data from src into all of dst. The
+// 2-byte header is checked; the Adler-32 trailer is not (it would cost a
+// second pass over every grain; the deflate stream is still validated and
+// whole-image checksums cover integrity).
 func InflateZlib(dst, src []byte) error {
-	br := bytesReader(src)
-	defer bytesPool.Put(br)
-	if v, ok := zlibPool.Get().(io.ReadCloser); ok {
-		if err := v.(zlib.Resetter).Reset(br, nil); err != nil {
-			zlibPool.Put(v)
-			return err
-		}
-		defer zlibPool.Put(v)
-		return fill(v, dst)
+	if len(src) < 2 {
+		return errShort
 	}
-	zr, err := zlib.NewReader(br)
-	if err != nil {
-		return err
+	cmf, flg := src[0], src[1]
+	if cmf&0x0f != 8 || cmf>>4 > 7 || (uint16(cmf)<<8|uint16(flg))%31 != 0 || flg&0x20 != 0 {
+		return errors.New("bad zlib header")
 	}
-	defer zlibPool.Put(zr)
-	return fill(zr, dst)
+	return InflateRaw(dst, src[2:])
 }
 
 // InflateZstd decodes a zstd frame from src into all of dst. The decoder's
