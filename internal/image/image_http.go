@@ -70,7 +70,19 @@ func (s *Service) updateImage(w http.ResponseWriter, r *http.Request) error {
 		return e
 	}
 	var ops []PatchOp
-	if err := httpapi.DecodeJSON(r, &ops); err != nil {
+	if strings.HasPrefix(ct, "application/openstack-images-v2.0-json-patch") {
+		var raw []map[string]json.RawMessage
+		if err := httpapi.DecodeJSON(r, &raw); err != nil {
+			return err
+		}
+		for _, m := range raw {
+			op, err := patchOpV20(m)
+			if err != nil {
+				return err
+			}
+			ops = append(ops, op)
+		}
+	} else if err := httpapi.DecodeJSON(r, &ops); err != nil {
 		return err
 	}
 	im, err := s.UpdateImage(r.Context(), principal(r), r.PathValue("image_id"), ops)

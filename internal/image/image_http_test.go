@@ -296,3 +296,49 @@ func TestDeleteDuringUpload(t *testing.T) {
 		t.Fatal("bytes of a deleted image kept")
 	}
 }
+
+// Both of Glance's patch media types: v2.1 is RFC 6902 ({"op", "path"}),
+// v2.0 names the operation by its key ({"replace": "/name"}); tempest and
+// older clients send v2.0.
+func TestPatchMediaTypes(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("alice", map[string]any{"name": "a", "disk_format": "raw", "container_format": "bare"})
+	v20 := func(body string) resp {
+		return e.do("PATCH", "/image/v2/images/"+id, "alice", body, "Content-Type", "application/openstack-images-v2.0-json-patch")
+	}
+	v21 := func(body string) resp {
+		return e.do("PATCH", "/image/v2/images/"+id, "alice", body, "Content-Type", "application/openstack-images-v2.1-json-patch")
+	}
+	m := e.mustCode(v20(`[{"replace": "/name", "value": "b"}, {"add": "/k", "value": "v"}, {"add": "/protected", "value": true}]`), 200).JSON(t)
+	if m["name"] != "b" || m["k"] != "v" || m["protected"] != true {
+		t.Fatalf("after v2.0 patch: %v", m)
+	}
+	m = e.mustCode(v20(`[{"remove": "/k"}, {"replace": "/protected", "value": false}]`), 200).JSON(t)
+	if _, ok := m["k"]; ok || m["protected"] != false {
+		t.Fatalf("after v2.0 remove: %v", m)
+	}
+	for _, tc := range []struct {
+		name string
+		send func(string) resp
+		body string
+		msg  string
+	}{
+		{"v2.0 no operation", v20, `[{"path": "/name", "value": "c"}]`, `Operation objects must contain exactly one member named "add", "remove", or "replace".`},
+		{"v2.0 two operations", v20, `[{"add": "/name", "replace": "/name", "value": "c"}]`, `Operation objects must contain only one member named "add", "remove", or "replace".`},
+		{"v2.0 bad pointer", v20, `[{"replace": "name", "value": "c"}]`, `Invalid JSON pointer for this resource: 'name'`},
+		{"v2.1 no op", v21, `[{"path": "/name", "value": "c"}]`, "Unable to find `op` in JSON Schema change. It must be one of the following: add, remove, replace."},
+		{"v2.1 v2.0 body", v21, `[{"replace": "/name", "value": "c"}]`, "Unable to find `op` in JSON Schema change."},
+		{"v2.1 bad op", v21, `[{"op": "move", "path": "/name"}]`, "Invalid operation: `move`. It must be one of the following: add, remove, replace."},
+		{"v2.1 no path", v21, `[{"op": "replace", "value": "c"}]`, "Unable to find 'path' in JSON Schema change"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.mustCode(tc.send(tc.body), 400)
+			if msg, _ := r.JSON(t)["message"].(string); !strings.HasPrefix(msg, tc.msg) {
+				t.Fatalf("message %q, want %q", msg, tc.msg)
+			}
+		})
+	}
+	if m := e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 200).JSON(t); m["name"] != "b" {
+		t.Fatalf("a refused patch changed the image: %v", m["name"])
+	}
+}

@@ -23,6 +23,31 @@ type PatchOp struct {
 	Value json.RawMessage `json:"value"`
 }
 
+// patchOpV20 reads one operation of the older media type
+// application/openstack-images-v2.0-json-patch, whose operation is the key
+// holding the path: {"replace": "/name", "value": "x"}.
+func patchOpV20(m map[string]json.RawMessage) (PatchOp, error) {
+	var op PatchOp
+	for _, name := range []string{"add", "remove", "replace"} {
+		raw, ok := m[name]
+		if !ok {
+			continue
+		}
+		if op.Op != "" {
+			return op, fault.Invalidf(`Operation objects must contain only one member named "add", "remove", or "replace".`)
+		}
+		if err := json.Unmarshal(raw, &op.Path); err != nil {
+			return op, fault.Invalidf("Invalid JSON pointer for this resource: '%s'", raw)
+		}
+		op.Op = name
+	}
+	if op.Op == "" {
+		return op, fault.Invalidf(`Operation objects must contain exactly one member named "add", "remove", or "replace".`)
+	}
+	op.Value = m["value"]
+	return op, nil
+}
+
 // modify loads an image p may change, runs fn on it in one transaction and
 // writes it back.
 func (s *Service) modify(ctx context.Context, p *policy.Principal, id, action string, fn func(im *Image) (tagsChanged bool, err error)) (*Image, error) {
@@ -62,8 +87,15 @@ func (s *Service) UpdateImage(ctx context.Context, p *policy.Principal, id strin
 }
 
 func applyOp(im *Image, p *policy.Principal, op PatchOp) (tagsChanged bool, err error) {
-	if op.Op != "add" && op.Op != "replace" && op.Op != "remove" {
-		return false, fault.Invalidf("Unable to find '%s' in JSON Schema change", op.Op)
+	switch op.Op {
+	case "add", "replace", "remove":
+	case "":
+		return false, fault.Invalidf("Unable to find `op` in JSON Schema change. It must be one of the following: add, remove, replace.")
+	default:
+		return false, fault.Invalidf("Invalid operation: `%s`. It must be one of the following: add, remove, replace.", op.Op)
+	}
+	if op.Path == "" {
+		return false, fault.Invalidf("Unable to find 'path' in JSON Schema change")
 	}
 	if !strings.HasPrefix(op.Path, "/") || strings.Count(op.Path, "/") != 1 {
 		if strings.HasPrefix(op.Path, "/locations") {
