@@ -77,8 +77,8 @@ func (s *Service) listContainersHTTP(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	es, err := collect(ctx, lp, func(ctx context.Context, marker string, incl bool, end string, n int) ([]entry, error) {
-		cs, err := listContainers(ctx, s.db.R(), rc.account, marker, incl, end, n)
+	es, err := collect(ctx, lp, func(ctx context.Context, kr keyRange, n int) ([]entry, error) {
+		cs, err := listContainers(ctx, s.db.R(), rc.account, kr, n)
 		es := make([]entry, len(cs))
 		for i, c := range cs {
 			es[i] = entry{name: c.Name, cont: c}

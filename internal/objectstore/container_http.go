@@ -237,8 +237,8 @@ func (s *Service) listObjects(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) listEntries(ctx context.Context, account, container string, lp listParams) ([]entry, error) {
 	now := nowMicro() / 1e6
-	return collect(ctx, lp, func(ctx context.Context, marker string, incl bool, end string, n int) ([]entry, error) {
-		os, err := listObjectRows(ctx, s.db.R(), account, container, marker, incl, end, n, now)
+	return collect(ctx, lp, func(ctx context.Context, kr keyRange, n int) ([]entry, error) {
+		os, err := listObjectRows(ctx, s.db.R(), account, container, kr, n, now)
 		es := make([]entry, len(os))
 		for i, o := range os {
 			es[i] = entry{name: o.Name, obj: o}

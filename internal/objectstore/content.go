@@ -77,7 +77,7 @@ func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, 
 		marker, incl := prefix, true
 		now := time.Now().Unix()
 		for {
-			rows, err := listObjectRows(ctx, s.db.R(), o.Account, cname, marker, incl, "", 1000, now)
+			rows, err := listObjectRows(ctx, s.db.R(), o.Account, cname, keyRange{marker: marker, incl: incl}, 1000, now)
 			incl = false
 			if err != nil {
 				return nil, err

@@ -94,12 +94,16 @@ type listParams struct {
 	limit                          int
 	marker, endMarker, prefix, dlm string
 	path                           *string
+	reverse                        bool
 }
+
+const maxRune = "\U0010FFFF"
 
 func parseListParams(r *http.Request) (listParams, error) {
 	q := r.URL.Query()
 	lp := listParams{limit: containerListingLimit, marker: q.Get("marker"), endMarker: q.Get("end_marker"),
-		prefix: q.Get("prefix"), dlm: q.Get("delimiter")}
+		prefix: q.Get("prefix"), dlm: q.Get("delimiter"),
+		reverse: truthy(q.Get("reverse"))}
 	if s := q.Get("limit"); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n >= 0 {
 			if n > containerListingLimit {
@@ -130,17 +134,21 @@ type entry struct {
 	cont   *Container
 }
 
-// fetchFunc returns up to n rows after marker (from marker when incl),
-// before end when set.
-type fetchFunc func(ctx context.Context, marker string, incl bool, end string, n int) ([]entry, error)
+// fetchFunc returns up to n rows in r.
+type fetchFunc func(ctx context.Context, r keyRange, n int) ([]entry, error)
 
 // collect walks rows in byte order applying prefix, delimiter and path,
 // reading O(page) rows per page: it starts at max(marker, prefix) and
 // jumps past each subdir it emits.
 func collect(ctx context.Context, lp listParams, fetch fetchFunc) ([]entry, error) {
 	marker, incl := lp.marker, false
-	if lp.prefix != "" && marker < lp.prefix {
-		marker, incl = lp.prefix, true // every name with the prefix sorts at or after it
+	if lp.prefix != "" {
+		switch {
+		case !lp.reverse && marker < lp.prefix:
+			marker, incl = lp.prefix, true // every name with the prefix sorts at or after it
+		case lp.reverse && (marker == "" || marker > lp.prefix+maxRune):
+			marker, incl = lp.prefix+maxRune, true // ... and, but for U+10FFFF, before this
+		}
 	}
 	var out []entry
 	for len(out) < lp.limit {
@@ -148,11 +156,11 @@ func collect(ctx context.Context, lp listParams, fetch fetchFunc) ([]entry, erro
 		if want < 100 {
 			want = 100
 		}
-		rows, err := fetch(ctx, marker, incl, lp.endMarker, want)
-		incl = false
+		rows, err := fetch(ctx, keyRange{marker: marker, incl: incl, end: lp.endMarker, desc: lp.reverse}, want)
 		if err != nil {
 			return nil, err
 		}
+		incl = false
 		if len(rows) == 0 {
 			return out, nil
 		}
@@ -160,8 +168,8 @@ func collect(ctx context.Context, lp listParams, fetch fetchFunc) ([]entry, erro
 		for _, e := range rows {
 			marker = e.name
 			if lp.prefix != "" && !strings.HasPrefix(e.name, lp.prefix) {
-				if e.name > lp.prefix {
-					return out, nil
+				if (e.name > lp.prefix) != lp.reverse {
+					return out, nil // past the prefix range
 				}
 				continue
 			}
@@ -176,7 +184,11 @@ func collect(ctx context.Context, lp listParams, fetch fetchFunc) ([]entry, erro
 						out = append(out, entry{name: dir, subdir: true})
 					}
 					// Skip everything under dir.
-					marker = dir[:len(dir)-1] + string([]byte{dir[len(dir)-1] + 1})
+					if lp.reverse {
+						marker = dir
+					} else {
+						marker = dir[:len(dir)-1] + string([]byte{dir[len(dir)-1] + 1})
+					}
 					jumped = true
 					break
 				}

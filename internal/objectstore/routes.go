@@ -1,7 +1,11 @@
 package objectstore
 
 import (
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/stratus-iaas/stratus/internal/catalog"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -32,8 +36,13 @@ func (s *Service) Routes() []httpapi.Route {
 	return []httpapi.Route{
 		{Method: "GET", Pattern: "/info", Policy: policy.Public, Handler: ts(s.info)},
 
+		{Method: "GET", Pattern: "/healthcheck", Policy: policy.Public, Handler: ts(healthcheck)},
+
 		{Method: "GET", Pattern: acct, Policy: opt, Handler: ts(s.listContainersHTTP)},
 		{Method: "POST", Pattern: acct, Policy: opt, Handler: ts(s.postAccount), BodyLimit: 64 << 20},
+		// "/v1/AUTH_x/" is the account too, as in Swift.
+		{Method: "GET", Pattern: acct + "/{$}", Policy: opt, Handler: ts(s.listContainersHTTP)},
+		{Method: "POST", Pattern: acct + "/{$}", Policy: opt, Handler: ts(s.postAccount), BodyLimit: 64 << 20},
 
 		{Method: "GET", Pattern: cont, Policy: opt, Handler: ts(s.listObjects)},
 		{Method: "PUT", Pattern: cont, Policy: opt, Handler: ts(s.putContainer)},
@@ -49,12 +58,38 @@ func (s *Service) Routes() []httpapi.Route {
 }
 
 // ts stamps every response with X-Timestamp (handlers overwrite it with
-// the resource's own timestamp).
+// the resource's own timestamp) and a Swift-shaped transaction id.
 func ts(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("X-Timestamp", swiftTimestamp(nowMicro()))
+		hd := w.Header()
+		hd.Set("X-Timestamp", swiftTimestamp(nowMicro()))
+		tx := transID(httpapi.RequestID(r.Context()), time.Now())
+		hd.Set("X-Trans-Id", tx)
+		hd.Set("X-Openstack-Request-Id", tx)
 		return h(w, r)
 	}
+}
+
+// transID is Swift's transaction id, "tx" + 21 hex digits + "-" + the
+// Unix time in 10 hex digits, made from the request id so that log lines
+// (which carry "req-<uuid>") can be matched: the 21 digits are the uuid's.
+func transID(requestID string, now time.Time) string {
+	hex := strings.ReplaceAll(strings.TrimPrefix(requestID, "req-"), "-", "")
+	for len(hex) < 21 {
+		hex += "0"
+	}
+	return fmt.Sprintf("tx%s-%010x", hex[:21], now.Unix())
+}
+
+// healthcheck is Swift's healthcheck middleware: 200 "OK".
+func healthcheck(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/plain")
+	w.Header().Set("Content-Length", "2")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		io.WriteString(w, "OK")
+	}
+	return nil
 }
 
 // info is GET /info: the cluster's capabilities and limits.

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/store"
 )
@@ -121,19 +123,45 @@ func getContainer(ctx context.Context, q store.Querier, account, name string) (*
 		WHERE account = $1 AND name = $2`, account, name))
 }
 
-// listContainers returns up to limit containers with names after marker
-// (and before end, when set), in byte order.
-func listContainers(ctx context.Context, q store.Querier, account, marker string, incl bool, end string, limit int) ([]*Container, error) {
-	query := `SELECT ` + containerCols + ` FROM swift_containers WHERE account = $1 AND name ` + gt(incl) + ` $2`
-	args := []any{account, marker}
-	if end != "" {
-		query += ` AND name < $4`
+// keyRange is the name window of a listing page: names after marker (at
+// or after, when incl) and before end, or, when desc, names before marker
+// and after end, newest-first.
+type keyRange struct {
+	marker string
+	incl   bool
+	end    string
+	desc   bool
+}
+
+// clause returns the SQL condition and ORDER BY for r, numbering its
+// parameters from next.
+func (r keyRange) clause(next int) (string, []any) {
+	var conds []string
+	var args []any
+	op, endOp, order := ">", "<", " ORDER BY name"
+	if r.desc {
+		op, endOp, order = "<", ">", " ORDER BY name DESC"
 	}
-	query += ` ORDER BY name LIMIT $3`
-	args = append(args, limit)
-	if end != "" {
-		args = append(args, end)
+	if r.incl {
+		op += "="
 	}
+	if r.marker != "" || !r.desc {
+		conds = append(conds, fmt.Sprintf(" AND name %s $%d", op, next))
+		args = append(args, r.marker)
+		next++
+	}
+	if r.end != "" {
+		conds = append(conds, fmt.Sprintf(" AND name %s $%d", endOp, next))
+		args = append(args, r.end)
+	}
+	return strings.Join(conds, "") + order, args
+}
+
+// listContainers returns up to limit containers in r.
+func listContainers(ctx context.Context, q store.Querier, account string, r keyRange, limit int) ([]*Container, error) {
+	cond, cargs := r.clause(3)
+	query := `SELECT ` + containerCols + ` FROM swift_containers WHERE account = $1` + cond + ` LIMIT $2`
+	args := append([]any{account, limit}, cargs...)
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -196,17 +224,12 @@ func getObjectRow(ctx context.Context, q store.Querier, account, container, name
 	return scanObject(q.QueryRowContext(ctx, getObjectSQL, account, container, name))
 }
 
-// listObjectRows returns up to limit objects after marker (and before end
-// when set) in byte order; expired rows are left out.
-func listObjectRows(ctx context.Context, q store.Querier, account, container, marker string, incl bool, end string, limit int, nowSec int64) ([]*Object, error) {
-	query := `SELECT ` + objectCols + ` FROM swift_objects WHERE account = $1 AND container = $2 AND name ` + gt(incl) + ` $3
-		AND (delete_at IS NULL OR delete_at > $5)`
-	args := []any{account, container, marker, limit, nowSec}
-	if end != "" {
-		query += ` AND name < $6`
-		args = append(args, end)
-	}
-	query += ` ORDER BY name LIMIT $4`
+// listObjectRows returns up to limit live objects in r.
+func listObjectRows(ctx context.Context, q store.Querier, account, container string, r keyRange, limit int, nowSec int64) ([]*Object, error) {
+	cond, cargs := r.clause(5)
+	query := `SELECT ` + objectCols + ` FROM swift_objects WHERE account = $1 AND container = $2
+		AND (delete_at IS NULL OR delete_at > $4)` + cond + ` LIMIT $3`
+	args := append([]any{account, container, limit, nowSec}, cargs...)
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -221,13 +244,6 @@ func listObjectRows(ctx context.Context, q store.Querier, account, container, ma
 		out = append(out, o)
 	}
 	return out, rows.Err()
-}
-
-func gt(incl bool) string {
-	if incl {
-		return ">="
-	}
-	return ">"
 }
 
 func insertObjectRow(ctx context.Context, tx store.Querier, o *Object) error {
