@@ -6,6 +6,8 @@
 #   bench/image/run.sh            # everything
 #   SIZE_MB=256 bench/image/run.sh  # smaller upload
 #   SKIP_DATA=1 bench/image/run.sh  # list/get only
+#   ONLY_DATA=1 bench/image/run.sh  # upload/download only (no seeding)
+#   RUNS=5 ...                      # upload and dd runs (default 3; medians printed)
 #
 # Needs wrk, curl and go. Work files go to $BENCH_DIR (default a new dir
 # under /var/tmp, which is on the same disk as the data dir).
@@ -72,6 +74,7 @@ echo "idle RSS: $(rss_mib) MiB"
 TOK=$(token)
 [ -n "$TOK" ] || { echo "no token" >&2; exit 1; }
 
+if [ -z "${ONLY_DATA:-}" ]; then
 ID=$("$WORK/seed" -url "$URL" -token "$TOK" -n 1000)
 echo "## 1,000 images"
 run_wrk "GET /v2/images?limit=25" "$URL/image/v2/images?limit=25"
@@ -82,27 +85,45 @@ run_wrk "GET /v2/images?limit=25" "$URL/image/v2/images?limit=25"
 run_wrk "GET /v2/images/{id}" "$URL/image/v2/images/$ID"
 run_wrk "Nova GET /images/detail" "$URL/compute/v2.1/images/detail?limit=25"
 echo "RSS after list/get load: $(rss_mib) MiB"
+fi
 
 [ -n "${SKIP_DATA:-}" ] && { echo "# done; $(uptime)"; exit 0; }
 echo "## ${SIZE_MB} MiB upload and download"
 SRC=$WORK/src.bin
 [ -s "$SRC" ] || head -c "${SIZE_MB}M" /dev/urandom >"$SRC"
 cat "$SRC" >/dev/null # in the page cache, for stratus and dd alike
-for i in 1 2 3; do
+RUNS=${RUNS:-3}
+mibs() { echo "$SIZE_MB / $1" | bc -l | xargs printf '%.0f'; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# The three measures alternate within each round, so that load from other
+# processes falls on all of them alike.
+: >"$WORK/up.txt"; : >"$WORK/ddz.txt"; : >"$WORK/ddf.txt"
+for i in $(seq "$RUNS"); do
+	t0=$(date +%s.%N)
+	dd if=/dev/zero of="$WORK/dd.out" bs=4M count=$((SIZE_MB / 4)) conv=fsync status=none
+	t1=$(date +%s.%N)
+	r=$(mibs "($t1 - $t0)"); echo "$r" >>"$WORK/ddz.txt"
+	echo "round $i: dd if=/dev/zero bs=4M conv=fsync: $r MiB/s (load $(load1))"
+	rm -f "$WORK/dd.out"
 	t0=$(date +%s.%N)
 	dd if="$SRC" of="$WORK/dd.out" bs=4M conv=fsync status=none
 	t1=$(date +%s.%N)
-	echo "dd bs=4M conv=fsync run $i: $(echo "$SIZE_MB / ($t1 - $t0)" | bc -l | xargs printf '%.0f') MiB/s"
+	r=$(mibs "($t1 - $t0)"); echo "$r" >>"$WORK/ddf.txt"
+	echo "round $i: dd if=src bs=4M conv=fsync:       $r MiB/s (load $(load1))"
 	rm -f "$WORK/dd.out"
-done
-for i in 1 2 3; do
 	IMG=$(curl -s -H "X-Auth-Token: $TOK" -H 'Content-Type: application/json' "$URL/image/v2/images" \
 		-d '{"name":"big","disk_format":"raw","container_format":"bare"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
+	cpu0=$(awk '{print $14 + $15}' "/proc/$PID/stat")
 	t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -X PUT -T "$SRC" -H "X-Auth-Token: $TOK" \
 		-H 'Content-Type: application/octet-stream' "$URL/image/v2/images/$IMG/file")
-	echo "upload run $i: HTTP ${t% *}, $(echo "$SIZE_MB / ${t#* }" | bc -l | xargs printf '%.0f') MiB/s (md5+sha512+inspect+fsync)"
+	cpu1=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+	r=$(mibs "${t#* }"); echo "$r" >>"$WORK/up.txt"
+	echo "round $i: upload HTTP ${t% *}:                $r MiB/s, server CPU $(echo "($cpu1 - $cpu0) / $(getconf CLK_TCK)" | bc -l | xargs printf '%.2f') s (load $(load1))"
 done
-for i in 1 2 3; do
+echo "median upload $(median <"$WORK/up.txt") MiB/s; dd from /dev/zero $(median <"$WORK/ddz.txt") MiB/s; dd from src $(median <"$WORK/ddf.txt") MiB/s"
+echo "upload/dd(zero) $(echo "$(median <"$WORK/up.txt") / $(median <"$WORK/ddz.txt")" | bc -l | xargs printf '%.2f')"
+for i in $(seq "$RUNS"); do
 	t=$(curl -s -o /dev/null -w '%{speed_download}' -H "X-Auth-Token: $TOK" "$URL/image/v2/images/$IMG/file")
 	echo "download run $i: $(echo "$t / 1048576" | bc -l | xargs printf '%.0f') MiB/s"
 done
