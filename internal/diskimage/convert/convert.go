@@ -220,6 +220,9 @@ func ConvertFile(ctx context.Context, srcPath, dstPath string, opts Options) (*R
 	} else if opts.SrcFormat == "" {
 		opts.SrcFormat = Probe(f, st.Size())
 	}
+	if dst, err := os.Stat(dstPath); err == nil && os.SameFile(st, dst) {
+		return nil, diskimage.Errorf(diskimage.KindUnsupported, "", "source and output are the same file")
+	}
 	out, err := os.OpenFile(dstPath, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, &diskimage.Error{Kind: diskimage.KindIO, Reason: "creating output", Err: err}

@@ -107,6 +107,11 @@ func TestRefusals(t *testing.T) {
 	if _, err := ConvertFile(context.Background(), base, out, Options{DstFormat: "raw", Hashes: []string{"crc32"}}); diskimage.KindOf(err) != diskimage.KindUnsupported {
 		t.Errorf("unknown hash: %v", err)
 	}
+	if _, err := ConvertFile(context.Background(), base, base, Options{DstFormat: "raw"}); err == nil {
+		t.Error("converting a file onto itself was accepted")
+	} else if fi, _ := os.Stat(base); fi.Size() != 1<<20 {
+		t.Error("converting a file onto itself truncated it")
+	}
 	if _, err := ConvertFile(context.Background(), base, out, Options{DstFormat: "vdi"}); diskimage.KindOf(err) != diskimage.KindUnsupported {
 		t.Errorf("unknown output format: %v", err)
 	}
