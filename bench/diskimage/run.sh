@@ -3,7 +3,8 @@
 # i.e. convert.ConvertFile) against qemu-img convert, on a 1 GiB image of
 # mixed content (random, compressible text, written zeros, holes). Each case
 # runs RUNS times per tool; the median wall time (until the output is
-# fsynced) and the ratio stratus/qemu-img are printed, with peak RSS.
+# fsynced), the ratio stratus/qemu-img, the median CPU seconds (user+sys,
+# which other load on the machine disturbs less) and peak RSS are printed.
 #
 #   bench/diskimage/run.sh            # from the repository root
 #   RUNS=5 SIZE_MIB=2048 BENCH_DIR=/var/tmp bench/diskimage/run.sh
@@ -14,8 +15,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$(mktemp -d "${BENCH_DIR:-/tmp}/stratus-convbench.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 qemu=${QEMU_IMG:-qemu-img}
-timebin=/usr/bin/time
-[ -x "$timebin" ] || timebin=""
+timebin=/usr/bin/time # GNU time (apt-get install -y time): CPU seconds and peak RSS
+[ -x "$timebin" ] || { echo "run.sh needs GNU time at /usr/bin/time" >&2; exit 1; }
 
 (cd "$root" && go build -o "$dir/convbench" ./bench/diskimage/cmd/convbench)
 cb="$dir/convbench"
@@ -33,50 +34,50 @@ sync
 now() { date +%s.%N; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# run_qemu OUT ARGS... : prints "seconds rss_kib"
+# run_qemu OUT ARGS... : prints "wall_s cpu_s rss_kib" (cpu = user+sys)
 run_qemu() {
 	local out=$1; shift
 	rm -f "$out"
-	local t0 t1 rss=-1
+	local t0 t1 r
 	t0=$(now)
-	if [ -n "$timebin" ]; then
-		rss=$("$timebin" -f %M "$qemu" convert "$@" "$out" 2>&1 >/dev/null | tail -1)
-	else
-		"$qemu" convert "$@" "$out"
-	fi
+	r=$("$timebin" -f '%U %S %M' "$qemu" convert "$@" "$out" 2>&1 >/dev/null | tail -1)
 	sync "$out"
 	t1=$(now)
-	echo "$(echo "$t1 - $t0" | bc -l) $rss"
+	set -- $r
+	echo "$(echo "$t1 - $t0" | bc -l) $(echo "$1 + $2" | bc -l) $3"
 }
 
-# run_stratus OUT ARGS... : prints "seconds rss_kib"
+# run_stratus OUT ARGS... : prints "wall_s cpu_s rss_kib"
 run_stratus() {
 	local out=$1; shift
 	rm -f "$out"
-	local t0 t1 line
+	local t0 t1 r
 	t0=$(now)
-	line=$("$cb" "$@" "$out")
+	r=$("$timebin" -f '%U %S %M' "$cb" "$@" "$out" 2>&1 >/dev/null | tail -1)
 	t1=$(now)
-	echo "$(echo "$t1 - $t0" | bc -l) $(echo "$line" | sed 's/.*hwm_kib=//')"
+	set -- $r
+	echo "$(echo "$t1 - $t0" | bc -l) $(echo "$1 + $2" | bc -l) $3"
 }
 
-printf '%-28s %10s %10s %7s %6s %12s %12s %6s\n' case qemu-img_s stratus_s ratio goal qemu_rss_MiB stratus_rss_MiB load
+printf '%-22s %8s %8s %6s %6s %8s %8s %8s %8s %6s\n' case qemu_s stratus_s ratio goal qemu_cpu str_cpu qemu_MiB str_MiB load
 bench_case() { # name goal src qemu-args... -- stratus-args...
 	local name=$1 goal=$2 src=$3; shift 3
 	local qargs=() sargs=()
 	while [ "$1" != "--" ]; do qargs+=("$1"); shift; done
 	shift
 	sargs=("$@")
-	local qt=() st=() qr=0 sr=0 r
+	local qt=() st=() qc=() sc=() qr=0 sr=0 r
 	for _ in $(seq "$RUNS"); do
-		r=$(run_qemu "$dir/out.q" "${qargs[@]}" "$src"); qt+=("${r% *}"); qr=${r#* }
-		r=$(run_stratus "$dir/out.s" "${sargs[@]}" "$src"); st+=("${r% *}"); sr=${r#* }
+		r=($(run_qemu "$dir/out.q" "${qargs[@]}" "$src")); qt+=("${r[0]}"); qc+=("${r[1]}"); qr=${r[2]}
+		r=($(run_stratus "$dir/out.s" "${sargs[@]}" "$src")); st+=("${r[0]}"); sc+=("${r[1]}"); sr=${r[2]}
 	done
-	local qm sm
+	local qm sm qcm scm
 	qm=$(printf '%s\n' "${qt[@]}" | median)
 	sm=$(printf '%s\n' "${st[@]}" | median)
-	printf '%-28s %10.2f %10.2f %7.2f %6s %12.0f %12.0f %6s\n' "$name" "$qm" "$sm" "$(echo "$sm / $qm" | bc -l)" "$goal" \
-		"$(echo "$qr / 1024" | bc -l)" "$(echo "$sr / 1024" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
+	qcm=$(printf '%s\n' "${qc[@]}" | median)
+	scm=$(printf '%s\n' "${sc[@]}" | median)
+	printf '%-22s %8.2f %8.2f %6.2f %6s %8.2f %8.2f %8.0f %8.0f %6s\n' "$name" "$qm" "$sm" "$(echo "$sm / $qm" | bc -l)" "$goal" \
+		"$qcm" "$scm" "$(echo "$qr / 1024" | bc -l)" "$(echo "$sr / 1024" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
 	rm -f "$dir/out.q" "$dir/out.s"
 }
 
