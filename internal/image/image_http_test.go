@@ -342,3 +342,22 @@ func TestPatchMediaTypes(t *testing.T) {
 		t.Fatalf("a refused patch changed the image: %v", m["name"])
 	}
 }
+
+// Glance serves the metadata-definition schemas; tempest's
+// MetadataSchemaTest checks each one's name.
+func TestMetadefSchemas(t *testing.T) {
+	e := newEnv(t)
+	for path, name := range map[string]string{
+		"namespace": "namespace", "namespaces": "namespaces",
+		"resource_type": "resource_type_association", "resource_types": "resource_type_associations",
+		"property": "property", "properties": "properties", "object": "object", "objects": "objects",
+		"tag": "tag", "tags": "tags",
+	} {
+		m := e.mustCode(e.do("GET", "/image/v2/schemas/metadefs/"+path, "alice", nil), 200).JSON(t)
+		if m["name"] != name || m["properties"] == nil {
+			t.Errorf("%s: name %v", path, m["name"])
+		}
+	}
+	e.mustCode(e.do("GET", "/image/v2/schemas/metadefs/nothing", "alice", nil), 404)
+	e.mustCode(e.do("GET", "/image/v2/schemas/metadefs/tag", "", nil), 401)
+}

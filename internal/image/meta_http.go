@@ -1,9 +1,12 @@
 package image
 
 import (
+	_ "embed"
+	"encoding/json"
 	"fmt"
 	"net/http"
 
+	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 )
 
@@ -33,6 +36,32 @@ func (s *Service) listVersions(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) versions(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusOK, versionsBody(r))
+}
+
+// metadefSchemasJSON holds Glance's metadata-definition schemas
+// (GET /v2/schemas/metadefs/{name}), keyed by name. They were produced by
+// running Glance's own get_schema()/get_collection_schema() functions
+// (glance/api/v2/metadef_*.py, openstack/glance c76abb08e) and are served
+// as they are: clients such as glanceclient read them even though stratus
+// has no metadefs API (docs/compatibility.md).
+//
+//go:embed metadef_schemas.json
+var metadefSchemasJSON []byte
+
+var metadefSchemas = func() map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(metadefSchemasJSON, &m); err != nil {
+		panic(err)
+	}
+	return m
+}()
+
+func (s *Service) schemaMetadef(w http.ResponseWriter, r *http.Request) error {
+	sc, ok := metadefSchemas[r.PathValue("name")]
+	if !ok {
+		return fault.NotFoundf("The resource could not be found.")
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, sc)
 }
 
 func (s *Service) schemaImage(w http.ResponseWriter, r *http.Request) error {

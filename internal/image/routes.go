@@ -20,6 +20,7 @@ func (s *Service) Routes() []httpapi.Route {
 		{Method: http.MethodGet, Pattern: "/v2/schemas/images", Policy: read, Handler: s.schemaImages},
 		{Method: http.MethodGet, Pattern: "/v2/schemas/member", Policy: read, Handler: s.schemaMember},
 		{Method: http.MethodGet, Pattern: "/v2/schemas/members", Policy: read, Handler: s.schemaMembers},
+		{Method: http.MethodGet, Pattern: "/v2/schemas/metadefs/{name}", Policy: read, Handler: s.schemaMetadef},
 
 		{Method: http.MethodPost, Pattern: "/v2/images", Policy: write, Handler: s.createImage},
 		{Method: http.MethodGet, Pattern: "/v2/images", Policy: read, Handler: s.listImages},
