@@ -178,7 +178,7 @@ var listParams = []string{"limit", "marker", "sort", "sort_key", "sort_dir", "vi
 var inColumns = []string{"name", "id", "status", "disk_format", "container_format", "owner"}
 
 func parseListQuery(q url.Values) (ListOptions, error) {
-	o := ListOptions{Limit: 25, In: map[string][]string{}, Properties: map[string]string{}}
+	o := ListOptions{Limit: 25, In: map[string][]string{}, Equal: map[string]string{}, Properties: map[string]string{}}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
@@ -250,6 +250,10 @@ func parseListQuery(q url.Values) (ListOptions, error) {
 			} else {
 				o.In[k] = []string{strings.TrimPrefix(v, "eq:")}
 			}
+			continue
+		}
+		if _, ok := equalColumns[k]; ok {
+			o.Equal[k] = v
 			continue
 		}
 		o.Properties[k] = v

@@ -361,3 +361,35 @@ func TestMetadefSchemas(t *testing.T) {
 	e.mustCode(e.do("GET", "/image/v2/schemas/metadefs/nothing", "alice", nil), 404)
 	e.mustCode(e.do("GET", "/image/v2/schemas/metadefs/tag", "", nil), 401)
 }
+
+// Image columns named in the query filter by equality, as in Glance
+// (tempest test_list_images_param_size).
+func TestListFilterByColumn(t *testing.T) {
+	e := newEnv(t)
+	a := e.create("alice", map[string]any{"name": "a", "disk_format": "raw", "container_format": "bare", "min_ram": 512})
+	b := e.create("alice", map[string]any{"name": "b", "disk_format": "raw", "container_format": "bare"})
+	e.mustCode(e.do("PUT", "/image/v2/images/"+a+"/file", "alice", []byte("0123456789")), 204)
+	e.mustCode(e.do("PUT", "/image/v2/images/"+b+"/file", "alice", []byte("01234")), 204)
+	sum := md5.Sum([]byte("01234"))
+	for query, want := range map[string]string{
+		"size=10":                                "a",
+		"size=5":                                 "b",
+		"size=6":                                 "",
+		"size=abc":                               "",
+		"virtual_size=5":                         "b",
+		"min_ram=512":                            "a",
+		"checksum=" + hex.EncodeToString(sum[:]): "b",
+		"os_hash_algo=sha512&size=10":            "a",
+		"min_disk=0&sort_key=name&sort_dir=asc":  "a,b",
+		"size=10&tempest_prop=x":                 "",
+	} {
+		m := e.mustCode(e.do("GET", "/image/v2/images?"+query, "alice", nil), 200).JSON(t)
+		var names []string
+		for _, im := range m["images"].([]any) {
+			names = append(names, im.(map[string]any)["name"].(string))
+		}
+		if got := strings.Join(names, ","); got != want {
+			t.Errorf("?%s: %q, want %q", query, got, want)
+		}
+	}
+}

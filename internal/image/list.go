@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ type TimeFilter struct {
 // ListOptions are the filters of GET /v2/images.
 type ListOptions struct {
 	In            map[string][]string // column -> accepted values (name, status, disk_format, ... id)
+	Equal         map[string]string   // equalColumns -> value (?size=1803)
 	Properties    map[string]string   // extra property equality
 	NotProperties map[string]string   // extra property absent or different
 	Tags          []string            // all must be present
@@ -40,6 +42,12 @@ type ListOptions struct {
 	Limit         int
 	Marker        string
 }
+
+// equalColumns are the other image columns Glance compares for equality
+// when the query names them (its database layer matches any column of the
+// images table, else a property); true marks the numeric ones.
+var equalColumns = map[string]bool{"size": true, "virtual_size": true, "min_ram": true, "min_disk": true,
+	"checksum": false, "os_hash_algo": false, "os_hash_value": false}
 
 // sortable columns and the SQL expression each sorts by (NULLs folded so
 // keyset comparisons work on both engines).
@@ -131,6 +139,20 @@ func (s *Service) buildList(ctx context.Context, p *policy.Principal, o ListOpti
 			ph[i] = q.arg(v)
 		}
 		q.add(col + " IN (" + strings.Join(ph, ",") + ")")
+	}
+	for col, v := range o.Equal {
+		numeric, ok := equalColumns[col]
+		switch {
+		case !ok:
+		case !numeric:
+			q.add(col + " = " + q.arg(v))
+		default:
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+				q.add(col + " = " + q.arg(n))
+			} else {
+				q.add("1 = 0") // no image has a size of "abc"
+			}
+		}
 	}
 	for k, v := range o.Properties {
 		q.add(s.propExpr(q, k) + " = " + q.arg(v))
