@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/store"
@@ -155,13 +156,38 @@ func (s *Service) deleteContainer(w http.ResponseWriter, r *http.Request) error 
 
 // removeContainer deletes an empty container (409 otherwise).
 func (s *Service) removeContainer(ctx context.Context, rc *reqCtx) error {
+	var garbage []string
 	err := s.commit.Do(ctx, func(tx store.Querier) error {
 		c, err := getContainer(ctx, tx, rc.account, rc.container)
 		if err != nil {
 			return err
 		}
 		if c.Objects > 0 {
-			return fault.Conflictf(msgConflict)
+			// Expired objects do not keep a container alive: reap them here.
+			live, err := listObjectRows(ctx, tx, rc.account, rc.container, keyRange{}, 1, time.Now().Unix())
+			if err != nil {
+				return err
+			}
+			if len(live) > 0 {
+				return fault.Conflictf(msgConflict)
+			}
+			garbage = nil
+			for {
+				dead, err := expiredInContainer(ctx, tx, rc.account, rc.container, 500)
+				if err != nil {
+					return err
+				}
+				for _, o := range dead {
+					g, err := removeObject(ctx, tx, o)
+					if err != nil {
+						return err
+					}
+					garbage = append(garbage, g...)
+				}
+				if len(dead) < 500 {
+					break
+				}
+			}
 		}
 		if err := deleteContainerRow(ctx, tx, rc.account, rc.container); err != nil {
 			return err
@@ -170,6 +196,9 @@ func (s *Service) removeContainer(ctx context.Context, rc *reqCtx) error {
 	})
 	if isNotFound(err) {
 		return errNotFound()
+	}
+	if err == nil {
+		s.dropBlobs(garbage)
 	}
 	return err
 }

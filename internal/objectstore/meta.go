@@ -48,6 +48,7 @@ func mergeMeta(m map[string]string, h http.Header, prefix string, sys ...string)
 	removePrefix := "X-Remove-" + strings.TrimPrefix(prefix, "X-")
 	for k, vs := range h {
 		v := strings.Join(vs, ",")
+		k = metaKey(k)
 		switch {
 		case strings.HasPrefix(k, prefix) && len(k) > len(prefix):
 			if v == "" {
@@ -146,14 +147,28 @@ func deleteAt(h http.Header) (at int64, set bool, err error) {
 // custom metadata.
 var objectSysHeaders = []string{"Content-Encoding", "Content-Disposition"}
 
+// metaKey is the stored form of a metadata header: underscores become
+// hyphens, as they do on their way through Swift's WSGI stack.
+func metaKey(k string) string {
+	if strings.Contains(k, "_") {
+		return http.CanonicalHeaderKey(strings.ReplaceAll(k, "_", "-"))
+	}
+	return k
+}
+
 // objectMetaFrom builds an object's metadata from a PUT/POST request.
+// Unlike account and container metadata, an empty value is kept (Swift
+// stores the header as sent); X-Remove-Object-Meta-* drops a name.
 func objectMetaFrom(h http.Header) map[string]string {
 	m := map[string]string{}
 	for k, vs := range h {
 		if strings.HasPrefix(k, "X-Object-Meta-") && len(k) > len("X-Object-Meta-") {
-			if v := strings.Join(vs, ","); v != "" {
-				m[k] = v
-			}
+			m[metaKey(k)] = strings.Join(vs, ",")
+		}
+	}
+	for k := range h {
+		if strings.HasPrefix(k, "X-Remove-Object-Meta-") && len(k) > len("X-Remove-Object-Meta-") {
+			delete(m, metaKey("X-Object-Meta-"+k[len("X-Remove-Object-Meta-"):]))
 		}
 	}
 	for _, k := range objectSysHeaders {

@@ -149,8 +149,9 @@ func restoreLatest(ctx context.Context, tx store.Querier, account, container, na
 func (s *Service) deleteObject(ctx context.Context, account, container, name string) (*Object, error) {
 	var garbage []string
 	var gone *Object
+	expired := false
 	err := s.commit.Do(ctx, func(tx store.Querier) error {
-		garbage, gone = nil, nil
+		garbage, gone, expired = nil, nil, false
 		c, err := getContainer(ctx, tx, account, container)
 		if err != nil {
 			return err
@@ -160,7 +161,10 @@ func (s *Service) deleteObject(ctx context.Context, account, container, name str
 			return err
 		}
 		if cur.DeleteAt != 0 && cur.DeleteAt <= time.Now().Unix() {
-			return errNotFound() // the expirer reaps it
+			// Gone already: reap it now and answer 404 after the commit.
+			expired = true
+			garbage, err = removeObject(ctx, tx, cur)
+			return err
 		}
 		gone = cur
 		if h := c.Meta["X-History-Location"]; h != "" {
@@ -189,5 +193,8 @@ func (s *Service) deleteObject(ctx context.Context, account, container, name str
 		return nil, err
 	}
 	s.dropBlobs(garbage)
+	if expired {
+		return nil, errNotFound()
+	}
 	return gone, nil
 }

@@ -286,11 +286,26 @@ func (s *Service) postObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if v := r.Header.Get("X-Object-Manifest"); v != "" {
+		if _, _, err := dloTarget(v); err != nil {
+			return err
+		}
+	}
 	ctx := r.Context()
 	err = s.commitUpdate(ctx, rc, func(o *Object) {
 		meta := objectMetaFrom(r.Header)
 		if v, ok := o.Meta["X-Object-Manifest"]; ok {
 			meta["X-Object-Manifest"] = v
+		}
+		// POST may make an object a DLO manifest or (empty value) a plain one again.
+		if vs, ok := r.Header["X-Object-Manifest"]; ok && o.Kind != kindSLO && !rc.tempURL {
+			if v := strings.Join(vs, ","); v == "" {
+				delete(meta, "X-Object-Manifest")
+				o.Kind = kindPlain
+			} else {
+				meta["X-Object-Manifest"] = v
+				o.Kind = kindDLO
+			}
 		}
 		o.Meta = meta
 		if r.Header.Get("Content-Type") != "" || truthy(r.Header.Get("X-Detect-Content-Type")) {

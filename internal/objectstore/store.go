@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/stratus-iaas/stratus/internal/store"
 )
@@ -262,9 +263,9 @@ func updateObjectMeta(ctx context.Context, tx store.Querier, o *Object) error {
 	if o.DeleteAt != 0 {
 		del = o.DeleteAt
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE swift_objects SET content_type = $4, delete_at = $5, meta = $6, last_modified = $7
+	_, err := tx.ExecContext(ctx, `UPDATE swift_objects SET content_type = $4, delete_at = $5, meta = $6, last_modified = $7, kind = $8
 		WHERE account = $1 AND container = $2 AND name = $3`,
-		o.Account, o.Container, o.Name, o.ContentType, del, encodeMeta(o.Meta), o.LastModified)
+		o.Account, o.Container, o.Name, o.ContentType, del, encodeMeta(o.Meta), o.LastModified, o.Kind)
 	return err
 }
 
@@ -281,6 +282,25 @@ func blobReferenced(ctx context.Context, tx store.Querier, key string) (bool, er
 		return false, nil
 	}
 	return err == nil, err
+}
+
+func expiredInContainer(ctx context.Context, q store.Querier, account, container string, limit int) ([]*Object, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+objectCols+` FROM swift_objects
+		WHERE account = $1 AND container = $2 AND delete_at IS NOT NULL AND delete_at <= $3 LIMIT $4`,
+		account, container, time.Now().Unix(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Object
+	for rows.Next() {
+		o, err := scanObject(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
 }
 
 func expiredObjects(ctx context.Context, q store.Querier, nowSec int64, limit int) ([]*Object, error) {

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Fixes for the tempest triage (docs/tempest-triage.md).
@@ -52,5 +53,41 @@ func TestReverseListing(t *testing.T) {
 	e.must(201, "PUT", acctA+"/z", "tok-a", "")
 	if _, b := e.must(200, "GET", acctA+"?reverse=on", "tok-a", ""); b != "z\nc\n" {
 		t.Errorf("containers reversed: %q", b)
+	}
+}
+
+func TestMetadataShapesAndPostManifest(t *testing.T) {
+	e := newEnv(t)
+	e.must(201, "PUT", acctA+"/c", "tok-a", "", "X-Container-Meta-test_container_meta: Meta1")
+	if resp, _ := e.must(204, "HEAD", acctA+"/c", "tok-a", ""); resp.Header.Get("X-Container-Meta-Test-Container-Meta") != "Meta1" {
+		t.Fatalf("underscore key %v", resp.Header)
+	}
+	e.must(201, "PUT", acctA+"/c/o", "tok-a", "x", "X-Object-Meta-test:", "X-Object-Meta-Gone: 1", "X-Remove-Object-Meta-Gone: x")
+	resp, _ := e.must(200, "HEAD", acctA+"/c/o", "tok-a", "")
+	if _, ok := resp.Header["X-Object-Meta-Test"]; !ok || resp.Header.Get("X-Object-Meta-Gone") != "" {
+		t.Fatalf("empty object meta %v", resp.Header)
+	}
+	for i, seg := range []string{"ab", "cd"} {
+		e.must(201, "PUT", acctA+"/c/big/"+string(rune('0'+i)), "tok-a", seg)
+	}
+	e.must(201, "PUT", acctA+"/c/big", "tok-a", "")
+	e.must(202, "POST", acctA+"/c/big", "tok-a", "", "X-Object-Manifest: c/big/")
+	resp, b := e.must(200, "GET", acctA+"/c/big", "tok-a", "")
+	if b != "abcd" || !strings.HasPrefix(resp.Header.Get("Etag"), `"`) || resp.Header.Get("X-Object-Manifest") != "c/big/" {
+		t.Fatalf("post manifest %q %v", b, resp.Header)
+	}
+}
+
+func TestDeleteContainerWithOnlyExpiredObjects(t *testing.T) {
+	e := newEnv(t)
+	e.must(201, "PUT", acctA+"/c", "tok-a", "")
+	e.must(201, "PUT", acctA+"/c/o", "tok-a", "x", "X-Delete-After: 1")
+	e.must(201, "PUT", acctA+"/c/p", "tok-a", "x", "X-Delete-After: 1")
+	e.must(409, "DELETE", acctA+"/c", "tok-a", "")
+	time.Sleep(2100 * time.Millisecond)
+	e.must(404, "DELETE", acctA+"/c/p", "tok-a", "")
+	e.must(204, "DELETE", acctA+"/c", "tok-a", "")
+	if resp, _ := e.must(204, "HEAD", acctA, "tok-a", ""); resp.Header.Get("X-Account-Object-Count") != "0" || resp.Header.Get("X-Account-Bytes-Used") != "0" {
+		t.Fatalf("account counters %v", resp.Header)
 	}
 }
