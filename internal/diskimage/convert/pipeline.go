@@ -25,14 +25,31 @@ type pipeline struct {
 	format   string // source format, for errors
 	workers  int
 	onCommit func(off, n int64, p []byte) error
-	bufs     sync.Pool
+	bufs     chan []byte // free chunk buffers (a sync.Pool would drop them at each GC)
 	spans    sync.Pool
+}
+
+func (pl *pipeline) getBuf() []byte {
+	select {
+	case b := <-pl.bufs:
+		return b
+	default:
+		return make([]byte, disk.ChunkSize)
+	}
+}
+
+func (pl *pipeline) putBuf(b []byte) {
+	select {
+	case pl.bufs <- b[:cap(b)]:
+	default:
+	}
 }
 
 // run moves every extent of rd through the workers into wr, in order.
 func (pl *pipeline) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	pl.bufs = make(chan []byte, 2*pl.workers+4)
 	work := make(chan *job, pl.workers)
 	ordered := make(chan *job, pl.workers+2)
 	var wg sync.WaitGroup
@@ -71,7 +88,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 			err = pl.onCommit(j.off, j.n, j.buf)
 		}
 		if j.buf != nil {
-			pl.bufs.Put(&j.buf)
+			pl.putBuf(j.buf)
 		}
 		if err != nil {
 			cancel()
@@ -85,12 +102,7 @@ func (pl *pipeline) run(ctx context.Context) error {
 }
 
 func (pl *pipeline) encode(j *job) {
-	bp, _ := pl.bufs.Get().(*[]byte)
-	if bp == nil {
-		b := make([]byte, disk.ChunkSize)
-		bp = &b
-	}
-	j.buf = (*bp)[:j.n]
+	j.buf = pl.getBuf()[:j.n]
 	var covered int64
 	for _, x := range j.pieces {
 		covered += x.Len

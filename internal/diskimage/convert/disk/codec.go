@@ -16,10 +16,27 @@ import (
 // decompression does not allocate.
 
 var (
-	flatePool sync.Pool // io.ReadCloser implementing flate.Resetter
-	zstdPool  sync.Pool // *zstd.Decoder
+	flatePool = make(chan io.ReadCloser, 32) // flate readers (flate.Resetter)
+	zstdPool  = make(chan *zstd.Decoder, 32)
 	bytesPool sync.Pool // *bytes.Reader
 )
+
+// Decoder pools are channels, not sync.Pools: a sync.Pool is emptied at
+// every GC and the decoders' tables would be reallocated each time.
+func putFlate(r io.ReadCloser) {
+	select {
+	case flatePool <- r:
+	default:
+	}
+}
+
+func putZstd(d *zstd.Decoder) {
+	select {
+	case zstdPool <- d:
+	default:
+		d.Close()
+	}
+}
 
 func bytesReader(src []byte) *bytes.Reader {
 	if br, ok := bytesPool.Get().(*bytes.Reader); ok {
@@ -47,15 +64,15 @@ func InflateRaw(dst, src []byte) error {
 	br := bytesReader(src)
 	defer bytesPool.Put(br)
 	var fr io.ReadCloser
-	if v, ok := flatePool.Get().(io.ReadCloser); ok {
-		fr = v
+	select {
+	case fr = <-flatePool:
 		if err := fr.(flate.Resetter).Reset(br, nil); err != nil {
 			return err
 		}
-	} else {
+	default:
 		fr = flate.NewReader(br)
 	}
-	defer flatePool.Put(fr)
+	defer putFlate(fr)
 	return fill(fr, dst)
 }
 
@@ -80,8 +97,10 @@ func InflateZlib(dst, src []byte) error {
 func InflateZstd(dst, src []byte) error {
 	br := bytesReader(src)
 	defer bytesPool.Put(br)
-	d, ok := zstdPool.Get().(*zstd.Decoder)
-	if !ok {
+	var d *zstd.Decoder
+	select {
+	case d = <-zstdPool:
+	default:
 		var err error
 		d, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 			zstd.WithDecoderMaxWindow(8<<20), zstd.WithDecoderMaxMemory(64<<20))
@@ -89,7 +108,7 @@ func InflateZstd(dst, src []byte) error {
 			return err
 		}
 	}
-	defer zstdPool.Put(d)
+	defer putZstd(d)
 	if err := d.Reset(br); err != nil {
 		return err
 	}
