@@ -114,12 +114,12 @@ for i in $(seq "$RUNS"); do
 	rm -f "$WORK/dd.out"
 	IMG=$(curl -s -H "X-Auth-Token: $TOK" -H 'Content-Type: application/json' "$URL/image/v2/images" \
 		-d '{"name":"big","disk_format":"raw","container_format":"bare"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
-	cpu0=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+	read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$PID/stat")
 	t=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -X PUT -T "$SRC" -H "X-Auth-Token: $TOK" \
 		-H 'Content-Type: application/octet-stream' "$URL/image/v2/images/$IMG/file")
-	cpu1=$(awk '{print $14 + $15}' "/proc/$PID/stat")
+	read -r u1 s1 < <(awk '{print $14, $15}' "/proc/$PID/stat")
 	r=$(mibs "${t#* }"); echo "$r" >>"$WORK/up.txt"
-	echo "round $i: upload HTTP ${t% *}:                $r MiB/s, server CPU $(echo "($cpu1 - $cpu0) / $(getconf CLK_TCK)" | bc -l | xargs printf '%.2f') s (load $(load1))"
+	echo "round $i: upload HTTP ${t% *}:                $r MiB/s, server CPU user $(echo "($u1 - $u0) / $(getconf CLK_TCK)" | bc -l | xargs printf '%.2f') s sys $(echo "($s1 - $s0) / $(getconf CLK_TCK)" | bc -l | xargs printf '%.2f') s (load $(load1))"
 done
 echo "median upload $(median <"$WORK/up.txt") MiB/s; dd from /dev/zero $(median <"$WORK/ddz.txt") MiB/s; dd from src $(median <"$WORK/ddf.txt") MiB/s"
 echo "upload/dd(zero) $(echo "$(median <"$WORK/up.txt") / $(median <"$WORK/ddz.txt")" | bc -l | xargs printf '%.2f')"
