@@ -190,9 +190,9 @@ const chunkSize = 512 << 10
 // running them side by side uses both cores, a stalled write
 // (dirty-page throttling) does not stop the hashing and a slow hash does
 // not stop the disk. A ring of nbuf chunks bounds memory (8 MiB per
-// upload). A failed write or a done ctx stops the reading within one
-// chunk. It keeps the head and tail of the stream for inspection by
-// writers that cannot read back.
+// upload). A done ctx or a failed write stops the reading at the next
+// chunk. When w cannot be read back (no io.ReaderAt), it keeps the head
+// and tail of the stream for inspection.
 func copyHashed(ctx context.Context, w io.Writer, r io.Reader, limit int64) (*hashResult, error) {
 	const nbuf = 16
 	type chunk struct {
@@ -228,6 +228,7 @@ func copyHashed(ctx context.Context, w io.Writer, r io.Reader, limit int64) (*ha
 			}
 		}(chans[i], stage)
 	}
+	_, readBack := w.(io.ReaderAt)
 	res := &hashResult{}
 	var err error
 	var ring []*chunk // in flight, oldest first
@@ -255,12 +256,14 @@ func copyHashed(ctx context.Context, w io.Writer, r io.Reader, limit int64) (*ha
 				n = int(limit - res.n)
 			}
 			c.b = c.buf[:n]
-			if len(res.head) < diskimage.FullPrefixSize {
-				res.head = append(res.head, c.b[:min(n, diskimage.FullPrefixSize-len(res.head))]...)
-			}
-			tail = append(tail, c.b[max(0, n-diskimage.TailSize):]...)
-			if len(tail) > diskimage.TailSize {
-				tail = tail[len(tail)-diskimage.TailSize:]
+			if !readBack {
+				if len(res.head) < diskimage.FullPrefixSize {
+					res.head = append(res.head, c.b[:min(n, diskimage.FullPrefixSize-len(res.head))]...)
+				}
+				tail = append(tail, c.b[max(0, n-diskimage.TailSize):]...)
+				if len(tail) > diskimage.TailSize {
+					tail = tail[len(tail)-diskimage.TailSize:]
+				}
 			}
 			c.done.Add(len(chans))
 			for _, ch := range chans {

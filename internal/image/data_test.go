@@ -117,6 +117,27 @@ func TestCopyHashed(t *testing.T) {
 	}
 }
 
+// readBackWriter can be read back, as the file store's writer can.
+type readBackWriter struct{ bytes.Buffer }
+
+func (w *readBackWriter) ReadAt(p []byte, off int64) (int, error) {
+	return bytes.NewReader(w.Bytes()).ReadAt(p, off)
+}
+
+// A writer that can be read back is inspected through ReadAt, so the
+// pipeline keeps no copy of the head and tail.
+func TestCopyHashedReadBack(t *testing.T) {
+	data := randomBytes(5 << 20)
+	var w readBackWriter
+	hs, err := copyHashed(context.Background(), &w, newRagged(data), 1<<40)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hs.head != nil || hs.tail != nil || !bytes.Equal(w.Bytes(), data) {
+		t.Fatalf("head %d, tail %d bytes kept; copy equal %v", len(hs.head), len(hs.tail), bytes.Equal(w.Bytes(), data))
+	}
+}
+
 // maxReadAhead is how far reading may run past the point where the
 // pipeline should stop: the ring, plus the chunk being read.
 const maxReadAhead = 17 * chunkSize
