@@ -127,6 +127,19 @@ func (s *Service) postAccount(w http.ResponseWriter, r *http.Request) error {
 	return noContent(w)
 }
 
+// deleteAccount is DELETE /v1/{account}: only ?bulk-delete is served
+// (account deletion needs reseller rights, which stratus does not grant).
+func (s *Service) deleteAccount(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Has("bulk-delete") {
+		return s.bulkDelete(w, r)
+	}
+	rc, err := parseReq(r)
+	if err != nil {
+		return err
+	}
+	return deny(rc.p)
+}
+
 func noContent(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 	w.Header().Set("Content-Length", "0")

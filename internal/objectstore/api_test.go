@@ -361,7 +361,7 @@ func TestBulkDelete(t *testing.T) {
 		fmt.Sprint(rep["Errors"]) != "[[/c 409 Conflict]]" {
 		t.Fatalf("report %s", b)
 	}
-	_, b = e.must(200, "POST", acctA+"?bulk-delete", "tok-a", "/c\n", "Accept: text/xml")
+	_, b = e.must(200, "DELETE", acctA+"?bulk-delete", "tok-a", "/c\n", "Accept: text/xml")
 	if !strings.Contains(b, "<number_deleted>1</number_deleted>") || !strings.Contains(b, "<response_status>200 OK</response_status>") {
 		t.Fatalf("xml %s", b)
 	}

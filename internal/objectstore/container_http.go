@@ -252,6 +252,12 @@ func (s *Service) listObjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if rc.p == nil {
+		// Static web: anonymous GETs of a web container go to "c/".
+		if c, err := getContainer(r.Context(), s.db.R(), rc.account, rc.container); err == nil && rc.canRead(r, c, false) && webRedirect(w, r, rc, c) {
+			return nil
+		}
+	}
 	c, err := s.readableContainer(r, rc, true)
 	if err != nil {
 		return err

@@ -40,9 +40,11 @@ func (s *Service) Routes() []httpapi.Route {
 
 		{Method: "GET", Pattern: acct, Policy: opt, Handler: ts(s.listContainersHTTP)},
 		{Method: "POST", Pattern: acct, Policy: opt, Handler: ts(s.postAccount), BodyLimit: 64 << 20},
+		{Method: "DELETE", Pattern: acct, Policy: opt, Handler: ts(s.deleteAccount), BodyLimit: 64 << 20},
 		// "/v1/AUTH_x/" is the account too, as in Swift.
 		{Method: "GET", Pattern: acct + "/{$}", Policy: opt, Handler: ts(s.listContainersHTTP)},
 		{Method: "POST", Pattern: acct + "/{$}", Policy: opt, Handler: ts(s.postAccount), BodyLimit: 64 << 20},
+		{Method: "DELETE", Pattern: acct + "/{$}", Policy: opt, Handler: ts(s.deleteAccount), BodyLimit: 64 << 20},
 
 		{Method: "GET", Pattern: cont, Policy: opt, Handler: ts(s.listObjects)},
 		{Method: "PUT", Pattern: cont, Policy: opt, Handler: ts(s.putContainer)},
