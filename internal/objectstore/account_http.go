@@ -140,6 +140,22 @@ func (s *Service) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 	return deny(rc.p)
 }
 
+// putAccount is PUT /v1/{account}: only ?extract-archive is served
+// (account creation needs reseller rights; accounts exist implicitly).
+func (s *Service) putAccount(w http.ResponseWriter, r *http.Request) error {
+	rc, err := parseReq(r)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Has("extract-archive") {
+		if rc.p == nil {
+			return deny(nil)
+		}
+		return s.extractArchive(w, r, rc)
+	}
+	return deny(rc.p)
+}
+
 func noContent(w http.ResponseWriter) error {
 	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 	w.Header().Set("Content-Length", "0")

@@ -16,9 +16,11 @@ import (
 
 // bulkReport is the body of a bulk delete (and multipart-manifest=delete).
 type bulkReport struct {
-	deleted, notFound int
+	deleted, notFound int // deleted counts files created in an extract report
 	errors            [][2]string
 	status            string
+	body              string
+	extract           bool // bulk upload (extract-archive) report
 }
 
 func (rep *bulkReport) fail(name, status string) {
@@ -40,6 +42,17 @@ func (rep *bulkReport) write(w http.ResponseWriter, r *http.Request) error {
 		ct = ctPlain
 	}
 	var b strings.Builder
+	if rep.extract {
+		rep.writeExtract(&b, ct, status)
+		if ct != ctJSON && ct != ctXML && ct != ctTXML {
+			ct = ctPlain
+		}
+		w.Header().Set("Content-Type", ct)
+		w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, b.String())
+		return nil
+	}
 	switch ct {
 	case ctJSON:
 		errs := rep.errors
@@ -70,6 +83,32 @@ func (rep *bulkReport) write(w http.ResponseWriter, r *http.Request) error {
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, b.String())
 	return nil
+}
+
+func (rep *bulkReport) writeExtract(b *strings.Builder, ct, status string) {
+	switch ct {
+	case ctJSON:
+		errs := rep.errors
+		if errs == nil {
+			errs = [][2]string{}
+		}
+		ej, _ := json.Marshal(errs)
+		sj, _ := json.Marshal(status)
+		bj, _ := json.Marshal(rep.body)
+		fmt.Fprintf(b, `{"Response Status": %s, "Response Body": %s, "Number Files Created": %d, "Errors": %s}`, sj, bj, rep.deleted, ej)
+	case ctXML, ctTXML:
+		fmt.Fprintf(b, "<extract>\n<number_files_created>%d</number_files_created>\n<response_body>%s</response_body>\n"+
+			"<response_status>%s</response_status>\n<errors>\n", rep.deleted, xmlEscape(rep.body), xmlEscape(status))
+		for _, e := range rep.errors {
+			b.WriteString("<object><name>" + xmlEscape(e[0]) + "</name><status>" + xmlEscape(e[1]) + "</status></object>\n")
+		}
+		b.WriteString("</errors>\n</extract>\n")
+	default:
+		fmt.Fprintf(b, "Number Files Created: %d\nResponse Body: %s\nResponse Status: %s\nErrors:\n", rep.deleted, rep.body, status)
+		for _, e := range rep.errors {
+			b.WriteString(e[0] + ", " + e[1] + "\n")
+		}
+	}
 }
 
 // bulkDelete is POST /v1/{account}?bulk-delete.

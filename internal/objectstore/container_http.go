@@ -67,6 +67,12 @@ func (s *Service) putContainer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Has("extract-archive") {
+		if rc.p == nil {
+			return deny(nil)
+		}
+		return s.extractArchive(w, r, rc)
+	}
 	if err := rc.requireOwner(true); err != nil {
 		return err
 	}
