@@ -137,6 +137,10 @@ func (s *Service) info(w http.ResponseWriter, r *http.Request) error {
 			"max_deletes_per_request": maxBulkDeletes,
 			"max_failed_deletes":      maxFailedDeletes,
 		},
+		"bulk_upload": map[string]any{
+			"max_containers_per_extraction": 10000,
+			"max_failed_extractions":        1000,
+		},
 		"versioned_writes": map[string]any{"allowed_flags": []string{"x-versions-location", "x-history-location"}},
 		"container_quotas": map[string]any{},
 		"staticweb":        map[string]any{},
