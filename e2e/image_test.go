@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -284,6 +285,73 @@ func TestImageCrashMidUpload(t *testing.T) {
 	}
 	if s := imgStatus(t, n, tok, id); s != "active" {
 		t.Fatalf("after re-upload: %s", s)
+	}
+}
+
+// A client that goes away mid-upload leaves the image queued, with no blob
+// and no temp file, while the server keeps serving; a whole upload then
+// records the md5 and sha512 of exactly the bytes sent.
+func TestImageClientGoneMidUpload(t *testing.T) {
+	t.Parallel()
+	n := StartNode(t)
+	tok := n.AdminToken(t)
+	id := imgCreate(t, n, tok, map[string]any{"name": "gone", "disk_format": "raw", "container_format": "bare"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req, _ := http.NewRequestWithContext(ctx, "PUT", n.URL+"/image/v2/images/"+id+"/file", pr)
+		req.Header.Set("X-Auth-Token", tok)
+		req.Header.Set("Content-Type", "application/octet-stream")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	chunk := bytes.Repeat([]byte{0xcd}, 1<<20)
+	for i := 0; i < 8; i++ {
+		if _, err := pw.Write(chunk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for imgStatus(t, n, tok, id) != "saving" {
+		if time.Now().After(deadline) {
+			t.Fatal("upload never reached saving")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	pw.CloseWithError(context.Canceled)
+	<-done
+	deadline = time.Now().Add(10 * time.Second)
+	for imgStatus(t, n, tok, id) != "queued" {
+		if time.Now().After(deadline) {
+			t.Fatal("image not queued again after the client left")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(n.DataDir, "blobs", "images", id)); !os.IsNotExist(err) {
+		t.Fatalf("partial blob present: %v", err)
+	}
+	if tmp, _ := os.ReadDir(filepath.Join(n.DataDir, "blobs", ".tmp")); len(tmp) != 0 {
+		t.Fatalf("%d temp files left", len(tmp))
+	}
+
+	data := make([]byte, 40<<20+123)
+	for i := range data {
+		data[i] = byte(i*7 + i>>11)
+	}
+	if code, body := imgPut(t, n, tok, id, bytes.NewReader(data)); code != 204 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	_, _, b := n.Do(t, "GET", "/image/v2/images/"+id, tok, nil)
+	m := imgJSON(t, string(b))
+	md5sum, shasum := md5.Sum(data), sha512.Sum512(data)
+	if m["status"] != "active" || m["checksum"] != hex.EncodeToString(md5sum[:]) ||
+		m["os_hash_value"] != hex.EncodeToString(shasum[:]) || m["size"] != float64(len(data)) {
+		t.Fatalf("after upload: status %v checksum %v size %v", m["status"], m["checksum"], m["size"])
 	}
 }
 
