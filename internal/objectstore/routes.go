@@ -46,6 +46,7 @@ func (s *Service) Routes() []httpapi.Route {
 		{Method: "GET", Pattern: acct + "/{$}", Policy: opt, Handler: ts(s.listContainersHTTP)},
 		{Method: "POST", Pattern: acct + "/{$}", Policy: opt, Handler: ts(s.postAccount), BodyLimit: 64 << 20},
 		{Method: "DELETE", Pattern: acct + "/{$}", Policy: opt, Handler: ts(s.deleteAccount), BodyLimit: 64 << 20},
+		{Method: "PUT", Pattern: acct + "/{$}", Policy: opt, Handler: ts(s.putAccount), Streaming: true},
 
 		{Method: "GET", Pattern: cont, Policy: opt, Handler: ts(s.listObjects)},
 		{Method: "PUT", Pattern: cont, Policy: opt, Handler: ts(s.putContainer), Streaming: true},

@@ -26,7 +26,7 @@ func (s *Service) containerWeb(w http.ResponseWriter, r *http.Request, rc *reqCt
 				return err
 			}
 		}
-		if truthy(c.Meta["X-Container-Meta-Web-Listing"]) {
+		if webListingOn(c) {
 			return s.webListing(w, r, rc, c, "")
 		}
 	}
@@ -39,7 +39,7 @@ func webRedirect(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Containe
 	if rc.p != nil || r.Method != http.MethodGet && r.Method != http.MethodHead || strings.HasSuffix(r.URL.Path, "/") {
 		return false
 	}
-	if c.Meta["X-Container-Meta-Web-Index"] == "" && !truthy(c.Meta["X-Container-Meta-Web-Listing"]) {
+	if c.Meta["X-Container-Meta-Web-Index"] == "" && !webListingOn(c) {
 		return false
 	}
 	u := *r.URL
@@ -60,7 +60,11 @@ func (s *Service) webListing(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 	title := html.EscapeString(r.URL.Path)
 	var b strings.Builder
 	b.WriteString("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">\n<html>\n <head>\n  <title>Listing of " + title + "</title>\n")
-	if css := c.Meta["X-Container-Meta-Web-Listing-Css"]; css != "" {
+	css := c.Meta["X-Container-Meta-Web-Listings-Css"]
+	if css == "" {
+		css = c.Meta["X-Container-Meta-Web-Listing-Css"]
+	}
+	if css != "" {
 		b.WriteString("  <link rel=\"stylesheet\" type=\"text/css\" href=\"" + html.EscapeString(css) + "\" />\n")
 	}
 	b.WriteString(" </head>\n <body>\n  <h1 id=\"title\">Listing of " + title + "</h1>\n  <table id=\"listing\">\n" +
@@ -96,7 +100,7 @@ func (s *Service) webError(w http.ResponseWriter, r *http.Request, rc *reqCtx, c
 				return err
 			}
 		}
-		if truthy(c.Meta["X-Container-Meta-Web-Listing"]) {
+		if webListingOn(c) {
 			return s.webListing(w, r, rc, c, rc.object)
 		}
 	}
@@ -132,3 +136,8 @@ func (s *Service) serveWebObject(w http.ResponseWriter, r *http.Request, rc *req
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// webListingOn reads Swift's Web-Listings and K5's Web-Listing spelling.
+func webListingOn(c *Container) bool {
+	return truthy(c.Meta["X-Container-Meta-Web-Listings"]) || truthy(c.Meta["X-Container-Meta-Web-Listing"])
+}

@@ -25,8 +25,8 @@ func TestStaticWeb(t *testing.T) {
 
 func TestStaticWebListingAndRedirect(t *testing.T) {
 	e := newEnv(t)
-	e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Listing: true",
-		"X-Container-Meta-Web-Listing-Css: listings.css")
+	e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Listings: true",
+		"X-Container-Meta-Web-Listings-Css: listings.css")
 	e.must(201, "PUT", acctA+"/site/a.txt", "tok-a", "aaa")
 	e.must(201, "PUT", acctA+"/site/dir/b.txt", "tok-a", "bbb")
 	_, b := e.must(200, "GET", acctA+"/site", "", "") // redirected to /site/
