@@ -15,6 +15,7 @@ import (
 // putOpts are the conditions of a row write.
 type putOpts struct {
 	ifNoneMatch bool // If-None-Match: * — fail when a live object exists
+	sharedBlob  bool // the blob belongs to another row too (a copy): it must still be referenced
 }
 
 // storeObject records o (whose blob is already committed) in one batched
@@ -33,6 +34,17 @@ func (s *Service) storeObject(ctx context.Context, o *Object, opts putOpts) erro
 		}
 		if err := checkQuota(c, o.Size); err != nil {
 			return err
+		}
+		if opts.sharedBlob {
+			// The source may have been deleted since we read it; its
+			// bytes are then gone or going, and the copy must not point at them.
+			used, err := lockBlobRefs(ctx, tx, s.db.Engine, o.BlobKey)
+			if err != nil {
+				return err
+			}
+			if !used {
+				return errNotFound()
+			}
 		}
 		old, err := getObjectRow(ctx, tx, o.Account, o.Container, o.Name)
 		if err != nil && !isNotFound(err) {

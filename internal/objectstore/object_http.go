@@ -457,7 +457,7 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 			return err
 		}
 	}
-	if err := s.storeObject(ctx, &n, putOpts{}); err != nil {
+	if err := s.storeObject(ctx, &n, putOpts{sharedBlob: n.BlobKey == o.BlobKey}); err != nil {
 		if n.BlobKey != o.BlobKey {
 			s.dropBlobs([]string{n.BlobKey})
 		}

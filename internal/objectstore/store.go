@@ -284,6 +284,24 @@ func blobReferenced(ctx context.Context, tx store.Querier, key string) (bool, er
 	return err == nil, err
 }
 
+// lockBlobRefs reports whether a row still references key and, on
+// PostgreSQL, share-locks those rows until the transaction ends: a
+// concurrent DELETE of the last reference then waits for us (and sees our
+// new row when it checks for garbage) or has already committed (and we see
+// no row). SQLite has one writer, so the plain read is enough there.
+func lockBlobRefs(ctx context.Context, tx store.Querier, engine, key string) (bool, error) {
+	q := `SELECT 1 FROM swift_objects WHERE blob_key = $1 LIMIT 1`
+	if engine == store.Postgres {
+		q += ` FOR SHARE`
+	}
+	var one int
+	err := tx.QueryRowContext(ctx, q, key).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 func expiredInContainer(ctx context.Context, q store.Querier, account, container string, limit int) ([]*Object, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+objectCols+` FROM swift_objects
 		WHERE account = $1 AND container = $2 AND delete_at IS NOT NULL AND delete_at <= $3 LIMIT $4`,
