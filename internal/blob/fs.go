@@ -116,6 +116,10 @@ type fsWriter struct {
 	f    *os.File
 	dst  string
 	done bool
+	// dir prepares the destination directory and returns what makes the
+	// rename into it durable: a plain directory fsync for FS, a
+	// group-committed one for Group.
+	dir func(dir string) (sync func() error, err error)
 }
 
 func (w *fsWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
@@ -145,8 +149,12 @@ func (w *fsWriter) Commit() error {
 		os.Remove(tmp)
 		return err
 	}
-	dir := filepath.Dir(w.dst)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	prepare := w.dir
+	if prepare == nil {
+		prepare = plainDir
+	}
+	syncDst, err := prepare(filepath.Dir(w.dst))
+	if err != nil {
 		os.Remove(tmp)
 		return err
 	}
@@ -154,7 +162,27 @@ func (w *fsWriter) Commit() error {
 		os.Remove(tmp)
 		return err
 	}
-	return syncDir(dir)
+	return syncDst()
+}
+
+// plainDir makes sure dir exists and fsyncs it after the rename.
+func plainDir(dir string) (func() error, error) {
+	if err := ensureDir(dir); err != nil {
+		return nil, err
+	}
+	return func() error { return syncDir(dir) }, nil
+}
+
+// ensureDir creates dir when missing and makes its own entry durable by
+// fsyncing its parent, so a blob renamed into a new directory survives a crash.
+func ensureDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(dir))
 }
 
 func (w *fsWriter) Abort() error {

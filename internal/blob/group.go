@@ -2,9 +2,6 @@ package blob
 
 import (
 	"context"
-	"errors"
-	"os"
-	"path/filepath"
 	"sync"
 )
 
@@ -29,12 +26,13 @@ func (g *Group) Create(ctx context.Context, key string) (Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &groupWriter{fsWriter: w.(*fsWriter), g: g}, nil
+	fw := w.(*fsWriter)
+	fw.dir = g.prepare
+	return &groupWriter{fsWriter: fw}, nil
 }
 
 type groupWriter struct {
 	*fsWriter
-	g                *Group
 	written, flushed int64
 }
 
@@ -52,31 +50,14 @@ func (w *groupWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (w *groupWriter) Commit() error {
-	if w.done {
-		return errors.New("blob: writer already finished")
-	}
-	w.done = true
-	tmp := w.f.Name()
-	if err := w.f.Sync(); err != nil {
-		w.f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := w.f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	ds, err := w.g.dir(filepath.Dir(w.dst))
+// prepare is the fsWriter hook: the rename into dir is made durable by a
+// group-committed directory fsync.
+func (g *Group) prepare(dir string) (func() error, error) {
+	ds, err := g.dir(dir)
 	if err != nil {
-		os.Remove(tmp)
-		return err
+		return nil, err
 	}
-	if err := os.Rename(tmp, w.dst); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return ds.sync()
+	return ds.sync, nil
 }
 
 // dir returns the syncer of dir, creating the directory (and making its
@@ -85,13 +66,8 @@ func (g *Group) dir(dir string) (*dirSync, error) {
 	if v, ok := g.dirs.Load(dir); ok {
 		return v.(*dirSync), nil
 	}
-	if _, err := os.Stat(dir); err != nil {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, err
-		}
-		if err := syncDir(filepath.Dir(dir)); err != nil {
-			return nil, err
-		}
+	if err := ensureDir(dir); err != nil {
+		return nil, err
 	}
 	v, _ := g.dirs.LoadOrStore(dir, &dirSync{path: dir})
 	return v.(*dirSync), nil
