@@ -163,20 +163,7 @@ func listContainers(ctx context.Context, q store.Querier, account string, r keyR
 	cond, cargs := r.clause(3)
 	query := `SELECT ` + containerCols + ` FROM swift_containers WHERE account = $1` + cond + ` LIMIT $2`
 	args := append([]any{account, limit}, cargs...)
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Container
-	for rows.Next() {
-		c, err := scanContainer(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanContainer, query, args...)
 }
 
 func insertContainer(ctx context.Context, tx store.Querier, c *Container) error {
@@ -231,20 +218,7 @@ func listObjectRows(ctx context.Context, q store.Querier, account, container str
 	query := `SELECT ` + objectCols + ` FROM swift_objects WHERE account = $1 AND container = $2
 		AND (delete_at IS NULL OR delete_at > $4)` + cond + ` LIMIT $3`
 	args := append([]any{account, container, limit, nowSec}, cargs...)
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Object
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, scanObject, query, args...)
 }
 
 func insertObjectRow(ctx context.Context, tx store.Querier, o *Object) error {
@@ -303,40 +277,14 @@ func lockBlobRefs(ctx context.Context, tx store.Querier, engine, key string) (bo
 }
 
 func expiredInContainer(ctx context.Context, q store.Querier, account, container string, limit int) ([]*Object, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+objectCols+` FROM swift_objects
+	return queryAll(ctx, q, scanObject, `SELECT `+objectCols+` FROM swift_objects
 		WHERE account = $1 AND container = $2 AND delete_at IS NOT NULL AND delete_at <= $3 LIMIT $4`,
 		account, container, time.Now().Unix(), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Object
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }
 
 func expiredObjects(ctx context.Context, q store.Querier, nowSec int64, limit int) ([]*Object, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+objectCols+` FROM swift_objects
+	return queryAll(ctx, q, scanObject, `SELECT `+objectCols+` FROM swift_objects
 		WHERE delete_at IS NOT NULL AND delete_at <= $1 LIMIT $2`, nowSec, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Object
-	for rows.Next() {
-		o, err := scanObject(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }
 
 // pgByteOrder makes PostgreSQL compare names byte-wise, as SQLite does.
@@ -362,4 +310,22 @@ func pgByteOrder(ctx context.Context, db *store.DB) error {
 		}
 		return nil
 	})
+}
+
+// queryAll runs query and scans every row with scan.
+func queryAll[T any](ctx context.Context, q store.Querier, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
