@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -120,19 +121,116 @@ type fsWriter struct {
 	// rename into it durable: a plain directory fsync for FS, a
 	// group-committed one for Group.
 	dir func(dir string) (sync func() error, err error)
+	// writeback starts the kernel's writeback of buffered bytes every
+	// writebackChunk (Group sets it), so the fsync at Commit is short.
+	writeback bool
+
+	off      int64   // end of the stream written by Write
+	flushed  int64   // buffered bytes whose writeback has started
+	d        *direct // set once the stream goes O_DIRECT (see direct.go)
+	noDirect bool    // WriteAt or Truncate was used, or O_DIRECT is refused
 }
 
-func (w *fsWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
+// writebackChunk is how much a writer accumulates before starting its
+// writeback (see startWriteback).
+const writebackChunk = 8 << 20
+
+// Write appends p to the stream: buffered at first, through O_DIRECT once
+// the stream is past directAfter bytes.
+func (w *fsWriter) Write(p []byte) (int, error) {
+	if w.d == nil && !w.noDirect && w.off >= directAfter {
+		if k := int(-w.off & (directAlign - 1)); k > 0 {
+			// Reach an aligned offset with a buffered write first.
+			n, err := w.bufferedWrite(p[:min(k, len(p))])
+			if err != nil || n == len(p) {
+				return n, err
+			}
+			m, err := w.Write(p[n:])
+			return n + m, err
+		}
+		d, err := newDirect(w.f.Name(), w.off)
+		if err != nil {
+			w.noDirect = true
+		} else {
+			w.d = d
+		}
+	}
+	if w.d != nil {
+		if err := w.d.write(p); err != nil {
+			return 0, err
+		}
+		w.off += int64(len(p))
+		return len(p), nil
+	}
+	return w.bufferedWrite(p)
+}
+
+func (w *fsWriter) bufferedWrite(p []byte) (int, error) {
+	n, err := w.f.WriteAt(p, w.off)
+	w.off += int64(n)
+	if w.writeback && w.off-w.flushed >= writebackChunk {
+		startWriteback(w.f, w.flushed, w.off-w.flushed)
+		w.flushed = w.off
+	}
+	return n, err
+}
+
+// leaveDirect writes what is staged and returns the writer to buffered
+// mode, the file cut to the bytes received.
+func (w *fsWriter) leaveDirect() error {
+	if w.d == nil {
+		return nil
+	}
+	err := w.d.flush()
+	w.d.close()
+	w.d = nil
+	w.noDirect = true
+	if err != nil {
+		return err
+	}
+	return w.f.Truncate(w.off)
+}
 
 // WriteAt lets converters write sparse output.
-func (w *fsWriter) WriteAt(p []byte, off int64) (int, error) { return w.f.WriteAt(p, off) }
+func (w *fsWriter) WriteAt(p []byte, off int64) (int, error) {
+	if err := w.leaveDirect(); err != nil {
+		return 0, err
+	}
+	w.noDirect = true
+	return w.f.WriteAt(p, off)
+}
 
 // Truncate sets the final size (sparse tails).
-func (w *fsWriter) Truncate(size int64) error { return w.f.Truncate(size) }
+func (w *fsWriter) Truncate(size int64) error {
+	if err := w.leaveDirect(); err != nil {
+		return err
+	}
+	w.noDirect = true
+	return w.f.Truncate(size)
+}
 
 // ReadAt reads back bytes already written, so an upload can be inspected
 // before Commit.
-func (w *fsWriter) ReadAt(p []byte, off int64) (int, error) { return w.f.ReadAt(p, off) }
+func (w *fsWriter) ReadAt(p []byte, off int64) (int, error) {
+	if w.d != nil {
+		// Staged bytes go to the file (padded) and reads stop at the
+		// stream's end, not at the padding.
+		if err := w.d.flush(); err != nil {
+			return 0, err
+		}
+		if off >= w.off {
+			return 0, io.EOF
+		}
+		if rest := w.off - off; int64(len(p)) > rest {
+			n, err := w.f.ReadAt(p[:rest], off)
+			if err == nil {
+				err = io.EOF
+			}
+			return n, err
+		}
+	}
+	return w.f.ReadAt(p, off)
+}
 
 func (w *fsWriter) Commit() error {
 	if w.done {
@@ -140,6 +238,11 @@ func (w *fsWriter) Commit() error {
 	}
 	w.done = true
 	tmp := w.f.Name()
+	if err := w.leaveDirect(); err != nil {
+		w.f.Close()
+		os.Remove(tmp)
+		return err
+	}
 	if err := w.f.Sync(); err != nil {
 		w.f.Close()
 		os.Remove(tmp)
@@ -190,6 +293,10 @@ func (w *fsWriter) Abort() error {
 		return nil
 	}
 	w.done = true
+	if w.d != nil {
+		w.d.close()
+		w.d = nil
+	}
 	w.f.Close()
 	return os.Remove(w.f.Name())
 }

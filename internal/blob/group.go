@@ -28,26 +28,8 @@ func (g *Group) Create(ctx context.Context, key string) (Writer, error) {
 	}
 	fw := w.(*fsWriter)
 	fw.dir = g.prepare
-	return &groupWriter{fsWriter: fw}, nil
-}
-
-type groupWriter struct {
-	*fsWriter
-	written, flushed int64
-}
-
-// writebackChunk is how much a writer accumulates before starting its
-// writeback (see startWriteback).
-const writebackChunk = 8 << 20
-
-func (w *groupWriter) Write(p []byte) (int, error) {
-	n, err := w.fsWriter.Write(p)
-	w.written += int64(n)
-	if w.written-w.flushed >= writebackChunk {
-		startWriteback(w.f, w.flushed, w.written-w.flushed)
-		w.flushed = w.written
-	}
-	return n, err
+	fw.writeback = true
+	return fw, nil
 }
 
 // prepare is the fsWriter hook: the rename into dir is made durable by a
