@@ -78,6 +78,9 @@ func (s *FS) Open(ctx context.Context, key string) (Reader, error) {
 		f.Close()
 		return nil, err
 	}
+	if st.Size() > directAfter {
+		adviseSequential(f)
+	}
 	return &fsReader{File: f, size: st.Size()}, nil
 }
 

@@ -5,3 +5,5 @@ package blob
 import "os"
 
 func startWriteback(f *os.File, off, n int64) {}
+
+func adviseSequential(f *os.File) {}

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -310,24 +309,6 @@ func readFull(r io.Reader, b []byte) (int, error) {
 	return n, nil
 }
 
-// openFile returns an *os.File for key when the blob store is a local
-// filesystem (so downloads use sendfile), else nil.
-func (s *Service) openFile(key string) *os.File {
-	ps, ok := s.blobs.(interface{ Path(string) (string, error) })
-	if !ok {
-		return nil
-	}
-	path, err := ps.Path(key)
-	if err != nil {
-		return nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	return f
-}
-
 // Download opens an image's bytes for p. It returns a nil reader when
 // the image has no data (the handler answers 204).
 func (s *Service) Download(ctx context.Context, p *policy.Principal, id string) (*Image, io.ReadSeekCloser, int64, error) {
@@ -341,15 +322,15 @@ func (s *Service) Download(ctx context.Context, p *policy.Principal, id string) 
 	if im.Status != StatusActive && im.Status != StatusDeactivated || !im.hasData() {
 		return im, nil, 0, nil
 	}
-	if f := s.openFile(im.BlobKey); f != nil {
-		return im, f, *im.Size, nil
-	}
 	r, err := s.blobs.Open(ctx, im.BlobKey)
 	if errors.Is(err, blob.ErrNotFound) {
 		return nil, nil, 0, fault.NotFoundf("Image data for %s could not be found", id)
 	}
 	if err != nil {
 		return nil, nil, 0, err
+	}
+	if f, ok := blob.OSFile(r); ok {
+		return im, f, r.Size(), nil // sendfile(2) on the local store
 	}
 	return im, r, r.Size(), nil
 }
