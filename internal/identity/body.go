@@ -123,3 +123,31 @@ func noContent(w http.ResponseWriter) error {
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
+
+// common sets the fields most entities share from o: name (required on
+// create, at most max bytes), and description and enabled when the entity
+// has them (nil pointers are skipped). Fields absent from o stay as they are.
+func (o object) common(create bool, max int, name, description *string, enabled *bool) error {
+	v, ok, err := o.name(create, max)
+	if err != nil {
+		return err
+	} else if ok {
+		*name = v
+	}
+	if description != nil {
+		if v, ok, err = o.str("description"); err != nil {
+			return err
+		} else if ok {
+			*description = v
+		}
+	}
+	if enabled != nil {
+		b, ok, err := o.boolean("enabled")
+		if err != nil {
+			return err
+		} else if ok {
+			*enabled = b
+		}
+	}
+	return nil
+}

@@ -23,31 +23,17 @@ func (s *Service) listDomains(w http.ResponseWriter, r *http.Request) error {
 	if q.Has("enabled") {
 		f.eq("enabled", queryBool(q.Get("enabled")))
 	}
-	ds, err := listDomains(r.Context(), s.db.R(), f)
-	if err != nil {
-		return err
-	}
-	out := make([]map[string]any, 0, len(ds))
-	for _, d := range ds {
-		out = append(out, domainWire(r, d))
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"domains": out, "links": listLinks(r)})
+	return domainKind.listed(w, r, s.db.R(), f)
+}
+
+var domainKind = &entity[Domain]{
+	name: "domain", param: "domain_id", table: "identity_domains",
+	fetch: getDomain, list: listDomains, apply: applyDomain, save: updateDomain, wire: domainWire,
+	conflict: func(d *Domain) error { return conflict("domain", d.Name, "") },
 }
 
 func (s *Service) domain(ctx context.Context, q store.Querier, id string) (*Domain, error) {
-	d, err := getDomain(ctx, q, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("domain", id)
-	}
-	return d, err
-}
-
-func (s *Service) getDomain(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.domain(r.Context(), s.db.R(), r.PathValue("domain_id"))
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"domain": domainWire(r, d)})
+	return domainKind.load(ctx, q, id)
 }
 
 func (s *Service) createDomain(w http.ResponseWriter, r *http.Request) error {
@@ -70,86 +56,27 @@ func (s *Service) createDomain(w http.ResponseWriter, r *http.Request) error {
 }
 
 func applyDomain(o object, d *Domain, create bool) error {
-	var err error
-	var ok bool
-	var v string
-	if v, ok, err = o.name(create, maxProjectName); err != nil {
-		return err
-	} else if ok {
-		d.Name = v
-	}
-	if v, ok, err = o.str("description"); err != nil {
-		return err
-	} else if ok {
-		d.Description = v
-	}
-	var b bool
-	if b, ok, err = o.boolean("enabled"); err != nil {
-		return err
-	} else if ok {
-		d.Enabled = b
-	}
-	return nil
+	return o.common(create, maxProjectName, &d.Name, &d.Description, &d.Enabled)
 }
 
-func (s *Service) updateDomain(w http.ResponseWriter, r *http.Request) error {
-	o, err := decodeEntity(r, "domain")
+// deleteDomainRows refuses an enabled domain and removes everything in it.
+func (s *Service) deleteDomainRows(ctx context.Context, tx *sql.Tx, id string) error {
+	d, err := s.domain(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	var d *Domain
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if d, err = s.domain(ctx, tx, r.PathValue("domain_id")); err != nil {
-			return err
-		}
-		if err := applyDomain(o, d, false); err != nil {
-			return err
-		}
-		return updateDomain(ctx, tx, d)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return conflict("domain", d.Name, "")
+	if d.Enabled {
+		return fault.Forbiddenf("Cannot delete a domain that is enabled, please disable it first.")
 	}
-	if err != nil {
-		return err
-	}
-	s.cache.clear()
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"domain": domainWire(r, d)})
-}
-
-func (s *Service) deleteDomain(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id := r.PathValue("domain_id")
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		d, err := s.domain(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if d.Enabled {
-			return fault.Forbiddenf("Cannot delete a domain that is enabled, please disable it first.")
-		}
-		for _, q := range []string{
-			"DELETE FROM identity_assignments WHERE target_type = 'domain' AND target_id = $1",
-			"DELETE FROM identity_assignments WHERE target_type = 'project' AND target_id IN (SELECT id FROM identity_projects WHERE domain_id = $1)",
-			"DELETE FROM identity_assignments WHERE user_id IN (SELECT id FROM identity_users WHERE domain_id = $1)",
-			"DELETE FROM identity_assignments WHERE role_id IN (SELECT id FROM identity_roles WHERE domain_id = $1)",
-			"DELETE FROM identity_projects WHERE domain_id = $1",
-			"DELETE FROM identity_users WHERE domain_id = $1",
-			"DELETE FROM identity_roles WHERE domain_id = $1",
-			"DELETE FROM identity_domains WHERE id = $1",
-		} {
-			if _, err := tx.ExecContext(ctx, q, id); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	s.cache.clear()
-	return noContent(w)
+	return execAll(ctx, tx, id,
+		"DELETE FROM identity_assignments WHERE target_type = 'domain' AND target_id = $1",
+		"DELETE FROM identity_assignments WHERE target_type = 'project' AND target_id IN (SELECT id FROM identity_projects WHERE domain_id = $1)",
+		"DELETE FROM identity_assignments WHERE user_id IN (SELECT id FROM identity_users WHERE domain_id = $1)",
+		"DELETE FROM identity_assignments WHERE role_id IN (SELECT id FROM identity_roles WHERE domain_id = $1)",
+		"DELETE FROM identity_projects WHERE domain_id = $1",
+		"DELETE FROM identity_users WHERE domain_id = $1",
+		"DELETE FROM identity_roles WHERE domain_id = $1",
+	)
 }
 
 // --- projects ---
@@ -170,30 +97,17 @@ func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) error {
 		// stratus has no projects acting as domains.
 		return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"projects": out, "links": listLinks(r)})
 	}
-	ps, err := listProjects(r.Context(), s.db.R(), f)
-	if err != nil {
-		return err
-	}
-	for _, p := range ps {
-		out = append(out, projectWire(r, p))
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"projects": out, "links": listLinks(r)})
+	return projectKind.listed(w, r, s.db.R(), f)
+}
+
+var projectKind = &entity[Project]{
+	name: "project", param: "project_id", table: "identity_projects",
+	fetch: getProject, list: listProjects, apply: applyProject, save: updateProject, wire: projectWire,
+	conflict: func(p *Project) error { return conflict("project", p.Name, p.DomainID) },
 }
 
 func (s *Service) project(ctx context.Context, q store.Querier, id string) (*Project, error) {
-	p, err := getProject(ctx, q, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("project", id)
-	}
-	return p, err
-}
-
-func (s *Service) getProject(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.project(r.Context(), s.db.R(), r.PathValue("project_id"))
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"project": projectWire(r, p)})
+	return projectKind.load(ctx, q, id)
 }
 
 // callerDomain is where new projects and users go when the request names
@@ -211,26 +125,10 @@ func callerDomain(r *http.Request) string {
 }
 
 func applyProject(o object, p *Project, create bool) error {
-	var err error
-	var ok bool
-	var v string
-	if v, ok, err = o.name(create, maxProjectName); err != nil {
+	if err := o.common(create, maxProjectName, &p.Name, &p.Description, &p.Enabled); err != nil {
 		return err
-	} else if ok {
-		p.Name = v
 	}
-	if v, ok, err = o.str("description"); err != nil {
-		return err
-	} else if ok {
-		p.Description = v
-	}
-	var b bool
-	if b, ok, err = o.boolean("enabled"); err != nil {
-		return err
-	} else if ok {
-		p.Enabled = b
-	}
-	if b, _, err = o.boolean("is_domain"); err != nil {
+	if b, _, err := o.boolean("is_domain"); err != nil {
 		return err
 	} else if b {
 		return fault.NotImplementedf("Projects acting as domains are not supported.")
@@ -284,55 +182,15 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"project": projectWire(r, p)})
 }
 
-func (s *Service) updateProject(w http.ResponseWriter, r *http.Request) error {
-	o, err := decodeEntity(r, "project")
+// deleteProjectRows refuses a project with children and removes its
+// role assignments.
+func deleteProjectRows(ctx context.Context, tx *sql.Tx, id string) error {
+	n, err := countRows(ctx, tx, "SELECT COUNT(*) FROM identity_projects WHERE parent_id = $1", id)
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	var p *Project
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if p, err = s.project(ctx, tx, r.PathValue("project_id")); err != nil {
-			return err
-		}
-		if err := applyProject(o, p, false); err != nil {
-			return err
-		}
-		return updateProject(ctx, tx, p)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return conflict("project", p.Name, p.DomainID)
+	if n > 0 {
+		return fault.Forbiddenf("Cannot delete the project %s since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.", id)
 	}
-	if err != nil {
-		return err
-	}
-	s.cache.clear()
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"project": projectWire(r, p)})
-}
-
-func (s *Service) deleteProject(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id := r.PathValue("project_id")
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		n, err := countRows(ctx, tx, "SELECT COUNT(*) FROM identity_projects WHERE parent_id = $1", id)
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			return fault.Forbiddenf("Cannot delete the project %s since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.", id)
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM identity_assignments WHERE target_type = 'project' AND target_id = $1", id); err != nil {
-			return err
-		}
-		ok, err := deleteRow(ctx, tx, "identity_projects", id)
-		if err == nil && !ok {
-			err = notFound("project", id)
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	s.cache.clear()
-	return noContent(w)
+	return execAll(ctx, tx, id, "DELETE FROM identity_assignments WHERE target_type = 'project' AND target_id = $1")
 }

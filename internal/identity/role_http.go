@@ -20,46 +20,21 @@ func (s *Service) listRoles(w http.ResponseWriter, r *http.Request) error {
 		f.eq("name", v)
 	}
 	f.eq("domain_id", q.Get("domain_id")) // global roles unless a domain is named
-	rs, err := listRoles(r.Context(), s.db.R(), f)
-	if err != nil {
-		return err
-	}
-	out := make([]map[string]any, 0, len(rs))
-	for _, role := range rs {
-		out = append(out, roleWire(r, role))
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"roles": out, "links": listLinks(r)})
+	return roleKind.listed(w, r, s.db.R(), f)
+}
+
+var roleKind = &entity[Role]{
+	name: "role", param: "role_id", table: "identity_roles",
+	fetch: getRole, list: listRoles, apply: applyRole, save: updateRole, wire: roleWire,
+	conflict: func(role *Role) error { return conflict("role", role.Name, role.DomainID) },
 }
 
 func (s *Service) role(ctx context.Context, q store.Querier, id string) (*Role, error) {
-	role, err := getRole(ctx, q, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("role", id)
-	}
-	return role, err
-}
-
-func (s *Service) getRole(w http.ResponseWriter, r *http.Request) error {
-	role, err := s.role(r.Context(), s.db.R(), r.PathValue("role_id"))
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"role": roleWire(r, role)})
+	return roleKind.load(ctx, q, id)
 }
 
 func applyRole(o object, role *Role, create bool) error {
-	v, ok, err := o.name(create, maxName)
-	if err != nil {
-		return err
-	} else if ok {
-		role.Name = v
-	}
-	if v, ok, err = o.str("description"); err != nil {
-		return err
-	} else if ok {
-		role.Description = v
-	}
-	return nil
+	return o.common(create, maxName, &role.Name, &role.Description, nil)
 }
 
 func (s *Service) createRole(w http.ResponseWriter, r *http.Request) error {
@@ -92,50 +67,9 @@ func (s *Service) createRole(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"role": roleWire(r, role)})
 }
 
-func (s *Service) updateRole(w http.ResponseWriter, r *http.Request) error {
-	o, err := decodeEntity(r, "role")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	var role *Role
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if role, err = s.role(ctx, tx, r.PathValue("role_id")); err != nil {
-			return err
-		}
-		if err := applyRole(o, role, false); err != nil {
-			return err
-		}
-		return updateRole(ctx, tx, role)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return conflict("role", role.Name, role.DomainID)
-	}
-	if err != nil {
-		return err
-	}
-	s.cache.clear()
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"role": roleWire(r, role)})
-}
-
-func (s *Service) deleteRole(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id := r.PathValue("role_id")
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM identity_assignments WHERE role_id = $1", id); err != nil {
-			return err
-		}
-		ok, err := deleteRow(ctx, tx, "identity_roles", id)
-		if err == nil && !ok {
-			err = notFound("role", id)
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	s.cache.clear()
-	return noContent(w)
+// deleteRoleRows removes a role's assignments.
+func deleteRoleRows(ctx context.Context, tx *sql.Tx, id string) error {
+	return execAll(ctx, tx, id, "DELETE FROM identity_assignments WHERE role_id = $1")
 }
 
 // --- grants: /v3/{projects|domains}/{id}/users/{user_id}/roles[/{role_id}] ---

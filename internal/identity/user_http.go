@@ -31,31 +31,18 @@ func (s *Service) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if q.Has("enabled") {
 		f.eq("enabled", queryBool(q.Get("enabled")))
 	}
-	us, err := listUsers(r.Context(), s.db.R(), f)
-	if err != nil {
-		return err
-	}
-	out := make([]map[string]any, 0, len(us))
-	for _, u := range us {
-		out = append(out, userWire(r, u))
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"users": out, "links": listLinks(r)})
+	return userKind.listed(w, r, s.db.R(), f)
+}
+
+// userKind has no apply and save: updateUser hashes a new password
+// outside the write transaction, so it is written out below.
+var userKind = &entity[User]{
+	name: "user", param: "user_id", table: "identity_users",
+	fetch: getUser, list: listUsers, wire: userWire,
 }
 
 func (s *Service) user(ctx context.Context, q store.Querier, id string) (*User, error) {
-	u, err := getUser(ctx, q, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, notFound("user", id)
-	}
-	return u, err
-}
-
-func (s *Service) getUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.user(r.Context(), s.db.R(), r.PathValue("user_id"))
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"user": userWire(r, u)})
+	return userKind.load(ctx, q, id)
 }
 
 func (s *Service) hashPassword(pw string) (string, error) {
@@ -69,18 +56,10 @@ func (s *Service) hashPassword(pw string) (string, error) {
 // applyUser copies the request's fields onto u; it reports whether the
 // password changed. Extra attributes are kept as Keystone does.
 func (s *Service) applyUser(o object, u *User, create bool) (bool, error) {
-	v, ok, err := o.name(create, maxName)
-	if err != nil {
+	if err := o.common(create, maxName, &u.Name, nil, &u.Enabled); err != nil {
 		return false, err
-	} else if ok {
-		u.Name = v
 	}
-	b, ok, err := o.boolean("enabled")
-	if err != nil {
-		return false, err
-	} else if ok {
-		u.Enabled = b
-	}
+	var err error
 	if _, present := o["default_project_id"]; present {
 		if u.DefaultProjectID, _, err = o.str("default_project_id"); err != nil {
 			return false, err
@@ -169,30 +148,16 @@ func (s *Service) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.cache.clear()
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"user": userWire(r, u)})
+	return userKind.respond(w, r, http.StatusOK, u)
 }
 
-func (s *Service) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id := r.PathValue("user_id")
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM identity_assignments WHERE user_id = $1", id); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE identity_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at = 0", s.nowMicro(), id); err != nil {
-			return err
-		}
-		ok, err := deleteRow(ctx, tx, "identity_users", id)
-		if err == nil && !ok {
-			err = notFound("user", id)
-		}
-		return err
-	})
-	if err != nil {
+// deleteUserRows removes a user's role assignments and revokes its tokens.
+func (s *Service) deleteUserRows(ctx context.Context, tx *sql.Tx, id string) error {
+	if err := execAll(ctx, tx, id, "DELETE FROM identity_assignments WHERE user_id = $1"); err != nil {
 		return err
 	}
-	s.cache.clear()
-	return noContent(w)
+	_, err := tx.ExecContext(ctx, "UPDATE identity_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at = 0", s.nowMicro(), id)
+	return err
 }
 
 func (s *Service) listUserProjects(w http.ResponseWriter, r *http.Request) error {

@@ -1,0 +1,130 @@
+package identity
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+// entity describes one kind of identity record (domain, project, user,
+// role) for the parts of its handlers that are the same for every kind:
+// the lookup that turns a missing row into Keystone's 404, GET of one,
+// the list body, PATCH, and DELETE with the rows that go with it.
+type entity[T any] struct {
+	name     string // JSON key and the word in messages: "role"
+	param    string // path parameter holding the id: "role_id"
+	table    string
+	fetch    func(context.Context, store.Querier, string) (*T, error)
+	list     func(context.Context, store.Querier, filter) ([]*T, error)
+	apply    func(o object, v *T, create bool) error
+	save     func(context.Context, store.Querier, *T) error
+	conflict func(*T) error // duplicate name on save
+	wire     func(*http.Request, *T) map[string]any
+}
+
+// load returns the record id, or Keystone's "Could not find" 404.
+func (e *entity[T]) load(ctx context.Context, q store.Querier, id string) (*T, error) {
+	v, err := e.fetch(ctx, q, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound(e.name, id)
+	}
+	return v, err
+}
+
+// respond writes {"<name>": v}.
+func (e *entity[T]) respond(w http.ResponseWriter, r *http.Request, status int, v *T) error {
+	return httpapi.WriteJSON(w, status, map[string]any{e.name: e.wire(r, v)})
+}
+
+// listed runs the list query and writes {"<name>s": [...], "links": ...}.
+func (e *entity[T]) listed(w http.ResponseWriter, r *http.Request, db store.Querier, f filter) error {
+	vs, err := e.list(r.Context(), db, f)
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, e.wire(r, v))
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{e.name + "s": out, "links": listLinks(r)})
+}
+
+// show is GET /v3/<name>s/{id}.
+func (e *entity[T]) show(s *Service) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		v, err := e.load(r.Context(), s.db.R(), r.PathValue(e.param))
+		if err != nil {
+			return err
+		}
+		return e.respond(w, r, http.StatusOK, v)
+	}
+}
+
+// update is PATCH /v3/<name>s/{id}: read, apply and save in one transaction.
+func (e *entity[T]) update(s *Service) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		o, err := decodeEntity(r, e.name)
+		if err != nil {
+			return err
+		}
+		ctx := r.Context()
+		var v *T
+		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+			if v, err = e.load(ctx, tx, r.PathValue(e.param)); err != nil {
+				return err
+			}
+			if err := e.apply(o, v, false); err != nil {
+				return err
+			}
+			return e.save(ctx, tx, v)
+		})
+		if errors.Is(err, store.ErrConflict) {
+			return e.conflict(v)
+		}
+		if err != nil {
+			return err
+		}
+		s.cache.clear()
+		return e.respond(w, r, http.StatusOK, v)
+	}
+}
+
+// remove is DELETE /v3/<name>s/{id}: before, when set, checks the record
+// may go and removes what refers to it, in the same transaction.
+func (e *entity[T]) remove(s *Service, before func(ctx context.Context, tx *sql.Tx, id string) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		ctx := r.Context()
+		id := r.PathValue(e.param)
+		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+			if before != nil {
+				if err := before(ctx, tx, id); err != nil {
+					return err
+				}
+			}
+			ok, err := deleteRow(ctx, tx, e.table, id)
+			if err == nil && !ok {
+				err = notFound(e.name, id)
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		s.cache.clear()
+		return noContent(w)
+	}
+}
+
+// execAll runs each statement with id as $1.
+func execAll(ctx context.Context, tx *sql.Tx, id string, stmts ...string) error {
+	for _, q := range stmts {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
