@@ -28,7 +28,7 @@ cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
 echo "# work dir $WORK; $(uptime)"
-(cd "$ROOT" && go build -o "$WORK/stratus" ./cmd/stratus && go build -o "$WORK/seed" ./bench/image/seed)
+(cd "$ROOT" && go build -o "$WORK/stratus" ./cmd/stratus && go build -o "$WORK/seed" ./bench/image/seed && go build -o "$WORK/hashrate" ./bench/hashrate)
 
 # start_node [admin-password]: starts stratus on $WORK/data and sets
 # START_S to the seconds from exec to the first healthy answer.
@@ -121,6 +121,7 @@ for i in $(seq "$RUNS"); do
 	r=$(mibs "${t#* }"); echo "$r" >>"$WORK/up.txt"
 	echo "round $i: upload HTTP ${t% *}:                $r MiB/s, server CPU user $(echo "($u1 - $u0) / $(getconf CLK_TCK)" | bc -l | xargs printf '%.2f') s sys $(echo "($s1 - $s0) / $(getconf CLK_TCK)" | bc -l | xargs printf '%.2f') s (load $(load1))"
 done
+echo "one-core hash ceiling (an upload must run both digests over every byte): $("$WORK/hashrate" "$SRC" | tr '\n' ' ')"
 echo "median upload $(median <"$WORK/up.txt") MiB/s; dd from /dev/zero $(median <"$WORK/ddz.txt") MiB/s; dd from src $(median <"$WORK/ddf.txt") MiB/s"
 echo "upload/dd(zero) $(echo "$(median <"$WORK/up.txt") / $(median <"$WORK/ddz.txt")" | bc -l | xargs printf '%.2f')"
 for i in $(seq "$RUNS"); do
