@@ -86,6 +86,26 @@ func TestIdentityOpenStackCLI(t *testing.T) {
 	if !strings.Contains(out, "member") || !strings.Contains(out, "demo@Default") {
 		t.Fatalf("role assignment list:\n%s", out)
 	}
+
+	// EC2 credentials, as the demo user for its own project.
+	demo := n.userEnv("demo", "demo-pw", "demo")
+	ec2, err := n.OpenStack(t, demo, "ec2", "credentials", "create", "-f", "json")
+	if err != nil {
+		t.Fatalf("ec2 credentials create: %v", err)
+	}
+	access := field(t, ec2, "access")
+	if field(t, ec2, "project_id") != projectID || len(field(t, ec2, "secret")) != 32 {
+		t.Fatalf("ec2 credentials create:\n%s", ec2)
+	}
+	if out, err := n.OpenStack(t, demo, "ec2", "credentials", "list"); err != nil || !strings.Contains(out, access) {
+		t.Fatalf("ec2 credentials list: %v\n%s", err, out)
+	}
+	if _, err := n.OpenStack(t, demo, "ec2", "credentials", "delete", access); err != nil {
+		t.Fatalf("ec2 credentials delete: %v", err)
+	}
+	if out, err := n.OpenStack(t, demo, "ec2", "credentials", "list"); err != nil || strings.Contains(out, access) {
+		t.Fatalf("ec2 credentials list after delete: %v\n%s", err, out)
+	}
 }
 
 func TestIdentityGophercloud(t *testing.T) {

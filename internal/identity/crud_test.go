@@ -337,20 +337,6 @@ func TestGetDomainByScope(t *testing.T) {
 // EC2 credentials live in Keystone's credentials API, which stratus does not
 // implement: they answer 501 like /v3/credentials, not 404 (which would read
 // as an unknown user).
-func TestEC2CredentialsNotImplemented(t *testing.T) {
-	e := newEnv(t)
-	admin := e.admin(t)
-	_, aliceID := e.member(t, admin, "alice")
-	alice := e.token(t, "alice", "alice-pw", "alice")
-	base := "/identity/v3/users/" + aliceID + "/credentials/OS-EC2"
-	for _, c := range []struct{ method, path string }{{"POST", base}, {"GET", base}, {"GET", base + "/abc"}, {"DELETE", base + "/abc"}} {
-		r := e.do(t, c.method, c.path, alice, nil)
-		if r.code != 501 {
-			t.Fatalf("%s %s: %d %s", c.method, c.path, r.code, r.body)
-		}
-	}
-}
-
 // Keystone's schemas cap project and domain names at 64 characters and user
 // and role names at 255 (tempest's *_name_length_over_64 negative tests);
 // the limit counts characters, not bytes.

@@ -73,6 +73,8 @@ func (s *Service) deleteDomainRows(ctx context.Context, tx *sql.Tx, id string) e
 		"DELETE FROM identity_assignments WHERE target_type = 'project' AND target_id IN (SELECT id FROM identity_projects WHERE domain_id = $1)",
 		"DELETE FROM identity_assignments WHERE user_id IN (SELECT id FROM identity_users WHERE domain_id = $1)",
 		"DELETE FROM identity_assignments WHERE role_id IN (SELECT id FROM identity_roles WHERE domain_id = $1)",
+		"DELETE FROM identity_credentials WHERE user_id IN (SELECT id FROM identity_users WHERE domain_id = $1)",
+		"DELETE FROM identity_credentials WHERE project_id IN (SELECT id FROM identity_projects WHERE domain_id = $1)",
 		"DELETE FROM identity_projects WHERE domain_id = $1",
 		"DELETE FROM identity_users WHERE domain_id = $1",
 		"DELETE FROM identity_roles WHERE domain_id = $1",
@@ -192,5 +194,6 @@ func deleteProjectRows(ctx context.Context, tx *sql.Tx, id string) error {
 	if n > 0 {
 		return fault.Forbiddenf("Cannot delete the project %s since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.", id)
 	}
-	return execAll(ctx, tx, id, "DELETE FROM identity_assignments WHERE target_type = 'project' AND target_id = $1")
+	return execAll(ctx, tx, id, "DELETE FROM identity_assignments WHERE target_type = 'project' AND target_id = $1",
+		"DELETE FROM identity_credentials WHERE project_id = $1")
 }

@@ -75,6 +75,16 @@ func (s *Service) routes() []httpapi.Route {
 		rt("DELETE", "/v3/roles/{role_id}", admin, roleKind.remove(s, deleteRoleRows)),
 		rt("GET", "/v3/role_assignments", admin, s.listRoleAssignments),
 
+		rt("GET", "/v3/credentials", authn, s.listCredentials),
+		rt("POST", "/v3/credentials", authn, s.createCredential),
+		rt("GET", "/v3/credentials/{credential_id}", authn, s.getCredential),
+		rt("PATCH", "/v3/credentials/{credential_id}", authn, s.updateCredential),
+		rt("DELETE", "/v3/credentials/{credential_id}", authn, s.deleteCredential),
+		rt("GET", "/v3/users/{user_id}/credentials/OS-EC2", authn, selfOrAdmin("ec2_list_credentials", s.listEC2Credentials)),
+		rt("POST", "/v3/users/{user_id}/credentials/OS-EC2", authn, selfOrAdmin("ec2_create_credential", s.createEC2Credential)),
+		rt("GET", "/v3/users/{user_id}/credentials/OS-EC2/{credential_id}", authn, selfOrAdmin("ec2_get_credential", s.getEC2Credential)),
+		rt("DELETE", "/v3/users/{user_id}/credentials/OS-EC2/{credential_id}", authn, selfOrAdmin("ec2_delete_credential", s.deleteEC2Credential)),
+
 		rt("GET", "/v3/services", authn, s.listServices),
 		rt("GET", "/v3/services/{service_id}", authn, s.getService),
 		rt("GET", "/v3/endpoints", authn, s.listEndpoints),
@@ -110,14 +120,11 @@ func (s *Service) routes() []httpapi.Route {
 }
 
 var notImplemented = []string{
-	"/v3/groups", "/v3/credentials", "/v3/policies", "/v3/limits", "/v3/registered_limits",
+	"/v3/groups", "/v3/policies", "/v3/limits", "/v3/registered_limits",
 	"/v3/system", "/v3/OS-FEDERATION", "/v3/OS-TRUST", "/v3/OS-OAUTH1",
 	"/v3/OS-EP-FILTER", "/v3/OS-INHERIT", "/v3/OS-REVOKE", "/v3/OS-SIMPLE-CERT", "/v3/role_inferences",
 	"/v3/users/{user_id}/groups", "/v3/users/{user_id}/application_credentials",
 	"/v3/users/{user_id}/access_rules", "/v3/auth/system", "/v3/auth/OS-FEDERATION",
-	// EC2 credentials are Keystone credentials of type ec2 (like /v3/credentials);
-	// without them the path fell through to 404, which reads as "no such user".
-	"/v3/users/{user_id}/credentials",
 	// Domain-specific configuration (per-domain identity drivers). The
 	// per-group defaults, /v3/domains/config/{group}[/{option}]/default,
 	// cannot be routed beside /v3/domains/{domain_id}/... without a mux

@@ -153,7 +153,8 @@ func (s *Service) updateUser(w http.ResponseWriter, r *http.Request) error {
 
 // deleteUserRows removes a user's role assignments and revokes its tokens.
 func (s *Service) deleteUserRows(ctx context.Context, tx *sql.Tx, id string) error {
-	if err := execAll(ctx, tx, id, "DELETE FROM identity_assignments WHERE user_id = $1"); err != nil {
+	if err := execAll(ctx, tx, id, "DELETE FROM identity_assignments WHERE user_id = $1",
+		"DELETE FROM identity_credentials WHERE user_id = $1"); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, "UPDATE identity_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at = 0", s.nowMicro(), id)
