@@ -95,6 +95,10 @@ func TestObjectStoreSwiftCLI(t *testing.T) {
 	if l := swiftCLI(t, n, dir, "list"); !strings.Contains(l, "c1\n") || !strings.Contains(l, "c1_segments") {
 		t.Fatalf("account list: %q", l)
 	}
+	// swiftclient looks for /info at the storage URL's host root.
+	if caps := swiftCLI(t, n, dir, "capabilities"); !strings.Contains(caps, "max_file_size") || !strings.Contains(caps, "slo") {
+		t.Fatalf("capabilities: %q", caps)
+	}
 	stat := swiftCLI(t, n, dir, "stat", "c1", "big.bin")
 	if !strings.Contains(stat, "Manifest") && !strings.Contains(stat, "X-Static-Large-Object") {
 		t.Logf("stat big: %s", stat)

@@ -159,3 +159,23 @@ func TestParsePage(t *testing.T) {
 		t.Fatalf("negative limit: %v", err)
 	}
 }
+
+func TestProtectSegments(t *testing.T) {
+	const pre = "/object-store"
+	for _, tc := range []struct{ in, want string }{
+		{"/object-store/v1/a/c/o", "/object-store/v1/a/c/o"},
+		{"/object-store/v1/a/c/a//b", "/object-store/v1/a/c/a/%2Fb"},
+		{"/object-store/v1/a/c/a///b", "/object-store/v1/a/c/a/%2F%2Fb"},
+		{"/object-store/v1/a/c/x/./y", "/object-store/v1/a/c/x/%2E/y"},
+		{"/object-store/v1/a/c/x/../y", "/object-store/v1/a/c/x/%2E%2E/y"},
+		{"/object-store/v1/a/c/..", "/object-store/v1/a/c/%2E%2E"},
+		{"/object-store/v1/a/c/.../x", "/object-store/v1/a/c/.../x"},
+		{"/object-store/v1/a/c/.hidden", "/object-store/v1/a/c/.hidden"},
+		{"/object-store/v1/a/c/t//", "/object-store/v1/a/c/t/%2F"},
+		{"/object-store/v1/a/c/a//./b", "/object-store/v1/a/c/a/%2F%2E/b"},
+	} {
+		if got := protectSegments(tc.in, len(pre)); got != tc.want {
+			t.Errorf("protectSegments(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

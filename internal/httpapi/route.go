@@ -49,6 +49,14 @@ type Group struct {
 	// NotFound handles requests under Prefix that match no route; nil
 	// answers the dialect's 404 (or 405 when only the method is wrong).
 	NotFound HandlerFunc
+	// RawPaths keeps paths under Prefix as sent: ServeMux would answer a
+	// path holding "//", "/./" or "/../" with a 301 to its cleaned form,
+	// but Swift object names may contain them.
+	RawPaths bool
+	// RoutesOnly mounts the routes without claiming the rest of Prefix
+	// (no 404/405 catch-all), for a few routes at a shared path such as
+	// the root.
+	RoutesOnly bool
 }
 
 // Mux serves groups of routes.
@@ -87,6 +95,9 @@ func (m *Mux) Mount(g Group) {
 		rt := rt
 		m.mux.Handle(rt.Method+" "+g.Prefix+rt.Pattern, m.wrap(gp, &rt))
 	}
+	if g.RoutesOnly {
+		return
+	}
 	// Requests under the prefix that match no route get the dialect's 404/405.
 	nf := &Route{Policy: policy.Public, Handler: m.notFound(gp)}
 	catch := g.Prefix + "/"
@@ -100,7 +111,48 @@ func (m *Mux) Mount(g Group) {
 func (m *Mux) Handle(pattern string, h http.Handler) { m.mux.Handle(pattern, h) }
 
 // ServeHTTP implements http.Handler.
-func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) { m.mux.ServeHTTP(w, r) }
+func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.Contains(r.URL.Path, "//") || strings.Contains(r.URL.Path, "/.") {
+		for _, g := range m.groups {
+			if g.RawPaths && strings.HasPrefix(r.URL.Path, g.Prefix+"/") {
+				r.URL.RawPath = protectSegments(r.URL.EscapedPath(), len(g.Prefix))
+				break
+			}
+		}
+	}
+	m.mux.ServeHTTP(w, r)
+}
+
+// protectSegments escapes, after the first skip bytes of the escaped path
+// p, the slash of every empty segment ("a//b" → "a/%2Fb") and the dots of
+// "." and ".." segments, so that ServeMux sees a clean path and does not
+// redirect, while the path still unescapes to the same name (wildcard
+// values and URL.Path are unescaped).
+func protectSegments(p string, skip int) string {
+	var b strings.Builder
+	b.WriteString(p[:skip])
+	for i := skip; i < len(p); i++ {
+		c := p[i]
+		if c == '/' && i > 0 && p[i-1] == '/' && i > skip {
+			b.WriteString("%2F")
+			continue
+		}
+		if c == '.' && p[i-1] == '/' {
+			// A segment of only dots ("." or "..") up to the next slash or the end.
+			j := i
+			for j < len(p) && p[j] == '.' {
+				j++
+			}
+			if j-i <= 2 && (j == len(p) || p[j] == '/') {
+				b.WriteString(strings.Repeat("%2E", j-i))
+				i = j - 1
+				continue
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
 
 // MetricsHandler serves Prometheus metrics.
 func (m *Mux) MetricsHandler() http.Handler { return m.stats.handler() }

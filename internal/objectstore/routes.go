@@ -22,7 +22,17 @@ func (s *Service) Group() httpapi.Group {
 		Dialect:          httpapi.Swift,
 		Routes:           s.Routes(),
 		RequestIDHeaders: []string{"X-Trans-Id"},
+		RawPaths:         true, // object names may hold "//" and dot segments
 	}
+}
+
+// RootGroup serves GET /info at the host root too: Swift clients look for
+// capabilities there (swiftclient joins "/info" to the storage URL's host).
+func (s *Service) RootGroup() httpapi.Group {
+	g := s.Group()
+	g.Prefix, g.RoutesOnly, g.RawPaths = "", true, false
+	g.Routes = []httpapi.Route{{Method: "GET", Pattern: "/info", Policy: policy.Public, Handler: ts(s.info)}}
+	return g
 }
 
 // Routes is the route table. GET routes also answer HEAD.

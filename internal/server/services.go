@@ -65,6 +65,7 @@ func (s *Server) assemble(ctx context.Context) error {
 	}
 	s.onClose(objSvc.Close)
 	s.mux.Mount(objSvc.Group())
+	s.mux.Mount(objSvc.RootGroup())
 
 	imageSvc, err := image.New(ctx, image.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "image"), SizeCap: s.cfg.ImageSizeCap})
 	if err != nil {
