@@ -47,7 +47,7 @@ type Options struct {
 // Service is the image service.
 type Service struct {
 	db       *store.DB
-	r        *stmtCache // reads outside transactions, through prepared statements
+	r        store.Querier // reads outside transactions (statements prepared once: store.DB.R)
 	rendered renderCache
 	blobs    blob.Store
 	log      *slog.Logger
@@ -58,7 +58,7 @@ type Service struct {
 // "queued": their bytes were never committed (the blob store sweeps temp
 // files at open) and no blob is served for them.
 func New(ctx context.Context, opts Options) (*Service, error) {
-	s := &Service{db: opts.DB, r: newStmtCache(opts.DB.R()), blobs: opts.Blobs, log: opts.Log, sizeCap: opts.SizeCap}
+	s := &Service{db: opts.DB, r: opts.DB.R(), blobs: opts.Blobs, log: opts.Log, sizeCap: opts.SizeCap}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -47,6 +47,7 @@ type DB struct {
 	Engine string
 	w      *sql.DB // writes (one connection under SQLite: one writer)
 	r      *sql.DB // reads (a pool; the same as w under PostgreSQL)
+	rs, ws *Stmts  // prepared statements on r and w
 }
 
 // Open opens the database named by dsn: "" or "sqlite:PATH" for SQLite
@@ -102,7 +103,7 @@ func openSQLite(path string) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &DB{Engine: SQLite, w: w, r: r}, nil
+	return newDB(SQLite, w, r), nil
 }
 
 func openPostgres(dsn string) (*DB, error) {
@@ -119,11 +120,17 @@ func openPostgres(dsn string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: connect postgres: %w", err)
 	}
-	return &DB{Engine: Postgres, w: db, r: db}, nil
+	return newDB(Postgres, db, db), nil
+}
+
+func newDB(engine string, w, r *sql.DB) *DB {
+	return &DB{Engine: engine, w: w, r: r, rs: newStmts(r), ws: newStmts(w)}
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.rs.close()
+	db.ws.close()
 	err := db.w.Close()
 	if db.r != db.w {
 		if e := db.r.Close(); err == nil {
@@ -133,8 +140,12 @@ func (db *DB) Close() error {
 	return err
 }
 
-// R is for reads outside a transaction.
-func (db *DB) R() Querier { return db.r }
+// R is for reads outside a transaction. Its queries run through
+// statements prepared once per query text.
+func (db *DB) R() Querier { return db.rs }
+
+// WriteStmts is the statement cache of the write connection, for Bind.
+func (db *DB) WriteStmts() *Stmts { return db.ws }
 
 // Tx runs fn in a write transaction, committing when fn returns nil.
 // Driver errors are mapped (unique violations become ErrConflict).
@@ -143,11 +154,14 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return Map(err)
 	}
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	if err != nil {
 		tx.Rollback()
-		return Map(err)
+	} else {
+		err = tx.Commit()
 	}
-	return Map(tx.Commit())
+	db.ws.preparePending(ctx)
+	return Map(err)
 }
 
 // Map turns driver errors into this package's errors; others pass through.
