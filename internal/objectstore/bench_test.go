@@ -59,7 +59,11 @@ func BenchmarkPut256M(b *testing.B) {
 
 // BenchmarkGet4K measures concurrent owner GETs of 4 KiB objects.
 func BenchmarkGet4K(b *testing.B) {
-	e := newEnv(b)
+	b.Run("inline", func(b *testing.B) { benchGet4K(b, newEnv(b)) })
+	b.Run("files", func(b *testing.B) { benchGet4K(b, newEnvWith(b, Options{InlineMax: -1})) })
+}
+
+func benchGet4K(b *testing.B, e *testEnv) {
 	e.must(201, "PUT", acctA+"/c", "tok-a", "")
 	payload := string(make([]byte, 4096))
 	for i := 0; i < 64; i++ {

@@ -90,7 +90,7 @@ func (c *committer) run(batch []*commitReq) {
 	errs := make([]error, len(batch))
 	ctx := context.Background()
 	err := c.db.Tx(ctx, func(sqltx *sql.Tx) error {
-		tx := &stmtCache{tx: sqltx, stmts: map[string]*sql.Stmt{}}
+		tx := c.db.WriteStmts().Bind(sqltx)
 		if len(batch) == 1 {
 			errs[0] = batch[0].fn(tx)
 			return errs[0]
@@ -121,48 +121,4 @@ func (c *committer) run(batch []*commitReq) {
 		}
 		r.done <- e
 	}
-}
-
-// stmtCache runs a batch's statements through statements prepared once
-// per transaction: a batch of N requests parses each query once, not N
-// times. It satisfies store.Querier, which the store functions take.
-type stmtCache struct {
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt
-}
-
-func (c *stmtCache) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	if st, ok := c.stmts[q]; ok {
-		return st, nil
-	}
-	st, err := c.tx.PrepareContext(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	c.stmts[q] = st
-	return st, nil
-}
-
-func (c *stmtCache) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
-}
-
-func (c *stmtCache) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return st.QueryContext(ctx, args...)
-}
-
-func (c *stmtCache) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	st, err := c.stmt(ctx, q)
-	if err != nil {
-		return c.tx.QueryRowContext(ctx, q, args...) // the same error surfaces at Scan
-	}
-	return st.QueryRowContext(ctx, args...)
 }

@@ -194,6 +194,9 @@ func (s *Service) removeContainer(ctx context.Context, rc *reqCtx) error {
 					break
 				}
 			}
+			if garbage, err = reapInline(ctx, tx, garbage); err != nil {
+				return err
+			}
 		}
 		if err := deleteContainerRow(ctx, tx, rc.account, rc.container); err != nil {
 			return err

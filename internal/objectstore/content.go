@@ -140,7 +140,7 @@ func (s *Service) writeRange(ctx context.Context, w io.Writer, b *body, off, n i
 		if lo >= hi {
 			continue
 		}
-		rd, err := s.blobs.Open(ctx, p.key)
+		rd, err := s.openBlob(ctx, p.key)
 		if err != nil {
 			return fmt.Errorf("open segment: %w", err)
 		}

@@ -30,26 +30,27 @@ func tarball(t *testing.T, gz bool, files map[string]string) string {
 }
 
 func TestExtractArchive(t *testing.T) {
-	e := newEnv(t)
-	_, b := e.must(200, "PUT", acctA+"?extract-archive=tar", "tok-a",
-		tarball(t, false, map[string]string{"up/one.txt": "1", "up/sub/two.txt": "22", "top.txt": "skipped"}), "Accept: application/json")
-	if !strings.Contains(b, `"Number Files Created": 2`) || !strings.Contains(b, `"Response Status": "200 OK"`) {
-		t.Fatalf("report %s", b)
-	}
-	if _, b = e.must(200, "GET", acctA+"/up/sub/two.txt", "tok-a", ""); b != "22" {
-		t.Fatal(b)
-	}
-	e.must(201, "PUT", acctA+"/box", "tok-a", "")
-	_, b = e.must(200, "PUT", acctA+"/box?extract-archive=tar.gz", "tok-a", tarball(t, true, map[string]string{"a/b.txt": "bee"}))
-	if !strings.HasPrefix(b, "Number Files Created: 1\n") {
-		t.Fatalf("plain report %q", b)
-	}
-	if _, b = e.must(200, "GET", acctA+"/box/a/b.txt", "tok-a", ""); b != "bee" {
-		t.Fatal(b)
-	}
-	// Per-file authorisation, reported like upstream's sub-requests.
-	if _, b = e.must(200, "PUT", acctA+"/box?extract-archive=tar", "tok-b", tarball(t, false, map[string]string{"x": "y"})); !strings.Contains(b, "/box/x, 403 Forbidden") {
-		t.Fatalf("foreign extract %q", b)
-	}
-	e.must(403, "PUT", acctA, "tok-a", "")
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		_, b := e.must(200, "PUT", acctA+"?extract-archive=tar", "tok-a",
+			tarball(t, false, map[string]string{"up/one.txt": "1", "up/sub/two.txt": "22", "top.txt": "skipped"}), "Accept: application/json")
+		if !strings.Contains(b, `"Number Files Created": 2`) || !strings.Contains(b, `"Response Status": "200 OK"`) {
+			t.Fatalf("report %s", b)
+		}
+		if _, b = e.must(200, "GET", acctA+"/up/sub/two.txt", "tok-a", ""); b != "22" {
+			t.Fatal(b)
+		}
+		e.must(201, "PUT", acctA+"/box", "tok-a", "")
+		_, b = e.must(200, "PUT", acctA+"/box?extract-archive=tar.gz", "tok-a", tarball(t, true, map[string]string{"a/b.txt": "bee"}))
+		if !strings.HasPrefix(b, "Number Files Created: 1\n") {
+			t.Fatalf("plain report %q", b)
+		}
+		if _, b = e.must(200, "GET", acctA+"/box/a/b.txt", "tok-a", ""); b != "bee" {
+			t.Fatal(b)
+		}
+		// Per-file authorisation, reported like upstream's sub-requests.
+		if _, b = e.must(200, "PUT", acctA+"/box?extract-archive=tar", "tok-b", tarball(t, false, map[string]string{"x": "y"})); !strings.Contains(b, "/box/x, 403 Forbidden") {
+			t.Fatalf("foreign extract %q", b)
+		}
+		e.must(403, "PUT", acctA, "tok-a", "")
+	})
 }

@@ -40,14 +40,18 @@ type testEnv struct {
 	fs  *blob.FS
 }
 
-func newEnv(t testing.TB) *testEnv {
+func newEnv(t testing.TB) *testEnv { return newEnvWith(t, Options{}) }
+
+// newEnvWith is newEnv with options (DB and Blobs are filled in).
+func newEnvWith(t testing.TB, opts Options) *testEnv {
 	t.Helper()
 	db := storetest.Open(t)
 	fs, err := blob.NewFS(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(context.Background(), Options{DB: db, Blobs: fs})
+	opts.DB, opts.Blobs = db, fs
+	svc, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,4 +104,11 @@ func (e *testEnv) must(status int, method, path, token, body string, hdr ...stri
 		e.t.Fatalf("%s %s: got %d want %d: %s", method, path, resp.StatusCode, status, b)
 	}
 	return resp, b
+}
+
+// bothStores runs test against a service that keeps small objects inline
+// (the default) and one that writes every object to the blob store.
+func bothStores(t *testing.T, test func(t *testing.T, e *testEnv)) {
+	t.Run("inline", func(t *testing.T) { t.Parallel(); test(t, newEnv(t)) })
+	t.Run("files", func(t *testing.T) { t.Parallel(); test(t, newEnvWith(t, Options{InlineMax: -1})) })
 }

@@ -76,7 +76,8 @@ func (s *Service) storeObject(ctx context.Context, o *Object, opts putOpts) erro
 		if len(garbage) == 1 && garbage[0] == o.BlobKey {
 			garbage = nil
 		}
-		return nil
+		garbage, err = reapInline(ctx, tx, garbage)
+		return err
 	})
 	if err != nil {
 		return err
@@ -175,7 +176,10 @@ func (s *Service) deleteObject(ctx context.Context, account, container, name str
 		if cur.DeleteAt != 0 && cur.DeleteAt <= time.Now().Unix() {
 			// Gone already: reap it now and answer 404 after the commit.
 			expired = true
-			garbage, err = removeObject(ctx, tx, cur)
+			if garbage, err = removeObject(ctx, tx, cur); err != nil {
+				return err
+			}
+			garbage, err = reapInline(ctx, tx, garbage)
 			return err
 		}
 		gone = cur
@@ -196,7 +200,8 @@ func (s *Service) deleteObject(ctx context.Context, account, container, name str
 				}
 			}
 		}
-		return nil
+		garbage, err = reapInline(ctx, tx, garbage)
+		return err
 	})
 	if isNotFound(err) {
 		return nil, errNotFound()

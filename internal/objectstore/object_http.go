@@ -1,6 +1,7 @@
 package objectstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/md5"
 	"encoding/hex"
@@ -50,13 +51,7 @@ func (s *Service) writableContainer(r *http.Request, rc *reqCtx) (*Container, er
 
 // liveObject returns the object unless it is missing or expired.
 func (s *Service) liveObject(ctx context.Context, account, container, name string) (*Object, error) {
-	var o *Object
-	var err error
-	if s.getObj != nil {
-		o, err = scanObject(s.getObj.QueryRowContext(ctx, account, container, name))
-	} else {
-		o, err = getObjectRow(ctx, s.db.R(), account, container, name)
-	}
+	o, err := getObjectRow(ctx, s.db.R(), account, container, name)
 	if isNotFound(err) {
 		return nil, errNotFound()
 	}
@@ -222,7 +217,27 @@ func objectFromPut(r *http.Request, rc *reqCtx) (*Object, error) {
 
 // writeBlob streams src into a new blob, computing MD5 on the way, checks
 // the length and the client's ETag (422), and commits (fsync) the blob.
+// Objects of at most s.inlineMax bytes are kept in memory for storeObject
+// to insert inline with their row; their blob is committed with the row.
 func (s *Service) writeBlob(ctx context.Context, o *Object, src io.Reader, length int64, wantETag string) error {
+	if length <= int64(s.inlineMax) {
+		small, more, err := readSmall(src, length, s.inlineMax)
+		if err != nil {
+			return clientReadError(err)
+		}
+		if !more {
+			if length >= 0 && int64(len(small)) != length {
+				return fault.New(fault.Invalid, "Bad Request").WithCause(errors.New("short body"))
+			}
+			sum := md5.Sum(small)
+			o.BlobKey, o.inline, o.Size, o.ETag = newInlineKey(), small, int64(len(small)), hex.EncodeToString(sum[:])
+			if wantETag != "" && strings.Trim(wantETag, `"`) != o.ETag {
+				return fault.New(fault.Unprocessable, msgUnprocess)
+			}
+			return nil
+		}
+		src = io.MultiReader(bytes.NewReader(small), src)
+	}
 	o.BlobKey = newBlobKey()
 	bw, err := s.blobs.Create(ctx, o.BlobKey)
 	if err != nil {
@@ -238,14 +253,7 @@ func (s *Service) writeBlob(ctx context.Context, o *Object, src io.Reader, lengt
 	}
 	if err != nil {
 		bw.Abort()
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		if fault.As(err) == nil {
-			return fault.New(fault.Kind(0), "client read error").WithStatus(499).WithCause(err)
-		}
-		return err
+		return clientReadError(err)
 	}
 	o.Size = n
 	o.ETag = hex.EncodeToString(h.Sum(nil))
@@ -254,6 +262,16 @@ func (s *Service) writeBlob(ctx context.Context, o *Object, src io.Reader, lengt
 		return fault.New(fault.Unprocessable, msgUnprocess)
 	}
 	return bw.Commit()
+}
+
+// clientReadError maps a failure to read a request body: the body limit's
+// own error and service faults pass through, anything else is the client's.
+func clientReadError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || fault.As(err) != nil {
+		return err
+	}
+	return fault.New(fault.Kind(0), "client read error").WithStatus(499).WithCause(err)
 }
 
 func created(w http.ResponseWriter, etag string, lm int64) error {

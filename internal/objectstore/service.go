@@ -12,7 +12,6 @@ package objectstore
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"log/slog"
 	"sync"
@@ -48,17 +47,20 @@ type Options struct {
 	Log   *slog.Logger
 	// ExpiryInterval is how often expired objects are reaped (default 5 s).
 	ExpiryInterval time.Duration
+	// InlineMax is the largest object kept in the database with its row
+	// instead of in Blobs (0: 64 KiB; negative: none).
+	InlineMax int
 }
 
 // Service is the object-storage service.
 type Service struct {
-	db     *store.DB
-	blobs  blob.Store
-	log    *slog.Logger
-	commit *committer
-	getObj *sql.Stmt // hot read, prepared once on the read pool (nil: ad hoc)
-	quit   chan struct{}
-	wg     sync.WaitGroup
+	db        *store.DB
+	blobs     blob.Store
+	log       *slog.Logger
+	commit    *committer
+	inlineMax int
+	quit      chan struct{}
+	wg        sync.WaitGroup
 }
 
 // New returns the service and starts its committer and expirer.
@@ -72,13 +74,10 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	if err := pgByteOrder(ctx, opts.DB); err != nil {
 		return nil, err
 	}
-	s := &Service{db: opts.DB, blobs: opts.Blobs, log: opts.Log, commit: newCommitter(opts.DB), quit: make(chan struct{})}
-	if p, ok := opts.DB.R().(interface {
-		PrepareContext(context.Context, string) (*sql.Stmt, error)
-	}); ok {
-		if st, err := p.PrepareContext(ctx, getObjectSQL); err == nil {
-			s.getObj = st
-		}
+	s := &Service{db: opts.DB, blobs: opts.Blobs, log: opts.Log, commit: newCommitter(opts.DB), quit: make(chan struct{}),
+		inlineMax: opts.InlineMax}
+	if s.inlineMax == 0 {
+		s.inlineMax = defaultInlineMax
 	}
 	s.wg.Add(2)
 	go s.expirer(opts.ExpiryInterval)
@@ -91,9 +90,6 @@ func (s *Service) Close() error {
 	close(s.quit)
 	s.wg.Wait()
 	s.commit.close()
-	if s.getObj != nil {
-		s.getObj.Close()
-	}
 	return nil
 }
 
@@ -130,7 +126,10 @@ func (s *Service) expirer(every time.Duration) {
 				if err != nil || cur.DeleteAt == 0 || cur.DeleteAt > time.Now().Unix() {
 					return nil // gone or changed since
 				}
-				garbage, err = removeObject(ctx, tx, cur)
+				if garbage, err = removeObject(ctx, tx, cur); err != nil {
+					return err
+				}
+				garbage, err = reapInline(ctx, tx, garbage)
 				return err
 			})
 			if err == nil {
@@ -143,6 +142,9 @@ func (s *Service) expirer(every time.Duration) {
 // dropBlobs deletes blobs no row references any more.
 func (s *Service) dropBlobs(keys []string) {
 	for _, k := range keys {
+		if isInline(k) {
+			continue // deleted with the last row that used it (reapInline)
+		}
 		if err := s.blobs.Delete(context.Background(), k); err != nil {
 			s.log.Warn("delete blob", "key", k, "err", err)
 		}
@@ -150,7 +152,8 @@ func (s *Service) dropBlobs(keys []string) {
 }
 
 // removeObject deletes o's row and fixes the counters; it returns o's
-// blob key when no other row uses it.
+// blob key when no other row uses it. A transaction that collects such
+// keys passes them through reapInline before it ends.
 func removeObject(ctx context.Context, tx store.Querier, o *Object) ([]string, error) {
 	if err := deleteObjectRow(ctx, tx, o); err != nil {
 		return nil, err
@@ -170,6 +173,11 @@ func removeObject(ctx context.Context, tx store.Querier, o *Object) ([]string, e
 
 // addObject inserts o and fixes the counters.
 func addObject(ctx context.Context, tx store.Querier, o *Object) error {
+	if o.inline != nil {
+		if err := insertInline(ctx, tx, o.BlobKey, o.inline); err != nil {
+			return err
+		}
+	}
 	if err := insertObjectRow(ctx, tx, o); err != nil {
 		return err
 	}

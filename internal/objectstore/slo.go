@@ -36,7 +36,7 @@ type sloPutSegment struct {
 }
 
 func (s *Service) readManifest(ctx context.Context, o *Object) ([]sloSegment, error) {
-	rd, err := s.blobs.Open(ctx, o.BlobKey)
+	rd, err := s.openBlob(ctx, o.BlobKey)
 	if err != nil {
 		return nil, err
 	}

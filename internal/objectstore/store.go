@@ -51,6 +51,8 @@ type Object struct {
 	DeleteAt                 int64 // unix seconds; 0 = never
 	Kind                     int
 	Meta                     map[string]string // X-Object-Meta-*, Content-Encoding, Content-Disposition, X-Object-Manifest
+
+	inline []byte // bytes that addObject stores inline under BlobKey (set by writeBlob)
 }
 
 func encodeMeta(m map[string]string) string {

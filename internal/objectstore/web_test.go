@@ -6,41 +6,43 @@ import (
 )
 
 func TestStaticWeb(t *testing.T) {
-	e := newEnv(t)
-	e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*", "X-Container-Meta-Web-Index: index.html",
-		"X-Container-Meta-Web-Error: error.html")
-	e.must(201, "PUT", acctA+"/site/index.html", "tok-a", "<h1>home</h1>")
-	e.must(201, "PUT", acctA+"/site/404error.html", "tok-a", "<h1>missing</h1>")
-	if _, b := e.must(200, "GET", acctA+"/site/", "", ""); b != "<h1>home</h1>" {
-		t.Fatalf("index %q", b)
-	}
-	if _, b := e.must(404, "GET", acctA+"/site/nope", "", ""); b != "<h1>missing</h1>" {
-		t.Fatalf("error page %q", b)
-	}
-	// Authenticated callers get the API, not the web view.
-	e.must(200, "GET", acctA+"/site/", "tok-a", "")
-	e.must(404, "GET", acctA+"/site/nope", "tok-a", "")
-	e.must(412, "GET", acctA+"/site/bad%FFname", "tok-a", "")
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*", "X-Container-Meta-Web-Index: index.html",
+			"X-Container-Meta-Web-Error: error.html")
+		e.must(201, "PUT", acctA+"/site/index.html", "tok-a", "<h1>home</h1>")
+		e.must(201, "PUT", acctA+"/site/404error.html", "tok-a", "<h1>missing</h1>")
+		if _, b := e.must(200, "GET", acctA+"/site/", "", ""); b != "<h1>home</h1>" {
+			t.Fatalf("index %q", b)
+		}
+		if _, b := e.must(404, "GET", acctA+"/site/nope", "", ""); b != "<h1>missing</h1>" {
+			t.Fatalf("error page %q", b)
+		}
+		// Authenticated callers get the API, not the web view.
+		e.must(200, "GET", acctA+"/site/", "tok-a", "")
+		e.must(404, "GET", acctA+"/site/nope", "tok-a", "")
+		e.must(412, "GET", acctA+"/site/bad%FFname", "tok-a", "")
+	})
 }
 
 func TestStaticWebListingAndRedirect(t *testing.T) {
-	e := newEnv(t)
-	e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Listings: true",
-		"X-Container-Meta-Web-Listings-Css: listings.css")
-	e.must(201, "PUT", acctA+"/site/a.txt", "tok-a", "aaa")
-	e.must(201, "PUT", acctA+"/site/dir/b.txt", "tok-a", "bbb")
-	_, b := e.must(200, "GET", acctA+"/site", "", "") // redirected to /site/
-	if !strings.Contains(b, `<link rel="stylesheet" type="text/css" href="listings.css" />`) ||
-		!strings.Contains(b, `<a href="a.txt">a.txt</a>`) || !strings.Contains(b, `<a href="dir/">dir/</a>`) {
-		t.Fatalf("listing %s", b)
-	}
-	if _, b = e.must(200, "GET", acctA+"/site/dir/", "", ""); !strings.Contains(b, `<a href="b.txt">b.txt</a>`) {
-		t.Fatalf("sub listing %s", b)
-	}
-	e.must(201, "PUT", acctA+"/site/index.html", "tok-a", "home")
-	e.must(204, "POST", acctA+"/site", "tok-a", "", "X-Container-Meta-Web-Index: index.html")
-	resp, b := e.must(200, "GET", acctA+"/site", "", "")
-	if b != "home" || resp.Header.Get("Etag") == "" {
-		t.Fatalf("index %q %v", b, resp.Header)
-	}
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Listings: true",
+			"X-Container-Meta-Web-Listings-Css: listings.css")
+		e.must(201, "PUT", acctA+"/site/a.txt", "tok-a", "aaa")
+		e.must(201, "PUT", acctA+"/site/dir/b.txt", "tok-a", "bbb")
+		_, b := e.must(200, "GET", acctA+"/site", "", "") // redirected to /site/
+		if !strings.Contains(b, `<link rel="stylesheet" type="text/css" href="listings.css" />`) ||
+			!strings.Contains(b, `<a href="a.txt">a.txt</a>`) || !strings.Contains(b, `<a href="dir/">dir/</a>`) {
+			t.Fatalf("listing %s", b)
+		}
+		if _, b = e.must(200, "GET", acctA+"/site/dir/", "", ""); !strings.Contains(b, `<a href="b.txt">b.txt</a>`) {
+			t.Fatalf("sub listing %s", b)
+		}
+		e.must(201, "PUT", acctA+"/site/index.html", "tok-a", "home")
+		e.must(204, "POST", acctA+"/site", "tok-a", "", "X-Container-Meta-Web-Index: index.html")
+		resp, b := e.must(200, "GET", acctA+"/site", "", "")
+		if b != "home" || resp.Header.Get("Etag") == "" {
+			t.Fatalf("index %q %v", b, resp.Header)
+		}
+	})
 }
