@@ -55,3 +55,49 @@ func TestCommitterIsolatesFailures(t *testing.T) {
 		t.Fatal("duplicate insert committed")
 	}
 }
+
+// A batch without failures runs each body once and no savepoint; a batch
+// with one runs again with savepoints, and only the failed body's rows go.
+func TestCommitterBatchRuns(t *testing.T) {
+	db := storetest.Open(t)
+	c := newCommitter(db)
+	defer c.close()
+	ctx := context.Background()
+	boom := errors.New("boom")
+	for _, failing := range []int{-1, 1} {
+		runs := make([]int, 3)
+		batch := make([]*commitReq, 3)
+		for i := range batch {
+			name := fmt.Sprint("b", failing, i)
+			batch[i] = &commitReq{done: make(chan error, 1), fn: func(tx store.Querier) error {
+				runs[i]++
+				if _, err := tx.ExecContext(ctx, `INSERT INTO swift_accounts (account, created_at) VALUES ($1, 1)`, name); err != nil {
+					return err
+				}
+				if i == failing {
+					return boom
+				}
+				return nil
+			}}
+		}
+		c.run(batch)
+		for i, r := range batch {
+			err := <-r.done
+			_, gerr := getAccount(ctx, db.R(), fmt.Sprint("b", failing, i))
+			wantRuns := 1 // the optimistic run stops at the failing body
+			if i <= failing {
+				wantRuns = 2
+			}
+			if runs[i] != wantRuns {
+				t.Errorf("failing=%d body %d ran %d times, want %d", failing, i, runs[i], wantRuns)
+			}
+			if i == failing {
+				if !errors.Is(err, boom) || !isNotFound(gerr) {
+					t.Errorf("failing body: err %v, row %v", err, gerr)
+				}
+			} else if err != nil || gerr != nil {
+				t.Errorf("failing=%d body %d: err %v, row %v", failing, i, err, gerr)
+			}
+		}
+	}
+}
