@@ -8,10 +8,10 @@ const (
 
 	// fastIn and fastOut are the input and output room the fast loop needs
 	// for one iteration: two unconditional 8-byte refills, and three
-	// literals or one match of up to 258 bytes copied in 8-byte words that
-	// may write 7 bytes past its end.
+	// literals or one match of up to 258 bytes copied in 8- or 16-byte
+	// steps that may write up to 15 bytes past its end.
 	fastIn  = 16
-	fastOut = 3 + 258 + 8
+	fastOut = 3 + 258 + 16
 )
 
 // huffman decodes the body of a Huffman-coded block into dst[out:] with the
@@ -105,16 +105,23 @@ func (d *Decoder) huffman(dst []byte, out int, br *bitReader, ll *[litlenSize]ui
 			br.in, br.buf, br.nbits = in, buf, nbits
 			return out, br.corrupt("distance too far back")
 		}
-		// Copy the match. Most are short: two unconditional words cover
-		// 16 bytes (the loop condition left room for 258+8).
+		// Copy the match. Five unconditional words cover most matches
+		// without a loop whose exit the CPU would mispredict (the loop
+		// condition left room for 258+8 bytes).
 		from := out - dist
 		if dist >= 8 {
-			binary.LittleEndian.PutUint64(dst[out:], binary.LittleEndian.Uint64(dst[from:]))
-			binary.LittleEndian.PutUint64(dst[out+8:], binary.LittleEndian.Uint64(dst[from+8:]))
-			if length > 16 {
+			w := dst[out : out+40]
+			r := dst[from : from+40]
+			binary.LittleEndian.PutUint64(w[0:], binary.LittleEndian.Uint64(r[0:]))
+			binary.LittleEndian.PutUint64(w[8:], binary.LittleEndian.Uint64(r[8:]))
+			binary.LittleEndian.PutUint64(w[16:], binary.LittleEndian.Uint64(r[16:]))
+			binary.LittleEndian.PutUint64(w[24:], binary.LittleEndian.Uint64(r[24:]))
+			binary.LittleEndian.PutUint64(w[32:], binary.LittleEndian.Uint64(r[32:]))
+			if length > 40 {
 				end := out + length
-				for o, f := out+16, from+16; o < end; o, f = o+8, f+8 {
+				for o, f := out+40, from+40; o < end; o, f = o+16, f+16 {
 					binary.LittleEndian.PutUint64(dst[o:], binary.LittleEndian.Uint64(dst[f:]))
+					binary.LittleEndian.PutUint64(dst[o+8:], binary.LittleEndian.Uint64(dst[f+8:]))
 				}
 			}
 			out += length
@@ -128,10 +135,17 @@ func (d *Decoder) huffman(dst []byte, out int, br *bitReader, ll *[litlenSize]ui
 		w |= w << (2 * s)
 		w |= w << (4 * s)
 		step := patternStep[dist&7]
-		for end := out + length; out < end; out += step {
-			binary.LittleEndian.PutUint64(dst[out:], w)
+		p := dst[out : out+16]
+		binary.LittleEndian.PutUint64(p, w)
+		binary.LittleEndian.PutUint64(p[step&15:], w)
+		if length > 2*step {
+			end := out + length
+			for o := out + 2*step; o < end; o += 2 * step {
+				binary.LittleEndian.PutUint64(dst[o:], w)
+				binary.LittleEndian.PutUint64(dst[o+step:], w)
+			}
 		}
-		out = from + dist + length
+		out += length
 	}
 
 	// Slow loop, near the end of src or dst: refill byte by byte (with
