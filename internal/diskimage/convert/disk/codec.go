@@ -10,22 +10,24 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/zlib"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk/inflate"
 )
 
 // Decompressors are pooled: each worker reuses one, so steady-state
 // decompression does not allocate.
 
 var (
-	flatePool = make(chan io.ReadCloser, 32) // flate readers (flate.Resetter)
-	zstdPool  = make(chan *zstd.Decoder, 32)
-	bytesPool sync.Pool // *bytes.Reader
+	inflatePool = make(chan *inflate.Decoder, 32)
+	zstdPool    = make(chan *zstd.Decoder, 32)
+	bytesPool   sync.Pool // *bytes.Reader
 )
 
 // Decoder pools are channels, not sync.Pools: a sync.Pool is emptied at
 // every GC and the decoders' tables would be reallocated each time.
-func putFlate(r io.ReadCloser) {
+func putInflate(d *inflate.Decoder) {
 	select {
-	case flatePool <- r:
+	case inflatePool <- d:
 	default:
 	}
 }
@@ -59,21 +61,26 @@ func fill(r io.Reader, dst []byte) error {
 var errShort = errors.New("compressed data decodes to less than a full cluster")
 
 // InflateRaw decodes raw deflate (RFC 1951) data from src into all of dst.
-// Bytes of src after the end of the stream are ignored.
+// Bytes of src after the end of the stream are ignored, and so is the rest
+// of a stream that would decode to more than len(dst) bytes (as qemu
+// does). A stream that ends, or input that runs out, before dst is full
+// gives errShort.
+//
+// It uses package inflate, which decodes whole buffers without a window
+// or io.Reader (about twice klauspost's flate reader on image clusters).
 func InflateRaw(dst, src []byte) error {
-	br := bytesReader(src)
-	defer bytesPool.Put(br)
-	var fr io.ReadCloser
+	var d *inflate.Decoder
 	select {
-	case fr = <-flatePool:
-		if err := fr.(flate.Resetter).Reset(br, nil); err != nil {
-			return err
-		}
+	case d = <-inflatePool:
 	default:
-		fr = flate.NewReader(br)
+		d = new(inflate.Decoder)
 	}
-	defer putFlate(fr)
-	return fill(fr, dst)
+	n, err := d.Decode(dst, src)
+	putInflate(d)
+	if err == inflate.ErrShortInput || err == nil && n < len(dst) {
+		return errShort
+	}
+	return err // nil, or an *inflate.CorruptError
 }
 
 // InflateZlib decodes zlib (RFC 1950) data from src into all of dst. The
