@@ -18,10 +18,12 @@ import (
 	"github.com/stratus-iaas/stratus/internal/fault"
 )
 
-// part is a byte range of one blob.
+// part is a byte range of one blob; data holds the blob's bytes when the
+// row read brought them (inline objects), so the GET reads nothing more.
 type part struct {
 	key    string
 	off, n int64
+	data   []byte
 }
 
 // body is what a GET sends: the object's bytes, joined for large objects.
@@ -93,7 +95,7 @@ func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, 
 					continue
 				}
 				h.Write([]byte(so.ETag))
-				b.parts = append(b.parts, part{so.BlobKey, 0, so.Size})
+				b.parts = append(b.parts, part{key: so.BlobKey, n: so.Size})
 				b.size += so.Size
 			}
 			if done {
@@ -103,7 +105,7 @@ func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, 
 		b.etag = `"` + hex.EncodeToString(h.Sum(nil)) + `"`
 		return b, nil
 	}
-	return &body{size: o.Size, parts: []part{{o.BlobKey, 0, o.Size}}, etag: o.ETag}, nil
+	return &body{size: o.Size, parts: []part{{key: o.BlobKey, n: o.Size, data: o.data}}, etag: o.ETag}, nil
 }
 
 // appendRange appends bytes [start,end) of sb.
@@ -116,7 +118,7 @@ func (b *body) appendRange(sb *body, start, end int64) {
 		if lo >= hi {
 			continue
 		}
-		b.parts = append(b.parts, part{p.key, p.off + lo - ps, hi - lo})
+		b.parts = append(b.parts, part{key: p.key, off: p.off + lo - ps, n: hi - lo, data: p.data})
 		b.size += hi - lo
 	}
 }
@@ -140,11 +142,20 @@ func (s *Service) writeRange(ctx context.Context, w io.Writer, b *body, off, n i
 		if lo >= hi {
 			continue
 		}
+		start, length := p.off+lo-ps, hi-lo
+		if p.data != nil {
+			if start+length > int64(len(p.data)) {
+				return fmt.Errorf("inline blob %s is shorter than its row says", p.key)
+			}
+			if _, err := w.Write(p.data[start : start+length]); err != nil {
+				return err
+			}
+			continue
+		}
 		rd, err := s.openBlob(ctx, p.key)
 		if err != nil {
 			return fmt.Errorf("open segment: %w", err)
 		}
-		start, length := p.off+lo-ps, hi-lo
 		f, isFile := blob.OSFile(rd)
 		rf, isRF := w.(io.ReaderFrom)
 		switch {

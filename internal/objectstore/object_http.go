@@ -51,7 +51,15 @@ func (s *Service) writableContainer(r *http.Request, rc *reqCtx) (*Container, er
 
 // liveObject returns the object unless it is missing or expired.
 func (s *Service) liveObject(ctx context.Context, account, container, name string) (*Object, error) {
-	o, err := getObjectRow(ctx, s.db.R(), account, container, name)
+	return s.live(getObjectRow(ctx, s.db.R(), account, container, name))
+}
+
+// liveObjectWithData is liveObject that also reads an inline object's bytes.
+func (s *Service) liveObjectWithData(ctx context.Context, account, container, name string) (*Object, error) {
+	return s.live(getObjectWithData(ctx, s.db.R(), account, container, name))
+}
+
+func (s *Service) live(o *Object, err error) (*Object, error) {
 	if isNotFound(err) {
 		return nil, errNotFound()
 	}
@@ -96,7 +104,11 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	ctx := r.Context()
-	o, err := s.liveObject(ctx, rc.account, rc.container, rc.object)
+	get := s.liveObject
+	if r.Method == http.MethodGet {
+		get = s.liveObjectWithData
+	}
+	o, err := get(ctx, rc.account, rc.container, rc.object)
 	if err != nil {
 		if c != nil && rc.p == nil && fault.KindOf(err) == fault.NotFound {
 			return s.webError(w, r, rc, c, http.StatusNotFound, err)

@@ -53,6 +53,7 @@ type Object struct {
 	Meta                     map[string]string // X-Object-Meta-*, Content-Encoding, Content-Disposition, X-Object-Manifest
 
 	inline []byte // bytes that addObject stores inline under BlobKey (set by writeBlob)
+	data   []byte // inline bytes read with the row (getObjectWithData), nil otherwise
 }
 
 func encodeMeta(m map[string]string) string {
@@ -195,12 +196,16 @@ func bumpContainer(ctx context.Context, tx store.Querier, account, name string, 
 
 const objectCols = `account, container, name, blob_key, size, etag, content_type, last_modified, delete_at, kind, meta`
 
-func scanObject(sc interface{ Scan(...any) error }) (*Object, error) {
+func scanObject(sc interface{ Scan(...any) error }) (*Object, error) { return scanObjectWith(sc) }
+
+// scanObjectWith scans the object columns, then extra.
+func scanObjectWith(sc interface{ Scan(...any) error }, extra ...any) (*Object, error) {
 	o := &Object{}
 	var meta string
 	var del sql.NullInt64
-	if err := sc.Scan(&o.Account, &o.Container, &o.Name, &o.BlobKey, &o.Size, &o.ETag, &o.ContentType,
-		&o.LastModified, &del, &o.Kind, &meta); err != nil {
+	dest := append([]any{&o.Account, &o.Container, &o.Name, &o.BlobKey, &o.Size, &o.ETag, &o.ContentType,
+		&o.LastModified, &del, &o.Kind, &meta}, extra...)
+	if err := sc.Scan(dest...); err != nil {
 		return nil, store.Map(err)
 	}
 	o.DeleteAt = del.Int64
@@ -212,6 +217,27 @@ const getObjectSQL = `SELECT ` + objectCols + ` FROM swift_objects WHERE account
 
 func getObjectRow(ctx context.Context, q store.Querier, account, container, name string) (*Object, error) {
 	return scanObject(q.QueryRowContext(ctx, getObjectSQL, account, container, name))
+}
+
+// getObjectWithDataSQL reads a row and, for an inline object, its bytes:
+// a GET of a small object costs one query.
+var getObjectWithDataSQL = `SELECT o.` + strings.ReplaceAll(objectCols, ", ", ", o.") + `, i.data
+	FROM swift_objects o LEFT JOIN swift_inline i ON i.blob_key = o.blob_key
+	WHERE o.account = $1 AND o.container = $2 AND o.name = $3`
+
+func getObjectWithData(ctx context.Context, q store.Querier, account, container, name string) (*Object, error) {
+	var data []byte
+	o, err := scanObjectWith(q.QueryRowContext(ctx, getObjectWithDataSQL, account, container, name), &data)
+	if err != nil {
+		return nil, err
+	}
+	if isInline(o.BlobKey) {
+		if data == nil {
+			data = []byte{} // an empty inline object
+		}
+		o.data = data
+	}
+	return o, nil
 }
 
 // listObjectRows returns up to limit live objects in r.
