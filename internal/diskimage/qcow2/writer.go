@@ -38,6 +38,8 @@ type Writer struct {
 	fileSize int64
 	grown    int64 // current file size while writing
 	defl     disk.DeflaterPool
+	fd       uintptr // for disk.StartWriteback; 0 when f has no descriptor
+	wbFrom   int64   // writeback has been started for the file below this offset
 }
 
 // NewWriter empties f and prepares a qcow2 image of size virtual bytes.
@@ -50,6 +52,9 @@ func NewWriter(f File, size int64, compress bool) (*Writer, error) {
 	w := &Writer{f: f, size: size, compress: compress, cs: cs, l2Idx: -1, next: cs}
 	w.l1 = make([]uint64, (size+span-1)/span)
 	w.refs = []uint16{1} // the header cluster
+	if fdf, ok := f.(interface{ Fd() uintptr }); ok {
+		w.fd = fdf.Fd()
+	}
 	return w, nil
 }
 
@@ -57,16 +62,28 @@ func NewWriter(f File, size int64, compress bool) (*Writer, error) {
 // inside the file cost far less than writes extending it one by one.
 const growStep = 64 << 20
 
+// writebackStep is how much appended output accumulates before its
+// writeback is started.
+const writebackStep = 4 << 20
+
 // writeAt writes p at off, first growing the file (with a hole) past the
-// write when needed; Close truncates it to its real size.
+// write when needed; Close truncates it to its real size. The file is
+// written front to back, so every writebackStep the kernel is asked to
+// start writing what was appended, and the final fsync is short.
 func (w *Writer) writeAt(p []byte, off int64) (int, error) {
-	if end := off + int64(len(p)); end > w.grown {
+	end := off + int64(len(p))
+	if end > w.grown {
 		if err := w.f.Truncate(end + growStep); err != nil {
 			return 0, err
 		}
 		w.grown = end + growStep
 	}
-	return w.f.WriteAt(p, off)
+	n, err := w.f.WriteAt(p, off)
+	if w.fd != 0 && end-w.wbFrom >= writebackStep {
+		disk.StartWriteback(w.fd, w.wbFrom, end-w.wbFrom)
+		w.wbFrom = end
+	}
+	return n, err
 }
 
 func ioErr(reason string, err error) error {

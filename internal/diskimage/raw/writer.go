@@ -22,7 +22,7 @@ const BlockSize = 4096
 type Writer struct {
 	f    File
 	size int64
-	fd   uintptr // for startWriteback; 0 when f is not an *os.File-like file
+	fd   uintptr // for disk.StartWriteback; 0 when f is not an *os.File-like file
 	wb   bool
 }
 
@@ -57,7 +57,7 @@ func (w *Writer) Encode(off int64, p []byte) (any, error) {
 		}
 	}
 	if w.wb && len(runs) > 0 {
-		startWriteback(w.fd, off, int64(len(p)))
+		disk.StartWriteback(w.fd, off, int64(len(p)))
 	}
 	return nil, nil
 }

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package disk
+
+// StartWriteback does nothing where sync_file_range does not exist.
+func StartWriteback(fd uintptr, off, n int64) {}
