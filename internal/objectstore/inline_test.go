@@ -128,6 +128,12 @@ func TestInlineStorage(t *testing.T) {
 	e.must(204, "DELETE", acctA+"/c/copy", "tok-a", "")
 	e.expect(0, 1)
 
+	// An owner's small PUT skips the container read before the body; the
+	// transaction still refuses a missing container, and stores nothing.
+	e.must(404, "PUT", acctA+"/nocontainer/o", "tok-a", "abc")
+	e.must(404, "PUT", acctA+"/nocontainer/o", "tok-a", big)
+	e.expect(0, 1)
+
 	// A refused PUT (ETag mismatch) stores nothing.
 	e.must(422, "PUT", acctA+"/c/bad", "tok-a", "abc", "ETag: 00000000000000000000000000000000")
 	e.must(404, "GET", acctA+"/c/bad", "tok-a", "")

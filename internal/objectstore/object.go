@@ -46,6 +46,22 @@ func (s *Service) storeObject(ctx context.Context, o *Object, opts putOpts) erro
 				return errNotFound()
 			}
 		}
+		if o.LastModified <= 0 {
+			o.LastModified = nowMicro()
+		}
+		if o.inline != nil {
+			if err := insertInline(ctx, tx, o.BlobKey, o.inline); err != nil {
+				return err
+			}
+		}
+		// Most PUTs create a name: try that first, and read the old
+		// version only when the name is taken.
+		if added, err := insertObjectRowIfAbsent(ctx, tx, o); err != nil || added {
+			if err == nil {
+				err = countObject(ctx, tx, o, 1)
+			}
+			return err
+		}
 		old, err := getObjectRow(ctx, tx, o.Account, o.Container, o.Name)
 		if err != nil && !isNotFound(err) {
 			return err
@@ -63,13 +79,13 @@ func (s *Service) storeObject(ctx context.Context, o *Object, opts putOpts) erro
 				return err
 			}
 		}
-		if o.LastModified <= 0 {
-			o.LastModified = nowMicro()
-		}
 		if old != nil && o.LastModified <= old.LastModified {
 			o.LastModified = old.LastModified + 10 // keep timestamps increasing
 		}
-		if err := addObject(ctx, tx, o); err != nil {
+		if err := insertObjectRow(ctx, tx, o); err != nil {
+			return err
+		}
+		if err := countObject(ctx, tx, o, 1); err != nil {
 			return err
 		}
 		// The new row may share the old blob (copy onto itself).

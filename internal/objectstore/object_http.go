@@ -157,9 +157,17 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request) error {
 	if rc.object == "" {
 		return s.putContainer(w, r)
 	}
-	c, err := s.writableContainer(r, rc)
-	if err != nil {
-		return err
+	// The container is read first to refuse a PUT before its body is
+	// read. storeObject checks it again in the transaction that records
+	// the object, so an owner's small plain PUT, whose body costs nothing
+	// to read, skips the first read.
+	var c *Container
+	q := r.URL.Query()
+	small := rc.ownerRW && r.ContentLength >= 0 && r.ContentLength <= int64(s.inlineMax)
+	if !small || r.Header.Get("X-Copy-From") != "" || q.Get("multipart-manifest") == "put" {
+		if c, err = s.writableContainer(r, rc); err != nil {
+			return err
+		}
 	}
 	if src := r.Header.Get("X-Copy-From"); src != "" {
 		sc, so, err := splitCopyPath(src, "X-Copy-From")
@@ -178,14 +186,14 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request) error {
 	if err := checkMeta(r.Header, "X-Object-Meta-"); err != nil {
 		return err
 	}
-	if r.URL.Query().Get("multipart-manifest") == "put" {
+	if q.Get("multipart-manifest") == "put" {
 		return s.putSLO(w, r, rc, c)
 	}
 	o, err := objectFromPut(r, rc)
 	if err != nil {
 		return err
 	}
-	if r.ContentLength > 0 {
+	if c != nil && r.ContentLength > 0 {
 		if err := checkQuota(c, r.ContentLength); err != nil {
 			return err
 		}

@@ -158,10 +158,7 @@ func removeObject(ctx context.Context, tx store.Querier, o *Object) ([]string, e
 	if err := deleteObjectRow(ctx, tx, o); err != nil {
 		return nil, err
 	}
-	if err := bumpContainer(ctx, tx, o.Account, o.Container, -1, -o.Size); err != nil {
-		return nil, err
-	}
-	if err := bumpAccount(ctx, tx, o.Account, 0, -1, -o.Size); err != nil {
+	if err := countObject(ctx, tx, o, -1); err != nil {
 		return nil, err
 	}
 	used, err := blobReferenced(ctx, tx, o.BlobKey)
@@ -171,20 +168,21 @@ func removeObject(ctx context.Context, tx store.Querier, o *Object) ([]string, e
 	return []string{o.BlobKey}, nil
 }
 
-// addObject inserts o and fixes the counters.
+// addObject inserts the row of o, whose bytes are stored already (archived
+// and restored versions), and fixes the counters.
 func addObject(ctx context.Context, tx store.Querier, o *Object) error {
-	if o.inline != nil {
-		if err := insertInline(ctx, tx, o.BlobKey, o.inline); err != nil {
-			return err
-		}
-	}
 	if err := insertObjectRow(ctx, tx, o); err != nil {
 		return err
 	}
-	if err := bumpContainer(ctx, tx, o.Account, o.Container, 1, o.Size); err != nil {
+	return countObject(ctx, tx, o, 1)
+}
+
+// countObject adds sign times o to its container's and account's counters.
+func countObject(ctx context.Context, tx store.Querier, o *Object, sign int64) error {
+	if err := bumpContainer(ctx, tx, o.Account, o.Container, sign, sign*o.Size); err != nil {
 		return err
 	}
-	return bumpAccount(ctx, tx, o.Account, 0, 1, o.Size)
+	return bumpAccount(ctx, tx, o.Account, 0, sign, sign*o.Size)
 }
 
 func nowMicro() int64 { return time.Now().UTC().UnixMicro() }

@@ -52,7 +52,7 @@ type Object struct {
 	Kind                     int
 	Meta                     map[string]string // X-Object-Meta-*, Content-Encoding, Content-Disposition, X-Object-Manifest
 
-	inline []byte // bytes that addObject stores inline under BlobKey (set by writeBlob)
+	inline []byte // bytes that storeObject stores inline under BlobKey (set by writeBlob)
 	data   []byte // inline bytes read with the row (getObjectWithData), nil otherwise
 }
 
@@ -249,15 +249,31 @@ func listObjectRows(ctx context.Context, q store.Querier, account, container str
 	return queryAll(ctx, q, scanObject, query, args...)
 }
 
+const insertObjectSQL = `INSERT INTO swift_objects (` + objectCols + `)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+
 func insertObjectRow(ctx context.Context, tx store.Querier, o *Object) error {
+	_, err := tx.ExecContext(ctx, insertObjectSQL, objectArgs(o)...)
+	return err
+}
+
+// insertObjectRowIfAbsent inserts o unless its name is taken, and reports
+// whether it did.
+func insertObjectRowIfAbsent(ctx context.Context, tx store.Querier, o *Object) (bool, error) {
+	res, err := tx.ExecContext(ctx, insertObjectSQL+` ON CONFLICT (account, container, name) DO NOTHING`, objectArgs(o)...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func objectArgs(o *Object) []any {
 	var del any
 	if o.DeleteAt != 0 {
 		del = o.DeleteAt
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO swift_objects (`+objectCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		o.Account, o.Container, o.Name, o.BlobKey, o.Size, o.ETag, o.ContentType, o.LastModified, del, o.Kind, encodeMeta(o.Meta))
-	return err
+	return []any{o.Account, o.Container, o.Name, o.BlobKey, o.Size, o.ETag, o.ContentType, o.LastModified, del, o.Kind, encodeMeta(o.Meta)}
 }
 
 func updateObjectMeta(ctx context.Context, tx store.Querier, o *Object) error {
