@@ -69,8 +69,12 @@ func (c *Stmts) QueryContext(ctx context.Context, q string, args ...any) (*sql.R
 	return c.db.QueryContext(ctx, q, args...)
 }
 
-// QueryRowContext implements Querier.
+// QueryRowContext implements Querier. A single-row read is short, so it
+// runs without ctx's cancellation: database/sql and the SQLite driver each
+// start a goroutine per query to watch a cancellable context, which cost
+// more than many point reads themselves.
 func (c *Stmts) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if st := c.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
