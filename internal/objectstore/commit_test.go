@@ -101,3 +101,24 @@ func TestCommitterBatchRuns(t *testing.T) {
 		}
 	}
 }
+
+// A batch carries many requests: one whose client has gone (its context
+// cancelled while its body runs) must not fail its statements or interrupt
+// the others'.
+func TestCommitterIgnoresCancelledRequestContexts(t *testing.T) {
+	db := storetest.Open(t)
+	c := newCommitter(db)
+	defer c.close()
+	reqCtx, cancel := context.WithCancel(context.Background())
+	err := c.Do(context.Background(), func(tx store.Querier) error {
+		cancel()
+		_, err := tx.ExecContext(reqCtx, `INSERT INTO swift_accounts (account, created_at) VALUES ('gone', 1)`)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("statement with a cancelled request context: %v", err)
+	}
+	if _, err := getAccount(context.Background(), db.R(), "gone"); err != nil {
+		t.Fatalf("row not committed: %v", err)
+	}
+}

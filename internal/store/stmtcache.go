@@ -91,7 +91,11 @@ func (c *Stmts) close() {
 }
 
 // Bind returns a Querier that runs the cached statements inside tx, which
-// must belong to the same database. Under SQLite's single writer
+// must belong to the same database. Its statements ignore the cancellation
+// of the contexts they are given: a transaction bound this way may carry
+// the work of many requests (a group commit), and one client going away
+// must not interrupt the others' statements; it also spares the goroutine
+// per statement that a cancellable context costs (see QueryRowContext). Under SQLite's single writer
 // connection a statement is prepared once for the life of the process, not
 // once per transaction. The result is for tx's lifetime only.
 //
@@ -155,6 +159,7 @@ func (b *boundStmts) stmt(ctx context.Context, q string) *sql.Stmt {
 }
 
 func (b *boundStmts) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	if st := b.stmt(ctx, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -162,6 +167,7 @@ func (b *boundStmts) ExecContext(ctx context.Context, q string, args ...any) (sq
 }
 
 func (b *boundStmts) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	if st := b.stmt(ctx, q); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -169,6 +175,7 @@ func (b *boundStmts) QueryContext(ctx context.Context, q string, args ...any) (*
 }
 
 func (b *boundStmts) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	if st := b.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
