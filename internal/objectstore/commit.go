@@ -15,8 +15,9 @@ import (
 // transaction and one commit (one fsync under SQLite), then acknowledges
 // each. A request returns only after the commit that holds its rows.
 //
-// A batch first runs its bodies back to back. If one fails, the transaction
-// is rolled back and the batch runs again with each body in its own
+// A batch first runs its bodies back to back, sharing container reads and
+// adding up counter changes (see batch). If one fails, the transaction is
+// rolled back and the batch runs again with each body in its own
 // savepoint, so a failure undoes only its own changes. Failures are rare
 // on the busy paths, and the savepoints cost three statements per body.
 type committer struct {
@@ -97,30 +98,29 @@ var errRetry = errors.New("objectstore: batch body failed")
 
 func (c *committer) run(batch []*commitReq) {
 	ctx := context.Background()
-	if len(batch) > 1 {
-		err := c.db.Tx(ctx, func(sqltx *sql.Tx) error {
-			tx := c.db.WriteStmts().Bind(sqltx)
-			for _, r := range batch {
-				if err := r.fn(tx); err != nil {
-					return errRetry
-				}
+	var failed error // the error of the body that stopped the optimistic run
+	err := c.db.Tx(ctx, func(sqltx *sql.Tx) error {
+		tx := newBatch(c.db.WriteStmts().Bind(sqltx))
+		for _, r := range batch {
+			if err := r.fn(tx); err != nil {
+				failed = err
+				return errRetry
 			}
-			return nil
-		})
-		if err == nil {
-			for _, r := range batch {
-				r.done <- nil
-			}
-			return
 		}
+		return tx.flush(ctx)
+	})
+	if err == nil || len(batch) == 1 {
+		if failed != nil {
+			err = store.Map(failed)
+		}
+		for _, r := range batch {
+			r.done <- err
+		}
+		return
 	}
 	errs := make([]error, len(batch))
-	err := c.db.Tx(ctx, func(sqltx *sql.Tx) error {
+	err = c.db.Tx(ctx, func(sqltx *sql.Tx) error {
 		tx := c.db.WriteStmts().Bind(sqltx)
-		if len(batch) == 1 {
-			errs[0] = batch[0].fn(tx)
-			return errs[0]
-		}
 		for i, r := range batch {
 			if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
 				return err
@@ -141,9 +141,6 @@ func (c *committer) run(batch []*commitReq) {
 		e := errs[i]
 		if e == nil && err != nil {
 			e = err
-		}
-		if e != nil && len(batch) == 1 {
-			e = err // db.Tx mapped it
 		}
 		r.done <- e
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -85,6 +86,11 @@ func getAccount(ctx context.Context, q store.Querier, account string) (*Account,
 		return nil, store.Map(err)
 	}
 	a.Meta = decodeMeta(meta)
+	if b := batchOf(q); b != nil {
+		if d := b.adelta[account]; d != nil {
+			a.Containers, a.Objects, a.Bytes = a.Containers+d.containers, a.Objects+d.objects, a.Bytes+d.bytes
+		}
+	}
 	return a, nil
 }
 
@@ -103,6 +109,15 @@ func bumpAccount(ctx context.Context, tx store.Querier, account string, dc, do, 
 	if dc == 0 && do == 0 && db == 0 {
 		return nil
 	}
+	if b := batchOf(tx); b != nil {
+		d := b.pending(b.adelta, account)
+		d.containers, d.objects, d.bytes = d.containers+dc, d.objects+do, d.bytes+db
+		return nil
+	}
+	return updateAccountCounts(ctx, tx, account, dc, do, db)
+}
+
+func updateAccountCounts(ctx context.Context, tx store.Querier, account string, dc, do, db int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE swift_accounts SET container_count = container_count + $2,
 		object_count = object_count + $3, bytes_used = bytes_used + $4 WHERE account = $1`, account, dc, do, db)
 	return err
@@ -123,8 +138,23 @@ func scanContainer(sc interface{ Scan(...any) error }) (*Container, error) {
 }
 
 func getContainer(ctx context.Context, q store.Querier, account, name string) (*Container, error) {
-	return scanContainer(q.QueryRowContext(ctx, `SELECT `+containerCols+` FROM swift_containers
+	b := batchOf(q)
+	k := containerKey(account, name)
+	if b != nil {
+		if c := b.containers[k]; c != nil {
+			return copyContainer(c), nil
+		}
+	}
+	c, err := scanContainer(q.QueryRowContext(ctx, `SELECT `+containerCols+` FROM swift_containers
 		WHERE account = $1 AND name = $2`, account, name))
+	if err != nil || b == nil {
+		return c, err
+	}
+	if d := b.cdelta[k]; d != nil {
+		c.Objects, c.Bytes = c.Objects+d.objects, c.Bytes+d.bytes
+	}
+	b.containers[k] = copyContainer(c)
+	return c, nil
 }
 
 // keyRange is the name window of a listing page: names after marker (at
@@ -170,23 +200,49 @@ func listContainers(ctx context.Context, q store.Querier, account string, r keyR
 }
 
 func insertContainer(ctx context.Context, tx store.Querier, c *Container) error {
+	if b := batchOf(tx); b != nil {
+		delete(b.containers, containerKey(c.Account, c.Name))
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO swift_containers (account, name, meta, created_at) VALUES ($1, $2, $3, $4)`,
 		c.Account, c.Name, encodeMeta(c.Meta), c.CreatedAt)
 	return err
 }
 
 func setContainerMeta(ctx context.Context, tx store.Querier, account, name string, meta map[string]string) error {
+	if b := batchOf(tx); b != nil {
+		if c := b.containers[containerKey(account, name)]; c != nil {
+			c.Meta = maps.Clone(meta)
+		}
+	}
 	_, err := tx.ExecContext(ctx, `UPDATE swift_containers SET meta = $3 WHERE account = $1 AND name = $2`,
 		account, name, encodeMeta(meta))
 	return err
 }
 
 func deleteContainerRow(ctx context.Context, tx store.Querier, account, name string) error {
+	if b := batchOf(tx); b != nil {
+		k := containerKey(account, name)
+		delete(b.containers, k)
+		delete(b.cdelta, k) // the row and its counters are gone
+	}
 	_, err := tx.ExecContext(ctx, `DELETE FROM swift_containers WHERE account = $1 AND name = $2`, account, name)
 	return err
 }
 
 func bumpContainer(ctx context.Context, tx store.Querier, account, name string, do, db int64) error {
+	if b := batchOf(tx); b != nil {
+		k := containerKey(account, name)
+		d := b.pending(b.cdelta, k)
+		d.objects, d.bytes = d.objects+do, d.bytes+db
+		if c := b.containers[k]; c != nil {
+			c.Objects, c.Bytes = c.Objects+do, c.Bytes+db
+		}
+		return nil
+	}
+	return updateContainerCounts(ctx, tx, account, name, do, db)
+}
+
+func updateContainerCounts(ctx context.Context, tx store.Querier, account, name string, do, db int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE swift_containers SET object_count = object_count + $3,
 		bytes_used = bytes_used + $4 WHERE account = $1 AND name = $2`, account, name, do, db)
 	return err
