@@ -2,8 +2,6 @@ package raw
 
 import (
 	"io"
-	"os"
-	"unsafe"
 
 	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk"
@@ -22,11 +20,10 @@ const BlockSize = 4096
 // Writer writes a sparse raw image: zero blocks are never written, the file
 // is truncated to the virtual size at the end.
 type Writer struct {
-	f      File
-	size   int64
-	fd     uintptr // for disk.StartWriteback; 0 when f is not an *os.File-like file
-	wb     bool
-	direct *os.File // O_DIRECT descriptor on the same file, nil when unavailable
+	f    File
+	size int64
+	fd   uintptr // for disk.StartWriteback; 0 when f is not an *os.File-like file
+	wb   bool
 }
 
 // NewWriter empties f and returns a writer of a size-byte raw image.
@@ -44,17 +41,7 @@ func NewWriter(f File, size int64) (*Writer, error) {
 	if fdf, ok := f.(interface{ Fd() uintptr }); ok {
 		w.fd, w.wb = fdf.Fd(), true
 	}
-	if nf, ok := f.(interface{ Name() string }); ok {
-		if d, err := disk.OpenDirect(nf.Name()); err == nil {
-			w.direct = d
-		}
-	}
 	return w, nil
-}
-
-// aligned reports whether b can go through the O_DIRECT descriptor at off.
-func aligned(b []byte, off int64) bool {
-	return off%BlockSize == 0 && len(b)%BlockSize == 0 && uintptr(unsafe.Pointer(unsafe.SliceData(b)))%BlockSize == 0
 }
 
 // Encode finds the non-zero blocks of the chunk and writes them: raw
@@ -64,21 +51,12 @@ func aligned(b []byte, off int64) bool {
 // of a conversion has less left to wait for.
 func (w *Writer) Encode(off int64, p []byte) (any, error) {
 	runs := disk.NonZeroRuns(p, BlockSize)
-	buffered := false
 	for _, r := range runs {
-		b, at := p[r[0]:r[1]], off+int64(r[0])
-		var err error
-		if w.direct != nil && aligned(b, at) {
-			_, err = w.direct.WriteAt(b, at)
-		} else {
-			_, err = w.f.WriteAt(b, at)
-			buffered = true
-		}
-		if err != nil {
+		if _, err := w.f.WriteAt(p[r[0]:r[1]], off+int64(r[0])); err != nil {
 			return nil, &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "writing output", Err: err}
 		}
 	}
-	if w.wb && buffered {
+	if w.wb && len(runs) > 0 {
 		disk.StartWriteback(w.fd, off, int64(len(p)))
 	}
 	return nil, nil
@@ -89,10 +67,6 @@ func (w *Writer) Commit(off, n int64, p []byte, enc any) error { return nil }
 
 // Close sets the final size, leaving a trailing hole if needed.
 func (w *Writer) Close() error {
-	if w.direct != nil {
-		w.direct.Close()
-		w.direct = nil
-	}
 	if err := w.f.Truncate(w.size); err != nil {
 		return &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "truncating output", Err: err}
 	}

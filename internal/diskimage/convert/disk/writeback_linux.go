@@ -1,11 +1,6 @@
 package disk
 
-import (
-	"os"
-	"syscall"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // StartWriteback asks the kernel to begin writing [off, off+n) of the file
 // behind fd to disk without waiting, so the fsync at the end of a
@@ -13,11 +8,4 @@ import (
 // conversion (as internal/blob does).
 func StartWriteback(fd uintptr, off, n int64) {
 	unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)
-}
-
-// OpenDirect opens a second, write-only descriptor on the file at path
-// that bypasses the page cache (O_DIRECT): writes through it must be
-// aligned to DirectAlign in offset, length and memory.
-func OpenDirect(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_WRONLY|syscall.O_DIRECT, 0)
 }
