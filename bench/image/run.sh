@@ -97,7 +97,10 @@ mibs() { echo "$SIZE_MB / $1" | bc -l | xargs printf '%.0f'; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # The three measures alternate within each round, so that load from other
-# processes falls on all of them alike.
+# processes falls on all of them alike. Each dd output is deleted and a sync
+# settles the deletion before the next timed write: on a filesystem mounted
+# with discard, the freed blocks are trimmed at the next journal commit,
+# which the next writer's fsync would otherwise pay for.
 : >"$WORK/up.txt"; : >"$WORK/ddz.txt"; : >"$WORK/ddf.txt"
 for i in $(seq "$RUNS"); do
 	t0=$(date +%s.%N)
@@ -106,12 +109,14 @@ for i in $(seq "$RUNS"); do
 	r=$(mibs "($t1 - $t0)"); echo "$r" >>"$WORK/ddz.txt"
 	echo "round $i: dd if=/dev/zero bs=4M conv=fsync: $r MiB/s (load $(load1))"
 	rm -f "$WORK/dd.out"
+	sync # the fs is mounted with discard: settle the delete before the next timed write
 	t0=$(date +%s.%N)
 	dd if="$SRC" of="$WORK/dd.out" bs=4M conv=fsync status=none
 	t1=$(date +%s.%N)
 	r=$(mibs "($t1 - $t0)"); echo "$r" >>"$WORK/ddf.txt"
 	echo "round $i: dd if=src bs=4M conv=fsync:       $r MiB/s (load $(load1))"
 	rm -f "$WORK/dd.out"
+	sync # the fs is mounted with discard: settle the delete before the next timed write
 	IMG=$(curl -s -H "X-Auth-Token: $TOK" -H 'Content-Type: application/json' "$URL/image/v2/images" \
 		-d '{"name":"big","disk_format":"raw","container_format":"bare"}' | sed 's/.*"id":"\([^"]*\)".*/\1/')
 	read -r u0 s0 < <(awk '{print $14, $15}' "/proc/$PID/stat")
