@@ -24,6 +24,8 @@ type Writer struct {
 	size int64
 	fd   uintptr // for disk.StartWriteback; 0 when f is not an *os.File-like file
 	wb   bool
+	// dropped is the offset below which Commit has dropped written pages.
+	dropped int64
 }
 
 // NewWriter empties f and returns a writer of a size-byte raw image.
@@ -62,8 +64,24 @@ func (w *Writer) Encode(off int64, p []byte) (any, error) {
 	return nil, nil
 }
 
-// Commit has nothing left to do: Encode wrote the chunk.
-func (w *Writer) Commit(off, n int64, p []byte, enc any) error { return nil }
+// dropLag is how far behind the committed position written pages are
+// dropped from the page cache: far enough for their writeback (started
+// by Encode) to have finished, so the drop frees them.
+const dropLag = 32 << 20
+
+// Commit drops from the page cache what was written dropLag ago: the
+// output is not read back, and a conversion that keeps reusing a small
+// set of cached pages costs the kernel (and, in a VM, the hypervisor)
+// less than one that fills hundreds of MiB of fresh ones.
+func (w *Writer) Commit(off, n int64, p []byte, enc any) error {
+	if w.wb {
+		if end := off + n - dropLag; end > w.dropped {
+			disk.DropCache(w.fd, w.dropped, end-w.dropped)
+			w.dropped = end
+		}
+	}
+	return nil
+}
 
 // Close sets the final size, leaving a trailing hole if needed.
 func (w *Writer) Close() error {

@@ -9,3 +9,10 @@ import "golang.org/x/sys/unix"
 func StartWriteback(fd uintptr, off, n int64) {
 	unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)
 }
+
+// DropCache tells the kernel the written range [off, off+n) will not be
+// read again (POSIX_FADV_DONTNEED): pages already written back are freed
+// now instead of staying cached; pages still dirty are left alone.
+func DropCache(fd uintptr, off, n int64) {
+	unix.Fadvise(int(fd), off, n, unix.FADV_DONTNEED)
+}
