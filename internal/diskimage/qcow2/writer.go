@@ -40,6 +40,7 @@ type Writer struct {
 	defl     disk.DeflaterPool
 	fd       uintptr // for disk.StartWriteback; 0 when f has no descriptor
 	wbFrom   int64   // writeback has been started for the file below this offset
+	dropped  int64   // written pages below this offset were dropped from the page cache
 }
 
 // NewWriter empties f and prepares a qcow2 image of size virtual bytes.
@@ -66,6 +67,10 @@ const growStep = 64 << 20
 // writeback is started.
 const writebackStep = 4 << 20
 
+// dropLag is how far behind the writeback point written pages are dropped
+// from the page cache, so that their writeback has finished.
+const dropLag = 32 << 20
+
 // writeAt writes p at off, first growing the file (with a hole) past the
 // write when needed; Close truncates it to its real size. The file is
 // written front to back, so every writebackStep the kernel is asked to
@@ -81,6 +86,12 @@ func (w *Writer) writeAt(p []byte, off int64) (int, error) {
 	n, err := w.f.WriteAt(p, off)
 	if w.fd != 0 && end-w.wbFrom >= writebackStep {
 		disk.StartWriteback(w.fd, w.wbFrom, end-w.wbFrom)
+		// The output is not read back: free what was written back
+		// dropLag ago (as the raw writer does).
+		if drop := w.wbFrom - dropLag; drop > w.dropped {
+			disk.DropCache(w.fd, w.dropped, drop-w.dropped)
+			w.dropped = drop
+		}
 		w.wbFrom = end
 	}
 	return n, err
