@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -78,7 +77,7 @@ func (s *FS) Open(ctx context.Context, key string) (Reader, error) {
 		f.Close()
 		return nil, err
 	}
-	if st.Size() > directAfter {
+	if st.Size() > sequentialAfter {
 		adviseSequential(f)
 	}
 	return &fsReader{File: f, size: st.Size()}, nil
@@ -128,112 +127,53 @@ type fsWriter struct {
 	// writebackChunk (Group sets it), so the fsync at Commit is short.
 	writeback bool
 
-	off      int64   // end of the stream written by Write
-	flushed  int64   // buffered bytes whose writeback has started
-	d        *direct // set once the stream goes O_DIRECT (see direct.go)
-	noDirect bool    // WriteAt or Truncate was used, or O_DIRECT is refused
+	off     int64 // end of the stream written by Write
+	flushed int64 // bytes whose writeback has started
+	dropped int64 // written pages below this offset were dropped from the page cache
 }
 
 // writebackChunk is how much a writer accumulates before starting its
 // writeback (see startWriteback).
 const writebackChunk = 8 << 20
 
-// Write appends p to the stream: buffered at first, through O_DIRECT once
-// the stream is past directAfter bytes.
-func (w *fsWriter) Write(p []byte) (int, error) {
-	if w.d == nil && !w.noDirect && w.off >= directAfter {
-		if k := int(-w.off & (directAlign - 1)); k > 0 {
-			// Reach an aligned offset with a buffered write first.
-			n, err := w.bufferedWrite(p[:min(k, len(p))])
-			if err != nil || n == len(p) {
-				return n, err
-			}
-			m, err := w.Write(p[n:])
-			return n + m, err
-		}
-		d, err := newDirect(w.f.Name(), w.off)
-		if err != nil {
-			w.noDirect = true
-		} else {
-			w.d = d
-		}
-	}
-	if w.d != nil {
-		if err := w.d.write(p); err != nil {
-			return 0, err
-		}
-		w.off += int64(len(p))
-		return len(p), nil
-	}
-	return w.bufferedWrite(p)
-}
+// dropLag is how far behind the writeback point a writer drops its written
+// pages from the page cache (see dropCache).
+const dropLag = 32 << 20
 
-func (w *fsWriter) bufferedWrite(p []byte) (int, error) {
+// sequentialAfter is the size past which a blob opened for reading gets
+// sequential readahead: a large blob's pages were dropped after writing,
+// so its first read is cold.
+const sequentialAfter = 1 << 20
+
+// Write appends p to the stream. With writeback on, the kernel is asked
+// every writebackChunk to start writing what came in, and pages written
+// back dropLag ago are dropped from the page cache: a large upload then
+// reuses a few tens of MiB of cache instead of filling hundreds with fresh
+// pages, which on these VMs cost 1.3-2.2 s of system CPU per GiB (O_DIRECT,
+// tried instead, left the disk idle between writes; docs/decisions.md).
+func (w *fsWriter) Write(p []byte) (int, error) {
 	n, err := w.f.WriteAt(p, w.off)
 	w.off += int64(n)
 	if w.writeback && w.off-w.flushed >= writebackChunk {
 		startWriteback(w.f, w.flushed, w.off-w.flushed)
+		if drop := w.flushed - dropLag; drop > w.dropped {
+			dropCache(w.f, w.dropped, drop-w.dropped)
+			w.dropped = drop
+		}
 		w.flushed = w.off
 	}
 	return n, err
 }
 
-// leaveDirect writes what is staged and returns the writer to buffered
-// mode, the file cut to the bytes received.
-func (w *fsWriter) leaveDirect() error {
-	if w.d == nil {
-		return nil
-	}
-	err := w.d.flush()
-	w.d.close()
-	w.d = nil
-	w.noDirect = true
-	if err != nil {
-		return err
-	}
-	return w.f.Truncate(w.off)
-}
-
 // WriteAt lets converters write sparse output.
-func (w *fsWriter) WriteAt(p []byte, off int64) (int, error) {
-	if err := w.leaveDirect(); err != nil {
-		return 0, err
-	}
-	w.noDirect = true
-	return w.f.WriteAt(p, off)
-}
+func (w *fsWriter) WriteAt(p []byte, off int64) (int, error) { return w.f.WriteAt(p, off) }
 
 // Truncate sets the final size (sparse tails).
-func (w *fsWriter) Truncate(size int64) error {
-	if err := w.leaveDirect(); err != nil {
-		return err
-	}
-	w.noDirect = true
-	return w.f.Truncate(size)
-}
+func (w *fsWriter) Truncate(size int64) error { return w.f.Truncate(size) }
 
 // ReadAt reads back bytes already written, so an upload can be inspected
 // before Commit.
-func (w *fsWriter) ReadAt(p []byte, off int64) (int, error) {
-	if w.d != nil {
-		// Staged bytes go to the file (padded) and reads stop at the
-		// stream's end, not at the padding.
-		if err := w.d.flush(); err != nil {
-			return 0, err
-		}
-		if off >= w.off {
-			return 0, io.EOF
-		}
-		if rest := w.off - off; int64(len(p)) > rest {
-			n, err := w.f.ReadAt(p[:rest], off)
-			if err == nil {
-				err = io.EOF
-			}
-			return n, err
-		}
-	}
-	return w.f.ReadAt(p, off)
-}
+func (w *fsWriter) ReadAt(p []byte, off int64) (int, error) { return w.f.ReadAt(p, off) }
 
 func (w *fsWriter) Commit() error {
 	if w.done {
@@ -241,11 +181,6 @@ func (w *fsWriter) Commit() error {
 	}
 	w.done = true
 	tmp := w.f.Name()
-	if err := w.leaveDirect(); err != nil {
-		w.f.Close()
-		os.Remove(tmp)
-		return err
-	}
 	if err := w.f.Sync(); err != nil {
 		w.f.Close()
 		os.Remove(tmp)
@@ -296,10 +231,6 @@ func (w *fsWriter) Abort() error {
 		return nil
 	}
 	w.done = true
-	if w.d != nil {
-		w.d.close()
-		w.d = nil
-	}
 	w.f.Close()
 	return os.Remove(w.f.Name())
 }

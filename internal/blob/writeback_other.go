@@ -7,3 +7,5 @@ import "os"
 func startWriteback(f *os.File, off, n int64) {}
 
 func adviseSequential(f *os.File) {}
+
+func dropCache(f *os.File, off, n int64) {}

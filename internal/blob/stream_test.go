@@ -7,35 +7,22 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 )
 
-// directSupported reports whether dir's filesystem accepts O_DIRECT.
-func directSupported(t *testing.T, dir string) bool {
-	p := filepath.Join(dir, "probe")
-	os.WriteFile(p, nil, 0o600)
-	defer os.Remove(p)
-	f, err := openDirect(p)
-	if err != nil {
-		return false
-	}
-	f.Close()
-	return true
-}
-
-// TestDirectStreams writes streams of several shapes (write sizes that
-// keep the stream unaligned, chunk-sized writes, one huge write, reads
-// back mid-stream, random writes after the switch) and checks the
-// committed bytes, and that long streams really went O_DIRECT.
-func TestDirectStreams(t *testing.T) {
+// TestStreams writes streams of several shapes through Group (writeback
+// every writebackChunk, written pages dropped dropLag behind it): small,
+// odd write sizes, one huge write, reads back mid-stream of pages already
+// dropped, WriteAt and Truncate after the stream, and checks the committed
+// bytes.
+func TestStreams(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
 	fs, err := NewFS(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	canDirect := directSupported(t, root)
+	long := dropLag + 3*writebackChunk + 12345 // past several drops
 	cases := []struct {
 		name       string
 		size       int
@@ -43,17 +30,13 @@ func TestDirectStreams(t *testing.T) {
 		readBack   bool  // ReadAt probes during the stream
 		patchAt    int   // WriteAt of 10 bytes here after the stream (-1: none)
 		truncate   int   // Truncate to this size at the end (-1: none)
-		wantDirect bool
 	}{
-		{"small", 1000, []int{100}, false, -1, -1, false},
-		{"exactly switch point", directAfter, []int{4096}, false, -1, -1, false},
-		{"odd writes", 3*directChunk + 12345, []int{7, 4093, 65537, 1 << 20}, false, -1, -1, true},
-		{"chunk writes", 4 * directChunk, []int{directChunk}, false, -1, -1, true},
-		{"one huge write", 5*directChunk + 1, []int{5*directChunk + 1}, false, -1, -1, false},
-		{"huge after switch", 7*directChunk + 3, []int{directAfter + 5, 6 * directChunk}, false, -1, -1, true},
-		{"read back", 2*directChunk + 999, []int{300007}, true, -1, -1, true},
-		{"patch after", 3 * directChunk, []int{512 << 10}, false, 5, -1, true},
-		{"truncate after", 3*directChunk + 17, []int{512 << 10}, false, -1, 8 << 20, true},
+		{"small", 1000, []int{100}, false, -1, -1},
+		{"odd writes", long, []int{7, 4093, 65537, 1 << 20}, false, -1, -1},
+		{"one huge write", long, []int{long}, false, -1, -1},
+		{"read back", long, []int{3000007}, true, -1, -1},
+		{"patch dropped page", long, []int{512 << 10}, false, 5, -1},
+		{"truncate after", long, []int{512 << 10}, false, -1, long + 8<<20},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,16 +51,19 @@ func TestDirectStreams(t *testing.T) {
 				t.Fatal(err)
 			}
 			fw := w.(*fsWriter)
-			sawDirect := false
 			for off, k := 0, 0; off < tc.size; k++ {
 				n := min(tc.writeSizes[k%len(tc.writeSizes)], tc.size-off)
 				if m, err := w.Write(want[off : off+n]); err != nil || m != n {
 					t.Fatalf("write at %d: %d, %v", off, m, err)
 				}
 				off += n
-				sawDirect = sawDirect || fw.d != nil
 				if tc.readBack {
-					// The last 5000 bytes written, and a read past the end.
+					// The first bytes (long dropped from the cache), and the
+					// last 5000 bytes written with a read past the end.
+					head := make([]byte, min(off, 5000))
+					if m, err := w.(io.ReaderAt).ReadAt(head, 0); m != len(head) || err != nil || !bytes.Equal(head, want[:m]) {
+						t.Fatalf("ReadAt(0) mid-stream at %d: %d bytes, %v", off, m, err)
+					}
 					from := max(0, off-5000)
 					got := make([]byte, off-from+10)
 					m, err := w.(io.ReaderAt).ReadAt(got, int64(from))
@@ -85,6 +71,9 @@ func TestDirectStreams(t *testing.T) {
 						t.Fatalf("ReadAt(%d) mid-stream at %d: %d bytes, %v", from, off, m, err)
 					}
 				}
+			}
+			if tc.size > dropLag+writebackChunk && tc.writeSizes[0] < tc.size && fw.dropped == 0 {
+				t.Errorf("a %d-byte stream dropped no pages", tc.size)
 			}
 			if tc.patchAt >= 0 {
 				patch := []byte("0123456789")
@@ -102,9 +91,6 @@ func TestDirectStreams(t *testing.T) {
 			if err := w.Commit(); err != nil {
 				t.Fatal(err)
 			}
-			if canDirect && sawDirect != tc.wantDirect {
-				t.Errorf("direct mode used = %v, want %v", sawDirect, tc.wantDirect)
-			}
 			p, _ := fs.Path(key)
 			got, err := os.ReadFile(p)
 			if err != nil {
@@ -114,9 +100,6 @@ func TestDirectStreams(t *testing.T) {
 				t.Fatalf("committed %d bytes, want %d (equal prefix: %d)", len(got), len(want), commonPrefix(got, want))
 			}
 		})
-	}
-	if !canDirect {
-		t.Logf("O_DIRECT unsupported under %s on %s: checked the buffered fallback only", root, runtime.GOOS)
 	}
 }
 
@@ -128,12 +111,12 @@ func commonPrefix(a, b []byte) int {
 	return n
 }
 
-func TestDirectAbortLeavesNothing(t *testing.T) {
+func TestAbortLeavesNothing(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
 	fs, _ := NewFS(root)
 	w, _ := fs.Create(ctx, "k")
-	w.Write(make([]byte, 3*directChunk+5))
+	w.Write(make([]byte, 3*writebackChunk+5))
 	if err := w.Abort(); err != nil {
 		t.Fatal(err)
 	}
