@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/stratus-iaas/stratus/internal/pagecache"
 )
 
 // FS stores blobs as files under a root directory. Writes go to a temp
@@ -78,7 +80,7 @@ func (s *FS) Open(ctx context.Context, key string) (Reader, error) {
 		return nil, err
 	}
 	if st.Size() > sequentialAfter {
-		adviseSequential(f)
+		pagecache.AdviseSequential(f.Fd())
 	}
 	return &fsReader{File: f, size: st.Size()}, nil
 }
@@ -123,44 +125,30 @@ type fsWriter struct {
 	// rename into it durable: a plain directory fsync for FS, a
 	// group-committed one for Group.
 	dir func(dir string) (sync func() error, err error)
-	// writeback starts the kernel's writeback of buffered bytes every
-	// writebackChunk (Group sets it), so the fsync at Commit is short.
-	writeback bool
+	// trail starts the writeback of the stream every writebackChunk and
+	// drops written pages behind it (Group sets it), so the fsync at
+	// Commit is short and a large blob does not fill the page cache.
+	trail *pagecache.Trail
 
-	off     int64 // end of the stream written by Write
-	flushed int64 // bytes whose writeback has started
-	dropped int64 // written pages below this offset were dropped from the page cache
+	off int64 // end of the stream written by Write
 }
 
 // writebackChunk is how much a writer accumulates before starting its
-// writeback (see startWriteback).
+// writeback.
 const writebackChunk = 8 << 20
-
-// dropLag is how far behind the writeback point a writer drops its written
-// pages from the page cache (see dropCache).
-const dropLag = 32 << 20
 
 // sequentialAfter is the size past which a blob opened for reading gets
 // sequential readahead: a large blob's pages were dropped after writing,
 // so its first read is cold.
 const sequentialAfter = 1 << 20
 
-// Write appends p to the stream. With writeback on, the kernel is asked
-// every writebackChunk to start writing what came in, and pages written
-// back dropLag ago are dropped from the page cache: a large upload then
-// reuses a few tens of MiB of cache instead of filling hundreds with fresh
-// pages, which on these VMs cost 1.3-2.2 s of system CPU per GiB (O_DIRECT,
+// Write appends p to the stream. Large streams stay buffered (O_DIRECT,
 // tried instead, left the disk idle between writes; docs/decisions.md).
 func (w *fsWriter) Write(p []byte) (int, error) {
 	n, err := w.f.WriteAt(p, w.off)
 	w.off += int64(n)
-	if w.writeback && w.off-w.flushed >= writebackChunk {
-		startWriteback(w.f, w.flushed, w.off-w.flushed)
-		if drop := w.flushed - dropLag; drop > w.dropped {
-			dropCache(w.f, w.dropped, drop-w.dropped)
-			w.dropped = drop
-		}
-		w.flushed = w.off
+	if w.trail != nil {
+		w.trail.Wrote(w.f.Fd(), w.off)
 	}
 	return n, err
 }

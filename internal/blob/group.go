@@ -3,6 +3,8 @@ package blob
 import (
 	"context"
 	"sync"
+
+	"github.com/stratus-iaas/stratus/internal/pagecache"
 )
 
 // Group is an FS whose directory fsyncs are group-committed: each writer
@@ -28,7 +30,7 @@ func (g *Group) Create(ctx context.Context, key string) (Writer, error) {
 	}
 	fw := w.(*fsWriter)
 	fw.dir = g.prepare
-	fw.writeback = true
+	fw.trail = &pagecache.Trail{Step: writebackChunk}
 	return fw, nil
 }
 

@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stratus-iaas/stratus/internal/pagecache"
 )
 
 // TestStreams writes streams of several shapes through Group (writeback
-// every writebackChunk, written pages dropped dropLag behind it): small,
+// every writebackChunk, written pages dropped pagecache.Lag behind it): small,
 // odd write sizes, one huge write, reads back mid-stream of pages already
 // dropped, WriteAt and Truncate after the stream, and checks the committed
 // bytes.
@@ -22,7 +24,7 @@ func TestStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	long := dropLag + 3*writebackChunk + 12345 // past several drops
+	long := pagecache.Lag + 3*writebackChunk + 12345 // past several drops
 	cases := []struct {
 		name       string
 		size       int
@@ -72,7 +74,7 @@ func TestStreams(t *testing.T) {
 					}
 				}
 			}
-			if tc.size > dropLag+writebackChunk && tc.writeSizes[0] < tc.size && fw.dropped == 0 {
+			if tc.size > pagecache.Lag+writebackChunk && tc.writeSizes[0] < tc.size && fw.trail.Dropped() == 0 {
 				t.Errorf("a %d-byte stream dropped no pages", tc.size)
 			}
 			if tc.patchAt >= 0 {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk"
+	"github.com/stratus-iaas/stratus/internal/pagecache"
 )
 
 // File is what the qcow2 writer needs from its destination.
@@ -38,9 +39,8 @@ type Writer struct {
 	fileSize int64
 	grown    int64 // current file size while writing
 	defl     disk.DeflaterPool
-	fd       uintptr // for disk.StartWriteback; 0 when f has no descriptor
-	wbFrom   int64   // writeback has been started for the file below this offset
-	dropped  int64   // written pages below this offset were dropped from the page cache
+	fd       uintptr // for trail; 0 when f has no descriptor
+	trail    pagecache.Trail
 }
 
 // NewWriter empties f and prepares a qcow2 image of size virtual bytes.
@@ -50,7 +50,8 @@ func NewWriter(f File, size int64, compress bool) (*Writer, error) {
 	}
 	cs := int64(1) << writeClusterBits
 	span := cs * (cs / 8)
-	w := &Writer{f: f, size: size, compress: compress, cs: cs, l2Idx: -1, next: cs}
+	w := &Writer{f: f, size: size, compress: compress, cs: cs, l2Idx: -1, next: cs,
+		trail: pagecache.Trail{Step: writebackStep}}
 	w.l1 = make([]uint64, (size+span-1)/span)
 	w.refs = []uint16{1} // the header cluster
 	if fdf, ok := f.(interface{ Fd() uintptr }); ok {
@@ -67,14 +68,11 @@ const growStep = 64 << 20
 // writeback is started.
 const writebackStep = 4 << 20
 
-// dropLag is how far behind the writeback point written pages are dropped
-// from the page cache, so that their writeback has finished.
-const dropLag = 32 << 20
-
 // writeAt writes p at off, first growing the file (with a hole) past the
 // write when needed; Close truncates it to its real size. The file is
 // written front to back, so every writebackStep the kernel is asked to
-// start writing what was appended, and the final fsync is short.
+// start writing what was appended (the final fsync is then short), and
+// pages written back earlier are dropped: the output is not read back.
 func (w *Writer) writeAt(p []byte, off int64) (int, error) {
 	end := off + int64(len(p))
 	if end > w.grown {
@@ -84,15 +82,8 @@ func (w *Writer) writeAt(p []byte, off int64) (int, error) {
 		w.grown = end + growStep
 	}
 	n, err := w.f.WriteAt(p, off)
-	if w.fd != 0 && end-w.wbFrom >= writebackStep {
-		disk.StartWriteback(w.fd, w.wbFrom, end-w.wbFrom)
-		// The output is not read back: free what was written back
-		// dropLag ago (as the raw writer does).
-		if drop := w.wbFrom - dropLag; drop > w.dropped {
-			disk.DropCache(w.fd, w.dropped, drop-w.dropped)
-			w.dropped = drop
-		}
-		w.wbFrom = end
+	if w.fd != 0 {
+		w.trail.Wrote(w.fd, end)
 	}
 	return n, err
 }

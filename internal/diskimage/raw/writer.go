@@ -5,6 +5,7 @@ import (
 
 	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk"
+	"github.com/stratus-iaas/stratus/internal/pagecache"
 )
 
 // File is what the sparse raw writer needs from its destination.
@@ -22,8 +23,7 @@ const BlockSize = 4096
 type Writer struct {
 	f    File
 	size int64
-	fd   uintptr // for disk.StartWriteback; 0 when f is not an *os.File-like file
-	wb   bool
+	fd   uintptr // for pagecache; 0 when f is not an *os.File-like file
 	// dropped is the offset below which Commit has dropped written pages.
 	dropped int64
 }
@@ -41,7 +41,7 @@ func NewWriter(f File, size int64) (*Writer, error) {
 	}
 	w := &Writer{f: f, size: size}
 	if fdf, ok := f.(interface{ Fd() uintptr }); ok {
-		w.fd, w.wb = fdf.Fd(), true
+		w.fd = fdf.Fd()
 	}
 	return w, nil
 }
@@ -58,27 +58,19 @@ func (w *Writer) Encode(off int64, p []byte) (any, error) {
 			return nil, &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "writing output", Err: err}
 		}
 	}
-	if w.wb && len(runs) > 0 {
-		disk.StartWriteback(w.fd, off, int64(len(p)))
+	if w.fd != 0 && len(runs) > 0 {
+		pagecache.StartWriteback(w.fd, off, int64(len(p)))
 	}
 	return nil, nil
 }
 
-// dropLag is how far behind the committed position written pages are
-// dropped from the page cache: far enough for their writeback (started
-// by Encode) to have finished, so the drop frees them.
-const dropLag = 32 << 20
-
-// Commit drops from the page cache what was written dropLag ago: the
-// output is not read back, and a conversion that keeps reusing a small
-// set of cached pages costs the kernel (and, in a VM, the hypervisor)
-// less than one that fills hundreds of MiB of fresh ones.
+// Commit drops from the page cache what was written pagecache.Lag ago
+// (Encode started its writeback): the output is not read back. Commit
+// runs in order, so the dropped prefix only grows.
 func (w *Writer) Commit(off, n int64, p []byte, enc any) error {
-	if w.wb {
-		if end := off + n - dropLag; end > w.dropped {
-			disk.DropCache(w.fd, w.dropped, end-w.dropped)
-			w.dropped = end
-		}
+	if end := off + n - pagecache.Lag; w.fd != 0 && end > w.dropped {
+		pagecache.Drop(w.fd, w.dropped, end-w.dropped)
+		w.dropped = end
 	}
 	return nil
 }
