@@ -240,7 +240,7 @@ func objectFromPut(r *http.Request, rc *reqCtx) (*Object, error) {
 // Objects of at most s.inlineMax bytes are kept in memory for storeObject
 // to insert inline with their row; their blob is committed with the row.
 func (s *Service) writeBlob(ctx context.Context, o *Object, src io.Reader, length int64, wantETag string) error {
-	if length <= int64(s.inlineMax) {
+	if s.inlineMax > 0 && length <= int64(s.inlineMax) {
 		small, more, err := readSmall(src, length, s.inlineMax)
 		if err != nil {
 			return clientReadError(err)
