@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -58,9 +57,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// serveGCPercent is the GC target of `stratus serve` unless GOGC is set.
-const serveGCPercent = 400
-
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("stratus serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -77,15 +73,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
-	if os.Getenv("GOGC") == "" {
-		// The server's live heap is small (tens of MiB) and its garbage
-		// short-lived, so at Go's default (GC when the heap doubles) a busy
-		// server collects hundreds of times a second. At 400 it collects a
-		// quarter as often for a heap that stays in the tens of MiB: 4 KiB
-		// GETs went from 9,800 to 11,200 per second (docs/decisions.md).
-		// GOGC in the environment still decides.
-		debug.SetGCPercent(serveGCPercent)
-	}
+	tuneServeRuntime(os.Getenv)
 	srv, err := server.New(ctx, cfg, log, stdout)
 	if err != nil {
 		log.Error("start failed", "err", err)
