@@ -8,13 +8,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/blob"
 	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/hashcopy"
 	"github.com/stratus-iaas/stratus/internal/policy"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
@@ -181,132 +180,46 @@ type hashResult struct {
 	head, tail []byte
 }
 
-const chunkSize = 512 << 10
-
-// copyHashed copies at most limit bytes of r to w. Four stages run at
-// once over the same chunks, in order: reading the body (this goroutine),
-// md5, sha512 and the write to w. md5 and sha512 are each sequential, so
-// running them side by side uses both cores, a stalled write
-// (dirty-page throttling) does not stop the hashing and a slow hash does
-// not stop the disk. A ring of nbuf chunks bounds memory (8 MiB per
-// upload). A done ctx or a failed write stops the reading at the next
-// chunk. When w cannot be read back (no io.ReaderAt), it keeps the head
-// and tail of the stream for inspection.
+// copyHashed copies at most limit bytes of r to w, computing md5 and
+// sha512 on the way (hashcopy runs each on its own core). When w cannot be
+// read back (no io.ReaderAt), it keeps the head and tail of the stream for
+// inspection.
 func copyHashed(ctx context.Context, w io.Writer, r io.Reader, limit int64) (*hashResult, error) {
-	const nbuf = 16
-	type chunk struct {
-		buf  []byte
-		b    []byte
-		done sync.WaitGroup // every stage is finished with b
-	}
 	md5h, shah := md5.New(), sha512.New()
-	var werr error
-	var failed atomic.Bool
-	stages := []func([]byte){
-		func(b []byte) { md5h.Write(b) },
-		func(b []byte) { shah.Write(b) },
-		func(b []byte) {
-			if werr == nil {
-				if _, err := w.Write(b); err != nil {
-					werr = err
-					failed.Store(true)
-				}
-			}
-		},
+	side := []io.Writer{md5h, shah}
+	var ends *headTail
+	if _, readBack := w.(io.ReaderAt); !readBack {
+		ends = &headTail{}
+		side = append(side, ends)
 	}
-	chans := make([]chan *chunk, len(stages))
-	var workers sync.WaitGroup
-	for i, stage := range stages {
-		chans[i] = make(chan *chunk, nbuf)
-		workers.Add(1)
-		go func(ch chan *chunk, stage func([]byte)) {
-			defer workers.Done()
-			for c := range ch {
-				stage(c.b)
-				c.done.Done()
-			}
-		}(chans[i], stage)
-	}
-	_, readBack := w.(io.ReaderAt)
-	res := &hashResult{}
-	var err error
-	var ring []*chunk // in flight, oldest first
-	var tail []byte
-	for !failed.Load() {
-		if err = ctx.Err(); err != nil {
-			break
-		}
-		var c *chunk
-		if len(ring) < nbuf {
-			c = &chunk{buf: make([]byte, chunkSize)}
-		} else {
-			c = ring[0]
-			ring = ring[1:]
-			c.done.Wait()
-		}
-		want := int64(len(c.buf))
-		if rem := limit - res.n + 1; rem < want {
-			want = rem // read one byte past the limit to detect overflow
-		}
-		n, rerr := readFull(r, c.buf[:want])
-		if n > 0 {
-			if res.n+int64(n) > limit {
-				res.over = true
-				n = int(limit - res.n)
-			}
-			c.b = c.buf[:n]
-			if !readBack {
-				if len(res.head) < diskimage.FullPrefixSize {
-					res.head = append(res.head, c.b[:min(n, diskimage.FullPrefixSize-len(res.head))]...)
-				}
-				tail = append(tail, c.b[max(0, n-diskimage.TailSize):]...)
-				if len(tail) > diskimage.TailSize {
-					tail = tail[len(tail)-diskimage.TailSize:]
-				}
-			}
-			c.done.Add(len(chans))
-			for _, ch := range chans {
-				ch <- c
-			}
-			ring = append(ring, c)
-			res.n += int64(n)
-		}
-		if res.over || rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			err = rerr
-			break
-		}
-	}
-	for _, ch := range chans {
-		close(ch)
-	}
-	workers.Wait()
-	if err == nil {
-		err = werr
-	}
+	res, err := hashcopy.Copy(ctx, w, r, limit, side...)
 	if err != nil {
 		return nil, err
 	}
-	res.tail = tail
-	res.md5 = hex.EncodeToString(md5h.Sum(nil))
-	res.sha512 = hex.EncodeToString(shah.Sum(nil))
-	return res, nil
+	hs := &hashResult{
+		n:      res.N,
+		over:   res.Over,
+		md5:    hex.EncodeToString(md5h.Sum(nil)),
+		sha512: hex.EncodeToString(shah.Sum(nil)),
+	}
+	if ends != nil {
+		hs.head, hs.tail = ends.head, ends.tail
+	}
+	return hs, nil
 }
 
-// readFull fills b unless the stream ends; only a clean end is io.EOF
-// (a dropped chunked body is io.ErrUnexpectedEOF and must fail the upload).
-func readFull(r io.Reader, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := r.Read(b[n:])
-		n += m
-		if err != nil {
-			return n, err
-		}
+// headTail keeps the first FullPrefixSize and last TailSize bytes written.
+type headTail struct{ head, tail []byte }
+
+func (e *headTail) Write(b []byte) (int, error) {
+	if len(e.head) < diskimage.FullPrefixSize {
+		e.head = append(e.head, b[:min(len(b), diskimage.FullPrefixSize-len(e.head))]...)
 	}
-	return n, nil
+	e.tail = append(e.tail, b[max(0, len(b)-diskimage.TailSize):]...)
+	if len(e.tail) > diskimage.TailSize {
+		e.tail = e.tail[len(e.tail)-diskimage.TailSize:]
+	}
+	return len(b), nil
 }
 
 // Download opens an image's bytes for p. It returns a nil reader when

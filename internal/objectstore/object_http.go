@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/hashcopy"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
@@ -264,10 +265,11 @@ func (s *Service) writeBlob(ctx context.Context, o *Object, src io.Reader, lengt
 		return err
 	}
 	h := md5.New()
-	n, err := hashCopy(bw, h, src, maxFileSize)
-	if err == nil && n > maxFileSize {
+	res, err := hashcopy.Copy(ctx, bw, src, maxFileSize, h)
+	if err == nil && res.Over {
 		err = fault.New(fault.TooLarge, msgTooLarge)
 	}
+	n := res.N
 	if err == nil && length >= 0 && n != length {
 		err = fault.New(fault.Invalid, "Bad Request").WithCause(errors.New("short body"))
 	}
