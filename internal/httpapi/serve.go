@@ -79,6 +79,12 @@ func (m *Mux) wrap(g *Group, rt *Route) http.Handler {
 			m.writeError(g, sw, r, err)
 		}
 		m.access(g, sw, r, start, err)
+		if sw.status == 499 && !sw.wrote {
+			// The client went away. Returning would make net/http send an
+			// empty 200 to whatever is still reading: a half-closed
+			// client must not take that for success. Drop the connection.
+			panic(http.ErrAbortHandler)
+		}
 	})
 }
 
