@@ -108,6 +108,11 @@ func (s *Service) receive(ctx context.Context, im *Image, body io.Reader, size i
 		w.Abort()
 		return Data{}, "", err
 	}
+	if size >= 0 && hs.over {
+		// Only the declared bytes were read; the body had more.
+		w.Abort()
+		return Data{}, "", fault.Invalidf("Size of uploaded data exceeds the declared size (%d bytes).", size)
+	}
 	if size >= 0 && hs.n != size {
 		w.Abort()
 		return Data{}, "", fault.Invalidf("Size of uploaded data (%d bytes) does not match the declared size (%d bytes).", hs.n, size)

@@ -233,6 +233,21 @@ func TestUploadSizeChecks(t *testing.T) {
 	if m["status"] != "queued" {
 		t.Fatalf("after failed upload: %v", m["status"])
 	}
+	// A chunked body longer than its x-openstack-image-size is refused
+	// whole, not stored as its first declared bytes.
+	req := httptest.NewRequest("PUT", "/image/v2/images/"+id+"/file", io.MultiReader(strings.NewReader("abcdef")))
+	req.Header.Set("X-Auth-Token", "alice")
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("X-Openstack-Image-Size", "4")
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, req)
+	if w.Code != 400 || !strings.Contains(w.Body.String(), "exceeds the declared size (4 bytes)") {
+		t.Fatalf("chunked body over its declared size: %d %s", w.Code, w.Body)
+	}
+	m = e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 200).JSON(t)
+	if m["status"] != "queued" || m["size"] != nil {
+		t.Fatalf("after over-long upload: %v size %v", m["status"], m["size"])
+	}
 	big := make([]byte, 65<<20)
 	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/file", "alice", big), 413)
 	m = e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 200).JSON(t)
