@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -405,6 +406,46 @@ func TestListFilterByColumn(t *testing.T) {
 		}
 		if got := strings.Join(names, ","); got != want {
 			t.Errorf("?%s: %q, want %q", query, got, want)
+		}
+	}
+}
+
+// Time filters compare to the second, as the API shows times: an image's
+// own created_at matches eq:, gte: and lte:, not gt:, lt: or neq:.
+func TestTimeFiltersUseShownPrecision(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("alice", map[string]any{"name": "timed"})
+	m := e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 200).JSON(t)
+	shown := m["created_at"].(string)
+	at, err := time.Parse(time.RFC3339, shown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := at.Add(time.Second).Format(time.RFC3339)
+	half := at.Add(500 * time.Millisecond).Format(time.RFC3339Nano)
+	for _, tc := range []struct {
+		filter string
+		want   bool
+	}{
+		{shown, true},
+		{"eq:" + shown, true},
+		{"gte:" + shown, true},
+		{"lte:" + shown, true},
+		{"gt:" + shown, false},
+		{"lt:" + shown, false},
+		{"neq:" + shown, false},
+		{"lt:" + next, true},
+		{"gte:" + next, false},
+		{"eq:" + half, false},
+		{"neq:" + half, true},
+		{"lt:" + half, true},
+		{"gt:" + half, false},
+	} {
+		for _, col := range []string{"created_at", "updated_at"} {
+			l := e.mustCode(e.do("GET", "/image/v2/images?"+col+"="+url.QueryEscape(tc.filter), "alice", nil), 200).JSON(t)
+			if got := len(l["images"].([]any)) == 1; got != tc.want {
+				t.Errorf("%s=%s: listed %v, want %v", col, tc.filter, got, tc.want)
+			}
 		}
 	}
 }

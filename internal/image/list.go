@@ -24,6 +24,41 @@ type TimeFilter struct {
 	At     time.Time
 }
 
+// sql is the condition for tf. The column is compared as the API shows
+// it, to the second: rows keep microseconds, but clients filter with the
+// times they were shown (Glance's columns keep whole seconds), so an
+// image's own created_at must match eq: and lte: and not gt:.
+func (tf TimeFilter) sql(arg func(any) string) string {
+	const second = int64(time.Second / time.Microsecond)
+	at := tf.At.UnixMicro()
+	floor := tf.At.Truncate(time.Second).UnixMicro()
+	ceil := floor
+	if at != floor {
+		ceil += second
+	}
+	c := tf.Column
+	switch tf.Op {
+	case "gt":
+		return c + " >= " + arg(floor+second)
+	case "gte":
+		return c + " >= " + arg(ceil)
+	case "lt":
+		return c + " < " + arg(ceil)
+	case "lte":
+		return c + " < " + arg(floor+second)
+	case "eq", "neq":
+		in := "(" + c + " >= " + arg(floor) + " AND " + c + " < " + arg(floor+second) + ")"
+		if at != floor {
+			in = "1 = 0" // no whole second equals a fractional time
+		}
+		if tf.Op == "neq" {
+			return "NOT " + in
+		}
+		return in
+	}
+	panic("image: unchecked time operator " + tf.Op)
+}
+
 // ListOptions are the filters of GET /v2/images.
 type ListOptions struct {
 	In            map[string][]string // column -> accepted values (name, status, disk_format, ... id)
@@ -177,9 +212,8 @@ func (s *Service) buildList(ctx context.Context, p *policy.Principal, o ListOpti
 	if o.SizeMax != nil {
 		q.add("size <= " + q.arg(*o.SizeMax))
 	}
-	ops := map[string]string{"gt": ">", "gte": ">=", "lt": "<", "lte": "<=", "eq": "=", "neq": "<>"}
 	for _, tf := range o.Times {
-		q.add(tf.Column + " " + ops[tf.Op] + " " + q.arg(tf.At.UnixMicro()))
+		q.add(tf.sql(q.arg))
 	}
 	sort := append([]SortKey{}, o.Sort...)
 	if len(sort) == 0 {
