@@ -35,18 +35,27 @@ func (s *Service) Upload(ctx context.Context, p *policy.Principal, id string, bo
 		if !canModify(p, im) {
 			return notAuthorized("upload_image")
 		}
-		if im.Status != StatusQueued {
-			return fault.Conflictf("Image status transition from %s to %s is not allowed", im.Status, StatusSaving)
+		conflict := fault.Conflictf("Image status transition from %s to %s is not allowed", im.Status, StatusSaving)
+		if im.Status != StatusQueued && im.Status != StatusSaving {
+			return conflict
 		}
 		if im.DiskFormat == nil || im.ContainerFormat == nil {
 			return fault.Invalidf("Properties disk_format, container_format must be set prior to saving data.")
 		}
-		return setStatus(ctx, tx, id, StatusQueued, StatusSaving)
+		// From saving only when the node that was receiving has gone.
+		now := store.Now()
+		err = startSaving(ctx, tx, id, s.node, now, now+s.lease.Microseconds())
+		if errors.Is(err, store.ErrConflict) {
+			return conflict
+		}
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	stopRenewing := s.renewWhileSaving(id)
 	d, key, err := s.receive(ctx, im, body, size)
+	stopRenewing()
 	if err != nil {
 		s.requeue(id)
 		return nil, err
@@ -76,6 +85,34 @@ func (s *Service) Upload(ctx context.Context, p *policy.Principal, id string, bo
 	return im, nil
 }
 
+// renewWhileSaving renews this node's lease on image id every third of
+// the lease until the returned stop is called.
+func (s *Service) renewWhileSaving(id string) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(s.lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), s.lease/3)
+				err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+					return renewLease(ctx, tx, id, s.node, store.Now()+s.lease.Microseconds())
+				})
+				cancel()
+				if err != nil {
+					s.log.Warn("renewing an upload lease failed", "image_id", id, "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
 func (s *Service) requeue(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -94,7 +131,7 @@ func tooLarge(limit int64) error {
 // receive writes body to a new blob, hashing as it goes, inspects the
 // content against the declared disk_format, and commits (fsync).
 func (s *Service) receive(ctx context.Context, im *Image, body io.Reader, size int64) (Data, string, error) {
-	key := blobKey(im.ID)
+	key := uploadKey(im.ID)
 	w, err := s.blobs.Create(ctx, key)
 	if err != nil {
 		return Data{}, "", err

@@ -2,6 +2,7 @@ package image
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
@@ -213,5 +214,15 @@ func canonicalID(s string) string {
 	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:32]
 }
 
-// blobKey is where an image's bytes live in the blob store.
+// blobKey is where an image's bytes live in the blob store when one
+// writer alone puts them there (image.DataKey).
 func blobKey(id string) string { return "images/" + id }
+
+// uploadKey is a fresh key for one upload of image id's bytes: an upload
+// that lost its lease (its node was presumed dead and another took over)
+// must not overwrite, or delete on its way out, the winner's bytes.
+func uploadKey(id string) string {
+	var b [8]byte
+	rand.Read(b[:])
+	return blobKey(id) + "." + hex.EncodeToString(b[:])
+}

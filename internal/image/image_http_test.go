@@ -2,7 +2,6 @@ package image
 
 import (
 	"bytes"
-	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
@@ -308,8 +307,8 @@ func TestDeleteDuringUpload(t *testing.T) {
 	if r.Code != 410 || !strings.Contains(string(r.Body), "could not be found after upload") {
 		t.Fatalf("upload: %d %s", r.Code, r.Body)
 	}
-	if _, err := e.svc.blobs.Stat(context.Background(), DataKey(id)); err == nil {
-		t.Fatal("bytes of a deleted image kept")
+	if kept := imageBlobs(t, e); len(kept) != 0 {
+		t.Fatalf("bytes of a deleted image kept: %v", kept)
 	}
 }
 

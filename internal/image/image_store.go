@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/stratus-iaas/stratus/internal/store"
 )
@@ -157,10 +158,39 @@ func deleteImageRow(ctx context.Context, tx *sql.Tx, id string) error {
 	return nil
 }
 
-// resetSaving puts images whose upload was cut by a crash back in queued.
-func resetSaving(ctx context.Context, tx *sql.Tx) (int64, error) {
-	res, err := tx.ExecContext(ctx, "UPDATE images SET status=$1, updated_at=$2 WHERE status=$3",
-		string(StatusQueued), store.Now(), string(StatusSaving))
+// uploadLease is how long an image stays 'saving' for the node receiving
+// its bytes without that node renewing it (every third of it).
+const uploadLease = 60 * time.Second
+
+// startSaving moves image id to saving, held by node until the given time
+// (unix µs): from queued, or from saving whose lease has expired (the
+// node that held it is gone). store.ErrConflict when neither holds.
+func startSaving(ctx context.Context, tx *sql.Tx, id, node string, now, until int64) error {
+	res, err := tx.ExecContext(ctx, `UPDATE images SET status=$1, upload_node=$2, upload_lease=$3, updated_at=$4
+		WHERE id=$5 AND (status=$6 OR (status=$1 AND upload_lease < $4))`,
+		string(StatusSaving), node, until, now, id, string(StatusQueued))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrConflict
+	}
+	return nil
+}
+
+// renewLease extends node's lease on an upload that is still running.
+func renewLease(ctx context.Context, tx *sql.Tx, id, node string, until int64) error {
+	_, err := tx.ExecContext(ctx, "UPDATE images SET upload_lease=$1 WHERE id=$2 AND status=$3 AND upload_node=$4",
+		until, id, string(StatusSaving), node)
+	return err
+}
+
+// resetSaving puts images whose upload was cut by a crash back in queued:
+// node's own (a node that starts has no upload running) and those whose
+// lease has expired, never an upload another node is still receiving.
+func resetSaving(ctx context.Context, tx *sql.Tx, node string, now int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, "UPDATE images SET status=$1, updated_at=$2 WHERE status=$3 AND (upload_node=$4 OR upload_lease < $2)",
+		string(StatusQueued), now, string(StatusSaving), node)
 	if err != nil {
 		return 0, err
 	}

@@ -42,6 +42,10 @@ type Options struct {
 	Log   *slog.Logger
 	// SizeCap is the largest image upload in bytes (server Config.ImageSizeCap); 0 means 1 TiB.
 	SizeCap int64
+	// Node names this node, stable across its restarts, so that at start it
+	// requeues the uploads it was receiving when it stopped and no other
+	// node's; "" is one node alone.
+	Node string
 }
 
 // Service is the image service.
@@ -52,13 +56,16 @@ type Service struct {
 	blobs    blob.Store
 	log      *slog.Logger
 	sizeCap  int64
+	node     string
+	lease    time.Duration // uploadLease; shorter in tests
 }
 
-// New returns the service. Images left in "saving" by a crash go back to
-// "queued": their bytes were never committed (the blob store sweeps temp
-// files at open) and no blob is served for them.
+// New returns the service. Images this node left in "saving" by a crash,
+// and any whose upload lease has expired, go back to "queued": their bytes
+// were never committed (the blob store sweeps temp files at open) and no
+// blob is served for them.
 func New(ctx context.Context, opts Options) (*Service, error) {
-	s := &Service{db: opts.DB, r: opts.DB.R(), blobs: opts.Blobs, log: opts.Log, sizeCap: opts.SizeCap}
+	s := &Service{db: opts.DB, r: opts.DB.R(), blobs: opts.Blobs, log: opts.Log, sizeCap: opts.SizeCap, node: opts.Node, lease: uploadLease}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -68,7 +75,7 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	var n int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		n, err = resetSaving(ctx, tx)
+		n, err = resetSaving(ctx, tx, s.node, store.Now())
 		return err
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -67,7 +68,12 @@ func (s *Server) assemble(ctx context.Context) error {
 	s.mux.Mount(objSvc.Group())
 	s.mux.Mount(objSvc.RootGroup())
 
-	imageSvc, err := image.New(ctx, image.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "image"), SizeCap: s.cfg.ImageSizeCap})
+	node, err := nodeID(s.cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("node id: %w", err)
+	}
+	imageSvc, err := image.New(ctx, image.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "image"),
+		SizeCap: s.cfg.ImageSizeCap, Node: node})
 	if err != nil {
 		return err
 	}
