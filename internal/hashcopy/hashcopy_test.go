@@ -7,40 +7,10 @@ import (
 	"crypto/sha512"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"testing"
+
+	"github.com/stratus-iaas/stratus/internal/hashcopy/hashcopytest"
 )
-
-// raggedReader returns data in reads of random length (1 byte to 1 MiB),
-// as a network body does; after fail bytes it calls onFail and returns
-// its error.
-type raggedReader struct {
-	data   []byte
-	off    int
-	rnd    *rand.Rand
-	fail   int // -1: never
-	onFail func() error
-}
-
-func newRagged(data []byte) *raggedReader {
-	return &raggedReader{data: data, rnd: rand.New(rand.NewPCG(1, 2)), fail: -1}
-}
-
-func (r *raggedReader) Read(p []byte) (int, error) {
-	if r.fail >= 0 && r.off >= r.fail {
-		return 0, r.onFail()
-	}
-	if r.off == len(r.data) {
-		return 0, io.EOF
-	}
-	n := min(len(p), 1+r.rnd.IntN(1<<20), len(r.data)-r.off)
-	if r.fail >= 0 {
-		n = min(n, r.fail-r.off)
-	}
-	copy(p, r.data[r.off:r.off+n])
-	r.off += n
-	return n, nil
-}
 
 // failWriter fails every write once it holds after bytes.
 type failWriter struct {
@@ -57,14 +27,8 @@ func (w *failWriter) Write(p []byte) (int, error) {
 	return w.Buffer.Write(p)
 }
 
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	rand.NewChaCha8([32]byte{7}).Read(b)
-	return b
-}
-
 func TestCopy(t *testing.T) {
-	data := randomBytes(21<<20 + 12345) // more than the ring holds, not a chunk multiple
+	data := hashcopytest.RandomBytes(21<<20 + 12345) // more than the ring holds, not a chunk multiple
 	for _, tc := range []struct {
 		name  string
 		n     int   // bytes offered
@@ -85,7 +49,7 @@ func TestCopy(t *testing.T) {
 			want := in[:min(int64(len(in)), tc.limit)]
 			var out, copy2 bytes.Buffer
 			m, s := md5.New(), sha512.New()
-			res, err := Copy(context.Background(), &out, newRagged(in), tc.limit, m, s, &copy2)
+			res, err := Copy(context.Background(), &out, hashcopytest.NewRagged(in), tc.limit, m, s, &copy2)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,67 +72,67 @@ func TestCopy(t *testing.T) {
 const maxReadAhead = (ringSize + 1) * ChunkSize
 
 func TestCopyStops(t *testing.T) {
-	data := randomBytes(64 << 20)
+	data := hashcopytest.RandomBytes(64 << 20)
 	errNet := errors.New("connection reset")
 
 	t.Run("read error mid-stream", func(t *testing.T) {
-		r := newRagged(data)
-		r.fail, r.onFail = 5<<20+3, func() error { return errNet }
+		r := hashcopytest.NewRagged(data)
+		r.Fail, r.OnFail = 5<<20+3, func() error { return errNet }
 		var out bytes.Buffer
 		if _, err := Copy(context.Background(), &out, r, 1<<40, md5.New()); !errors.Is(err, errNet) {
 			t.Fatalf("err = %v", err)
 		}
-		if !bytes.Equal(out.Bytes(), data[:r.fail]) {
-			t.Fatalf("wrote %d bytes, want the %d read, in order", out.Len(), r.fail)
+		if !bytes.Equal(out.Bytes(), data[:r.Fail]) {
+			t.Fatalf("wrote %d bytes, want the %d read, in order", out.Len(), r.Fail)
 		}
 	})
 	t.Run("body cut short", func(t *testing.T) {
 		for _, at := range []int{100, ChunkSize, 1<<20 + 7} {
-			r := newRagged(data)
-			r.fail, r.onFail = at, func() error { return io.ErrUnexpectedEOF }
+			r := hashcopytest.NewRagged(data)
+			r.Fail, r.OnFail = at, func() error { return io.ErrUnexpectedEOF }
 			if _, err := Copy(context.Background(), io.Discard, r, 1<<40); !errors.Is(err, io.ErrUnexpectedEOF) {
 				t.Fatalf("cut at %d: err = %v, want io.ErrUnexpectedEOF", at, err)
 			}
 		}
 	})
 	t.Run("write error mid-stream", func(t *testing.T) {
-		r := newRagged(data)
+		r := hashcopytest.NewRagged(data)
 		w := &failWriter{after: 3 << 20}
 		if _, err := Copy(context.Background(), w, r, 1<<40, md5.New()); !errors.Is(err, errDisk) {
 			t.Fatalf("err = %v", err)
 		}
-		if r.off > w.after+maxReadAhead {
-			t.Fatalf("read %d bytes after the write failed at %d", r.off, w.after)
+		if r.Off > w.after+maxReadAhead {
+			t.Fatalf("read %d bytes after the write failed at %d", r.Off, w.after)
 		}
 	})
 	t.Run("cancelled context", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		r := newRagged(data)
+		r := hashcopytest.NewRagged(data)
 		at := 4 << 20
 		// The reader cancels once it has given at bytes, then keeps going:
 		// the copy must stop reading by itself.
-		r.fail, r.onFail = at, func() error {
+		r.Fail, r.OnFail = at, func() error {
 			cancel()
-			r.fail = -1
+			r.Fail = -1
 			return nil
 		}
 		if _, err := Copy(ctx, io.Discard, r, 1<<40); !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v", err)
 		}
-		if r.off > at+maxReadAhead {
-			t.Fatalf("read %d bytes after cancel at %d", r.off, at)
+		if r.Off > at+maxReadAhead {
+			t.Fatalf("read %d bytes after cancel at %d", r.Off, at)
 		}
 	})
 	t.Run("cancelled before start", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		r := newRagged(data)
+		r := hashcopytest.NewRagged(data)
 		if _, err := Copy(ctx, io.Discard, r, 1<<40); !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v", err)
 		}
-		if r.off != 0 {
-			t.Fatalf("read %d bytes", r.off)
+		if r.Off != 0 {
+			t.Fatalf("read %d bytes", r.Off)
 		}
 	})
 }
@@ -176,7 +140,7 @@ func TestCopyStops(t *testing.T) {
 // Benchmark of the copy with the two digests of an image upload, to a
 // discarding writer: bounded by the slower digest on one core each.
 func BenchmarkCopyImageDigests(b *testing.B) {
-	data := randomBytes(64 << 20)
+	data := hashcopytest.RandomBytes(64 << 20)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		if _, err := Copy(context.Background(), io.Discard, bytes.NewReader(data), 1<<40, md5.New(), sha512.New()); err != nil {

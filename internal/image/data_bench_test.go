@@ -12,6 +12,7 @@ import (
 
 	"github.com/stratus-iaas/stratus/internal/blob"
 	"github.com/stratus-iaas/stratus/internal/catalog"
+	"github.com/stratus-iaas/stratus/internal/hashcopy/hashcopytest"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/store/storetest"
 )
@@ -19,7 +20,7 @@ import (
 // BenchmarkUploadPipeline is the upload's CPU part alone: md5, sha512 and
 // a write that costs nothing.
 func BenchmarkUploadPipeline(b *testing.B) {
-	data := randomBytes(64 << 20)
+	data := hashcopytest.RandomBytes(64 << 20)
 	b.SetBytes(int64(len(data)))
 	defer reportCPU(b, len(data))()
 	for b.Loop() {
@@ -46,7 +47,7 @@ func BenchmarkUploadHTTP(b *testing.B) {
 	mux := httpapi.NewMux(testPrincipals, log)
 	mux.Mount(httpapi.Group{Name: "image", Prefix: catalog.ImagePrefix, Dialect: httpapi.Glance, Routes: svc.Routes()})
 	raw, bare := "raw", "bare"
-	data := randomBytes(256 << 20)
+	data := hashcopytest.RandomBytes(256 << 20)
 	b.SetBytes(int64(len(data)))
 	defer reportCPU(b, len(data))()
 	for b.Loop() {

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,47 +16,11 @@ import (
 
 	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/hashcopy"
+	"github.com/stratus-iaas/stratus/internal/hashcopy/hashcopytest"
 )
 
-// raggedReader returns data in reads of random length (1 byte to 1 MiB),
-// as a network body does; after fail bytes it calls onFail and returns
-// its error.
-type raggedReader struct {
-	data   []byte
-	off    int
-	rnd    *rand.Rand
-	fail   int // -1: never
-	onFail func() error
-}
-
-func newRagged(data []byte) *raggedReader {
-	return &raggedReader{data: data, rnd: rand.New(rand.NewPCG(1, 2)), fail: -1}
-}
-
-func (r *raggedReader) Read(p []byte) (int, error) {
-	if r.fail >= 0 && r.off >= r.fail {
-		return 0, r.onFail()
-	}
-	if r.off == len(r.data) {
-		return 0, io.EOF
-	}
-	n := min(len(p), 1+r.rnd.IntN(1<<20), len(r.data)-r.off)
-	if r.fail >= 0 {
-		n = min(n, r.fail-r.off)
-	}
-	copy(p, r.data[r.off:r.off+n])
-	r.off += n
-	return n, nil
-}
-
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	rand.NewChaCha8([32]byte{7}).Read(b)
-	return b
-}
-
 func TestCopyHashed(t *testing.T) {
-	data := randomBytes(21<<20 + 12345) // more than the ring holds, not a chunk multiple
+	data := hashcopytest.RandomBytes(21<<20 + 12345) // more than the ring holds, not a chunk multiple
 	md5sum, shasum := md5.Sum(data), sha512.Sum512(data)
 	for _, tc := range []struct {
 		name  string
@@ -75,7 +38,7 @@ func TestCopyHashed(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := data[:tc.n]
 			var out bytes.Buffer
-			hs, err := copyHashed(context.Background(), &out, newRagged(in), tc.limit)
+			hs, err := copyHashed(context.Background(), &out, hashcopytest.NewRagged(in), tc.limit)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,9 +77,9 @@ func (w *readBackWriter) ReadAt(p []byte, off int64) (int, error) {
 // A writer that can be read back is inspected through ReadAt, so the
 // pipeline keeps no copy of the head and tail.
 func TestCopyHashedReadBack(t *testing.T) {
-	data := randomBytes(5 << 20)
+	data := hashcopytest.RandomBytes(5 << 20)
 	var w readBackWriter
-	hs, err := copyHashed(context.Background(), &w, newRagged(data), 1<<40)
+	hs, err := copyHashed(context.Background(), &w, hashcopytest.NewRagged(data), 1<<40)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,24 +92,24 @@ func TestCopyHashedReadBack(t *testing.T) {
 // no temp file.
 func TestUploadFailsCleanly(t *testing.T) {
 	e := newEnv(t)
-	data := randomBytes(12 << 20)
+	data := hashcopytest.RandomBytes(12 << 20)
 	for _, tc := range []struct {
 		name string
 		body func(cancel func()) io.Reader
 	}{
 		{"body error", func(func()) io.Reader {
-			r := newRagged(data)
-			r.fail, r.onFail = 6<<20, func() error { return io.ErrUnexpectedEOF }
+			r := hashcopytest.NewRagged(data)
+			r.Fail, r.OnFail = 6<<20, func() error { return io.ErrUnexpectedEOF }
 			return r
 		}},
 		{"client gone", func(cancel func()) io.Reader {
-			r := newRagged(data)
-			r.fail, r.onFail = 6<<20, func() error { cancel(); return errors.New("client disconnected") }
+			r := hashcopytest.NewRagged(data)
+			r.Fail, r.OnFail = 6<<20, func() error { cancel(); return errors.New("client disconnected") }
 			return r
 		}},
 		{"context cancelled", func(cancel func()) io.Reader {
-			r := newRagged(data)
-			r.fail, r.onFail = 6<<20, func() error { cancel(); r.fail = -1; return nil }
+			r := hashcopytest.NewRagged(data)
+			r.Fail, r.OnFail = 6<<20, func() error { cancel(); r.Fail = -1; return nil }
 			return r
 		}},
 	} {
