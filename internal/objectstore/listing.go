@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 )
@@ -137,6 +138,26 @@ type entry struct {
 // fetchFunc returns up to n rows in r.
 type fetchFunc func(ctx context.Context, r keyRange, n int) ([]entry, error)
 
+// afterPrefix is the least UTF-8 string greater than every string that
+// starts with p: p with its last code point incremented (as Swift's
+// chr(ord(delimiter[-1]) + 1)), skipping the surrogates.
+func afterPrefix(p string) string {
+	for p != "" {
+		r, n := utf8.DecodeLastRuneInString(p)
+		p = p[:len(p)-n]
+		switch {
+		case r == utf8.MaxRune:
+			continue
+		case r == 0xD7FF:
+			r = 0xE000
+		default:
+			r++
+		}
+		return p + string(r)
+	}
+	return maxRune // unreachable for a non-empty p of valid UTF-8
+}
+
 // collect walks rows in byte order applying prefix, delimiter and path,
 // reading O(page) rows per page: it starts at max(marker, prefix) and
 // jumps past each subdir it emits.
@@ -178,16 +199,19 @@ func collect(ctx context.Context, lp listParams, fetch fetchFunc) ([]entry, erro
 			}
 			if lp.dlm != "" {
 				rest := e.name[len(lp.prefix):]
-				if i := strings.Index(rest, lp.dlm); i >= 0 {
+				// With path, a name that ends at the delimiter is an object.
+				if i := strings.Index(rest, lp.dlm); i >= 0 && (lp.path == nil || i+len(lp.dlm) < len(rest)) {
 					dir := lp.prefix + rest[:i+len(lp.dlm)]
 					if lp.path == nil && dir != lp.marker {
 						out = append(out, entry{name: dir, subdir: true})
 					}
-					// Skip everything under dir.
+					// Skip everything under dir: the next page starts at
+					// the first name past it, inclusive (that name may
+					// exist), or, in reverse, just before dir.
 					if lp.reverse {
 						marker = dir
 					} else {
-						marker = dir[:len(dir)-1] + string([]byte{dir[len(dir)-1] + 1})
+						marker, incl = afterPrefix(dir), true
 					}
 					jumped = true
 					break
