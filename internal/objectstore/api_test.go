@@ -352,34 +352,6 @@ func TestLargeObjects(t *testing.T) {
 	})
 }
 
-func TestBulkDelete(t *testing.T) {
-	bothStores(t, func(t *testing.T, e *testEnv) {
-		e.must(201, "PUT", acctA+"/c", "tok-a", "")
-		e.must(201, "PUT", acctA+"/empty", "tok-a", "")
-		e.must(201, "PUT", acctA+"/c/a b", "tok-a", "x")
-		e.must(201, "PUT", acctA+"/c/k", "tok-a", "x")
-		body := "/c\n/c/a%20b\nc/k\n/c/missing\n/empty\n"
-		_, b := e.must(200, "POST", acctA+"?bulk-delete", "tok-a", body, "Accept: application/json", "Content-Type: text/plain")
-		var rep map[string]any
-		if err := json.Unmarshal([]byte(b), &rep); err != nil {
-			t.Fatal(b)
-		}
-		if rep["Number Deleted"].(float64) != 3 || rep["Number Not Found"].(float64) != 1 || rep["Response Status"] != "400 Bad Request" ||
-			fmt.Sprint(rep["Errors"]) != "[[/c 409 Conflict]]" {
-			t.Fatalf("report %s", b)
-		}
-		_, b = e.must(200, "DELETE", acctA+"?bulk-delete", "tok-a", "/c\n", "Accept: text/xml")
-		if !strings.Contains(b, "<number_deleted>1</number_deleted>") || !strings.Contains(b, "<response_status>200 OK</response_status>") {
-			t.Fatalf("xml %s", b)
-		}
-		_, b = e.must(200, "POST", acctA+"?bulk-delete", "tok-a", "/gone\n")
-		if b != "Number Deleted: 0\nNumber Not Found: 1\nResponse Body: \nResponse Status: 200 OK\nErrors:\n" {
-			t.Fatalf("plain %q", b)
-		}
-		e.must(413, "POST", acctA+"?bulk-delete", "tok-a", strings.Repeat("/x/y\n", 10001))
-	})
-}
-
 func TestVersioningAndQuota(t *testing.T) {
 	bothStores(t, func(t *testing.T, e *testEnv) {
 		e.must(201, "PUT", acctA+"/arch", "tok-a", "")

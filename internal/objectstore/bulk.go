@@ -1,13 +1,10 @@
 package objectstore
 
 import (
-	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -21,6 +18,17 @@ type bulkReport struct {
 	status            string
 	body              string
 	extract           bool // bulk upload (extract-archive) report
+	upstream5xx       bool // a failure was a server error: 502 overall
+}
+
+// reportFormat is the report's content type from Accept, plain when none
+// is sent, and "" when Accept allows none of them (bulk.py's
+// ACCEPTABLE_FORMATS and best_match).
+func reportFormat(r *http.Request) string {
+	if r.Header.Get("Accept") == "" {
+		return ctPlain
+	}
+	return bestMatch(r.Header.Get("Accept"), []string{ctPlain, ctJSON, ctXML, ctTXML})
 }
 
 func (rep *bulkReport) fail(name, status string) {
@@ -35,12 +43,12 @@ func (rep *bulkReport) write(w http.ResponseWriter, r *http.Request) error {
 		status = "200 OK"
 		if len(rep.errors) > 0 {
 			status = "400 Bad Request"
+			if rep.upstream5xx {
+				status = "502 Bad Gateway"
+			}
 		}
 	}
-	ct := bestMatch(r.Header.Get("Accept"), []string{ctPlain, ctJSON, ctXML, ctTXML})
-	if r.Header.Get("Accept") == "" {
-		ct = ctPlain
-	}
+	ct := reportFormat(r)
 	var b strings.Builder
 	if rep.extract {
 		rep.writeExtract(&b, ct, status)
@@ -59,24 +67,25 @@ func (rep *bulkReport) write(w http.ResponseWriter, r *http.Request) error {
 		if errs == nil {
 			errs = [][2]string{}
 		}
-		ej, _ := json.Marshal(errs)
-		sj, _ := json.Marshal(status)
-		fmt.Fprintf(&b, `{"Response Status": %s, "Response Body": "", "Number Deleted": %d, "Number Not Found": %d, "Errors": %s}`,
-			sj, rep.deleted, rep.notFound, ej)
+		fmt.Fprintf(&b, `{"Response Status": %s, "Response Body": %s, "Number Deleted": %d, "Number Not Found": %d, "Errors": %s}`,
+			pyJSON(status), pyJSON(rep.body), rep.deleted, rep.notFound, pyJSON(errs))
 	case ctXML, ctTXML:
 		fmt.Fprintf(&b, "<delete>\n<number_deleted>%d</number_deleted>\n<number_not_found>%d</number_not_found>\n"+
-			"<response_body></response_body>\n<response_status>%s</response_status>\n<errors>\n", rep.deleted, rep.notFound, xmlEscape(status))
+			"<response_body>%s</response_body>\n<response_status>%s</response_status>\n<errors>\n",
+			rep.deleted, rep.notFound, xmlEscape(rep.body), xmlEscape(status))
 		for _, e := range rep.errors {
 			b.WriteString("<object><name>" + xmlEscape(e[0]) + "</name><status>" + xmlEscape(e[1]) + "</status></object>\n")
 		}
 		b.WriteString("</errors>\n</delete>\n")
 	default:
-		ct = ctPlain
-		fmt.Fprintf(&b, "Number Deleted: %d\nNumber Not Found: %d\nResponse Body: \nResponse Status: %s\nErrors:\n",
-			rep.deleted, rep.notFound, status)
+		fmt.Fprintf(&b, "Number Deleted: %d\nNumber Not Found: %d\nResponse Body: %s\nResponse Status: %s\nErrors:\n",
+			rep.deleted, rep.notFound, rep.body, status)
 		for _, e := range rep.errors {
 			b.WriteString(e[0] + ", " + e[1] + "\n")
 		}
+	}
+	if ct == "" {
+		ct = "text/html; charset=UTF-8" // swob's default: nothing acceptable was set
 	}
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
@@ -111,56 +120,6 @@ func (rep *bulkReport) writeExtract(b *strings.Builder, ct, status string) {
 	}
 }
 
-// bulkDelete is POST /v1/{account}?bulk-delete.
-func (s *Service) bulkDelete(w http.ResponseWriter, r *http.Request) error {
-	rc, err := parseReq(r)
-	if err != nil {
-		return err
-	}
-	var names []string
-	sc := bufio.NewScanner(r.Body)
-	sc.Buffer(make([]byte, 64<<10), 64<<10)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		if len(names) >= maxBulkDeletes {
-			return fault.New(fault.TooLarge, "Maximum Bulk Deletes: %d per request", maxBulkDeletes)
-		}
-		names = append(names, line)
-	}
-	if err := sc.Err(); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return fault.Invalidf("Invalid request body").WithCause(err)
-	}
-	if len(names) == 0 {
-		return fault.Invalidf("Invalid bulk delete.")
-	}
-	rep := &bulkReport{}
-	for _, line := range names {
-		name, err := url.PathUnescape(line)
-		if err != nil {
-			rep.fail(line, "400 Bad Request")
-			continue
-		}
-		name = "/" + strings.TrimPrefix(name, "/")
-		c, o, _ := strings.Cut(name[1:], "/")
-		if c == "" {
-			rep.fail(name, "400 Bad Request")
-			continue
-		}
-		s.bulkDeleteOne(r, rc, c, o, name, rep)
-		if len(rep.errors) >= maxFailedDeletes {
-			break
-		}
-	}
-	return rep.write(w, r)
-}
-
 // bulkDeleteOne deletes one container (object == "") or object.
 func (s *Service) bulkDeleteOne(r *http.Request, rc *reqCtx, container, object, label string, rep *bulkReport) {
 	one := *rc
@@ -183,6 +142,9 @@ func (s *Service) bulkDeleteOne(r *http.Request, rc *reqCtx, container, object, 
 		if fe := fault.As(err); fe != nil {
 			st = fe.HTTPStatus()
 		}
-		rep.fail(label, fmt.Sprintf("%d %s", st, http.StatusText(st)))
+		if st >= 500 {
+			rep.upstream5xx = true
+		}
+		rep.fail(pyQuote(label), fmt.Sprintf("%d %s", st, http.StatusText(st)))
 	}
 }
