@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/catalog"
+	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/policy"
 )
@@ -80,7 +81,11 @@ func ts(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 		tx := transID(httpapi.RequestID(r.Context()), time.Now())
 		hd.Set("X-Trans-Id", tx)
 		hd.Set("X-Openstack-Request-Id", tx)
-		return h(w, r)
+		err := h(w, r)
+		if fe := fault.As(err); fe != nil && bareBody(fe) {
+			writeBare(w, r, fe)
+		}
+		return err
 	}
 }
 

@@ -1,0 +1,57 @@
+package objectstore
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/stratus-iaas/stratus/internal/fault"
+)
+
+// swobDefaults are the explanations swob puts in its short HTML page when
+// a response has no body of its own (RESPONSE_REASONS, 4xx).
+var swobDefaults = map[string]bool{
+	"The server could not comply with the request since it is either malformed or otherwise incorrect.": true,
+	msgUnauthorized: true,
+	msgForbidden:    true,
+	msgNotFound:     true,
+	"The method is not allowed for this resource.":                             true,
+	"The resource is not available in a format acceptable to your browser.":    true,
+	"The server has waited too long for the request to be sent by the client.": true,
+	msgConflict:     true,
+	msgLength:       true,
+	msgPrecondition: true,
+	msgTooLarge:     true,
+	"The request URI was too long for this server.": true,
+	msgRange:     true,
+	msgUnprocess: true,
+}
+
+// bareBody reports whether a client error carries a message of its own.
+// Swift sends such a message as the whole body (HTTPBadRequest(body=...));
+// only responses without one get swob's short HTML page, which the Swift
+// dialect renders for the rest.
+func bareBody(fe *fault.Error) bool {
+	st := fe.HTTPStatus()
+	return st >= 400 && st < 499 && fe.Message != "" && !swobDefaults[fe.Message]
+}
+
+// writeBare writes fe's message as the body, with swob's default content
+// type, and no body on HEAD. Client errors are always returned before a
+// handler writes, so the headers are still unsent; the error middleware
+// sees them sent and only logs.
+func writeBare(w http.ResponseWriter, r *http.Request, fe *fault.Error) {
+	h := w.Header()
+	for k, vs := range fe.Header {
+		h[k] = append([]string(nil), vs...)
+	}
+	h.Set("Content-Type", "text/html; charset=UTF-8")
+	if r.Method == http.MethodHead {
+		h.Set("Content-Length", "0")
+		w.WriteHeader(fe.HTTPStatus())
+		return
+	}
+	h.Set("Content-Length", strconv.Itoa(len(fe.Message)))
+	w.WriteHeader(fe.HTTPStatus())
+	io.WriteString(w, fe.Message)
+}
