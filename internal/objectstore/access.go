@@ -37,14 +37,15 @@ func deny(p *policy.Principal) error {
 
 // reqCtx is what every handler works from.
 type reqCtx struct {
-	p         *policy.Principal
-	account   string // "AUTH_<project>"
-	project   string
-	container string
-	object    string
-	owner     bool // the caller may read the account (its project, or admin)
-	ownerRW   bool // ... and write it
-	tempURL   bool // authorised by a valid temp URL signature
+	p           *policy.Principal
+	account     string // "AUTH_<project>"
+	project     string
+	container   string
+	object      string
+	owner       bool  // the caller may read the account (its project, or admin)
+	ownerRW     bool  // ... and write it
+	tempURL     bool  // authorised by a valid temp URL signature
+	tempExpires int64 // ... which expires then (Unix seconds)
 }
 
 // parseReq reads the account, container and object from the path.

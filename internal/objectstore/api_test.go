@@ -280,7 +280,7 @@ func TestTempURL(t *testing.T) {
 		for _, h := range []func() hash.Hash{sha1.New, sha256.New, sha512.New} {
 			sig := sign(h, "akey", "GET", exp, path)
 			resp, b := e.must(200, "GET", fmt.Sprintf("%s/c/o.txt?temp_url_sig=%s&temp_url_expires=%d", acctA, sig, exp), "", "")
-			if b != "secret bytes" || resp.Header.Get("Content-Disposition") != `attachment; filename=o.txt` {
+			if b != "secret bytes" || resp.Header.Get("Content-Disposition") != `attachment; filename="o.txt"; filename*=UTF-8''o.txt` {
 				t.Fatalf("tempurl %q %v", b, resp.Header.Get("Content-Disposition"))
 			}
 		}

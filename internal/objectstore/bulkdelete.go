@@ -155,12 +155,17 @@ func unhex(c byte) byte {
 
 // pyQuote is Python's urllib quote(name, safe='/') over the name's bytes,
 // the form Swift's reports give failed names in.
-func pyQuote(s string) string {
+func pyQuote(s string) string { return pyQuoteSafe(s, "/") }
+
+// pyQuoteSafe is quote(s, safe): letters, digits, "_.-~" and safe stay,
+// every other byte is %XX.
+func pyQuoteSafe(s, safe string) string {
 	const hexDigits = "0123456789ABCDEF"
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_.-~/", c) >= 0 {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("_.-~", c) >= 0 ||
+			strings.IndexByte(safe, c) >= 0 {
 			b.WriteByte(c)
 			continue
 		}

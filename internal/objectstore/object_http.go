@@ -127,8 +127,8 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	objectHeaders(w, o, b.etag)
-	if rc.tempURL && r.Method == http.MethodGet {
-		tempURLDisposition(w, r, rc.object)
+	if rc.tempURL {
+		tempURLHeaders(w, r, rc)
 	}
 	if done, err := conditional(w, r, b.etag, lastModified(o.LastModified)); done || err != nil {
 		return err
@@ -508,6 +508,9 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 	h.Set("X-Copied-From-Last-Modified", httpDate(lastModified(o.LastModified)))
 	writeMeta(h, n.Meta)
 	h.Set("Content-Type", n.ContentType)
+	if rc.tempURL {
+		tempURLHeaders(w, r, rc)
+	}
 	return created(w, n.ETag, n.LastModified)
 }
 

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"hash"
-	"mime"
 	"net/http"
 	"path"
 	"strconv"
@@ -19,7 +18,12 @@ import (
 	"github.com/stratus-iaas/stratus/internal/fault"
 )
 
-const msgTempURL = "Temp URL invalid"
+// msgTempURL is the whole body of tempurl.py's 401 (none on HEAD).
+const msgTempURL = "401 Unauthorized: Temp URL invalid\n"
+
+// tempURLDisallowed are the headers a temp URL may not send on a write:
+// they would point the object at data the URL does not grant.
+var tempURLDisallowed = []string{"X-Object-Manifest", "X-Symlink-Target"}
 
 // tempURLParams returns the signature and expiry under Swift's names
 // (temp_url_sig, temp_url_expires) or K5's (signature/Signature,
@@ -85,8 +89,8 @@ func (s *Service) checkTempURL(r *http.Request, rc *reqCtx) error {
 				hm := hmac.New(newHash, []byte(k))
 				hm.Write([]byte(m + "\n" + exp + "\n" + p))
 				if hmac.Equal(hm.Sum(nil), mac) {
-					rc.tempURL = true
-					return nil
+					rc.tempURL, rc.tempExpires = true, expires
+					return checkTempURLHeaders(r)
 				}
 			}
 		}
@@ -146,22 +150,51 @@ func padB64(s string) string {
 	return s
 }
 
-// tempURLDisposition sets Content-Disposition for temp URL downloads as
-// Swift does: attachment with the object's base name, or inline, or the
-// filename the URL names.
-func tempURLDisposition(w http.ResponseWriter, r *http.Request, object string) {
-	q := r.URL.Query()
-	name := q.Get("filename")
-	if name == "" {
-		if q.Has("inline") {
-			w.Header().Set("Content-Disposition", "inline")
-			return
+func checkTempURLHeaders(r *http.Request) error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return nil
+	}
+	for _, k := range tempURLDisallowed {
+		if _, ok := r.Header[k]; ok {
+			return fault.Invalidf("The header '%s' is not allowed in this tempurl", k)
 		}
-		name = path.Base(object)
 	}
-	kind := "attachment"
-	if q.Has("inline") {
-		kind = "inline"
+	return nil
+}
+
+// tempURLHeaders applies tempurl.py's outgoing rules to a response's
+// headers (the defaults: outgoing_remove_headers x-object-meta-*,
+// outgoing_allow_headers x-object-meta-public-*) and, on a GET or HEAD,
+// sets Content-Disposition and Expires.
+func tempURLHeaders(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
+	h := w.Header()
+	for k := range h {
+		if strings.HasPrefix(k, "X-Object-Meta-") && !strings.HasPrefix(k, "X-Object-Meta-Public-") {
+			delete(h, k)
+		}
 	}
-	w.Header().Set("Content-Disposition", mime.FormatMediaType(kind, map[string]string{"filename": name}))
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return
+	}
+	q := r.URL.Query()
+	name, inline := q.Get("filename"), q.Has("inline")
+	switch {
+	case inline && name != "":
+		h.Set("Content-Disposition", dispositionFormat("inline", name))
+	case inline:
+		h.Set("Content-Disposition", "inline")
+	case name != "":
+		h.Set("Content-Disposition", dispositionFormat("attachment", name))
+	case h.Get("Content-Disposition") != "":
+		// the object's own
+	default:
+		h.Set("Content-Disposition", dispositionFormat("attachment", path.Base(strings.TrimRight(rc.object, "/"))))
+	}
+	h.Set("Expires", httpDate(time.Unix(rc.tempExpires, 0)))
+}
+
+// dispositionFormat is tempurl.py's: a quoted filename for old clients
+// and the RFC 5987 form for new ones.
+func dispositionFormat(kind, name string) string {
+	return kind + `; filename="` + pyQuoteSafe(name, " /") + `"; filename*=UTF-8''` + pyQuote(name)
 }
