@@ -24,6 +24,7 @@ type part struct {
 	key    string
 	off, n int64
 	data   []byte
+	bad    error // the segment cannot be sent (a DLO segment that is an SLO)
 }
 
 // body is what a GET sends: the object's bytes, joined for large objects.
@@ -95,7 +96,14 @@ func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, 
 					continue
 				}
 				h.Write([]byte(so.ETag))
-				b.parts = append(b.parts, part{key: so.BlobKey, n: so.Size})
+				p := part{key: so.BlobKey, n: so.Size}
+				if so.Kind == kindSLO {
+					// Swift reads DLO segments with multipart-manifest=get:
+					// an SLO gives its JSON, not the size listed, and the
+					// GET breaks. Fail it before sending anything.
+					p.bad = fault.Conflictf(msgConflict).WithCause(fmt.Errorf("DLO segment %s/%s is an SLO manifest", cname, so.Name))
+				}
+				b.parts = append(b.parts, p)
 				b.size += so.Size
 			}
 			if done {
@@ -108,6 +116,19 @@ func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, 
 	return &body{size: o.Size, parts: []part{{key: o.BlobKey, n: o.Size, data: o.data}}, etag: o.ETag}, nil
 }
 
+// sendable returns the error of the first part that cannot be sent and
+// overlaps bytes [off, off+n).
+func (b *body) sendable(off, n int64) error {
+	pos := int64(0)
+	for _, p := range b.parts {
+		if p.bad != nil && pos < off+n && off < pos+p.n {
+			return p.bad
+		}
+		pos += p.n
+	}
+	return nil
+}
+
 // appendRange appends bytes [start,end) of sb.
 func (b *body) appendRange(sb *body, start, end int64) {
 	pos := int64(0)
@@ -118,7 +139,7 @@ func (b *body) appendRange(sb *body, start, end int64) {
 		if lo >= hi {
 			continue
 		}
-		b.parts = append(b.parts, part{key: p.key, off: p.off + lo - ps, n: hi - lo, data: p.data})
+		b.parts = append(b.parts, part{key: p.key, off: p.off + lo - ps, n: hi - lo, data: p.data, bad: p.bad})
 		b.size += hi - lo
 	}
 }
@@ -258,9 +279,22 @@ func (s *Service) serveBody(w http.ResponseWriter, r *http.Request, b *body, cty
 	if err != nil {
 		return err
 	}
+	head := r.Method == http.MethodHead
+	if !head {
+		if len(ranges) == 0 {
+			err = b.sendable(0, b.size)
+		}
+		for _, rg := range ranges {
+			if err == nil {
+				err = b.sendable(rg.start, rg.end-rg.start)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
 	h := w.Header()
 	h.Set("Accept-Ranges", "bytes")
-	head := r.Method == http.MethodHead
 	switch len(ranges) {
 	case 0:
 		h.Set("Content-Length", strconv.FormatInt(b.size, 10))

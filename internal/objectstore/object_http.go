@@ -484,6 +484,9 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 		if err != nil {
 			return err
 		}
+		if err := b.sendable(0, b.size); err != nil {
+			return err
+		}
 		if b.size > maxFileSize {
 			return fault.New(fault.TooLarge, msgTooLarge)
 		}

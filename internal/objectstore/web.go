@@ -123,6 +123,9 @@ func (s *Service) serveWebObject(w http.ResponseWriter, r *http.Request, rc *req
 		return err
 	}
 	b, err := s.objectBody(r.Context(), o, 0)
+	if err == nil && r.Method != http.MethodHead {
+		err = b.sendable(0, b.size)
+	}
 	if err != nil {
 		return err
 	}
