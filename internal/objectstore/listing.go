@@ -113,8 +113,12 @@ func parseListParams(r *http.Request) (listParams, error) {
 			lp.limit = n
 		}
 	}
-	if len(lp.dlm) > 1 {
-		return lp, fault.New(fault.PreconditionFailed, "Bad delimiter")
+	// Any UTF-8 string is a delimiter (Swift 2.23 dropped its one-byte
+	// rule); get_param refuses parameters that are not UTF-8.
+	for _, k := range []string{"delimiter", "prefix", "marker", "end_marker", "path"} {
+		if !utf8.ValidString(q.Get(k)) {
+			return lp, fault.Invalidf("%q parameter not valid UTF-8", k)
+		}
 	}
 	if q.Has("path") {
 		p := q.Get("path")

@@ -116,6 +116,7 @@ func TestListing100k(t *testing.T) {
 func TestDelimiterListing(t *testing.T) {
 	e := newEnv(t)
 	seedObjects(t, e.svc, "AUTH_pa", "d", []string{"a/1", "a/2/x", "a0", "a1", "b", "b/", "c/d/e", "c/d0", "c0", "p/q/", "p/q/r", "p/s"})
+	seedObjects(t, e.svc, "AUTH_pa", "e", []string{"a::b::c", "a::d", "a:b", "b\u00e9"})
 	for _, c := range []string{"x-1", "x-2", "x.", "x.y", "y"} {
 		e.must(201, "PUT", acctA+"/"+c, "tok-a", "")
 	}
@@ -127,15 +128,24 @@ func TestDelimiterListing(t *testing.T) {
 		{"/d?delimiter=/&marker=a/", "a0\na1\nb\nb/\nc/\nc0\np/\n"},
 		{"/d?prefix=c/&delimiter=/", "c/d/\nc/d0\n"},
 		{"/d?prefix=c/&delimiter=/&reverse=true", "c/d0\nc/d/\n"},
-		{"?delimiter=-", "d\nx-\nx.\nx.y\ny\n"},
+		{"?delimiter=-", "d\ne\nx-\nx.\nx.y\ny\n"},
 		{"?delimiter=-&prefix=x", "x-\nx.\nx.y\n"},
 		{"?prefix=x&end_marker=x.y", "x-1\nx-2\nx.\n"},
-		{"?delimiter=-&reverse=true", "y\nx.y\nx.\nx-\nd\n"},
+		{"?delimiter=-&reverse=true", "y\nx.y\nx.\nx-\ne\nd\n"},
+		// Multi-byte delimiters (Swift 2.23+): up to and including the
+		// first occurrence after the prefix.
+		{"/e?delimiter=::", "a::\na:b\nb\u00e9\n"},
+		{"/e?delimiter=\u00e9", "a::b::c\na::d\na:b\nb\u00e9\n"},
+		{"/e?prefix=a::&delimiter=::", "a::b::\na::d\n"},
+		{"/e?delimiter=::&reverse=true", "b\u00e9\na:b\na::\n"},
 	}
 	for _, c := range cases {
 		if _, b := e.must(200, "GET", acctA+c.path, "tok-a", ""); b != c.want {
 			t.Errorf("%s: %q want %q", c.path, b, c.want)
 		}
+	}
+	if _, b := e.must(400, "GET", acctA+"/e?delimiter=%FF", "tok-a", ""); b != `"delimiter" parameter not valid UTF-8` {
+		t.Errorf("invalid delimiter: %q", b)
 	}
 }
 
