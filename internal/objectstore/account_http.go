@@ -118,6 +118,9 @@ func (s *Service) postAccount(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		mergeMeta(a.Meta, r.Header, "X-Account-Meta-")
+		if err := checkMergedMeta(a.Meta, "X-Account-Meta-"); err != nil {
+			return err
+		}
 		return setAccountMeta(ctx, tx, rc.account, a.Meta)
 	})
 	if err != nil {

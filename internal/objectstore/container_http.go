@@ -100,6 +100,9 @@ func (s *Service) putContainer(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		mergeMeta(c.Meta, r.Header, "X-Container-Meta-", containerSysHeaders...)
+		if err := checkMergedMeta(c.Meta, "X-Container-Meta-"); err != nil {
+			return err
+		}
 		return setContainerMeta(ctx, tx, rc.account, rc.container, c.Meta)
 	})
 	if err != nil {
@@ -134,6 +137,9 @@ func (s *Service) postContainer(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		mergeMeta(c.Meta, r.Header, "X-Container-Meta-", containerSysHeaders...)
+		if err := checkMergedMeta(c.Meta, "X-Container-Meta-"); err != nil {
+			return err
+		}
 		return setContainerMeta(ctx, tx, rc.account, rc.container, c.Meta)
 	})
 	if isNotFound(err) {

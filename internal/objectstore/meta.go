@@ -41,6 +41,27 @@ func checkMeta(h http.Header, prefix string) error {
 	return nil
 }
 
+// checkMergedMeta applies the count and overall-size limits to an account's
+// or container's metadata after a request merged into it, as Swift's
+// DatabaseBroker.validate_metadata does: a request within the limits may
+// still take the stored total over them.
+func checkMergedMeta(m map[string]string, prefix string) error {
+	count, size := 0, 0
+	for k, v := range m {
+		if v != "" && strings.HasPrefix(k, prefix) {
+			count++
+			size += len(k) - len(prefix) + len(v)
+		}
+	}
+	if count > maxMetaCount {
+		return fault.Invalidf("Too many metadata items; max %d", maxMetaCount)
+	}
+	if size > maxMetaOverallSize {
+		return fault.Invalidf("Total metadata too large; max %d", maxMetaOverallSize)
+	}
+	return nil
+}
+
 // mergeMeta applies POST semantics to m: "<prefix>X: v" sets, an empty
 // value or "X-Remove-<rest>" deletes. sys lists further headers (without
 // the prefix) kept the same way, e.g. X-Container-Read.
