@@ -104,6 +104,45 @@ func parseACL(v string) acl {
 	return a
 }
 
+// cleanACL is Swift's acl.clean_acl: it refuses referrer entries in a
+// write ACL, empty referrers and unknown ".x:" designators, and returns
+// the value with referrers in their ".r:" form.
+func cleanACL(header, value string) (string, error) {
+	var out []string
+	for _, raw := range strings.Split(value, ",") {
+		raw = strings.TrimSpace(raw)
+		if raw == "" {
+			continue
+		}
+		first, second, ok := strings.Cut(raw, ":")
+		first, second = strings.TrimSpace(first), strings.TrimSpace(second)
+		if !ok || !strings.HasPrefix(first, ".") {
+			out = append(out, raw)
+			continue
+		}
+		switch first {
+		case ".r", ".ref", ".referer", ".referrer":
+		default:
+			return "", fault.Invalidf("Unknown designator '%s' in ACL: '%s'", first, raw)
+		}
+		if strings.Contains(strings.ToLower(header), "write") {
+			return "", fault.Invalidf("Referrers not allowed in write ACL: '%s'", raw)
+		}
+		neg := ""
+		if strings.HasPrefix(second, "-") {
+			neg, second = "-", strings.TrimSpace(second[1:])
+		}
+		if second != "*" && strings.HasPrefix(second, "*") {
+			second = strings.TrimSpace(second[1:])
+		}
+		if second == "" || second == "." {
+			return "", fault.Invalidf("No host/domain value after referrer designation in ACL: '%s'", raw)
+		}
+		out = append(out, ".r:"+neg+second)
+	}
+	return strings.Join(out, ","), nil
+}
+
 // referrerAllowed applies Swift's referrer rules: the last matching entry
 // wins; "*" matches all, ".example.com" matches subdomains, "-" denies.
 func (a acl) referrerAllowed(referer string) bool {

@@ -32,10 +32,20 @@ func containerHeaders(w http.ResponseWriter, c *Container, owner bool) {
 	setTimestamp(w, c.CreatedAt)
 }
 
-// checkContainerHeaders validates a PUT/POST's container headers.
+// checkContainerHeaders validates a PUT/POST's container headers and
+// normalises its ACLs.
 func checkContainerHeaders(h http.Header) error {
 	if err := checkMeta(h, "X-Container-Meta-"); err != nil {
 		return err
+	}
+	for _, k := range []string{"X-Container-Read", "X-Container-Write"} {
+		if vs, ok := h[k]; ok {
+			v, err := cleanACL(k, strings.Join(vs, ","))
+			if err != nil {
+				return err
+			}
+			h[k] = []string{v}
+		}
 	}
 	if h.Get("X-Versions-Location") != "" && h.Get("X-History-Location") != "" {
 		return fault.Invalidf("Only one of X-Versions-Location or X-History-Location may be specified")

@@ -136,27 +136,28 @@ func truthy(v string) bool {
 	return false
 }
 
-// deleteAt reads X-Delete-At / X-Delete-After. ok is false when neither is
-// sent; a value of 0 then means "remove the expiry" only for X-Delete-At
-// being absent on PUT.
+// deleteAt reads X-Delete-At / X-Delete-After as constraints.py's
+// check_delete_headers does: both must be integers (a header sent empty
+// is not), After wins, and the time must be after now. set is false when
+// neither is sent.
 func deleteAt(h http.Header) (at int64, set bool, err error) {
-	if v := h.Get("X-Delete-After"); v != "" {
-		n, perr := strconv.ParseInt(v, 10, 64)
+	now := time.Now().Unix()
+	if vs, ok := h["X-Delete-After"]; ok {
+		n, perr := strconv.ParseInt(strings.TrimSpace(vs[0]), 10, 64)
 		if perr != nil {
 			return 0, false, fault.Invalidf("Non-integer X-Delete-After")
 		}
-		if n < 0 {
+		if n <= 0 {
 			return 0, false, fault.Invalidf("X-Delete-After in past")
 		}
-		return time.Now().Unix() + n, true, nil
+		return now + n, true, nil
 	}
-	if v := h.Get("X-Delete-At"); v != "" {
-		f, perr := strconv.ParseFloat(v, 64)
+	if vs, ok := h["X-Delete-At"]; ok {
+		n, perr := strconv.ParseInt(strings.TrimSpace(vs[0]), 10, 64)
 		if perr != nil {
 			return 0, false, fault.Invalidf("Non-integer X-Delete-At")
 		}
-		n := int64(f)
-		if n <= time.Now().Unix() {
+		if n <= now {
 			return 0, false, fault.Invalidf("X-Delete-At in past")
 		}
 		return n, true, nil

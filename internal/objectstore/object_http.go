@@ -141,7 +141,9 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 func contentType(h http.Header, name string) string {
 	ct := h.Get("Content-Type")
 	if ct == "" || truthy(h.Get("X-Detect-Content-Type")) {
-		ct = mime.TypeByExtension(path.Ext(name))
+		// Swift guesses with Python's mimetypes, which adds no charset
+		// where Go's table does (text/html; charset=utf-8).
+		ct, _, _ = strings.Cut(mime.TypeByExtension(path.Ext(name)), ";")
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
@@ -171,6 +173,9 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if src := r.Header.Get("X-Copy-From"); src != "" {
+		if r.ContentLength > 0 {
+			return fault.Invalidf("Copy requests require a zero byte body")
+		}
 		sc, so, err := splitCopyPath(src, "X-Copy-From")
 		if err != nil {
 			return err
