@@ -47,9 +47,11 @@ func (tf TimeFilter) sql(arg func(any) string) string {
 	case "lte":
 		return c + " < " + arg(floor+second)
 	case "eq", "neq":
-		in := "(" + c + " >= " + arg(floor) + " AND " + c + " < " + arg(floor+second) + ")"
-		if at != floor {
-			in = "1 = 0" // no whole second equals a fractional time
+		// No whole second equals a fractional time. (Take no argument
+		// then: PostgreSQL refuses parameters a statement never uses.)
+		in := "1 = 0"
+		if at == floor {
+			in = "(" + c + " >= " + arg(floor) + " AND " + c + " < " + arg(floor+second) + ")"
 		}
 		if tf.Op == "neq" {
 			return "NOT " + in
