@@ -100,6 +100,15 @@ func buildVHDDynamic(size uint64) []byte {
 	return append(b, footer...)
 }
 
+// vhdPatchEnd edits the footer at the end of a vhd image (not its copy at
+// the start) and recomputes its checksum.
+func vhdPatchEnd(b []byte, edit func(f []byte)) []byte {
+	f := b[len(b)-vhdFooterSize:]
+	edit(f)
+	be.PutUint32(f[64:], vhdChecksum(f, 64))
+	return b
+}
+
 func buildVHDFixed(content []byte) []byte {
 	b := append([]byte(nil), content...)
 	return append(b, vhdFooter(vhdTypeFixed, uint64(len(content)), ^uint64(0))...)

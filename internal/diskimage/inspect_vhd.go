@@ -1,5 +1,7 @@
 package diskimage
 
+import "strings"
+
 // VHD (Microsoft "Virtual Hard Disk Image Format Specification", qemu's
 // "vpc"). Every VHD ends with a 512-byte footer; dynamic and differencing
 // disks also carry a copy of it at offset 0 followed by a dynamic header.
@@ -110,13 +112,19 @@ func checkVHDDynamic(s *source, r *result, footer []byte, current uint64) error 
 	if bat := be64(dh, 16); bat > uint64(s.size) || entries*4 > uint64(s.size)-bat {
 		r.refuse(KindCorrupt, "vhd block table lies beyond the end of the file")
 	}
-	// The copy at the end should match the one at the start; qemu reads
-	// only the start, other tools the end, so a difference is suspicious
-	// but not a refusal in upstream either.
+	// qemu reads the copy at the start, other tools the end: copies that
+	// disagree on what the disk is would give each a different disk.
+	// Other differences (a timestamp, the checksum) are only suspicious.
 	if s.size >= 2*vhdFooterSize {
-		if end, err := r.fetch(s, s.size-vhdFooterSize, vhdFooterSize, "vhd footer"); err != nil {
+		end, err := r.fetch(s, s.size-vhdFooterSize, vhdFooterSize, "vhd footer")
+		if end == nil {
 			return err
-		} else if end != nil && string(end) != string(footer) {
+		}
+		if !hasAt(end, 0, vhdCookie) {
+			r.warn("vhd has no footer at the end, only the copy at the start")
+		} else if diffs := VHDFooterMismatch(footer, end); len(diffs) > 0 {
+			r.refuse(KindUnsafe, "vhd footer at the end disagrees with the copy at the start (%s)", strings.Join(diffs, ", "))
+		} else if string(end) != string(footer) {
 			r.warn("vhd footer at the end differs from the copy at the start")
 		}
 	}

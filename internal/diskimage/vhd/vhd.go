@@ -83,26 +83,33 @@ type Reader struct {
 	off   int64
 }
 
-// NewReader reads the footer (at the end of the file, or its copy at the
-// start) and, for dynamic disks, the dynamic header and BAT.
+// NewReader reads the footer and, for dynamic disks, the dynamic header
+// and BAT. Like qemu, it trusts the copy of the footer at the start of
+// the file when there is one (dynamic disks) and the end only when there
+// is not (fixed disks); the inspector refuses copies that disagree.
 func NewReader(r io.ReaderAt, fileSize int64) (*Reader, error) {
 	if fileSize < sector {
 		return nil, disk.Corrupt(format, "file too short")
 	}
 	b := make([]byte, sector)
-	if err := disk.ReadFullAt(r, b, fileSize-sector, format, "footer"); err != nil {
+	if err := disk.ReadFullAt(r, b, 0, format, "footer copy"); err != nil {
 		return nil, err
+	}
+	atStart := bytes.Equal(b[:8], []byte("conectix"))
+	if !atStart {
+		if err := disk.ReadFullAt(r, b, fileSize-sector, format, "footer"); err != nil {
+			return nil, err
+		}
 	}
 	f, err := parseFooter(b)
 	if err != nil {
-		// Some writers leave a 511-byte footer; the copy at offset 0
-		// of dynamic disks is then authoritative (qemu does the same).
-		if e2 := disk.ReadFullAt(r, b, 0, format, "footer copy"); e2 != nil {
-			return nil, err
-		}
-		if f, err = parseFooter(b); err != nil {
-			return nil, err
-		}
+		return nil, err
+	}
+	switch {
+	case atStart && f.DiskType == typeFixed:
+		return nil, disk.Corrupt(format, "fixed disk with its footer at the start")
+	case !atStart && f.DiskType == typeDynamic:
+		return nil, disk.Corrupt(format, "dynamic disk with no footer copy at the start")
 	}
 	v := &Reader{r: r, size: f.virtualSize(), fsize: fileSize}
 	switch f.DiskType {

@@ -1,0 +1,106 @@
+package convert
+
+import (
+	"context"
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stratus-iaas/stratus/internal/diskimage"
+)
+
+// tamperCase is an image made by qemu-img and then edited the way an
+// attacker (or a broken tool) would. Whatever the edit, stratus must either
+// refuse the image or read the disk qemu-img reads; and its reader, run on
+// the edited image without inspection, must read what qemu-img reads.
+type tamperCase struct {
+	name   string
+	fmt    string   // stratus source format
+	args   []string // qemu-img convert options producing it from raw
+	tamper func(t *testing.T, path string)
+	refuse string // substring of the inspector's refusal; "" if accepted
+}
+
+var tamperCases = []tamperCase{
+	{"vhd end footer says fixed", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
+		patchVHDFooter(t, p, true, func(f []byte, fileSize int64) {
+			binary.BigEndian.PutUint32(f[60:], 2)
+			copy(f[28:], "win ")
+			binary.BigEndian.PutUint64(f[40:], uint64(fileSize-512))
+			binary.BigEndian.PutUint64(f[48:], uint64(fileSize-512))
+		})
+	}, "footer at the end disagrees with the copy at the start (type, size)"},
+	{"vhd end footer data offset", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
+		patchVHDFooter(t, p, true, func(f []byte, _ int64) { binary.BigEndian.PutUint64(f[16:], 4096) })
+	}, "disagrees with the copy at the start (data offset)"},
+	{"vhd end footer timestamp", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
+		patchVHDFooter(t, p, true, func(f []byte, _ int64) { f[24] ^= 1 })
+	}, ""},
+}
+
+func TestGoldenTampered(t *testing.T) {
+	for _, c := range tamperCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			base := filepath.Join(dir, "base.raw")
+			writeRaw(t, base, mixed, 7)
+			src := filepath.Join(dir, "src."+c.fmt)
+			qemuImg(t, append(append([]string{"convert", "-f", "raw"}, c.args...), base, src)...)
+			c.tamper(t, src)
+			want := filepath.Join(dir, "want.raw")
+			qemuImg(t, "convert", "-f", qemuFormat(c.fmt), "-O", "raw", src, want)
+
+			got := filepath.Join(dir, "got.raw")
+			_, err := ConvertFile(context.Background(), src, got, Options{SrcFormat: c.fmt, DstFormat: "raw"})
+			switch {
+			case c.refuse == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.refuse == "":
+				sameContent(t, want, got)
+			case err == nil || !strings.Contains(err.Error(), c.refuse) || diskimage.KindOf(err) == diskimage.KindIO:
+				t.Fatalf("got %v, want a refusal naming %q", err, c.refuse)
+			}
+			// The reader alone reads what qemu reads.
+			raw := filepath.Join(dir, "reader.raw")
+			if _, err := ConvertFile(context.Background(), src, raw, Options{SrcFormat: c.fmt, DstFormat: "raw", SkipInspect: true}); err != nil {
+				t.Fatalf("reader: %v", err)
+			}
+			sameContent(t, want, raw)
+		})
+	}
+}
+
+func qemuFormat(f string) string {
+	if f == "vhd" {
+		return "vpc"
+	}
+	return f
+}
+
+// patchVHDFooter edits the footer at the end (or its copy at the start)
+// and recomputes its checksum.
+func patchVHDFooter(t *testing.T, path string, atEnd bool, edit func(f []byte, fileSize int64)) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := 0
+	if atEnd {
+		off = len(b) - 512
+	}
+	f := b[off : off+512]
+	edit(f, int64(len(b)))
+	binary.BigEndian.PutUint32(f[64:], 0)
+	var sum uint32
+	for _, c := range f {
+		sum += uint32(c)
+	}
+	binary.BigEndian.PutUint32(f[64:], ^sum)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
