@@ -54,7 +54,7 @@ func checkVHD(s *source, r *result) error {
 		r.refuse(KindCorrupt, "vhd size %d is out of range", current)
 		return nil
 	}
-	r.info.VirtualSize = vhdVirtualSize(footer)
+	r.info.VirtualSize = VHDVirtualSize(footer)
 
 	switch typ := be32(footer, 60); typ {
 	case vhdTypeFixed:
@@ -63,7 +63,7 @@ func checkVHD(s *source, r *result) error {
 			r.refuse(KindCorrupt, "fixed vhd has its footer at the start")
 			return nil
 		}
-		if data := s.size - vhdFooterSize; int64(current) > data {
+		if data := s.size - vhdFooterSize; r.info.VirtualSize > data || int64(current) > data {
 			r.refuse(KindCorrupt, "fixed vhd footer claims %d bytes but the file holds %d", current, data)
 		}
 		return nil
@@ -129,22 +129,6 @@ func checkVHDDynamic(s *source, r *result, footer []byte, current uint64) error 
 		}
 	}
 	return nil
-}
-
-// vhdVirtualSize mirrors qemu: images from Virtual PC size the disk by its
-// CHS geometry, those from Hyper-V, disk2vhd, XenServer and qemu-with-
-// force-size by current_size; a maxed-out geometry also means current_size.
-func vhdVirtualSize(footer []byte) int64 {
-	current := int64(be64(footer, 48))
-	switch string(footer[28:32]) {
-	case "win ", "qem2", "d2v ", "CTXS", "tap\x00":
-		return current
-	}
-	chs := int64(be16(footer, 56)) * int64(footer[58]) * int64(footer[59])
-	if chs == vhdMaxGeometrySectors {
-		return current
-	}
-	return chs * 512
 }
 
 // vhdChecksum is the one's complement of the byte sum, skipping the

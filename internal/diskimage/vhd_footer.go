@@ -16,11 +16,32 @@ func VHDFooterMismatch(a, b []byte) []string {
 	if be.Uint32(a[60:]) != be.Uint32(b[60:]) {
 		diffs = append(diffs, "type")
 	}
-	if be.Uint64(a[48:]) != be.Uint64(b[48:]) || vhdVirtualSize(a) != vhdVirtualSize(b) {
+	if be.Uint64(a[48:]) != be.Uint64(b[48:]) || VHDVirtualSize(a) != VHDVirtualSize(b) {
 		diffs = append(diffs, "size")
 	}
 	if be.Uint64(a[16:]) != be.Uint64(b[16:]) {
 		diffs = append(diffs, "data offset")
 	}
 	return diffs
+}
+
+// VHDVirtualSize is the virtual size of a VHD disk with this footer, as
+// qemu's vpc driver computes it (with no force_size_calc option): disks
+// from Hyper-V ("win "), qemu with force_size ("qem2"), disk2vhd ("d2v "),
+// XenServer ("tap\0") and XenConverter ("CTXS") by current_size, every
+// other creator (Virtual PC, older qemu, VirtualBox, ...) by the CHS
+// geometry, unless the geometry is the maximum one, which means
+// current_size too. current_size counts whole sectors only.
+func VHDVirtualSize(footer []byte) int64 {
+	be := binary.BigEndian
+	current := int64(be.Uint64(footer[48:]) / 512 * 512)
+	switch string(footer[28:32]) {
+	case "win ", "qem2", "d2v ", "CTXS", "tap\x00":
+		return current
+	}
+	chs := int64(be.Uint16(footer[56:])) * int64(footer[58]) * int64(footer[59])
+	if chs == vhdMaxGeometrySectors {
+		return current
+	}
+	return chs * 512
 }

@@ -35,6 +35,21 @@ var tamperCases = []tamperCase{
 	{"vhd end footer data offset", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { binary.BigEndian.PutUint64(f[16:], 4096) })
 	}, "disagrees with the copy at the start (data offset)"},
+	// qemu sizes a disk by its CHS geometry unless its creator is one of
+	// those known to use current_size.
+	{"vhd creator vbox", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
+		for _, atEnd := range []bool{false, true} {
+			patchVHDFooter(t, p, atEnd, func(f []byte, _ int64) { setVHDCreatorSize(f, "vbox", -4096) })
+		}
+	}, ""},
+	{"vhd creator win", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
+		for _, atEnd := range []bool{false, true} {
+			patchVHDFooter(t, p, atEnd, func(f []byte, _ int64) { setVHDCreatorSize(f, "win ", -4096) })
+		}
+	}, ""},
+	{"vhd fixed creator vbox", "vhd", []string{"-O", "vpc", "-o", "subformat=fixed"}, func(t *testing.T, p string) {
+		patchVHDFooter(t, p, true, func(f []byte, _ int64) { setVHDCreatorSize(f, "vbox", -4096) })
+	}, ""},
 	{"vhd end footer timestamp", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { f[24] ^= 1 })
 	}, ""},
@@ -78,6 +93,16 @@ func qemuFormat(f string) string {
 		return "vpc"
 	}
 	return f
+}
+
+// setVHDCreatorSize sets the creator and makes current_size differ from
+// the CHS geometry's size by delta bytes.
+func setVHDCreatorSize(f []byte, creator string, delta int64) {
+	be := binary.BigEndian
+	chs := int64(be.Uint16(f[56:])) * int64(f[58]) * int64(f[59]) * 512
+	copy(f[28:], creator)
+	be.PutUint64(f[40:], uint64(chs+delta))
+	be.PutUint64(f[48:], uint64(chs+delta))
 }
 
 // patchVHDFooter edits the footer at the end (or its copy at the start)

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"io"
 
+	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk"
 )
 
@@ -20,18 +21,13 @@ const (
 	unallocated = 0xffffffff
 	maxBATBytes = 64 << 20
 	maxBlock    = 256 << 20
-	maxGeometry = 65535 * 16 * 255
 )
 
 // Footer is the part of the hard disk footer the reader uses.
 type Footer struct {
-	DataOffset  uint64
-	CreatorApp  string
-	CurrentSize uint64
-	Cylinders   uint16
-	Heads       uint8
-	SectorsPT   uint8
-	DiskType    uint32
+	Size       int64 // virtual size, by the inspector's rule
+	DataOffset uint64
+	DiskType   uint32
 }
 
 func parseFooter(b []byte) (*Footer, error) {
@@ -49,25 +45,10 @@ func parseFooter(b []byte) (*Footer, error) {
 		return nil, disk.Corrupt(format, "footer checksum mismatch")
 	}
 	return &Footer{
-		DataOffset:  be.Uint64(b[16:]),
-		CreatorApp:  string(b[28:32]),
-		CurrentSize: be.Uint64(b[48:]),
-		Cylinders:   be.Uint16(b[56:]),
-		Heads:       b[58],
-		SectorsPT:   b[59],
-		DiskType:    be.Uint32(b[60:]),
+		Size:       diskimage.VHDVirtualSize(b),
+		DataOffset: be.Uint64(b[16:]),
+		DiskType:   be.Uint32(b[60:]),
 	}, nil
-}
-
-// virtualSize follows qemu's vpc driver: images made by Virtual PC and old
-// qemu ("vpc ", "qemu") are sized by their CHS geometry unless it is the
-// maximum one; everything else by current_size.
-func (f *Footer) virtualSize() int64 {
-	chs := int64(f.Cylinders) * int64(f.Heads) * int64(f.SectorsPT)
-	if (f.CreatorApp == "vpc " || f.CreatorApp == "qemu") && chs != maxGeometry {
-		return chs * sector
-	}
-	return int64(f.CurrentSize / sector * sector)
 }
 
 // Reader is a disk.Reader over a VHD image.
@@ -111,7 +92,7 @@ func NewReader(r io.ReaderAt, fileSize int64) (*Reader, error) {
 	case !atStart && f.DiskType == typeDynamic:
 		return nil, disk.Corrupt(format, "dynamic disk with no footer copy at the start")
 	}
-	v := &Reader{r: r, size: f.virtualSize(), fsize: fileSize}
+	v := &Reader{r: r, size: f.Size, fsize: fileSize}
 	switch f.DiskType {
 	case typeFixed:
 		v.fixed = true
