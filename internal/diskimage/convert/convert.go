@@ -211,8 +211,7 @@ func ConvertFile(ctx context.Context, srcPath, dstPath string, opts Options) (*R
 		return nil, &diskimage.Error{Kind: diskimage.KindIO, Reason: "opening source", Err: err}
 	}
 	if !opts.SkipInspect {
-		// Inspect the whole file (streamOptimized vmdk is then read as a
-		// stream, which would only let the inspector see its head).
+		// Inspect the whole file, then let Convert skip it.
 		if opts.SrcFormat, err = inspectAt(f, st.Size(), normFormat(opts.SrcFormat)); err != nil {
 			return nil, err
 		}
@@ -227,12 +226,12 @@ func ConvertFile(ctx context.Context, srcPath, dstPath string, opts Options) (*R
 	if err != nil {
 		return nil, &diskimage.Error{Kind: diskimage.KindIO, Reason: "creating output", Err: err}
 	}
+	// A file is read through its metadata (for a streamOptimized vmdk,
+	// its grain directory and tables, found through the footer), as
+	// qemu-img reads it, never from its grain markers as a stream is:
+	// tables and markers can disagree (docs/decisions.md).
 	src := Source{ReaderAt: f, Size: st.Size()}
 	opts.vmdkName = filepath.Base(dstPath)
-	if normFormat(opts.SrcFormat) == "vmdk" && isStreamVMDK(f) {
-		// Read streamOptimized images front to back, like an import does.
-		src = Source{Reader: io.NewSectionReader(f, 0, st.Size()), Size: st.Size()}
-	}
 	res, err := Convert(ctx, src, out, opts)
 	if err == nil && opts.Sync {
 		if serr := out.Sync(); serr != nil {

@@ -83,11 +83,3 @@ func Probe(r io.ReaderAt, size int64) string {
 	}
 	return "raw"
 }
-
-func isStreamVMDK(r io.ReaderAt) bool {
-	head := make([]byte, 512)
-	if n, _ := r.ReadAt(head, 0); n < 512 {
-		return false
-	}
-	return vmdk.IsStreamHeader(head)
-}

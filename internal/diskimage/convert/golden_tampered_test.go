@@ -18,7 +18,7 @@ import (
 type tamperCase struct {
 	name   string
 	fmt    string   // stratus source format
-	args   []string // qemu-img convert options producing it from raw
+	args   []string // qemu-img convert options producing it from raw; nil: stratus writes it
 	tamper func(t *testing.T, path string)
 	refuse string // substring of the inspector's refusal; "" if accepted
 }
@@ -50,6 +50,17 @@ var tamperCases = []tamperCase{
 	{"vhd fixed creator vbox", "vhd", []string{"-O", "vpc", "-o", "subformat=fixed"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { setVHDCreatorSize(f, "vbox", -4096) })
 	}, ""},
+	// A one-pass streamOptimized file is read through its grain directory
+	// and tables, as qemu reads it, not from its grain markers.
+	{"vmdk stream grain table entry zeroed", "vmdk", nil, func(t *testing.T, p string) {
+		editVMDKGrainTable(t, p, func(gt []uint32) { gt[firstGrain(t, gt)] = 0 })
+	}, ""},
+	{"vmdk stream grain table entries swapped", "vmdk", nil, func(t *testing.T, p string) {
+		editVMDKGrainTable(t, p, func(gt []uint32) { swapGrains(t, gt) })
+	}, ""},
+	{"vmdk stream by qemu-img, entries swapped", "vmdk", []string{"-O", "vmdk", "-o", "subformat=streamOptimized"}, func(t *testing.T, p string) {
+		editVMDKGrainTable(t, p, func(gt []uint32) { swapGrains(t, gt) })
+	}, ""},
 	{"vhd end footer timestamp", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { f[24] ^= 1 })
 	}, ""},
@@ -63,7 +74,11 @@ func TestGoldenTampered(t *testing.T) {
 			base := filepath.Join(dir, "base.raw")
 			writeRaw(t, base, mixed, 7)
 			src := filepath.Join(dir, "src."+c.fmt)
-			qemuImg(t, append(append([]string{"convert", "-f", "raw"}, c.args...), base, src)...)
+			if c.args == nil {
+				convertFile(t, base, "raw", src, c.fmt, false)
+			} else {
+				qemuImg(t, append(append([]string{"convert", "-f", "raw"}, c.args...), base, src)...)
+			}
 			c.tamper(t, src)
 			want := filepath.Join(dir, "want.raw")
 			qemuImg(t, "convert", "-f", qemuFormat(c.fmt), "-O", "raw", src, want)
@@ -128,4 +143,59 @@ func patchVHDFooter(t *testing.T, path string, atEnd bool, edit func(f []byte, f
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// editVMDKGrainTable edits the first grain table of a vmdk image, whose
+// grain directory is named by its header or, in a one-pass
+// streamOptimized image, by its footer.
+func editVMDKGrainTable(t *testing.T, path string, edit func(gt []uint32)) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := binary.LittleEndian
+	h := b[:512]
+	if le.Uint64(h[56:]) == ^uint64(0) {
+		h = b[len(b)-1024:] // the footer
+	}
+	gd := int(le.Uint64(h[56:])) * 512
+	gtOff := int(le.Uint32(b[gd:])) * 512
+	n := int(le.Uint32(h[44:]))
+	gt := make([]uint32, n)
+	for i := range gt {
+		gt[i] = le.Uint32(b[gtOff+4*i:])
+	}
+	edit(gt)
+	for i, e := range gt {
+		le.PutUint32(b[gtOff+4*i:], e)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func firstGrain(t *testing.T, gt []uint32) int {
+	t.Helper()
+	for i, e := range gt {
+		if e > 1 {
+			return i
+		}
+	}
+	t.Fatal("no allocated grain in the grain table")
+	return 0
+}
+
+func swapGrains(t *testing.T, gt []uint32) {
+	t.Helper()
+	var at []int
+	for i, e := range gt {
+		if e > 1 {
+			at = append(at, i)
+		}
+	}
+	if len(at) < 2 {
+		t.Fatal("fewer than two allocated grains in the grain table")
+	}
+	gt[at[0]], gt[at[1]] = gt[at[1]], gt[at[0]]
 }

@@ -95,13 +95,6 @@ func (h *Header) check() error {
 	return nil
 }
 
-// IsStreamHeader reports whether b (the first 512 bytes of a file) is the
-// header of a streamOptimized image readable front to back.
-func IsStreamHeader(b []byte) bool {
-	h, err := parseHeader(b)
-	return err == nil && h.compressed && h.markers && h.GDOffset == gdAtEnd
-}
-
 func putHeader(b []byte, h *Header) {
 	le := binary.LittleEndian
 	le.PutUint32(b[0:], magic)
