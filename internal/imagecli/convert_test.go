@@ -55,6 +55,13 @@ func TestConvertCLI(t *testing.T) {
 	if code, _, e := run("-O", "vmdk", "-q", back, v); code != 0 {
 		t.Fatalf("probed raw->vmdk: exit %d: %s", code, e)
 	}
+	iso := filepath.Join(dir, "cd.iso")
+	isoData := make([]byte, 64<<10)
+	copy(isoData[32768:], "\x01CD001")
+	os.WriteFile(iso, isoData, 0o644)
+	if code, _, e := run("-f", "iso", "-O", "raw", iso, back); code != 0 {
+		t.Errorf("-f iso: exit %d: %s", code, e)
+	}
 	// Errors: usage, unknown format, corrupt input.
 	if code, _, _ := run("-O", "qcow2", src); code != 2 {
 		t.Errorf("one file name: exit %d, want 2", code)

@@ -15,6 +15,9 @@ import (
 )
 
 func openReader(src Source, format string) (disk.Reader, error) {
+	if f, err := readerFormat(diskimage.Format(format)); err == nil {
+		format = f // iso, gpt, mbr: raw disks (declared with SkipInspect)
+	}
 	if src.ReaderAt == nil {
 		switch format {
 		case "vmdk":

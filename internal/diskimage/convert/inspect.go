@@ -21,15 +21,16 @@ func readerFormat(f diskimage.Format) (string, error) {
 }
 
 // inspectAt runs the safety inspector on a random-access source and
-// returns the format to read it as: the declared one if given (the
-// inspector has checked the content agrees), else the detected one.
+// returns the reader to read it with: that of the declared format if
+// given (the inspector has checked the content agrees), else that of the
+// detected one (iso, gpt and mbr are read as raw either way).
 func inspectAt(r io.ReaderAt, size int64, declared string) (string, error) {
 	info, err := diskimage.Inspect(r, size, diskimage.Format(declared))
 	if err != nil {
 		return "", err
 	}
 	if declared != "" {
-		return declared, nil
+		return readerFormat(diskimage.Format(declared))
 	}
 	return readerFormat(info.Format)
 }
@@ -49,11 +50,13 @@ func inspectStream(r io.Reader, size int64, declared string) (io.Reader, string,
 	if err != nil {
 		return nil, "", err
 	}
-	f := declared
+	f := diskimage.Format(declared)
 	if f == "" {
-		if f, err = readerFormat(info.Format); err != nil {
-			return nil, "", err
-		}
+		f = info.Format
 	}
-	return io.MultiReader(bytes.NewReader(head), r), f, nil
+	rf, err := readerFormat(f)
+	if err != nil {
+		return nil, "", err
+	}
+	return io.MultiReader(bytes.NewReader(head), r), rf, nil
 }
