@@ -135,19 +135,19 @@ func buildVHDX(size uint64, block uint32, flags uint32) []byte {
 	le.PutUint32(e[28:], 1)
 	mt := b[metaOff:]
 	copy(mt, "metadata")
-	le.PutUint16(mt[10:], 2)
-	item := func(i int, id [16]byte, off uint32) {
+	le.PutUint16(mt[10:], uint16(len(VHDXRequiredItems)))
+	for i, it := range VHDXRequiredItems {
 		e := mt[32+32*i:]
-		copy(e, id[:])
-		le.PutUint32(e[16:], off)
-		le.PutUint32(e[20:], 8)
+		copy(e, it.ID[:])
+		le.PutUint32(e[16:], 64<<10+uint32(16*i))
+		le.PutUint32(e[20:], 16)
 		le.PutUint32(e[24:], vhdxRequired)
 	}
-	item(0, vhdxFileParameters, 64<<10)
-	item(1, vhdxVirtualSize, 64<<10+8)
+	le.PutUint32(mt[64<<10+48:], 512) // logical sector size
+	le.PutUint32(mt[64<<10+64:], 512) // physical sector size
 	le.PutUint32(mt[64<<10:], block)
 	le.PutUint32(mt[64<<10+4:], flags)
-	le.PutUint64(mt[64<<10+8:], size)
+	le.PutUint64(mt[64<<10+16:], size)
 	for i, off := range []int{vhdxHeader1Off, vhdxHeader2Off} {
 		h := b[off : off+vhdxHeaderLen]
 		copy(h, "head")

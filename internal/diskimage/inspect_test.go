@@ -122,6 +122,8 @@ func TestInspectRefusesHandBuilt(t *testing.T) {
 		{"vhdx unknown required region", vhdxPatch(buildVHDX(1<<30, 32<<20, 0), func(rt []byte) { rt[48] ^= 1 }), KindUnsupported, "unknown required region"},
 		{"vhdx no header", putLE(putLE(buildVHDX(1<<30, 32<<20, 0), vhdxHeader1Off, uint32(0)), vhdxHeader2Off+4, uint32(0)), KindCorrupt, "no valid header"},
 		{"vhdx dirty log", vhdxDirtyLog(), KindUnsupported, "log must be replayed"},
+		{"vhdx missing items", putLE(buildVHDX(1<<30, 32<<20, 0), 256<<10+10, uint16(3)), KindUnsupported, "lacks required items (logical sector size, physical sector size)"},
+		{"vhdx sector size", putLE(buildVHDX(1<<30, 32<<20, 0), 320<<10+48, uint32(1024)), KindCorrupt, "neither 512 nor 4096"},
 		{"vdi diff", buildVDI(1<<20, vdiTypeDiff), KindUnsafe, "parent"},
 		{"vdi huge map", putLE(buildVDI(1<<20, vdiTypeDynamic), 0x180, uint32(1<<30)), KindUnsafe, "block map"},
 		{"vdi version", putLE(buildVDI(1<<20, vdiTypeDynamic), 0x44, uint32(2)), KindUnsupported, "version"},

@@ -34,10 +34,11 @@ var (
 	vhdxFileParameters = guid("CAA16737-FA36-4D43-B3B6-33F0AA44E76B")
 	vhdxVirtualSize    = guid("2FA54224-CD1B-4876-B211-5DBED83BF4B8")
 	vhdxParentLocator  = guid("A8D35F2D-B30B-454D-ABF7-D3D84834AB0C")
+	vhdxLogicalSector  = guid("8141BF1D-A96F-4709-BA47-F233A8FAAB5F")
 	vhdxKnownItems     = [][16]byte{
 		vhdxFileParameters, vhdxVirtualSize, vhdxParentLocator,
 		guid("BECA12AB-B2E6-4523-93EF-C309E000C746"), // page 83 data
-		guid("8141BF1D-A96F-4709-BA47-F233A8FAAB5F"), // logical sector size
+		vhdxLogicalSector,
 		guid("CDA348C7-445D-4471-9CC9-E9885251C556"), // physical sector size
 	}
 )
@@ -159,26 +160,28 @@ func checkVHDXMetadata(s *source, r *result, mt []byte, metaOff, metaLen uint64)
 		r.refuse(KindCorrupt, "vhdx metadata table has %d entries (limit %d)", count, vhdxMaxEntries)
 		return nil
 	}
-	// item reads the 8 bytes of a small item, checking that it lies inside
-	// the metadata region.
-	item := func(e []byte, what string) ([]byte, error) {
+	// item reads the first n bytes of a small item, checking that it lies
+	// inside the metadata region.
+	item := func(e []byte, what string, n uint64) ([]byte, error) {
 		off, length := uint64(le32(e, 16)), uint64(le32(e, 20))
-		if length < 8 || off < vhdxMetaTableLen || off+length > metaLen {
+		if length < n || off < vhdxMetaTableLen || off+length > metaLen {
 			r.refuse(KindCorrupt, "vhdx %s item lies outside the metadata region", what)
 			return nil, nil
 		}
-		return r.fetch(s, int64(metaOff+off), 8, "vhdx "+what)
+		return r.fetch(s, int64(metaOff+off), int64(n), "vhdx "+what)
 	}
-	var haveSize, haveParams bool
+	seen := map[[16]byte]bool{}
+	lss := uint32(0)
 	for i := 0; i < int(count); i++ {
 		e := mt[32+32*i : 32+32*(i+1)]
-		switch id := guidAt(e, 0); id {
+		id := guidAt(e, 0)
+		seen[id] = true
+		switch id {
 		case vhdxVirtualSize:
-			b, err := item(e, "virtual size")
+			b, err := item(e, "virtual size", 8)
 			if b == nil {
 				return err
 			}
-			haveSize = true
 			size := le64(b, 0)
 			if size == 0 || size > vhdxMaxVirtualSize {
 				r.refuse(KindCorrupt, "vhdx virtual size %d is out of range", size)
@@ -186,11 +189,10 @@ func checkVHDXMetadata(s *source, r *result, mt []byte, metaOff, metaLen uint64)
 			}
 			r.info.VirtualSize = int64(size)
 		case vhdxFileParameters:
-			b, err := item(e, "file parameters")
+			b, err := item(e, "file parameters", 8)
 			if b == nil {
 				return err
 			}
-			haveParams = true
 			block := uint64(le32(b, 0))
 			if block < 1<<20 || block > maxBlockSize || !isPow2(block) {
 				r.refuse(KindCorrupt, "vhdx block size %d is invalid", block)
@@ -201,6 +203,12 @@ func checkVHDXMetadata(s *source, r *result, mt []byte, metaOff, metaLen uint64)
 				r.info.Subformat = "differencing"
 				r.refuse(KindUnsafe, "differencing vhdx refers to a parent disk")
 			}
+		case vhdxLogicalSector:
+			b, err := item(e, "logical sector size", 4)
+			if b == nil {
+				return err
+			}
+			lss = le32(b, 0)
 		case vhdxParentLocator:
 			r.refuse(KindUnsafe, "vhdx has a parent locator")
 		default:
@@ -209,8 +217,10 @@ func checkVHDXMetadata(s *source, r *result, mt []byte, metaOff, metaLen uint64)
 			}
 		}
 	}
-	if !haveSize || !haveParams {
-		r.refuse(KindCorrupt, "vhdx metadata lacks the virtual size or file parameters")
+	if missing := VHDXMissingItems(seen); len(missing) > 0 {
+		r.refuse(KindUnsupported, "vhdx metadata lacks required items (%s)", strings.Join(missing, ", "))
+	} else if why := VHDXCheckSectorSize(lss, uint64(r.info.VirtualSize)); why != "" {
+		r.refuse(KindCorrupt, "vhdx %s (%d)", why, lss)
 	}
 	return nil
 }

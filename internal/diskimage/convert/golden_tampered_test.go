@@ -3,12 +3,15 @@ package convert
 import (
 	"context"
 	"encoding/binary"
+	"hash/crc32"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stratus-iaas/stratus/internal/diskimage"
+	"github.com/stratus-iaas/stratus/internal/testutil"
 )
 
 // tamperCase is an image made by qemu-img and then edited the way an
@@ -21,6 +24,9 @@ type tamperCase struct {
 	args   []string // qemu-img convert options producing it from raw; nil: stratus writes it
 	tamper func(t *testing.T, path string)
 	refuse string // substring of the inspector's refusal; "" if accepted
+	// qemuRefuses: qemu-img cannot open the result, so neither may the
+	// reader.
+	qemuRefuses bool
 }
 
 var tamperCases = []tamperCase{
@@ -31,39 +37,50 @@ var tamperCases = []tamperCase{
 			binary.BigEndian.PutUint64(f[40:], uint64(fileSize-512))
 			binary.BigEndian.PutUint64(f[48:], uint64(fileSize-512))
 		})
-	}, "footer at the end disagrees with the copy at the start (type, size)"},
+	}, "footer at the end disagrees with the copy at the start (type, size)", false},
 	{"vhd end footer data offset", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { binary.BigEndian.PutUint64(f[16:], 4096) })
-	}, "disagrees with the copy at the start (data offset)"},
+	}, "disagrees with the copy at the start (data offset)", false},
 	// qemu sizes a disk by its CHS geometry unless its creator is one of
 	// those known to use current_size.
 	{"vhd creator vbox", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		for _, atEnd := range []bool{false, true} {
 			patchVHDFooter(t, p, atEnd, func(f []byte, _ int64) { setVHDCreatorSize(f, "vbox", -4096) })
 		}
-	}, ""},
+	}, "", false},
 	{"vhd creator win", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		for _, atEnd := range []bool{false, true} {
 			patchVHDFooter(t, p, atEnd, func(f []byte, _ int64) { setVHDCreatorSize(f, "win ", -4096) })
 		}
-	}, ""},
+	}, "", false},
 	{"vhd fixed creator vbox", "vhd", []string{"-O", "vpc", "-o", "subformat=fixed"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { setVHDCreatorSize(f, "vbox", -4096) })
-	}, ""},
+	}, "", false},
 	// A one-pass streamOptimized file is read through its grain directory
 	// and tables, as qemu reads it, not from its grain markers.
 	{"vmdk stream grain table entry zeroed", "vmdk", nil, func(t *testing.T, p string) {
 		editVMDKGrainTable(t, p, func(gt []uint32) { gt[firstGrain(t, gt)] = 0 })
-	}, ""},
+	}, "", false},
 	{"vmdk stream grain table entries swapped", "vmdk", nil, func(t *testing.T, p string) {
 		editVMDKGrainTable(t, p, func(gt []uint32) { swapGrains(t, gt) })
-	}, ""},
+	}, "", false},
 	{"vmdk stream by qemu-img, entries swapped", "vmdk", []string{"-O", "vmdk", "-o", "subformat=streamOptimized"}, func(t *testing.T, p string) {
 		editVMDKGrainTable(t, p, func(gt []uint32) { swapGrains(t, gt) })
-	}, ""},
+	}, "", false},
+	// The metadata items qemu requires, and a metadata region larger than
+	// its items need.
+	{"vhdx no logical sector size", "vhdx", []string{"-O", "vhdx"}, func(t *testing.T, p string) {
+		editVHDXMetadata(t, p, func(_ []byte, mt []byte) { renameVHDXItem(t, mt, 0x8141bf1d) })
+	}, "lacks required items (logical sector size)", true},
+	{"vhdx no physical sector size", "vhdx", []string{"-O", "vhdx"}, func(t *testing.T, p string) {
+		editVHDXMetadata(t, p, func(_ []byte, mt []byte) { renameVHDXItem(t, mt, 0xcda348c7) })
+	}, "lacks required items (physical sector size)", true},
+	{"vhdx metadata region of 2 MiB", "vhdx", []string{"-O", "vhdx"}, func(t *testing.T, p string) {
+		editVHDXMetadata(t, p, func(entry []byte, _ []byte) { binary.LittleEndian.PutUint32(entry[24:], 2<<20) })
+	}, "", false},
 	{"vhd end footer timestamp", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { f[24] ^= 1 })
-	}, ""},
+	}, "", false},
 }
 
 func TestGoldenTampered(t *testing.T) {
@@ -81,7 +98,11 @@ func TestGoldenTampered(t *testing.T) {
 			}
 			c.tamper(t, src)
 			want := filepath.Join(dir, "want.raw")
-			qemuImg(t, "convert", "-f", qemuFormat(c.fmt), "-O", "raw", src, want)
+			if c.qemuRefuses {
+				qemuImgFails(t, "convert", "-f", qemuFormat(c.fmt), "-O", "raw", src, want)
+			} else {
+				qemuImg(t, "convert", "-f", qemuFormat(c.fmt), "-O", "raw", src, want)
+			}
 
 			got := filepath.Join(dir, "got.raw")
 			_, err := ConvertFile(context.Background(), src, got, Options{SrcFormat: c.fmt, DstFormat: "raw"})
@@ -95,10 +116,15 @@ func TestGoldenTampered(t *testing.T) {
 			}
 			// The reader alone reads what qemu reads.
 			raw := filepath.Join(dir, "reader.raw")
-			if _, err := ConvertFile(context.Background(), src, raw, Options{SrcFormat: c.fmt, DstFormat: "raw", SkipInspect: true}); err != nil {
+			_, err = ConvertFile(context.Background(), src, raw, Options{SrcFormat: c.fmt, DstFormat: "raw", SkipInspect: true})
+			switch {
+			case c.qemuRefuses && err == nil:
+				t.Fatal("reader: accepted an image qemu-img refuses")
+			case !c.qemuRefuses && err != nil:
 				t.Fatalf("reader: %v", err)
+			case !c.qemuRefuses:
+				sameContent(t, want, raw)
 			}
-			sameContent(t, want, raw)
 		})
 	}
 }
@@ -198,4 +224,67 @@ func swapGrains(t *testing.T, gt []uint32) {
 		t.Fatal("fewer than two allocated grains in the grain table")
 	}
 	gt[at[0]], gt[at[1]] = gt[at[1]], gt[at[0]]
+}
+
+func qemuImgFails(t *testing.T, args ...string) {
+	t.Helper()
+	bin := testutil.RequireTool(t, "qemu-img")
+	if out, err := exec.Command(bin, args...).CombinedOutput(); err == nil {
+		t.Fatalf("qemu-img %v succeeded:\n%s", args, out)
+	}
+}
+
+// editVHDXMetadata edits the metadata region entry of a vhdx region table
+// (both copies, checksums recomputed) and the metadata table it points at.
+func editVHDXMetadata(t *testing.T, path string, edit func(entry, table []byte)) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := binary.LittleEndian
+	metaID := [16]byte{0x06, 0xa2, 0x7c, 0x8b, 0x90, 0x47, 0x9a, 0x4b, 0xb8, 0xfe, 0x57, 0x5f, 0x05, 0x0f, 0x88, 0x6e}
+	var table []byte
+	for i, at := range []int{192 << 10, 256 << 10} {
+		rt := b[at : at+64<<10]
+		for k := 0; k < int(le.Uint32(rt[8:])); k++ {
+			e := rt[16+32*k : 48+32*k]
+			if [16]byte(e[:16]) != metaID {
+				continue
+			}
+			off := int(le.Uint64(e[16:]))
+			if i == 0 {
+				table = b[off : off+64<<10]
+				edit(e, table)
+			} else {
+				edit(e, nil)
+			}
+		}
+		le.PutUint32(rt[4:], 0)
+		le.PutUint32(rt[4:], crc32.Checksum(rt, crc32.MakeTable(crc32.Castagnoli)))
+	}
+	if table == nil {
+		t.Fatal("no metadata region")
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// renameVHDXItem gives the metadata item whose GUID starts with first
+// another GUID, which is not required: the item is then missing.
+func renameVHDXItem(t *testing.T, mt []byte, first uint32) {
+	if mt == nil {
+		return
+	}
+	le := binary.LittleEndian
+	for k := 0; k < int(le.Uint16(mt[10:])); k++ {
+		e := mt[32+32*k:]
+		if le.Uint32(e) == first {
+			e[15] ^= 0xff
+			le.PutUint32(e[24:], le.Uint32(e[24:])&^4)
+			return
+		}
+	}
+	t.Fatalf("no metadata item %08x", first)
 }

@@ -3,18 +3,23 @@ package vhdx
 import (
 	"encoding/binary"
 	"io"
+	"strings"
 
+	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk"
 )
 
-// readMetadata reads the file parameters, virtual disk size and logical
-// sector size items; it returns the logical sector size.
+// readMetadata reads the metadata table and the items it needs (file
+// parameters, virtual disk size, logical sector size), each where the
+// table says, wherever it lies in the region; it returns the logical
+// sector size. The items required and the sector-size rules are the
+// inspector's (diskimage.VHDXRequiredItems).
 func (v *Reader) readMetadata(off, n int64) (int64, error) {
-	if n < 64*kib || n > maxMetaBytes {
+	if n < 64*kib {
 		return 0, disk.Corrupt(format, "metadata region of %d bytes", n)
 	}
-	m := make([]byte, n)
-	if err := disk.ReadFullAt(v.r, m, off, format, "metadata region"); err != nil {
+	m := make([]byte, 64*kib)
+	if err := disk.ReadFullAt(v.r, m, off, format, "metadata table"); err != nil {
 		return 0, err
 	}
 	le := binary.LittleEndian
@@ -30,22 +35,24 @@ func (v *Reader) readMetadata(off, n int64) (int64, error) {
 		if o < 64*kib || o+l > n || l < int64(want) {
 			return nil, disk.Corrupt(format, "metadata item outside the region")
 		}
-		return m[o : o+l], nil
+		b := make([]byte, want)
+		return b, disk.ReadFullAt(v.r, b, off+o, format, "metadata item")
 	}
-	var haveParams, haveSize, haveLSS bool
-	lss := int64(0)
+	seen := map[[16]byte]bool{}
+	lss := uint32(0)
 	for i := 0; i < count; i++ {
 		e := m[32+i*32 : 32+(i+1)*32]
 		var err error
 		var b []byte
-		switch [16]byte(e[:16]) {
+		id := [16]byte(e[:16])
+		seen[id] = true
+		switch id {
 		case guidFileParams:
 			if b, err = item(e, 8); err == nil {
 				v.block = int64(le.Uint32(b))
 				if le.Uint32(b[4:])&2 != 0 {
 					return 0, disk.Unsafe(format, "differencing disk (has a parent)")
 				}
-				haveParams = true
 			}
 		case guidDiskSize:
 			if b, err = item(e, 8); err == nil {
@@ -53,11 +60,11 @@ func (v *Reader) readMetadata(off, n int64) (int64, error) {
 				if s > 64<<40 {
 					return 0, disk.Corrupt(format, "virtual size %d beyond 64 TiB", s)
 				}
-				v.size, haveSize = int64(s), true
+				v.size = int64(s)
 			}
 		case guidLogSector:
 			if b, err = item(e, 4); err == nil {
-				lss, haveLSS = int64(le.Uint32(b)), true
+				lss = le.Uint32(b)
 			}
 		case guidPhysSector, guidPage83:
 			// informational
@@ -72,17 +79,16 @@ func (v *Reader) readMetadata(off, n int64) (int64, error) {
 			return 0, err
 		}
 	}
-	switch {
-	case !haveParams || !haveSize || !haveLSS:
-		return 0, disk.Corrupt(format, "required metadata missing")
-	case v.block < mib || v.block > 256*mib || v.block&(v.block-1) != 0:
-		return 0, disk.Corrupt(format, "block size %d", v.block)
-	case lss != 512 && lss != 4096:
-		return 0, disk.Corrupt(format, "logical sector size %d", lss)
-	case v.size%lss != 0:
-		return 0, disk.Corrupt(format, "virtual size not a multiple of the sector size")
+	if missing := diskimage.VHDXMissingItems(seen); len(missing) > 0 {
+		return 0, disk.Unsupported(format, "metadata lacks required items (%s)", strings.Join(missing, ", "))
 	}
-	return lss, nil
+	if why := diskimage.VHDXCheckSectorSize(lss, uint64(v.size)); why != "" {
+		return 0, disk.Corrupt(format, "%s (%d)", why, lss)
+	}
+	if v.block < mib || v.block > 256*mib || v.block&(v.block-1) != 0 {
+		return 0, disk.Corrupt(format, "block size %d", v.block)
+	}
+	return int64(lss), nil
 }
 
 // Size is the virtual size.

@@ -12,12 +12,11 @@ import (
 )
 
 const (
-	format       = "vhdx"
-	kib          = 1024
-	mib          = 1024 * kib
-	maxBATBytes  = 64 * mib
-	maxMetaBytes = 1 * mib
-	maxRegions   = 2047
+	format      = "vhdx"
+	kib         = 1024
+	mib         = 1024 * kib
+	maxBATBytes = 64 * mib
+	maxRegions  = 2047
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
