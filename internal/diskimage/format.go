@@ -76,12 +76,18 @@ const (
 // checked. qcow2's limits are qemu's own (QCOW_MAX_L1_SIZE,
 // QCOW_MAX_REFTABLE_SIZE); the others are stratus choices recorded in
 // docs/decisions.md.
+// MaxVMDKGrainSectors is the largest vmdk grain (in 512-byte sectors) that
+// inspection accepts and the vmdk reader reads: 2 MiB, the conversion
+// pipeline's chunk, which an extent may not cross. qemu reads grains up to
+// 1 GiB; larger ones than ours are refused as unsupported.
+const MaxVMDKGrainSectors = 4096
+
 const (
 	maxQCOW2L1Bytes       = 32 << 20
 	maxQCOW2RefTableBytes = 8 << 20
 	maxQCOW2Snapshots     = 65536
 	maxTableBytes         = 64 << 20 // vmdk grain directory, vhd/vhdx BAT, vdi block map
-	maxVMDKGrainSectors   = 1 << 16  // 32 MiB grains
+	maxVMDKGrainAbsurd    = 1 << 21  // 1 GiB grains: qemu's own limit
 	maxVMDKDescriptor     = 1 << 20
 	maxVMDKGTEsPerGT      = 512
 	maxBlockSize          = 256 << 20 // vhd, vhdx, vdi block

@@ -92,6 +92,8 @@ func TestInspectRefusesHandBuilt(t *testing.T) {
 		{"vmdk no descriptor", putLE(vmdk("monolithicSparse", ""), 36, uint64(0)), KindCorrupt, "no embedded descriptor"},
 		{"vmdk descriptor past EOF", putLE(vmdk("monolithicSparse", ""), 28, uint64(1<<40)), KindCorrupt, "beyond the end"},
 		{"vmdk version 9", putLE(vmdk("monolithicSparse", ""), 4, uint32(9)), KindUnsupported, "version 9"},
+		{"vmdk 4 MiB grains", putLE(vmdk("monolithicSparse", ""), 20, uint64(8192)), KindUnsupported, "larger than the 4096 supported"},
+		{"vmdk capacity 0", putLE(vmdk("monolithicSparse", ""), 12, uint64(0)), KindCorrupt, "capacity is 0"},
 		{"vmdk COWD", append([]byte("COWD"), make([]byte, 4096)...), KindUnsupported, "COWD"},
 		{"vmdk text", []byte(vmdkDescriptorText("monolithicFlat", `RW 2048 FLAT "/dev/sda" 0`)), KindUnsafe, `file "/dev/sda"`},
 		{"qcow2 encrypted", putBE32(buildQCOW2(2, 16, 1<<20), 32, 1), KindUnsupported, "encrypted"},

@@ -141,8 +141,16 @@ func checkVMDK(s *source, r *result) error {
 // checkVMDKGeometry bounds the fields a reader sizes buffers from and sets
 // the virtual and grain sizes. It returns false when they are unusable.
 func checkVMDKGeometry(h vmdkHeader, r *result, where string) bool {
-	if !isPow2(h.grain) || h.grain > maxVMDKGrainSectors {
-		r.refuse(KindUnsafe, "vmdk %s grain size of %d sectors is absurd (power of two up to %d required)", where, h.grain, maxVMDKGrainSectors)
+	if !isPow2(h.grain) || h.grain > maxVMDKGrainAbsurd {
+		r.refuse(KindUnsafe, "vmdk %s grain size of %d sectors is absurd (power of two up to %d required)", where, h.grain, maxVMDKGrainAbsurd)
+		return false
+	}
+	if h.grain > MaxVMDKGrainSectors {
+		r.refuse(KindUnsupported, "vmdk %s grain size of %d sectors is larger than the %d supported", where, h.grain, MaxVMDKGrainSectors)
+		return false
+	}
+	if h.capacity == 0 {
+		r.refuse(KindCorrupt, "vmdk %s capacity is 0 sectors", where)
 		return false
 	}
 	if h.gtesPerGT == 0 || h.gtesPerGT > maxVMDKGTEsPerGT {

@@ -27,6 +27,8 @@ type tamperCase struct {
 	// qemuRefuses: qemu-img cannot open the result, so neither may the
 	// reader.
 	qemuRefuses bool
+	// readerRefuses: the reader refuses it too (qemu-img may read it).
+	readerRefuses bool
 }
 
 var tamperCases = []tamperCase{
@@ -37,50 +39,57 @@ var tamperCases = []tamperCase{
 			binary.BigEndian.PutUint64(f[40:], uint64(fileSize-512))
 			binary.BigEndian.PutUint64(f[48:], uint64(fileSize-512))
 		})
-	}, "footer at the end disagrees with the copy at the start (type, size)", false},
+	}, "footer at the end disagrees with the copy at the start (type, size)", false, false},
 	{"vhd end footer data offset", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { binary.BigEndian.PutUint64(f[16:], 4096) })
-	}, "disagrees with the copy at the start (data offset)", false},
+	}, "disagrees with the copy at the start (data offset)", false, false},
 	// qemu sizes a disk by its CHS geometry unless its creator is one of
 	// those known to use current_size.
 	{"vhd creator vbox", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		for _, atEnd := range []bool{false, true} {
 			patchVHDFooter(t, p, atEnd, func(f []byte, _ int64) { setVHDCreatorSize(f, "vbox", -4096) })
 		}
-	}, "", false},
+	}, "", false, false},
 	{"vhd creator win", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		for _, atEnd := range []bool{false, true} {
 			patchVHDFooter(t, p, atEnd, func(f []byte, _ int64) { setVHDCreatorSize(f, "win ", -4096) })
 		}
-	}, "", false},
+	}, "", false, false},
 	{"vhd fixed creator vbox", "vhd", []string{"-O", "vpc", "-o", "subformat=fixed"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { setVHDCreatorSize(f, "vbox", -4096) })
-	}, "", false},
+	}, "", false, false},
 	// A one-pass streamOptimized file is read through its grain directory
 	// and tables, as qemu reads it, not from its grain markers.
 	{"vmdk stream grain table entry zeroed", "vmdk", nil, func(t *testing.T, p string) {
 		editVMDKGrainTable(t, p, func(gt []uint32) { gt[firstGrain(t, gt)] = 0 })
-	}, "", false},
+	}, "", false, false},
 	{"vmdk stream grain table entries swapped", "vmdk", nil, func(t *testing.T, p string) {
 		editVMDKGrainTable(t, p, func(gt []uint32) { swapGrains(t, gt) })
-	}, "", false},
+	}, "", false, false},
 	{"vmdk stream by qemu-img, entries swapped", "vmdk", []string{"-O", "vmdk", "-o", "subformat=streamOptimized"}, func(t *testing.T, p string) {
 		editVMDKGrainTable(t, p, func(gt []uint32) { swapGrains(t, gt) })
-	}, "", false},
+	}, "", false, false},
 	// The metadata items qemu requires, and a metadata region larger than
 	// its items need.
 	{"vhdx no logical sector size", "vhdx", []string{"-O", "vhdx"}, func(t *testing.T, p string) {
 		editVHDXMetadata(t, p, func(_ []byte, mt []byte) { renameVHDXItem(t, mt, 0x8141bf1d) })
-	}, "lacks required items (logical sector size)", true},
+	}, "lacks required items (logical sector size)", true, true},
 	{"vhdx no physical sector size", "vhdx", []string{"-O", "vhdx"}, func(t *testing.T, p string) {
 		editVHDXMetadata(t, p, func(_ []byte, mt []byte) { renameVHDXItem(t, mt, 0xcda348c7) })
-	}, "lacks required items (physical sector size)", true},
+	}, "lacks required items (physical sector size)", true, true},
 	{"vhdx metadata region of 2 MiB", "vhdx", []string{"-O", "vhdx"}, func(t *testing.T, p string) {
 		editVHDXMetadata(t, p, func(entry []byte, _ []byte) { binary.LittleEndian.PutUint32(entry[24:], 2<<20) })
-	}, "", false},
+	}, "", false, false},
+	// Verdicts on vmdk headers.
+	{"vmdk capacity 0", "vmdk", []string{"-O", "vmdk"}, func(t *testing.T, p string) {
+		patchFile(t, p, 12, make([]byte, 8))
+	}, "capacity is 0", true, true},
+	{"vmdk grain 4 MiB", "vmdk", []string{"-O", "vmdk"}, func(t *testing.T, p string) {
+		patchFile(t, p, 20, binary.LittleEndian.AppendUint64(nil, 8192))
+	}, "grain size of 8192 sectors is larger than the 4096 supported", false, true},
 	{"vhd end footer timestamp", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { f[24] ^= 1 })
-	}, "", false},
+	}, "", false, false},
 }
 
 func TestGoldenTampered(t *testing.T) {
@@ -118,11 +127,11 @@ func TestGoldenTampered(t *testing.T) {
 			raw := filepath.Join(dir, "reader.raw")
 			_, err = ConvertFile(context.Background(), src, raw, Options{SrcFormat: c.fmt, DstFormat: "raw", SkipInspect: true})
 			switch {
-			case c.qemuRefuses && err == nil:
-				t.Fatal("reader: accepted an image qemu-img refuses")
-			case !c.qemuRefuses && err != nil:
+			case c.readerRefuses && err == nil:
+				t.Fatal("reader: accepted an image the inspector refuses")
+			case !c.readerRefuses && err != nil:
 				t.Fatalf("reader: %v", err)
-			case !c.qemuRefuses:
+			case !c.readerRefuses:
 				sameContent(t, want, raw)
 			}
 		})
@@ -287,4 +296,16 @@ func renameVHDXItem(t *testing.T, mt []byte, first uint32) {
 		}
 	}
 	t.Fatalf("no metadata item %08x", first)
+}
+
+func patchFile(t *testing.T, path string, off int64, b []byte) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteAt(b, off); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -6,6 +6,7 @@ package vmdk
 import (
 	"encoding/binary"
 
+	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert/disk"
 )
 
@@ -14,7 +15,7 @@ const (
 	magic       = 0x564d444b // "KDMV"
 	sector      = 512
 	gdAtEnd     = ^uint64(0)
-	maxGrainSec = disk.ChunkSize / sector // larger grains are refused
+	maxGrainSec = diskimage.MaxVMDKGrainSectors
 	maxGTEs     = 512
 	maxCapacity = 1 << 47 // sectors: 64 PiB
 
@@ -28,6 +29,9 @@ const (
 	markerGD     = 2
 	markerFooter = 3
 )
+
+// A grain must fit in one pipeline chunk.
+const _ = uint(disk.ChunkSize/sector - maxGrainSec)
 
 // Header is the sparse extent header.
 type Header struct {
@@ -84,7 +88,10 @@ func (h *Header) check() error {
 		return disk.Corrupt(format, "grain size %d sectors is not a power of two", h.GrainSize)
 	}
 	if h.GrainSize > maxGrainSec {
-		return disk.Unsupported(format, "grain size %d sectors is larger than %d", h.GrainSize, maxGrainSec)
+		return disk.Unsupported(format, "grain size of %d sectors is larger than the %d supported", h.GrainSize, maxGrainSec)
+	}
+	if h.Capacity == 0 {
+		return disk.Corrupt(format, "capacity is 0 sectors")
 	}
 	if h.GTEsPerGT == 0 || h.GTEsPerGT > maxGTEs {
 		return disk.Corrupt(format, "%d grain table entries per table", h.GTEsPerGT)
