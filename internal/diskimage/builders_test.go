@@ -109,6 +109,19 @@ func vhdPatchEnd(b []byte, edit func(f []byte)) []byte {
 	return b
 }
 
+// vhdPatchEndRaw stores v at off in the footer at the end, leaving its
+// checksum as it was.
+func vhdPatchEndRaw(b []byte, off int, v uint32) []byte {
+	be.PutUint32(b[len(b)-vhdFooterSize+off:], v)
+	return b
+}
+
+// vhdResum recomputes the checksum of the footer copy at the start.
+func vhdResum(b []byte) []byte {
+	be.PutUint32(b[64:], vhdChecksum(b[:vhdFooterSize], 64))
+	return b
+}
+
 func buildVHDFixed(content []byte) []byte {
 	b := append([]byte(nil), content...)
 	return append(b, vhdFooter(vhdTypeFixed, uint64(len(content)), ^uint64(0))...)

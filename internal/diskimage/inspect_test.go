@@ -48,7 +48,7 @@ func TestInspectHandBuilt(t *testing.T) {
 		{"mbr", buildMBR(1<<20, false), FormatMBR, "", 1 << 20, 0, ""},
 		{"fat boot sector is raw", buildFAT(1 << 20), FormatRaw, "", 1 << 20, 0, ""},
 		{"dirty qcow2", putBE32(buildQCOW2(3, 16, 1<<20), 76, qcow2Dirty), FormatQCOW2, "v3", 1 << 20, 65536, "dirty"},
-		{"bad vhd checksum", putBE32(buildVHDDynamic(1<<20), 64, 0), FormatVHD, "dynamic", 1 << 20, 2 << 20, "checksum"},
+		{"bad vhd end footer checksum", vhdPatchEndRaw(buildVHDDynamic(1<<20), 64, 0), FormatVHD, "dynamic", 1 << 20, 2 << 20, "differs"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -110,7 +110,9 @@ func TestInspectRefusesHandBuilt(t *testing.T) {
 		{"vhd dynamic no cookie", putBE32(buildVHDDynamic(1<<20), 512, 0), KindCorrupt, "cxsparse"},
 		{"vhd huge BAT", putBE32(buildVHDDynamic(1<<20), 512+28, 1<<30), KindUnsafe, "block table"},
 		{"vhd block size", putBE32(buildVHDDynamic(1<<20), 512+32, 3), KindCorrupt, "block size"},
-		{"vhd unknown type", putBE32(buildVHDDynamic(1<<20), 60, 9), KindUnsupported, "disk type 9"},
+		{"vhd unknown type", vhdResum(putBE32(buildVHDDynamic(1<<20), 60, 9)), KindUnsupported, "disk type 9"},
+		{"vhd footer checksum", putBE32(buildVHDDynamic(1<<20), 64, 0), KindCorrupt, "checksum"},
+		{"vhd fixed footer checksum", vhdPatchEndRaw(buildVHDFixed(make([]byte, 4096)), 64, 0), KindCorrupt, "checksum"},
 		{"vhd end footer type", vhdPatchEnd(buildVHDDynamic(1<<20), func(f []byte) { be.PutUint32(f[60:], vhdTypeFixed) }), KindUnsafe, "disagrees with the copy at the start (type)"},
 		{"vhd end footer size", vhdPatchEnd(buildVHDDynamic(1<<20), func(f []byte) { be.PutUint64(f[48:], 2<<20) }), KindUnsafe, "disagrees with the copy at the start (size)"},
 		{"vhd end footer creator", vhdPatchEnd(buildVHDDynamic(1<<20), func(f []byte) { copy(f[28:], "vpc ") }), KindUnsafe, "disagrees with the copy at the start (size)"},

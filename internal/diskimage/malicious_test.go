@@ -183,7 +183,7 @@ func TestMaliciousCorpus(t *testing.T) {
 		{"vmdk footer chains", streamWithFooter(stream, func(f []byte) { binary.LittleEndian.PutUint64(f[56:], vmdkGDAtEnd) }),
 			"", KindCorrupt, "another footer"},
 		{"vmdk footer missing", putLE(stream, 56, vmdkGDAtEnd), "", KindCorrupt, "footer marker"},
-		{"vhd differencing", putBE32(vhd, 60, vhdTypeDifferencing), "", KindUnsafe, "parent disk"},
+		{"vhd differencing", vhdResum(putBE32(vhd, 60, vhdTypeDifferencing)), "", KindUnsafe, "parent disk"},
 		{"qed", qemuImage(t, bin, dir, "x.qed", "create", "-f", "qed", "OUT", "1M"), "", KindUnsupported, "QED"},
 		{"qed with backing", qemuImage(t, bin, dir, "b.qed", "create", "-f", "qed", "-b", "/etc/passwd", "-F", "raw", "OUT", "1M"),
 			"", KindUnsupported, "qed image has a backing file"},

@@ -87,6 +87,18 @@ var tamperCases = []tamperCase{
 	{"vmdk grain 4 MiB", "vmdk", []string{"-O", "vmdk"}, func(t *testing.T, p string) {
 		patchFile(t, p, 20, binary.LittleEndian.AppendUint64(nil, 8192))
 	}, "grain size of 8192 sectors is larger than the 4096 supported", false, true},
+	// qemu refuses a bad checksum on the footer copy it reads.
+	{"vhd start footer checksum", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
+		patchFile(t, p, 64, []byte{1, 2, 3, 4})
+	}, "checksum", true, true},
+	{"vhd end footer checksum", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
+		st, _ := os.Stat(p)
+		patchFile(t, p, st.Size()-512+64, []byte{1, 2, 3, 4})
+	}, "", false, false},
+	{"vhd fixed footer checksum", "vhd", []string{"-O", "vpc", "-o", "subformat=fixed"}, func(t *testing.T, p string) {
+		st, _ := os.Stat(p)
+		patchFile(t, p, st.Size()-512+64, []byte{1, 2, 3, 4})
+	}, "checksum", true, true},
 	{"vhd end footer timestamp", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { f[24] ^= 1 })
 	}, "", false, false},
@@ -113,6 +125,11 @@ func TestGoldenTampered(t *testing.T) {
 				qemuImg(t, "convert", "-f", qemuFormat(c.fmt), "-O", "raw", src, want)
 			}
 
+			// The inspector's own verdict, then the conversion's.
+			if _, err := diskimage.InspectFile(src, diskimage.Format(c.fmt)); (err == nil) != (c.refuse == "") ||
+				err != nil && (!strings.Contains(err.Error(), c.refuse) || diskimage.KindOf(err) == diskimage.KindIO) {
+				t.Fatalf("inspect: %v, want a refusal naming %q", err, c.refuse)
+			}
 			got := filepath.Join(dir, "got.raw")
 			_, err := ConvertFile(context.Background(), src, got, Options{SrcFormat: c.fmt, DstFormat: "raw"})
 			switch {
