@@ -142,8 +142,11 @@ func checkQCOW2Features(s *source, r *result, incompat, headerLen uint64) {
 	if incompat&qcow2Dirty != 0 {
 		r.warn("qcow2 image is marked dirty (not cleanly closed)")
 	}
-	if unknown := incompat &^ (qcow2Dirty | qcow2Corrupt | qcow2DataFile | qcow2CompressTyp); unknown != 0 {
-		r.refuse(KindUnsupported, "qcow2 image has unsupported incompatible features %#x", unknown)
+	if incompat&qcow2ExtendedL2 != 0 {
+		r.refuse(KindUnsupported, "qcow2 extended L2 entries (subclusters) are not supported")
+	}
+	if unknown := incompat &^ (qcow2Dirty | qcow2Corrupt | qcow2DataFile | qcow2CompressTyp | qcow2ExtendedL2); unknown != 0 {
+		r.refuse(KindUnsupported, "qcow2 image has unknown incompatible features %#x", unknown)
 	}
 	ctype := byte(0)
 	if headerLen > qcow2V3HeaderLen {

@@ -91,7 +91,7 @@ func ParseHeader(b []byte, fileSize int64) (*Header, error) {
 		case h.Incompatible&incCorrupt != 0:
 			return nil, disk.Corrupt(format, "image is marked corrupt")
 		case h.Incompatible&incExtendedL2 != 0:
-			return nil, disk.Unsupported(format, "extended L2 entries")
+			return nil, disk.Unsupported(format, "extended L2 entries (subclusters) are not supported")
 		case h.Incompatible&^uint64(incDirty|incCompression) != 0:
 			return nil, disk.Unsupported(format, "unknown incompatible features %#x", h.Incompatible)
 		}
