@@ -279,8 +279,8 @@ func (s *Service) listObjects(w http.ResponseWriter, r *http.Request) error {
 	}
 	if rc.p == nil {
 		// Static web: anonymous GETs of a web container go to "c/".
-		if c, err := getContainer(r.Context(), s.db.R(), rc.account, rc.container); err == nil && rc.canRead(r, c, false) && webRedirect(w, r, rc, c) {
-			return nil
+		if done, err := s.webContainer(w, r, rc); done {
+			return err
 		}
 	}
 	c, err := s.readableContainer(r, rc, true)

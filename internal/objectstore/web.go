@@ -4,6 +4,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -17,39 +18,58 @@ import (
 // Web-Index is set, otherwise the container listing.
 func (s *Service) containerWeb(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
 	if rc.p == nil {
-		c, err := s.readableContainer(r, rc, false)
-		if err != nil {
+		if done, err := s.webContainer(w, r, rc); done {
 			return err
-		}
-		if idx := c.Meta["X-Container-Meta-Web-Index"]; idx != "" {
-			if err := s.serveWebObject(w, r, rc, idx, http.StatusOK); fault.KindOf(err) != fault.NotFound {
-				return err
-			}
-		}
-		if webListingOn(c) {
-			return s.webListing(w, r, rc, c, "")
 		}
 	}
 	return s.listObjects(w, r)
 }
 
-// webRedirect sends anonymous GETs of a static-web container to its
-// trailing-slash form, as staticweb does. It reports whether it answered.
-func webRedirect(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container) bool {
-	if rc.p != nil || r.Method != http.MethodGet && r.Method != http.MethodHead || strings.HasSuffix(r.URL.Path, "/") {
-		return false
+// webContainer is staticweb's handle_container for GET and HEAD of
+// "c" and "c/". The container request is authorised as a listing (a
+// referrer ACL needs .rlistings), and a refusal is served as
+// "<status><Web-Error>" when the caller may read that object. It reports
+// whether it answered; if not the request is an ordinary listing.
+func (s *Service) webContainer(w http.ResponseWriter, r *http.Request, rc *reqCtx) (bool, error) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false, nil
 	}
-	if c.Meta["X-Container-Meta-Web-Index"] == "" && !webListingOn(c) {
-		return false
+	c, err := getContainer(r.Context(), s.db.R(), rc.account, rc.container)
+	if err != nil {
+		return false, nil
 	}
-	u := *r.URL
-	u.Path += "/"
-	u.RawPath = ""
-	w.Header().Set("Location", u.RequestURI())
+	if !rc.canRead(r, c, true) {
+		return true, s.webErrorPage(w, r, rc, c, deny(rc.p))
+	}
+	idx := webIndex(c)
+	if idx == "" && !webListingOn(c) {
+		return false, nil
+	}
+	if !strings.HasSuffix(r.URL.Path, "/") {
+		webRedirect(w, r)
+		return true, nil
+	}
+	if idx != "" {
+		if err := s.serveWebObject(w, r, rc, idx, http.StatusOK); fault.KindOf(err) != fault.NotFound {
+			return true, err
+		}
+	}
+	if webListingOn(c) {
+		return true, s.webListing(w, r, rc, c, "")
+	}
+	return true, s.webErrorPage(w, r, rc, c, errNotFound())
+}
+
+// webRedirect answers 301 to the request path with a slash appended, as
+// staticweb's _redirect_with_slash does (the query is not kept).
+func webRedirect(w http.ResponseWriter, r *http.Request) {
+	u := url.URL{Path: r.URL.Path + "/"}
+	w.Header().Set("Location", u.EscapedPath())
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusMovedPermanently)
-	return true
 }
+
+func webIndex(c *Container) string { return strings.TrimSpace(c.Meta["X-Container-Meta-Web-Index"]) }
 
 // webListing renders staticweb's HTML listing of prefix.
 func (s *Service) webListing(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, prefix string) error {
@@ -104,10 +124,19 @@ func (s *Service) webError(w http.ResponseWriter, r *http.Request, rc *reqCtx, c
 			return s.webListing(w, r, rc, c, rc.object)
 		}
 	}
-	name := c.Meta["X-Container-Meta-Web-Error"]
-	if name == "" {
+	return s.webErrorPage(w, r, rc, c, orig)
+}
+
+// webErrorPage is staticweb's _error_response: orig's status with the
+// body and headers of the object "<status><Web-Error>", fetched as the
+// caller would fetch it, or orig itself when there is no such page.
+func (s *Service) webErrorPage(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, orig error) error {
+	name := strings.TrimSpace(c.Meta["X-Container-Meta-Web-Error"])
+	fe := fault.As(orig)
+	if name == "" || fe == nil || !rc.canRead(r, c, false) {
 		return orig
 	}
+	status := fe.HTTPStatus()
 	if err := s.serveWebObject(w, r, rc, itoa(status)+name, status); err != nil {
 		return orig
 	}

@@ -7,7 +7,9 @@ import (
 
 func TestStaticWeb(t *testing.T) {
 	bothStores(t, func(t *testing.T, e *testEnv) {
-		e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*", "X-Container-Meta-Web-Index: index.html",
+		// The container root is a listing request: a referrer ACL needs
+		// .rlistings for it, as in Swift (see TestStaticWebError401).
+		e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Index: index.html",
 			"X-Container-Meta-Web-Error: error.html")
 		e.must(201, "PUT", acctA+"/site/index.html", "tok-a", "<h1>home</h1>")
 		e.must(201, "PUT", acctA+"/site/404error.html", "tok-a", "<h1>missing</h1>")
@@ -43,6 +45,39 @@ func TestStaticWebListingAndRedirect(t *testing.T) {
 		resp, b := e.must(200, "GET", acctA+"/site", "", "")
 		if b != "home" || resp.Header.Get("Etag") == "" {
 			t.Fatalf("index %q %v", b, resp.Header)
+		}
+	})
+}
+
+// staticweb serves "401<Web-Error>" when an anonymous caller may read the
+// container's objects but not its listing, and the plain 401 otherwise.
+func TestStaticWebError401(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		const page = "<h1>no</h1>"
+		e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*", "X-Container-Meta-Web-Listings: true",
+			"X-Container-Meta-Web-Error: error.html")
+		e.must(201, "PUT", acctA+"/site/401error.html", "tok-a", page)
+		e.must(201, "PUT", acctA+"/priv", "tok-a", "", "X-Container-Meta-Web-Listings: true", "X-Container-Meta-Web-Error: error.html")
+		e.must(201, "PUT", acctA+"/priv/401error.html", "tok-a", page)
+		for _, tc := range []struct {
+			path   string
+			custom bool
+		}{
+			{"/site/", true},
+			{"/site", true},
+			{"/priv/", false}, // the error page is not readable either
+			{"/priv", false},
+		} {
+			if _, b := e.must(401, "GET", acctA+tc.path, "", ""); (b == page) != tc.custom {
+				t.Errorf("GET %s: body %q", tc.path, b)
+			}
+		}
+		if resp, _ := e.must(401, "HEAD", acctA+"/site/", "", ""); resp.Header.Get("Content-Length") != "11" {
+			t.Errorf("HEAD headers %v", resp.Header)
+		}
+		e.must(204, "POST", acctA+"/site", "tok-a", "", "X-Container-Meta-Web-Error: gone.html")
+		if _, b := e.must(401, "GET", acctA+"/site/", "", ""); b == page {
+			t.Errorf("missing error page served %q", b)
 		}
 	})
 }
