@@ -112,7 +112,7 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 	o, err := get(ctx, rc.account, rc.container, rc.object)
 	if err != nil {
 		if c != nil && rc.p == nil && fault.KindOf(err) == fault.NotFound {
-			return s.webError(w, r, rc, c, http.StatusNotFound, err)
+			return s.webNotFound(w, r, rc, c, err)
 		}
 		return err
 	}

@@ -54,10 +54,7 @@ func (s *Service) webContainer(w http.ResponseWriter, r *http.Request, rc *reqCt
 			return true, err
 		}
 	}
-	if webListingOn(c) {
-		return true, s.webListing(w, r, rc, c, "")
-	}
-	return true, s.webErrorPage(w, r, rc, c, errNotFound())
+	return true, s.webDir(w, r, rc, c, "")
 }
 
 // webRedirect answers 301 to the request path with a slash appended, as
@@ -77,14 +74,13 @@ func (s *Service) webListing(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 	if err != nil {
 		return err
 	}
+	if prefix != "" && len(es) == 0 {
+		return s.webErrorPage(w, r, rc, c, errNotFound())
+	}
 	title := html.EscapeString(r.URL.Path)
 	var b strings.Builder
 	b.WriteString("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">\n<html>\n <head>\n  <title>Listing of " + title + "</title>\n")
-	css := c.Meta["X-Container-Meta-Web-Listings-Css"]
-	if css == "" {
-		css = c.Meta["X-Container-Meta-Web-Listing-Css"]
-	}
-	if css != "" {
+	if css := webListingCSS(c); css != "" {
 		b.WriteString("  <link rel=\"stylesheet\" type=\"text/css\" href=\"" + html.EscapeString(css) + "\" />\n")
 	}
 	b.WriteString(" </head>\n <body>\n  <h1 id=\"title\">Listing of " + title + "</h1>\n  <table id=\"listing\">\n" +
@@ -111,20 +107,80 @@ func (s *Service) webListing(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 	return nil
 }
 
-// webError serves "<status><Web-Error>" for anonymous errors when set.
-func (s *Service) webError(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, status int, orig error) error {
-	if strings.HasSuffix(rc.object, "/") {
-		// A pseudo-directory: its index page, else a listing.
-		if idx := c.Meta["X-Container-Meta-Web-Index"]; idx != "" {
-			if err := s.serveWebObject(w, r, rc, rc.object+idx, http.StatusOK); fault.KindOf(err) != fault.NotFound {
-				return err
-			}
+// webNotFound is staticweb's handle_object once the object itself is not
+// found: for a web container (Web-Index or Web-Listings set), "dir/" is
+// served as its index object or a listing, and "dir" is redirected to
+// "dir/" when that index object or any object under "dir/" exists.
+func (s *Service) webNotFound(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, orig error) error {
+	idx := webIndex(c)
+	if idx == "" && !webListingOn(c) {
+		return orig // staticweb keeps the plain 404 here
+	}
+	ctx := r.Context()
+	dir, slash := rc.object, strings.HasSuffix(rc.object, "/")
+	if !slash {
+		dir += "/"
+	}
+	if idx != "" {
+		var err error
+		if slash {
+			err = s.serveWebObject(w, r, rc, dir+idx, http.StatusOK)
+		} else if _, err = s.liveObject(ctx, rc.account, rc.container, dir+idx); err == nil {
+			webRedirect(w, r)
 		}
-		if webListingOn(c) {
-			return s.webListing(w, r, rc, c, rc.object)
+		if fault.KindOf(err) != fault.NotFound {
+			return err
 		}
 	}
-	return s.webErrorPage(w, r, rc, c, orig)
+	if slash {
+		return s.webDir(w, r, rc, c, rc.object)
+	}
+	// Any object under "dir/"? staticweb asks with a listing sub-request,
+	// so the caller needs listing access; a refusal is a 404.
+	if !rc.canRead(r, c, true) {
+		return s.webErrorPage(w, r, rc, c, orig)
+	}
+	es, err := s.listEntries(ctx, rc.account, rc.container, listParams{limit: 1, prefix: dir, dlm: "/"})
+	if err != nil {
+		return err
+	}
+	if len(es) == 0 {
+		return s.webErrorPage(w, r, rc, c, orig)
+	}
+	webRedirect(w, r)
+	return nil
+}
+
+// webDir is staticweb's _listing: the HTML listing of prefix when
+// Web-Listings is on and the caller may list, else an error page.
+func (s *Service) webDir(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, prefix string) error {
+	if !webListingOn(c) {
+		return s.webErrorPage(w, r, rc, c, listingDisabled(r, c))
+	}
+	if !rc.canRead(r, c, true) {
+		return s.webErrorPage(w, r, rc, c, deny(rc.p))
+	}
+	return s.webListing(w, r, rc, c, prefix)
+}
+
+// listingDisabled is staticweb's 404 page for a listing with Web-Listings off.
+func listingDisabled(r *http.Request, c *Container) error {
+	title := html.EscapeString(r.URL.Path)
+	body := "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">\n" +
+		"<html>\n<head>\n<title>Listing of " + title + "</title>\n"
+	if css := webListingCSS(c); css != "" {
+		body += "  <link rel=\"stylesheet\" type=\"text/css\" href=\"" + html.EscapeString(css) + "\" />\n"
+	} else {
+		body += "  <style type=\"text/css\">\n   h1 {font-size: 1em; font-weight: bold;}\n   p {font-size: 2}\n  </style>\n"
+	}
+	body += "</head>\n<body>  <h1>Web Listing Disabled</h1>   <p>The owner of this web site has disabled web listing." +
+		"   <p>If you are the owner of this web site, you can enable   web listing by setting X-Container-Meta-Web-Listings.</p>"
+	if idx := webIndex(c); idx != "" {
+		body += "<h1>Index File Not Found</h1> <p>The owner of this web site has set  <b>X-Container-Meta-Web-Index: " + idx +
+			"</b>.  However, this file is not found.</p>"
+	}
+	body += " </body>\n</html>\n"
+	return fault.New(fault.NotFound, "%s", body)
 }
 
 // webErrorPage is staticweb's _error_response: orig's status with the
@@ -172,4 +228,12 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // webListingOn reads Swift's Web-Listings and K5's Web-Listing spelling.
 func webListingOn(c *Container) bool {
 	return truthy(c.Meta["X-Container-Meta-Web-Listings"]) || truthy(c.Meta["X-Container-Meta-Web-Listing"])
+}
+
+// webListingCSS reads Swift's Web-Listings-CSS and K5's Web-Listing-CSS.
+func webListingCSS(c *Container) string {
+	if css := c.Meta["X-Container-Meta-Web-Listings-Css"]; css != "" {
+		return css
+	}
+	return c.Meta["X-Container-Meta-Web-Listing-Css"]
 }

@@ -1,6 +1,8 @@
 package objectstore
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -78,6 +80,54 @@ func TestStaticWebError401(t *testing.T) {
 		e.must(204, "POST", acctA+"/site", "tok-a", "", "X-Container-Meta-Web-Error: gone.html")
 		if _, b := e.must(401, "GET", acctA+"/site/", "", ""); b == page {
 			t.Errorf("missing error page served %q", b)
+		}
+	})
+}
+
+// A pseudo-directory named without its slash is redirected to "dir/" when
+// it has an index object or any object under it, as staticweb does.
+func TestStaticWebDirRedirect(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		e.must(201, "PUT", acctA+"/idx", "tok-a", "", "X-Container-Read: .r:*", "X-Container-Meta-Web-Index: index.html",
+			"X-Container-Meta-Web-Error: error.html")
+		e.must(201, "PUT", acctA+"/idx/dir/index.html", "tok-a", "dir home")
+		e.must(201, "PUT", acctA+"/idx/404error.html", "tok-a", "missing")
+		e.must(201, "PUT", acctA+"/idx/sub/a.txt", "tok-a", "a")
+		e.must(201, "PUT", acctA+"/lst", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Listings: true")
+		e.must(201, "PUT", acctA+"/lst/dir/a.txt", "tok-a", "a")
+		e.must(201, "PUT", acctA+"/plain", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Error: error.html")
+		e.must(201, "PUT", acctA+"/plain/dir/a.txt", "tok-a", "a")
+		e.must(201, "PUT", acctA+"/plain/404error.html", "tok-a", "missing")
+		// Web-Error alone does not make a web container: staticweb keeps the plain 404.
+		if _, b := e.must(404, "GET", acctA+"/plain/nope", "", ""); b == "missing" {
+			t.Errorf("error page without Web-Index or Web-Listings")
+		}
+		for _, tc := range []struct {
+			path     string
+			status   int
+			location string
+			body     string
+		}{
+			{"/idx/dir", 301, acctA + "/idx/dir/", ""},
+			{"/idx/dir/", 200, "", "dir home"},
+			{"/idx/nodir", 404, "", "missing"},
+			{"/idx/nodir/", 404, "", "missing"},
+			{"/idx/sub", 404, "", "missing"}, // only sub/a.txt, and .r:* does not grant listings
+			{"/lst/dir", 301, acctA + "/lst/dir/", ""},
+			{"/lst/dir?x=1", 301, acctA + "/lst/dir/", ""},
+			{"/lst/nodir", 404, "", ""},
+			{"/plain/dir", 404, "", ""}, // no Web-Index or Web-Listings: no static web
+		} {
+			req, _ := http.NewRequest("GET", e.srv.URL+acctA+tc.path, nil)
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || resp.Header.Get("Location") != tc.location || tc.body != "" && string(b) != tc.body {
+				t.Errorf("GET %s: %d %q %q", tc.path, resp.StatusCode, resp.Header.Get("Location"), b)
+			}
 		}
 	})
 }
