@@ -277,8 +277,8 @@ func (s *Service) listObjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if rc.p == nil {
-		// Static web: anonymous GETs of a web container go to "c/".
+	if webMode(r, rc) {
+		// Static web: GETs of a web container go to "c/".
 		if done, err := s.webContainer(w, r, rc); done {
 			return err
 		}

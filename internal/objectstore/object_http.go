@@ -111,7 +111,7 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 	}
 	o, err := get(ctx, rc.account, rc.container, rc.object)
 	if err != nil {
-		if c != nil && rc.p == nil && fault.KindOf(err) == fault.NotFound {
+		if fault.KindOf(err) == fault.NotFound && webMode(r, rc) {
 			return s.webNotFound(w, r, rc, c, err)
 		}
 		return err

@@ -11,13 +11,17 @@ import (
 	"github.com/stratus-iaas/stratus/internal/fault"
 )
 
-// Static web (X-Container-Meta-Web-*) applies to anonymous requests, as
+// Static web (X-Container-Meta-Web-*) applies to GET and HEAD from
+// anonymous callers, and from token holders who send X-Web-Mode: true, as
 // Swift's staticweb middleware does.
+func webMode(r *http.Request, rc *reqCtx) bool {
+	return rc.p == nil || truthy(r.Header.Get("X-Web-Mode"))
+}
 
 // containerWeb is GET /v1/{account}/{container}/ : the index object when
 // Web-Index is set, otherwise the container listing.
 func (s *Service) containerWeb(w http.ResponseWriter, r *http.Request, rc *reqCtx) error {
-	if rc.p == nil {
+	if webMode(r, rc) {
 		if done, err := s.webContainer(w, r, rc); done {
 			return err
 		}
@@ -43,6 +47,9 @@ func (s *Service) webContainer(w http.ResponseWriter, r *http.Request, rc *reqCt
 	}
 	idx := webIndex(c)
 	if idx == "" && !webListingOn(c) {
+		if truthy(r.Header.Get("X-Web-Mode")) {
+			return true, errNotFound()
+		}
 		return false, nil
 	}
 	if !strings.HasSuffix(r.URL.Path, "/") {
@@ -112,6 +119,12 @@ func (s *Service) webListing(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 // served as its index object or a listing, and "dir" is redirected to
 // "dir/" when that index object or any object under "dir/" exists.
 func (s *Service) webNotFound(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, orig error) error {
+	if c == nil { // the owner's object read skips the container
+		var err error
+		if c, err = getContainer(r.Context(), s.db.R(), rc.account, rc.container); err != nil {
+			return orig
+		}
+	}
 	idx := webIndex(c)
 	if idx == "" && !webListingOn(c) {
 		return orig // staticweb keeps the plain 404 here

@@ -131,3 +131,52 @@ func TestStaticWebDirRedirect(t *testing.T) {
 		}
 	})
 }
+
+// X-Web-Mode: true gives token holders the static-web view; false or
+// absent gives them the API.
+func TestStaticWebMode(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Index: index.html",
+			"X-Container-Meta-Web-Error: error.html")
+		e.must(201, "PUT", acctA+"/site/index.html", "tok-a", "home")
+		e.must(201, "PUT", acctA+"/site/dir/index.html", "tok-a", "dir home")
+		e.must(201, "PUT", acctA+"/site/404error.html", "tok-a", "missing")
+		e.must(201, "PUT", acctA+"/api", "tok-a", "")
+		e.must(201, "PUT", acctA+"/api/a.txt", "tok-a", "a")
+		on, off := "X-Web-Mode: true", "X-Web-Mode: false"
+		for _, tc := range []struct {
+			method, path, token, mode string
+			status                    int
+			body                      string
+		}{
+			{"GET", "/site/", "tok-a", on, 200, "home"},
+			{"GET", "/site/nope", "tok-a", on, 404, "missing"},
+			{"GET", "/site/dir/", "tok-b", on, 200, "dir home"}, // another project, through the referrer ACL
+			{"GET", "/site/nope", "tok-a", off, 404, ""},
+			{"GET", "/site", "tok-a", off, 200, "404error.html\ndir/index.html\nindex.html\n"},
+			{"GET", "/api", "tok-a", on, 404, ""}, // no Web-Index or Web-Listings
+			{"GET", "/api/", "tok-a", on, 404, ""},
+			{"GET", "/api", "tok-a", off, 200, "a.txt\n"},
+			{"GET", "/api", "", on, 401, ""},
+		} {
+			_, b := e.must(tc.status, tc.method, acctA+tc.path, tc.token, "", tc.mode)
+			if tc.body != "" && b != tc.body {
+				t.Errorf("%s %s %s: body %q", tc.method, tc.path, tc.mode, b)
+			}
+			if tc.body == "" && b == "missing" {
+				t.Errorf("%s %s %s: error page served", tc.method, tc.path, tc.mode)
+			}
+		}
+		req, _ := http.NewRequest("GET", e.srv.URL+acctA+"/site/dir", nil)
+		req.Header.Set("X-Auth-Token", "tok-a")
+		req.Header.Set("X-Web-Mode", "true")
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 301 || resp.Header.Get("Location") != acctA+"/site/dir/" {
+			t.Errorf("web mode redirect %d %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+	})
+}
