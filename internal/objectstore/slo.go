@@ -67,57 +67,69 @@ func (s *Service) putSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 	if len(raw) > maxManifestSize {
 		return fault.New(fault.TooLarge, "Manifest File > %d bytes", maxManifestSize)
 	}
-	var in []sloPutSegment
-	if err := json.Unmarshal(raw, &in); err != nil {
-		return fault.Invalidf("Manifest must be valid JSON.\n")
+	in, errs, err := parseManifest(raw, rc.container+"/"+rc.object)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		// slo.py: HTTPBadRequest(body, Content-Type: text/plain).
+		body := strings.Join(errs, "\n") + "\n"
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, body)
+		return nil
 	}
 	if len(in) == 0 {
 		return fault.Invalidf("Manifest must have at least one segment.\n")
 	}
 	if len(in) > maxManifestSegments {
-		return fault.New(fault.TooLarge, "Number of segments must be <= %d", maxManifestSegments)
+		return fault.New(fault.TooLarge, "Number of object-backed segments must be <= %d", maxManifestSegments)
 	}
 	var problems [][2]string
 	segs := make([]sloSegment, 0, len(in))
 	etagHash := md5.New()
 	var total int64
 	for i, sg := range in {
-		cname, oname, ok := strings.Cut(strings.TrimPrefix(sg.Path, "/"), "/")
-		if !strings.HasPrefix(sg.Path, "/") || !ok || cname == "" || oname == "" {
-			return fault.Invalidf("Index %d: path does not refer to an object. Path must be of the form /container/object.\n", i)
-		}
+		cname, oname, _ := strings.Cut(strings.TrimLeft(sg.Path, "/"), "/")
+		name := escapeObject(sg.Path) // as given, as slo.py quotes it
 		if !rc.owner {
 			one := *rc
 			one.container = cname
 			if _, err := s.readableContainer(r, &one, false); err != nil {
-				problems = append(problems, [2]string{sg.Path, "403 Forbidden"})
+				problems = append(problems, [2]string{name, "403 Forbidden"})
 				continue
 			}
 		}
 		so, err := s.liveObject(ctx, rc.account, cname, oname)
 		if err != nil {
-			problems = append(problems, [2]string{sg.Path, "404 Not Found"})
+			problems = append(problems, [2]string{name, "404 Not Found"})
 			continue
 		}
-		if sg.ETag != nil && *sg.ETag != "" && strings.Trim(*sg.ETag, `"`) != so.ETag {
-			problems = append(problems, [2]string{sg.Path, "Etag Mismatch"})
-			continue
-		}
-		if sg.SizeBytes != nil && *sg.SizeBytes != so.Size {
-			problems = append(problems, [2]string{sg.Path, "Size Mismatch"})
-			continue
-		}
+		// slo.py's validate_seg_dict: every problem of a segment is listed.
+		n, bad := so.Size, false
 		seg := sloSegment{Name: "/" + cname + "/" + oname, Hash: so.ETag, Bytes: so.Size, ContentType: so.ContentType,
 			LastModified: isoTime(so.LastModified), SubSLO: so.Kind == kindSLO}
-		n := so.Size
 		if sg.Range != "" {
-			a, b, err := segmentRange(sg.Range, so.Size)
-			if err != nil {
-				problems = append(problems, [2]string{sg.Path, "Unsatisfiable Range"})
-				continue
+			if a, b, err := segmentRange(sg.Range, so.Size); err != nil {
+				problems, bad = append(problems, [2]string{name, "Unsatisfiable Range"}), true
+			} else if a != 0 || b != so.Size {
+				seg.Range, n = fmt.Sprintf("%d-%d", a, b-1), b-a
 			}
-			seg.Range = fmt.Sprintf("%d-%d", a, b-1)
-			n = b - a
+		}
+		if n < 1 && i != len(in)-1 {
+			problems, bad = append(problems, [2]string{name, "Too small; each segment must be at least 1 byte."}), true
+		}
+		if sg.SizeBytes != nil && *sg.SizeBytes != so.Size {
+			problems, bad = append(problems, [2]string{name, "Size Mismatch"}), true
+		}
+		if sg.ETag != nil && *sg.ETag != "" && strings.Trim(*sg.ETag, `"`) != so.ETag {
+			problems, bad = append(problems, [2]string{name, "Etag Mismatch"}), true
+		}
+		if bad {
+			continue
+		}
+		if seg.Range != "" {
 			fmt.Fprintf(etagHash, "%s:%s;", so.ETag, seg.Range)
 		} else {
 			etagHash.Write([]byte(so.ETag))
@@ -126,15 +138,7 @@ func (s *Service) putSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 		segs = append(segs, seg)
 	}
 	if len(problems) > 0 {
-		var b strings.Builder
-		b.WriteString("Errors:\n")
-		for _, p := range problems {
-			b.WriteString(escapeObject(p[0]) + ", " + p[1] + "\n")
-		}
-		w.Header().Set("Content-Type", "text/plain")
-		w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
-		w.WriteHeader(http.StatusBadRequest)
-		io.WriteString(w, b.String())
+		writeSLOProblems(w, r, problems)
 		return nil
 	}
 	sloETag := hex.EncodeToString(etagHash.Sum(nil))
@@ -219,4 +223,32 @@ func (s *Service) deleteSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	}
 	s.bulkDeleteOne(r, rc, rc.container, rc.object, "/"+rc.container+"/"+rc.object, rep)
 	return rep.write(w, r)
+}
+
+// writeSLOProblems is slo.py's 400 for segments that failed validation,
+// rendered by bulk's get_response_body in the format Accept asks for
+// (text/plain when none is acceptable).
+func writeSLOProblems(w http.ResponseWriter, r *http.Request, problems [][2]string) {
+	ct := reportFormat(r)
+	var b strings.Builder
+	switch ct {
+	case ctJSON:
+		fmt.Fprintf(&b, `{"Errors": %s}`, pyJSON(problems))
+	case ctXML, ctTXML:
+		b.WriteString("<upload>\n<errors>\n")
+		for _, p := range problems {
+			b.WriteString("<object><name>" + xmlEscape(p[0]) + "</name><status>" + xmlEscape(p[1]) + "</status></object>\n")
+		}
+		b.WriteString("</errors>\n</upload>\n")
+	default:
+		ct = ctPlain
+		b.WriteString("Errors:\n")
+		for _, p := range problems {
+			b.WriteString(p[0] + ", " + p[1] + "\n")
+		}
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	w.WriteHeader(http.StatusBadRequest)
+	io.WriteString(w, b.String())
 }

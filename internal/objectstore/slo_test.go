@@ -1,0 +1,58 @@
+package objectstore
+
+import (
+	"fmt"
+	"testing"
+)
+
+// Manifest validation follows slo.py 2.30: every entry is checked first and
+// all problems are listed as "Index N: ..." lines (text/plain); then each
+// segment is looked up and its problems listed under "Errors:".
+func TestSLOManifestValidation(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		e.must(201, "PUT", acctA+"/c", "tok-a", "")
+		e.must(201, "PUT", acctA+"/segs", "tok-a", "")
+		e.must(201, "PUT", acctA+"/segs/a", "tok-a", "aaaa")
+		e.must(201, "PUT", acctA+"/segs/empty", "tok-a", "")
+		for _, tc := range []struct {
+			manifest string
+			status   int
+			ct, body string
+		}{
+			{`[{"path":"/segs/a","size_bytes":4,"foo":1,"Bar":2}]`, 400, "text/plain",
+				"Index 0: extraneous keys \"Bar\", \"foo\"\n"},
+			{`[{"path":"/segs/a","name":"x"},{"path":"nope"},7,{"etag":"x"}]`, 400, "text/plain",
+				"Index 0: extraneous keys \"name\"\n" +
+					"Index 1: path does not refer to an object. Path must be of the form /container/object.\n" +
+					"Index 2: not a JSON object\n" +
+					"Index 3: expected keys to include one of 'data' or 'path'\n"},
+			{`[{"path":5},{"path":"/segs/a","etag":5},{"path":"/segs/a","size_bytes":"x"}]`, 400, "text/plain",
+				"Index 0: \"path\" must be a string\nIndex 1: \"etag\" must be a string or null (if provided)\nIndex 2: invalid size_bytes\n"},
+			{`[{"path":"/segs/a","size_bytes":0},{"path":"/segs/a"}]`, 400, "text/plain",
+				"Index 0: too small; each segment must be at least 1 byte.\n"},
+			{`[{"path":"/segs/a","range":"x"},{"path":"/segs/a","range":"0-1,2-3"},{"path":"/segs/a","size_bytes":4,"range":"9-"}]`, 400, "text/plain",
+				"Index 0: invalid range\nIndex 1: multiple ranges (only one allowed)\nIndex 2: unsatisfiable range\n"},
+			{`[{"path":"/c/m"}]`, 400, "text/plain", "Index 0: manifest must not include itself as a segment\n"},
+			{`{"path":"/segs/a"}`, 400, "", "Manifest must be a list.\n"},
+			// Only the last segment may be empty.
+			{`[{"path":"/segs/empty"},{"path":"/segs/a"}]`, 400, "text/plain",
+				"Errors:\n/segs/empty, Too small; each segment must be at least 1 byte.\n"},
+			{`[{"path":"/segs/a","size_bytes":"4"},{"path":"segs/empty","size_bytes":0}]`, 201, "", ""},
+			// Every problem of a segment is listed.
+			{`[{"path":"/segs/a","size_bytes":3,"etag":"x"},{"path":"/segs/gone"}]`, 400, "text/plain",
+				"Errors:\n/segs/a, Size Mismatch\n/segs/a, Etag Mismatch\n/segs/gone, 404 Not Found\n"},
+		} {
+			resp, b := e.do("PUT", acctA+"/c/m?multipart-manifest=put", "tok-a", tc.manifest)
+			if resp.StatusCode != tc.status || tc.ct != "" && resp.Header.Get("Content-Type") != tc.ct || tc.body != "" && b != tc.body {
+				t.Errorf("%s: %d %q %q", tc.manifest, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+			}
+		}
+		_, b := e.must(400, "PUT", acctA+"/c/m?multipart-manifest=put", "tok-a", `[{"path":"/segs/gone"}]`, "Accept: application/json")
+		if want := `{"Errors": [["/segs/gone", "404 Not Found"]]}`; b != want {
+			t.Errorf("json errors %s want %s", b, want)
+		}
+		if _, b = e.must(200, "GET", acctA+"/c/m", "tok-a", ""); b != "aaaa" {
+			t.Errorf("manifest with an empty last segment: %q", fmt.Sprint(b))
+		}
+	})
+}
