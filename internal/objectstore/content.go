@@ -32,6 +32,8 @@ type body struct {
 	size  int64
 	parts []part
 	etag  string // as sent in the ETag header (quoted for large objects)
+
+	manifestETag string // an SLO's X-Manifest-Etag: MD5 of its stored manifest
 }
 
 // listingETag is the hash shown in container listings.
@@ -46,11 +48,11 @@ func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, 
 	}
 	switch o.Kind {
 	case kindSLO:
-		segs, err := s.readManifest(ctx, o)
+		segs, sum, err := s.readManifestSum(ctx, o)
 		if err != nil {
 			return nil, err
 		}
-		b := &body{etag: `"` + o.ETag + `"`}
+		b := &body{etag: `"` + o.ETag + `"`, manifestETag: sum}
 		for _, sg := range segs {
 			cname, oname, _ := strings.Cut(strings.TrimPrefix(sg.Name, "/"), "/")
 			so, err := getObjectRow(ctx, s.db.R(), o.Account, cname, oname)

@@ -127,6 +127,9 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	objectHeaders(w, o, b.etag)
+	if b.manifestETag != "" {
+		w.Header().Set("X-Manifest-Etag", b.manifestETag)
+	}
 	if rc.tempURL {
 		tempURLHeaders(w, r, rc)
 	}

@@ -36,16 +36,28 @@ type sloPutSegment struct {
 }
 
 func (s *Service) readManifest(ctx context.Context, o *Object) ([]sloSegment, error) {
+	segs, _, err := s.readManifestSum(ctx, o)
+	return segs, err
+}
+
+// readManifestSum also returns the MD5 of the manifest as stored, which
+// slo.py sends as X-Manifest-Etag.
+func (s *Service) readManifestSum(ctx context.Context, o *Object) ([]sloSegment, string, error) {
 	rd, err := s.openBlob(ctx, o.BlobKey)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer rd.Close()
-	var segs []sloSegment
-	if err := json.NewDecoder(io.LimitReader(rd, maxManifestSize+1)).Decode(&segs); err != nil {
-		return nil, fmt.Errorf("decode manifest: %w", err)
+	raw, err := io.ReadAll(io.LimitReader(rd, maxManifestSize+1))
+	if err != nil {
+		return nil, "", err
 	}
-	return segs, nil
+	var segs []sloSegment
+	if err := json.Unmarshal(raw, &segs); err != nil {
+		return nil, "", fmt.Errorf("decode manifest: %w", err)
+	}
+	sum := md5.Sum(raw)
+	return segs, hex.EncodeToString(sum[:]), nil
 }
 
 // segmentRange parses a segment "range" ("a-b", "a-", "-n") against size.

@@ -56,3 +56,26 @@ func TestSLOManifestValidation(t *testing.T) {
 		}
 	})
 }
+
+// GET and HEAD of an SLO send X-Manifest-Etag, the MD5 of the manifest as
+// stored (the ETag of ?multipart-manifest=get), as slo.py 2.30 does.
+func TestSLOManifestEtag(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		e.must(201, "PUT", acctA+"/c", "tok-a", "")
+		e.must(201, "PUT", acctA+"/c/a", "tok-a", "aaaa")
+		e.must(201, "PUT", acctA+"/c/m?multipart-manifest=put", "tok-a", `[{"path":"/c/a"}]`)
+		resp, b := e.must(200, "GET", acctA+"/c/m?multipart-manifest=get", "tok-a", "")
+		want := md5hex(b)
+		if resp.Header.Get("Etag") != want || resp.Header.Get("X-Manifest-Etag") != "" {
+			t.Fatalf("manifest get %v, md5 %s", resp.Header, want)
+		}
+		for _, m := range []string{"GET", "HEAD"} {
+			if resp, _ := e.must(200, m, acctA+"/c/m", "tok-a", ""); resp.Header.Get("X-Manifest-Etag") != want {
+				t.Errorf("%s X-Manifest-Etag %q want %q", m, resp.Header.Get("X-Manifest-Etag"), want)
+			}
+		}
+		if resp, _ := e.must(200, "GET", acctA+"/c/a", "tok-a", ""); resp.Header.Get("X-Manifest-Etag") != "" {
+			t.Errorf("plain object has X-Manifest-Etag")
+		}
+	})
+}

@@ -228,6 +228,9 @@ func (s *Service) serveWebObject(w http.ResponseWriter, r *http.Request, rc *req
 		return err
 	}
 	objectHeaders(w, o, b.etag)
+	if b.manifestETag != "" {
+		w.Header().Set("X-Manifest-Etag", b.manifestETag)
+	}
 	w.Header().Set("Content-Length", itoa(int(b.size)))
 	w.WriteHeader(status)
 	if r.Method == http.MethodHead {
