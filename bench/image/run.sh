@@ -134,7 +134,7 @@ for i in $(seq "$RUNS"); do
 	echo "download run $i: $(echo "$t / 1048576" | bc -l | xargs printf '%.0f') MiB/s"
 done
 t0=$(date +%s.%N)
-cat "$WORK/data/blobs/images/$IMG" >/dev/null
+cat "$WORK/data/blobs/images/$IMG".* >/dev/null # each upload writes images/<id>.<random>
 t1=$(date +%s.%N)
 echo "cat of the blob file (page cache): $(echo "$SIZE_MB / ($t1 - $t0)" | bc -l | xargs printf '%.0f') MiB/s"
 echo "RSS after upload/download: $(rss_mib) MiB"
