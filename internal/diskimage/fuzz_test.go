@@ -116,6 +116,7 @@ func FuzzQCOW2(f *testing.F) {
 	f.Add(buildQCOW2(3, 12, 1<<30)[:4096])
 	f.Add(qcow2WithExtension(qcow2ExtDataFile, "data.raw")[:1024])
 	f.Add(putBE32(buildQCOW2(3, 16, 1<<20), 12, 200)[:512])
+	f.Add(putBE32(buildQCOW2(3, 14, 1<<30), 76, qcow2ExtendedL2)[:512])
 	f.Fuzz(func(t *testing.T, data []byte) { checkInvariants(t, withMagic(data, 0, qcow2Magic), "") })
 }
 

@@ -25,7 +25,8 @@ const (
 	qcow2ExtDataFile = 0x44415441
 	qcow2ExtCrypto   = 0x0537be77
 
-	qcow2MaxBackingName = 1023 // qemu's limit on backing_file_size
+	qcow2MaxBackingName    = 1023 // qemu's limit on backing_file_size
+	qcow2MinExtClusterBits = 14   // 16 KiB: 32 subclusters of at least 512 bytes
 )
 
 func matchQCOW2(s *source) bool { return hasAt(s.prefix(4), 0, qcow2Magic) }
@@ -102,6 +103,11 @@ func checkQCOW2(s *source, r *result) error {
 	entriesPerL2 := cluster / 8
 	if incompat&qcow2ExtendedL2 != 0 {
 		entriesPerL2 = cluster / 16
+		// qemu refuses subclusters (1/32 of a cluster) under 512 bytes.
+		if clusterBits < qcow2MinExtClusterBits {
+			r.refuse(KindCorrupt, "qcow2 cluster_bits %d is below %d, the minimum with extended L2 entries", clusterBits, qcow2MinExtClusterBits)
+			return nil
+		}
 	}
 	l1Size, l1Off := uint64(be32(h, 36)), be64(h, 40)
 	if l1Size*8 > maxQCOW2L1Bytes {
@@ -129,9 +135,11 @@ func checkQCOW2(s *source, r *result) error {
 	return checkQCOW2Extensions(s, r, headerLen, cluster)
 }
 
-// checkQCOW2Features applies the v3 feature bits. Like oslo.utils, every
-// incompatible bit above 3 is refused: qemu would accept some of them, but
-// nothing here has checked what they imply.
+// checkQCOW2Features applies the v3 feature bits. Extended L2 entries
+// (bit 4) change only how clusters are mapped, which the reader handles;
+// every other incompatible bit above 3 is refused, like oslo.utils does:
+// qemu would accept some of them, but nothing here has checked what they
+// imply.
 func checkQCOW2Features(s *source, r *result, incompat, headerLen uint64) {
 	if incompat&qcow2DataFile != 0 {
 		r.refuse(KindUnsafe, "qcow2 image uses an external data file")
@@ -141,9 +149,6 @@ func checkQCOW2Features(s *source, r *result, incompat, headerLen uint64) {
 	}
 	if incompat&qcow2Dirty != 0 {
 		r.warn("qcow2 image is marked dirty (not cleanly closed)")
-	}
-	if incompat&qcow2ExtendedL2 != 0 {
-		r.refuse(KindUnsupported, "qcow2 extended L2 entries (subclusters) are not supported")
 	}
 	if unknown := incompat &^ (qcow2Dirty | qcow2Corrupt | qcow2DataFile | qcow2CompressTyp | qcow2ExtendedL2); unknown != 0 {
 		r.refuse(KindUnsupported, "qcow2 image has unknown incompatible features %#x", unknown)

@@ -47,6 +47,8 @@ func TestInspectHandBuilt(t *testing.T) {
 		{"gpt", gptContent, FormatGPT, "", 1 << 20, 0, ""},
 		{"mbr", buildMBR(1<<20, false), FormatMBR, "", 1 << 20, 0, ""},
 		{"fat boot sector is raw", buildFAT(1 << 20), FormatRaw, "", 1 << 20, 0, ""},
+		{"qcow2 extended L2", putBE32(buildQCOW2(3, 16, 1<<20), 76, qcow2ExtendedL2), FormatQCOW2, "v3", 1 << 20, 65536, ""},
+		{"qcow2 extended L2 16K clusters", putBE32(buildQCOW2(3, 14, 1<<20), 76, qcow2ExtendedL2), FormatQCOW2, "v3", 1 << 20, 16384, ""},
 		{"dirty qcow2", putBE32(buildQCOW2(3, 16, 1<<20), 76, qcow2Dirty), FormatQCOW2, "v3", 1 << 20, 65536, "dirty"},
 		{"bad vhd end footer checksum", vhdPatchEndRaw(buildVHDDynamic(1<<20), 64, 0), FormatVHD, "dynamic", 1 << 20, 2 << 20, "differs"},
 	}
@@ -98,7 +100,11 @@ func TestInspectRefusesHandBuilt(t *testing.T) {
 		{"vmdk text", []byte(vmdkDescriptorText("monolithicFlat", `RW 2048 FLAT "/dev/sda" 0`)), KindUnsafe, `file "/dev/sda"`},
 		{"qcow2 encrypted", putBE32(buildQCOW2(2, 16, 1<<20), 32, 1), KindUnsupported, "encrypted"},
 		{"qcow2 corrupt bit", putBE32(buildQCOW2(3, 16, 1<<20), 76, qcow2Corrupt), KindCorrupt, "marked corrupt"},
-		{"qcow2 extended l2", putBE32(buildQCOW2(3, 16, 1<<20), 76, qcow2ExtendedL2), KindUnsupported, "extended L2 entries (subclusters) are not supported"},
+		{"qcow2 extended L2 8K clusters", putBE32(buildQCOW2(3, 13, 1<<20), 76, qcow2ExtendedL2), KindCorrupt, "cluster_bits 13 is below 14, the minimum with extended L2 entries"},
+		// One L1 entry maps 512 MiB of 64 KiB clusters, only 256 MiB with 16-byte L2 entries.
+		{"qcow2 extended L2 L1 too small", putBE32(buildQCOW2(3, 16, 512<<20), 76, qcow2ExtendedL2), KindCorrupt, "L1 table of 1 entries cannot map 536870912 bytes (needs 2)"},
+		{"qcow2 extended L2 and unknown bit", putBE32(buildQCOW2(3, 16, 1<<20), 76, qcow2ExtendedL2|1<<5), KindUnsupported, "unknown incompatible features 0x20"},
+		{"qcow2 extended L2 and data file", putBE32(buildQCOW2(3, 16, 1<<20), 76, qcow2ExtendedL2|qcow2DataFile), KindUnsafe, "external data file"},
 		{"qcow2 unknown incompatible", putBE32(buildQCOW2(3, 16, 1<<20), 76, 1<<9), KindUnsupported, "unknown incompatible features 0x200"},
 		{"qcow2 header_length", putBE32(buildQCOW2(3, 16, 1<<20), 100, 7), KindCorrupt, "header_length"},
 		{"qcow2 refcount order", putBE32(buildQCOW2(3, 16, 1<<20), 96, 7), KindCorrupt, "refcount_order"},

@@ -31,6 +31,9 @@ func FuzzConvert(f *testing.F) {
 			f.Add(byte(i), s)
 		}
 	}
+	if s := disktest.QemuSeed(f, "-O", "qcow2", "-c", "-o", "extended_l2=on,cluster_size=16384"); s != nil {
+		f.Add(byte(0), s) // qcow2 with extended L2 entries
+	}
 	f.Fuzz(func(t *testing.T, sel byte, b []byte) {
 		defer disktest.Watchdog()()
 		file := disktest.Decode(b)

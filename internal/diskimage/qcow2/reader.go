@@ -90,17 +90,18 @@ func ParseHeader(b []byte, fileSize int64) (*Header, error) {
 			return nil, disk.Unsafe(format, "image uses an external data file")
 		case h.Incompatible&incCorrupt != 0:
 			return nil, disk.Corrupt(format, "image is marked corrupt")
-		case h.Incompatible&incExtendedL2 != 0:
-			return nil, disk.Unsupported(format, "extended L2 entries (subclusters) are not supported")
-		case h.Incompatible&^uint64(incDirty|incCompression) != 0:
+		case h.Incompatible&^uint64(incDirty|incCompression|incExtendedL2) != 0:
 			return nil, disk.Unsupported(format, "unknown incompatible features %#x", h.Incompatible)
 		}
+	}
+	if h.Extended() && h.ClusterBits < minExtClusterBits {
+		return nil, disk.Corrupt(format, "cluster_bits %d below %d with extended L2 entries (subclusters under 512 bytes)", h.ClusterBits, minExtClusterBits)
 	}
 	cs := uint64(1) << h.ClusterBits
 	if h.Size > 1<<56 {
 		return nil, disk.Corrupt(format, "virtual size %d too large", h.Size)
 	}
-	perL2 := cs / 8
+	perL2 := uint64(h.L2Entries())
 	need := (h.Size + cs*perL2 - 1) / (cs * perL2)
 	if uint64(h.L1Size) < need {
 		return nil, disk.Corrupt(format, "L1 table too small for the virtual size")
@@ -114,6 +115,18 @@ func ParseHeader(b []byte, fileSize int64) (*Header, error) {
 	return h, nil
 }
 
+// Extended reports whether L2 entries are extended (128 bits, with a
+// subcluster bitmap).
+func (h *Header) Extended() bool { return h.Incompatible&incExtendedL2 != 0 }
+
+// L2Entries is the number of entries of an L2 table.
+func (h *Header) L2Entries() int64 {
+	if h.Extended() {
+		return 1 << (h.ClusterBits - 4)
+	}
+	return 1 << (h.ClusterBits - 3)
+}
+
 // Reader is a disk.Reader over a qcow2 image.
 type Reader struct {
 	disk.Merger
@@ -121,11 +134,13 @@ type Reader struct {
 	fileSize int64
 	h        *Header
 	cs       int64
+	span     int64 // guest bytes one L2 table maps
 	l1       []uint64
 	l2       []uint64
-	l2Holes  []int32 // l2Holes[i]: index of the first non-hole entry at or after i
-	l2Host   int64   // host offset of the loaded L2 table, -1 if none
-	off      int64   // next virtual offset to produce
+	l2Bitmap []uint64 // subcluster bitmaps of l2, with extended L2 entries
+	l2Holes  []int32  // l2Holes[i]: index of the first non-hole entry at or after i
+	l2Host   int64    // host offset of the loaded L2 table, -1 if none
+	off      int64    // next virtual offset to produce
 }
 
 // NewReader parses the header and L1 table of the image of fileSize bytes.
@@ -143,8 +158,8 @@ func NewReader(r io.ReaderAt, fileSize int64) (*Reader, error) {
 		return nil, err
 	}
 	q := &Reader{r: r, fileSize: fileSize, h: h, cs: 1 << h.ClusterBits, l2Host: -1}
-	perL2 := q.cs / 8
-	need := (int64(h.Size) + q.cs*perL2 - 1) / (q.cs * perL2)
+	q.span = q.cs * h.L2Entries()
+	need := (int64(h.Size) + q.span - 1) / q.span
 	raw := make([]byte, need*8)
 	if err := disk.ReadFullAt(r, raw, int64(h.L1Offset), format, "L1 table"); err != nil {
 		return nil, err
@@ -184,6 +199,11 @@ func (q *Reader) loadL2(idx int) error {
 	if err := disk.ReadFullAt(q.r, raw, off, format, "L2 table"); err != nil {
 		return err
 	}
+	if q.h.Extended() {
+		q.loadExtL2(raw)
+		q.l2Host = off
+		return nil
+	}
 	if q.l2 == nil {
 		q.l2 = make([]uint64, q.cs/8)
 	}
@@ -207,8 +227,7 @@ func (q *Reader) produce() (disk.Extent, error) {
 	if q.off >= size {
 		return disk.Extent{}, io.EOF
 	}
-	perL2 := q.cs / 8
-	span := q.cs * perL2
+	span := q.span
 	idx := int(q.off / span)
 	if q.l1[idx]&entryOffsetMask == 0 {
 		end := min((int64(idx)+1)*span, size)
@@ -221,6 +240,9 @@ func (q *Reader) produce() (disk.Extent, error) {
 	}
 	k := (q.off % span) / q.cs
 	e := q.l2[k]
+	if q.l2Bitmap != nil {
+		return q.produceExt(idx, k, e, q.l2Bitmap[k])
+	}
 	if q.isHole(e) {
 		end := min(int64(idx)*span+int64(q.l2Holes[k])*q.cs, size)
 		x := disk.Extent{Off: q.off, Len: end - q.off, Kind: disk.Hole}
