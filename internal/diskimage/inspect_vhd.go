@@ -58,6 +58,10 @@ func checkVHD(s *source, r *result) error {
 		return nil
 	}
 	r.info.VirtualSize = VHDVirtualSize(footer)
+	if r.info.VirtualSize > VHDMaxSize {
+		r.refuse(KindUnsupported, VHDTooLarge, r.info.VirtualSize)
+		return nil
+	}
 
 	switch typ := be32(footer, 60); typ {
 	case vhdTypeFixed:

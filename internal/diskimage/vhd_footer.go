@@ -25,6 +25,15 @@ func VHDFooterMismatch(a, b []byte) []string {
 	return diffs
 }
 
+// VHDMaxSize is the largest virtual size of a VHD disk: qemu's vpc driver
+// refuses to open larger ones (VHD_MAX_SECTORS, 0xff000000 sectors:
+// 2040 GiB, also Hyper-V's limit for VHD), so the inspector and the vhd
+// reader refuse them too, whatever current_size a footer claims.
+const VHDMaxSize = 0xff000000 * 512
+
+// VHDTooLarge is the reason both give for a VirtualSize above VHDMaxSize.
+const VHDTooLarge = "vhd virtual size %d exceeds 2040 GiB, the largest qemu opens"
+
 // VHDVirtualSize is the virtual size of a VHD disk with this footer, as
 // qemu's vpc driver computes it (with no force_size_calc option): disks
 // from Hyper-V ("win "), qemu with force_size ("qem2"), disk2vhd ("d2v "),

@@ -99,6 +99,13 @@ var tamperCases = []tamperCase{
 		st, _ := os.Stat(p)
 		patchFile(t, p, st.Size()-512+64, []byte{1, 2, 3, 4})
 	}, "checksum", true, true},
+	// qemu opens no VHD above 2040 GiB (VHD_MAX_SECTORS), whatever its
+	// footer's current_size (used for creator "qem2") says.
+	{"vhd over 2040 GiB", "vhd", []string{"-O", "vpc", "-o", "force_size=on"}, func(t *testing.T, p string) {
+		for _, atEnd := range []bool{false, true} {
+			patchVHDFooter(t, p, atEnd, func(f []byte, _ int64) { binary.BigEndian.PutUint64(f[48:], 2040<<30+512) })
+		}
+	}, "exceeds 2040 GiB", true, true},
 	{"vhd end footer timestamp", "vhd", []string{"-O", "vpc"}, func(t *testing.T, p string) {
 		patchVHDFooter(t, p, true, func(f []byte, _ int64) { f[24] ^= 1 })
 	}, "", false, false},

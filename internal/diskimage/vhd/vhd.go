@@ -44,11 +44,15 @@ func parseFooter(b []byte) (*Footer, error) {
 	if ^sum != be.Uint32(b[64:]) {
 		return nil, disk.Corrupt(format, "footer checksum mismatch")
 	}
-	return &Footer{
+	f := &Footer{
 		Size:       diskimage.VHDVirtualSize(b),
 		DataOffset: be.Uint64(b[16:]),
 		DiskType:   be.Uint32(b[60:]),
-	}, nil
+	}
+	if f.Size > diskimage.VHDMaxSize {
+		return nil, disk.Unsupported(format, diskimage.VHDTooLarge, f.Size)
+	}
+	return f, nil
 }
 
 // Reader is a disk.Reader over a VHD image.
