@@ -36,7 +36,7 @@ func (s *Service) uploadImageData(w http.ResponseWriter, r *http.Request) error 
 // downloadImageData serves GET /v2/images/{image_id}/file: 204 when the
 // image has no data, ranges as 206, Content-MD5 on whole-body replies.
 func (s *Service) downloadImageData(w http.ResponseWriter, r *http.Request) error {
-	im, rd, _, err := s.Download(r.Context(), principal(r), r.PathValue("image_id"))
+	im, rd, size, err := s.Download(r.Context(), principal(r), r.PathValue("image_id"))
 	if err != nil {
 		return err
 	}
@@ -45,6 +45,13 @@ func (s *Service) downloadImageData(w http.ResponseWriter, r *http.Request) erro
 		return nil
 	}
 	defer rd.Close()
+	rng, err := downloadRange(r.Header, size)
+	if err != nil {
+		return err
+	}
+	if rng != "" {
+		r.Header.Set("Range", rng) // a legacy Content-Range becomes the Range served
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
 	if r.Header.Get("Range") == "" && r.Header.Get("Content-Range") == "" && im.Checksum != nil {

@@ -212,6 +212,20 @@ func TestActionsAndData(t *testing.T) {
 		t.Fatalf("range: %q %q", r.Body, r.Header.Get("Content-Range"))
 	}
 	e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "alice", nil, "Range", "bytes=99999999-"), 416)
+	// Glance serves one range; several are 400, a bad one 416 in its own words.
+	r = e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "alice", nil, "Range", "bytes=0-1,8-9"), 400)
+	if !strings.Contains(string(r.Body), "Requests with multiple ranges are not supported in Glance.") {
+		t.Fatalf("multiple ranges: %s", r.Body)
+	}
+	r = e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "alice", nil, "Range", "bytes=9-8"), 416)
+	if !strings.Contains(string(r.Body), "Invalid Range header.") {
+		t.Fatalf("bad range: %s", r.Body)
+	}
+	// The legacy Content-Range request header is still a range.
+	r = e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "alice", nil, "Content-Range", "bytes 16-23/*"), 206)
+	if string(r.Body) != "stratus!" || r.Header.Get("Content-Range") != fmt.Sprintf("bytes 16-23/%d", len(data)) || r.Header.Get("Content-MD5") != "" {
+		t.Fatalf("content-range: %q %q", r.Body, r.Header.Get("Content-Range"))
+	}
 
 	e.mustCode(e.do("POST", "/image/v2/images/"+id+"/actions/deactivate", "alice", nil), 204)
 	e.mustCode(e.do("GET", "/image/v2/images/"+id+"/file", "alice", nil), 403)
