@@ -21,7 +21,7 @@ func TestErrorBodies(t *testing.T) {
 		{"GET", "/c?limit=10001", "", nil, 412, "Maximum limit is 10000"},
 		{"PUT", "/q/o", "12", nil, 413, "Upload exceeds quota."},
 		{"PUT", "/c/o2", "x", []string{"X-Delete-At: 1"}, 400, "X-Delete-At in past"},
-		{"PUT", "/c/s?multipart-manifest=put", "[]", nil, 400, "Manifest must have at least one segment.\n"},
+		{"PUT", "/c/s?multipart-manifest=put", "{}", nil, 400, "Manifest must be a list.\n"},
 		{"GET", "/nope/o", "", nil, 404, "<html><h1>Not Found</h1><p>The resource could not be found.</p></html>"},
 		{"GET", "/c/o", "", []string{"If-Match: nope"}, 412,
 			"<html><h1>Precondition Failed</h1><p>A precondition for this request was not met.</p></html>"},

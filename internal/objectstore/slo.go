@@ -92,9 +92,6 @@ func (s *Service) putSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 		io.WriteString(w, body)
 		return nil
 	}
-	if len(in) == 0 {
-		return fault.Invalidf("Manifest must have at least one segment.\n")
-	}
 	if len(in) > maxManifestSegments {
 		return fault.New(fault.TooLarge, "Number of object-backed segments must be <= %d", maxManifestSegments)
 	}

@@ -79,3 +79,25 @@ func TestSLOManifestEtag(t *testing.T) {
 		}
 	})
 }
+
+// slo.py 2.30 accepts an empty manifest: an SLO of no bytes.
+func TestSLOEmptyManifest(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		e.must(201, "PUT", acctA+"/c", "tok-a", "")
+		e.must(201, "PUT", acctA+"/c/m?multipart-manifest=put", "tok-a", `[]`)
+		const emptyETag = `"d41d8cd98f00b204e9800998ecf8427e"` // md5 of no segment ETags
+		for _, method := range []string{"HEAD", "GET"} {
+			resp, b := e.must(200, method, acctA+"/c/m", "tok-a", "")
+			if resp.Header.Get("X-Static-Large-Object") != "True" || resp.Header.Get("Etag") != emptyETag ||
+				resp.Header.Get("Content-Length") != "0" || b != "" {
+				t.Fatalf("%s: %v %q", method, resp.Header, b)
+			}
+		}
+		e.must(416, "GET", acctA+"/c/m", "tok-a", "", "Range: bytes=0-0")
+		if _, b := e.must(200, "GET", acctA+"/c/m?multipart-manifest=get", "tok-a", ""); b != "[]" {
+			t.Fatalf("manifest: %q", b)
+		}
+		e.must(200, "DELETE", acctA+"/c/m?multipart-manifest=delete", "tok-a", "")
+		e.must(404, "HEAD", acctA+"/c/m", "tok-a", "")
+	})
+}
