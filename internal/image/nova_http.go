@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -87,6 +88,19 @@ func (s *Service) novaList(detail bool) httpapi.HandlerFunc {
 		}
 		if v := q.Get("server"); v != "" {
 			o.Properties["instance_uuid"] = path.Base(v)
+		}
+		// Nova hands minRam/minDisk to Glance v2 as min_ram/min_disk, which
+		// Glance compares for equality, and property-<key> as <key>.
+		o.Equal = map[string]string{}
+		for param, col := range map[string]string{"minRam": "min_ram", "minDisk": "min_disk"} {
+			if v := q.Get(param); v != "" {
+				o.Equal[col] = v
+			}
+		}
+		for k, vs := range q {
+			if key, ok := strings.CutPrefix(k, "property-"); ok && key != "" && len(vs) > 0 {
+				o.Properties[key] = vs[0]
+			}
 		}
 		switch q.Get("type") {
 		case "SERVER":

@@ -21,6 +21,21 @@ func TestNovaProxy(t *testing.T) {
 	if !strings.Contains(string(r.Body), id) {
 		t.Fatalf("SERVER filter: %s", r.Body)
 	}
+	for _, tc := range []struct {
+		query string
+		want  bool
+	}{
+		{"minRam=0&minDisk=0", true},
+		{"minRam=512", false},
+		{"minDisk=x", false},
+		{"property-instance_uuid=srv-1", true},
+		{"property-instance_uuid=srv-2", false},
+	} {
+		r = e.mustCode(e.do("GET", base+"/images/detail?"+tc.query, "alice", nil), 200)
+		if got := strings.Contains(string(r.Body), id); got != tc.want {
+			t.Errorf("?%s: listed %v, want %v", tc.query, got, tc.want)
+		}
+	}
 	r = e.mustCode(e.do("GET", base+"/images?type=BASE", "alice", nil), 200)
 	if strings.Contains(string(r.Body), id) {
 		t.Fatalf("BASE filter lists a snapshot: %s", r.Body)
