@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -104,8 +105,36 @@ type swiftDialect struct{}
 // WriteError renders Swift's short HTML body.
 func (swiftDialect) WriteError(w http.ResponseWriter, r *http.Request, e *fault.Error) {
 	status := e.HTTPStatus()
-	body := "<html><h1>" + http.StatusText(status) + "</h1><p>" + html.EscapeString(e.Message) + "</p></html>"
+	if status == http.StatusUnauthorized {
+		SetSwiftAuthenticate(w.Header(), r.URL.Path)
+	}
+	body := "<html><h1>" + SwiftReason(status) + "</h1><p>" + html.EscapeString(e.Message) + "</p></html>"
 	writeText(w, r, status, "text/html; charset=UTF-8", body)
+}
+
+// SwiftReason is swob's reason phrase for status (RESPONSE_REASONS),
+// which differs from net/http's for 499 and 500.
+func SwiftReason(status int) string {
+	switch status {
+	case 499:
+		return "Client Disconnect"
+	case http.StatusInternalServerError:
+		return "Internal Error"
+	}
+	return http.StatusText(status)
+}
+
+// SetSwiftAuthenticate sets the WWW-Authenticate header swob adds to every
+// 401: the realm is the account of a /v1/<account> path, else "unknown".
+func SetSwiftAuthenticate(h http.Header, path string) {
+	realm := "unknown"
+	if i := strings.Index(path, "/v1/"); i >= 0 {
+		acct, _, _ := strings.Cut(path[i+len("/v1/"):], "/")
+		if acct != "" && acct != "auth" {
+			realm = acct
+		}
+	}
+	h.Set("Www-Authenticate", `Swift realm="`+url.PathEscape(realm)+`"`)
 }
 
 func (swiftDialect) MalformedBody() string { return "Malformed request body" }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
 )
 
 // bulkReport is the body of a bulk delete (and multipart-manifest=delete).
@@ -145,6 +146,6 @@ func (s *Service) bulkDeleteOne(r *http.Request, rc *reqCtx, container, object, 
 		if st >= 500 {
 			rep.upstream5xx = true
 		}
-		rep.fail(pyQuote(label), fmt.Sprintf("%d %s", st, http.StatusText(st)))
+		rep.fail(pyQuote(label), fmt.Sprintf("%d %s", st, httpapi.SwiftReason(st)))
 	}
 }

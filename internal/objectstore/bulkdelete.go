@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/stratus-iaas/stratus/internal/httpapi"
 )
 
 // maxBulkLine is the longest line bulk.py buffers while looking for a
@@ -27,7 +29,7 @@ type bulkAbort struct {
 func (a *bulkAbort) Error() string { return a.body }
 
 func (a *bulkAbort) apply(rep *bulkReport) {
-	rep.status = fmt.Sprintf("%d %s", a.status, http.StatusText(a.status))
+	rep.status = fmt.Sprintf("%d %s", a.status, httpapi.SwiftReason(a.status))
 	rep.body = a.body
 }
 

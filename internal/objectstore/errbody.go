@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
 )
 
 // swobDefaults are the explanations swob puts in its short HTML page when
@@ -46,6 +47,9 @@ func writeBare(w http.ResponseWriter, r *http.Request, fe *fault.Error) {
 		h[k] = append([]string(nil), vs...)
 	}
 	h.Set("Content-Type", "text/html; charset=UTF-8")
+	if fe.HTTPStatus() == http.StatusUnauthorized {
+		httpapi.SetSwiftAuthenticate(h, r.URL.Path)
+	}
 	if r.Method == http.MethodHead {
 		h.Set("Content-Length", "0")
 		w.WriteHeader(fe.HTTPStatus())

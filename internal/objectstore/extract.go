@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
@@ -66,7 +67,7 @@ func (s *Service) extractArchive(w http.ResponseWriter, r *http.Request, rc *req
 			if fe := fault.As(err); fe != nil {
 				st = fe.HTTPStatus()
 			}
-			rep.fail(label, fmt.Sprintf("%d %s", st, http.StatusText(st)))
+			rep.fail(label, fmt.Sprintf("%d %s", st, httpapi.SwiftReason(st)))
 			continue
 		}
 		rep.deleted++ // counts files created in an extract report

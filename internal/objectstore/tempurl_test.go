@@ -63,6 +63,9 @@ func TestTempURLResponses(t *testing.T) {
 			if m == "GET" && b != want || m == "HEAD" && resp.Header.Get("Content-Length") != "0" {
 				t.Errorf("%s invalid: %q", m, b)
 			}
+			if got := resp.Header.Get("Www-Authenticate"); got != `Swift realm="AUTH_pa"` {
+				t.Errorf("%s invalid: WWW-Authenticate %q", m, got)
+			}
 		}
 	})
 }
