@@ -293,3 +293,49 @@ func TestObjectStoreIsolation(t *testing.T) {
 		t.Fatalf("write without write ACL: %d", c)
 	}
 }
+
+// A DLO upload (--segment-size without --use-slo), account stat and
+// prefix/delimiter listings through Debian's swift client.
+func TestObjectStoreSwiftCLIDLOAndListings(t *testing.T) {
+	n := StartNode(t)
+	dir := t.TempDir()
+	sum := randomFile(t, filepath.Join(dir, "dlo.bin"), 3<<20+77)
+	swiftCLI(t, n, dir, "upload", "--segment-size", "1048576", "c3", "dlo.bin")
+	stat := swiftCLI(t, n, dir, "stat", "c3", "dlo.bin")
+	if !strings.Contains(stat, "Manifest: c3_segments/dlo.bin/") || !strings.Contains(stat, "Content Length: 3145805") {
+		t.Fatalf("stat of a DLO: %s", stat)
+	}
+	out := t.TempDir()
+	swiftCLI(t, n, dir, "download", "c3", "dlo.bin", "-o", filepath.Join(out, "dlo"))
+	if got := fileMD5(t, filepath.Join(out, "dlo")); got != sum {
+		t.Fatalf("DLO md5 %s want %s", got, sum)
+	}
+	if segs := strings.Fields(swiftCLI(t, n, dir, "list", "c3_segments")); len(segs) != 4 {
+		t.Fatalf("segments: %v", segs)
+	}
+
+	for _, name := range []string{"a/1", "a/2", "a0", "b/c/d", "b1"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(name)), 0o700)
+		randomFile(t, filepath.Join(dir, name), 10)
+		swiftCLI(t, n, dir, "upload", "c4", name)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"list", "c4", "--prefix", "a"}, "a/1 a/2 a0"},
+		{[]string{"list", "c4", "--delimiter", "/"}, "a/ a0 b/ b1"},
+		{[]string{"list", "c4", "--prefix", "b/", "--delimiter", "/"}, "b/c/"},
+	} {
+		if got := strings.Join(strings.Fields(swiftCLI(t, n, dir, tc.args...)), " "); got != tc.want {
+			t.Errorf("swift %s: %q, want %q", strings.Join(tc.args, " "), got, tc.want)
+		}
+	}
+
+	acct := swiftCLI(t, n, dir, "stat")
+	for _, want := range []string{"Containers: 3", "Objects: 10", "Bytes: 3145855"} {
+		if !strings.Contains(acct, want) {
+			t.Errorf("account stat lacks %q:\n%s", want, acct)
+		}
+	}
+}
