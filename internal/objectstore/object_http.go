@@ -126,6 +126,11 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if webMode(r, rc) {
+		if done, err := s.webDirMarker(w, r, rc, c, o, b.size); done {
+			return err
+		}
+	}
 	objectHeaders(w, o, b.etag)
 	if b.manifestETag != "" {
 		w.Header().Set("X-Manifest-Etag", b.manifestETag)

@@ -164,6 +164,32 @@ func (s *Service) webNotFound(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	return nil
 }
 
+// webDirMarker is staticweb's check in handle_object that an object found
+// is a directory marker: its Content-Type is the container's
+// Web-Directory-Type (application/directory when unset) and its
+// Content-Length at most 1. A marker in a web container is answered as
+// a missing object would be; elsewhere it is served as is. It reports
+// whether it answered.
+func (s *Service) webDirMarker(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, o *Object, size int64) (bool, error) {
+	if size > 1 {
+		return false, nil
+	}
+	if c == nil { // the owner's object read skips the container
+		var err error
+		if c, err = getContainer(r.Context(), s.db.R(), rc.account, rc.container); err != nil {
+			return false, nil
+		}
+	}
+	dirType := strings.TrimSpace(c.Meta["X-Container-Meta-Web-Directory-Type"])
+	if dirType == "" {
+		dirType = "application/directory"
+	}
+	if o.ContentType != dirType || webIndex(c) == "" && !webListingOn(c) {
+		return false, nil
+	}
+	return true, s.webNotFound(w, r, rc, c, errNotFound())
+}
+
 // webDir is staticweb's _listing: the HTML listing of prefix when
 // Web-Listings is on and the caller may list, else an error page.
 func (s *Service) webDir(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, prefix string) error {

@@ -180,3 +180,73 @@ func TestStaticWebMode(t *testing.T) {
 		}
 	})
 }
+
+// An object whose type is the container's Web-Directory-Type (default
+// application/directory) and whose length is at most 1 is a directory
+// marker: staticweb treats it as not found, so "dir" redirects to "dir/"
+// or is a 404, as for a pseudo-directory without a marker.
+func TestStaticWebDirMarker(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		const dirType = "Content-Type: application/directory"
+		e.must(201, "PUT", acctA+"/lst", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Listings: true")
+		e.must(201, "PUT", acctA+"/lst/dir", "tok-a", "", dirType)
+		e.must(201, "PUT", acctA+"/lst/dir/a.txt", "tok-a", "a")
+		e.must(201, "PUT", acctA+"/lst/empty", "tok-a", "", dirType)
+		e.must(201, "PUT", acctA+"/lst/one", "tok-a", "x", dirType)
+		e.must(201, "PUT", acctA+"/lst/two", "tok-a", "xy", dirType)
+		e.must(201, "PUT", acctA+"/idx", "tok-a", "", "X-Container-Read: .r:*", "X-Container-Meta-Web-Index: index.html")
+		e.must(201, "PUT", acctA+"/idx/dir", "tok-a", "", dirType)
+		e.must(201, "PUT", acctA+"/idx/dir/index.html", "tok-a", "dir home")
+		e.must(201, "PUT", acctA+"/own", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Listings: true",
+			"X-Container-Meta-Web-Directory-Type: text/directory")
+		e.must(201, "PUT", acctA+"/own/dir", "tok-a", "", "Content-Type: text/directory")
+		e.must(201, "PUT", acctA+"/own/dir/a.txt", "tok-a", "a")
+		e.must(201, "PUT", acctA+"/own/app", "tok-a", "", dirType)
+		// Markers named with their slash, as in staticweb's tests (c11, c11a).
+		e.must(201, "PUT", acctA+"/idx/s/", "tok-a", "", dirType)
+		e.must(201, "PUT", acctA+"/idx/s/index.html", "tok-a", "s home")
+		e.must(201, "PUT", acctA+"/own/d2/", "tok-a", "", "Content-Type: text/directory")
+		e.must(201, "PUT", acctA+"/own/d2/a.txt", "tok-a", "a")
+		e.must(201, "PUT", acctA+"/own/d3/", "tok-a", "", "Content-Type: not_a/directory")
+		e.must(201, "PUT", acctA+"/own/d3/a.txt", "tok-a", "a")
+		e.must(201, "PUT", acctA+"/plain", "tok-a", "", "X-Container-Read: .r:*,.rlistings")
+		e.must(201, "PUT", acctA+"/plain/dir", "tok-a", "", dirType)
+		for _, tc := range []struct {
+			method, path, token string
+			status              int
+			location            string
+		}{
+			{"GET", "/lst/dir", "", 301, acctA + "/lst/dir/"},
+			{"HEAD", "/lst/dir", "", 301, acctA + "/lst/dir/"},
+			{"GET", "/lst/empty", "", 404, ""}, // nothing under "empty/"
+			{"GET", "/lst/one", "", 404, ""},   // size 1 is still a marker
+			{"GET", "/lst/two", "", 200, ""},   // size 2 is an object
+			{"GET", "/lst/dir", "tok-a", 200, ""},
+			{"GET", "/idx/dir", "", 301, acctA + "/idx/dir/"},
+			{"GET", "/own/dir", "", 301, acctA + "/own/dir/"},
+			{"GET", "/own/app", "", 200, ""},   // not this container's directory type
+			{"GET", "/plain/dir", "", 200, ""}, // no Web-Index or Web-Listings: served as is
+			{"GET", "/idx/s/", "", 200, ""},
+			{"GET", "/own/d2/", "", 200, ""},
+			{"GET", "/own/d3/", "", 200, ""},
+		} {
+			req, _ := http.NewRequest(tc.method, e.srv.URL+acctA+tc.path, nil)
+			if tc.token != "" {
+				req.Header.Set("X-Auth-Token", tc.token)
+			}
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || resp.Header.Get("Location") != tc.location {
+				t.Errorf("%s %s: %d %q", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Location"))
+			}
+			if want, ok := map[string]string{"/idx/s/": "s home", "/own/d3/": ""}[tc.path]; ok && string(b) != want ||
+				tc.path == "/own/d2/" && !strings.Contains(string(b), `<a href="a.txt">a.txt</a>`) {
+				t.Errorf("%s %s: body %q", tc.method, tc.path, b)
+			}
+		}
+	})
+}
