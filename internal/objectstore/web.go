@@ -84,7 +84,7 @@ func (s *Service) webListing(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 	if prefix != "" && len(es) == 0 {
 		return s.webErrorPage(w, r, rc, c, errNotFound())
 	}
-	title := html.EscapeString(r.URL.Path)
+	title := html.EscapeString(webLabel(r, rc, c))
 	var b strings.Builder
 	b.WriteString("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">\n<html>\n <head>\n  <title>Listing of " + title + "</title>\n")
 	if css := webListingCSS(c); css != "" {
@@ -190,11 +190,21 @@ func (s *Service) webDirMarker(w http.ResponseWriter, r *http.Request, rc *reqCt
 	return true, s.webNotFound(w, r, rc, c, errNotFound())
 }
 
+// webLabel is the listing's title: the request path, or with
+// Web-Listings-Label set "<label>/<path under the container>", as
+// staticweb's _listing builds it.
+func webLabel(r *http.Request, rc *reqCtx, c *Container) string {
+	if label := strings.TrimSpace(c.Meta["X-Container-Meta-Web-Listings-Label"]); label != "" {
+		return label + "/" + rc.object
+	}
+	return r.URL.Path
+}
+
 // webDir is staticweb's _listing: the HTML listing of prefix when
 // Web-Listings is on and the caller may list, else an error page.
 func (s *Service) webDir(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, prefix string) error {
 	if !webListingOn(c) {
-		return s.webErrorPage(w, r, rc, c, listingDisabled(r, c))
+		return s.webErrorPage(w, r, rc, c, listingDisabled(r, rc, c))
 	}
 	if !rc.canRead(r, c, true) {
 		return s.webErrorPage(w, r, rc, c, deny(rc.p))
@@ -203,8 +213,8 @@ func (s *Service) webDir(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 }
 
 // listingDisabled is staticweb's 404 page for a listing with Web-Listings off.
-func listingDisabled(r *http.Request, c *Container) error {
-	title := html.EscapeString(r.URL.Path)
+func listingDisabled(r *http.Request, rc *reqCtx, c *Container) error {
+	title := html.EscapeString(webLabel(r, rc, c))
 	body := "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">\n" +
 		"<html>\n<head>\n<title>Listing of " + title + "</title>\n"
 	if css := webListingCSS(c); css != "" {

@@ -250,3 +250,33 @@ func TestStaticWebDirMarker(t *testing.T) {
 		}
 	})
 }
+
+// Web-Listings-Label replaces the account path in the listing's title and
+// heading: "<label>/<path under the container>", as staticweb does.
+func TestStaticWebListingsLabel(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Listings: true",
+			"X-Container-Meta-Web-Listings-Label: A&B site")
+		e.must(201, "PUT", acctA+"/site/dir/a.txt", "tok-a", "a")
+		e.must(201, "PUT", acctA+"/off", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Index: index.html",
+			"X-Container-Meta-Web-Listings-Label: Off")
+		e.must(201, "PUT", acctA+"/nolabel", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Listings: true")
+		for _, tc := range []struct {
+			path   string
+			status int
+			want   []string
+		}{
+			{"/site/", 200, []string{"<title>Listing of A&amp;B site/</title>", `<h1 id="title">Listing of A&amp;B site/</h1>`}},
+			{"/site/dir/", 200, []string{"<title>Listing of A&amp;B site/dir/</title>", `<h1 id="title">Listing of A&amp;B site/dir/</h1>`}},
+			{"/off/", 404, []string{"<title>Listing of Off/</title>"}},
+			{"/nolabel/", 200, []string{"<title>Listing of " + acctA + "/nolabel/</title>"}},
+		} {
+			_, b := e.must(tc.status, "GET", acctA+tc.path, "", "")
+			for _, w := range tc.want {
+				if !strings.Contains(b, w) {
+					t.Errorf("GET %s: no %q in %s", tc.path, w, b)
+				}
+			}
+		}
+	})
+}
