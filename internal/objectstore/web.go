@@ -1,8 +1,6 @@
 package objectstore
 
 import (
-	"html"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -74,45 +72,6 @@ func webRedirect(w http.ResponseWriter, r *http.Request) {
 }
 
 func webIndex(c *Container) string { return strings.TrimSpace(c.Meta["X-Container-Meta-Web-Index"]) }
-
-// webListing renders staticweb's HTML listing of prefix.
-func (s *Service) webListing(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, prefix string) error {
-	es, err := s.listEntries(r.Context(), rc.account, rc.container, listParams{limit: containerListingLimit, prefix: prefix, dlm: "/"})
-	if err != nil {
-		return err
-	}
-	if prefix != "" && len(es) == 0 {
-		return s.webErrorPage(w, r, rc, c, errNotFound())
-	}
-	title := html.EscapeString(webLabel(r, rc, c))
-	var b strings.Builder
-	b.WriteString("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">\n<html>\n <head>\n  <title>Listing of " + title + "</title>\n")
-	if css := webListingCSS(c); css != "" {
-		b.WriteString("  <link rel=\"stylesheet\" type=\"text/css\" href=\"" + html.EscapeString(css) + "\" />\n")
-	}
-	b.WriteString(" </head>\n <body>\n  <h1 id=\"title\">Listing of " + title + "</h1>\n  <table id=\"listing\">\n" +
-		"   <tr id=\"heading\">\n    <th class=\"colname\">Name</th>\n    <th class=\"colsize\">Size</th>\n    <th class=\"coldate\">Date</th>\n   </tr>\n")
-	if prefix != "" {
-		b.WriteString("   <tr id=\"parent\" class=\"item\">\n    <td class=\"colname\"><a href=\"../\">../</a></td>\n    <td class=\"colsize\">&nbsp;</td>\n    <td class=\"coldate\">&nbsp;</td>\n   </tr>\n")
-	}
-	for _, e := range es {
-		name := html.EscapeString(strings.TrimPrefix(e.name, prefix))
-		if e.subdir {
-			b.WriteString("   <tr class=\"item subdir\">\n    <td class=\"colname\"><a href=\"" + name + "\">" + name + "</a></td>\n    <td class=\"colsize\">&nbsp;</td>\n    <td class=\"coldate\">&nbsp;</td>\n   </tr>\n")
-			continue
-		}
-		b.WriteString("   <tr class=\"item\">\n    <td class=\"colname\"><a href=\"" + name + "\">" + name + "</a></td>\n    <td class=\"colsize\">" +
-			strconv.FormatInt(e.obj.Size, 10) + "</td>\n    <td class=\"coldate\">" + isoTime(e.obj.LastModified)[:19] + "</td>\n   </tr>\n")
-	}
-	b.WriteString("  </table>\n </body>\n</html>\n")
-	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
-	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		io.WriteString(w, b.String())
-	}
-	return nil
-}
 
 // webNotFound is staticweb's handle_object once the object itself is not
 // found: for a web container (Web-Index or Web-Listings set), "dir/" is
@@ -204,32 +163,12 @@ func webLabel(r *http.Request, rc *reqCtx, c *Container) string {
 // Web-Listings is on and the caller may list, else an error page.
 func (s *Service) webDir(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, prefix string) error {
 	if !webListingOn(c) {
-		return s.webErrorPage(w, r, rc, c, listingDisabled(r, rc, c))
+		return s.webErrorPage(w, r, rc, c, listingDisabled(r, rc, c, prefix))
 	}
 	if !rc.canRead(r, c, true) {
 		return s.webErrorPage(w, r, rc, c, deny(rc.p))
 	}
 	return s.webListing(w, r, rc, c, prefix)
-}
-
-// listingDisabled is staticweb's 404 page for a listing with Web-Listings off.
-func listingDisabled(r *http.Request, rc *reqCtx, c *Container) error {
-	title := html.EscapeString(webLabel(r, rc, c))
-	body := "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">\n" +
-		"<html>\n<head>\n<title>Listing of " + title + "</title>\n"
-	if css := webListingCSS(c); css != "" {
-		body += "  <link rel=\"stylesheet\" type=\"text/css\" href=\"" + html.EscapeString(css) + "\" />\n"
-	} else {
-		body += "  <style type=\"text/css\">\n   h1 {font-size: 1em; font-weight: bold;}\n   p {font-size: 2}\n  </style>\n"
-	}
-	body += "</head>\n<body>  <h1>Web Listing Disabled</h1>   <p>The owner of this web site has disabled web listing." +
-		"   <p>If you are the owner of this web site, you can enable   web listing by setting X-Container-Meta-Web-Listings.</p>"
-	if idx := webIndex(c); idx != "" {
-		body += "<h1>Index File Not Found</h1> <p>The owner of this web site has set  <b>X-Container-Meta-Web-Index: " + idx +
-			"</b>.  However, this file is not found.</p>"
-	}
-	body += " </body>\n</html>\n"
-	return fault.New(fault.NotFound, "%s", body)
 }
 
 // webErrorPage is staticweb's _error_response: orig's status with the

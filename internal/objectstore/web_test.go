@@ -3,6 +3,7 @@ package objectstore
 import (
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -279,4 +280,112 @@ func TestStaticWebListingsLabel(t *testing.T) {
 			}
 		}
 	})
+}
+
+// The HTML listing is staticweb.py 2.30's, byte for byte but for the
+// title (stratus's request path) and the dates: the default <style> with
+// no Web-Listings-CSS, subdirectories first, quoted hrefs, html.escape'd
+// names, type-* classes and human_readable sizes.
+func TestStaticWebListingMarkup(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		e.must(201, "PUT", acctA+"/site", "tok-a", "", "X-Container-Read: .r:*,.rlistings", "X-Container-Meta-Web-Listings: true")
+		e.must(201, "PUT", acctA+"/site/a%20b%26%27.txt", "tok-a", strings.Repeat("x", 1536), "Content-Type: Text/Plain")
+		e.must(201, "PUT", acctA+"/site/dir/x", "tok-a", "x")
+		e.must(201, "PUT", acctA+"/site/z.txt", "tok-a", "zzz", "Content-Type: application/json")
+		want := `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
+<html>
+ <head>
+  <title>Listing of /object-store/v1/AUTH_pa/site/</title>
+  <style type="text/css">
+   h1 {font-size: 1em; font-weight: bold;}
+   th {text-align: left; padding: 0px 1em 0px 1em;}
+   td {padding: 0px 1em 0px 1em;}
+   a {text-decoration: none;}
+  </style>
+ </head>
+ <body>
+  <h1 id="title">Listing of /object-store/v1/AUTH_pa/site/</h1>
+  <table id="listing">
+   <tr id="heading">
+    <th class="colname">Name</th>
+    <th class="colsize">Size</th>
+    <th class="coldate">Date</th>
+   </tr>
+   <tr class="item subdir">
+    <td class="colname"><a href="dir/">dir/</a></td>
+    <td class="colsize">&nbsp;</td>
+    <td class="coldate">&nbsp;</td>
+   </tr>
+   <tr class="item type-text type-plain">
+    <td class="colname"><a href="a%20b%26%27.txt">a b&amp;&#x27;.txt</a></td>
+    <td class="colsize">2Ki</td>
+    <td class="coldate">DATE</td>
+   </tr>
+   <tr class="item type-application type-json">
+    <td class="colname"><a href="z.txt">z.txt</a></td>
+    <td class="colsize">3</td>
+    <td class="coldate">DATE</td>
+   </tr>
+  </table>
+ </body>
+</html>
+`
+		_, b := e.must(200, "GET", acctA+"/site/", "", "")
+		if got := regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d`).ReplaceAllString(b, "DATE"); got != want {
+			t.Errorf("listing:\n%s\nwant:\n%s", got, want)
+		}
+	})
+}
+
+// A relative Web-Listings-CSS is reached from a pseudo-directory with one
+// "../" per "/" of its prefix; an absolute path or URL is only quoted, as
+// staticweb's _build_css_path does, on the listing and on the
+// "Web Listing Disabled" page.
+func TestStaticWebListingCSSPath(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		for _, c := range []struct{ name, css, hdr string }{
+			{"rel", "my style.css", "X-Container-Meta-Web-Listings: true"},
+			{"abs", "/s/x y.css", "X-Container-Meta-Web-Listings: true"},
+			{"url", "https://h/x y.css", "X-Container-Meta-Web-Listings: true"},
+			{"off", "list.css", "X-Container-Meta-Web-Index: index.html"},
+		} {
+			e.must(201, "PUT", acctA+"/"+c.name, "tok-a", "", "X-Container-Read: .r:*,.rlistings", c.hdr, "X-Container-Meta-Web-Listings-Css: "+c.css)
+			e.must(201, "PUT", acctA+"/"+c.name+"/dir/sub/x", "tok-a", "x")
+		}
+		for _, tc := range []struct {
+			path   string
+			status int
+			href   string
+		}{
+			{"/rel/", 200, "my%20style.css"},
+			{"/rel/dir/", 200, "../my%20style.css"},
+			{"/rel/dir/sub/", 200, "../../my%20style.css"},
+			{"/abs/dir/", 200, "/s/x%20y.css"},
+			{"/url/dir/sub/", 200, "https://h/x%20y.css"},
+			{"/off/", 404, "list.css"},
+			{"/off/dir/", 404, "../list.css"},
+		} {
+			_, b := e.must(tc.status, "GET", acctA+tc.path, "", "")
+			if w := `  <link rel="stylesheet" type="text/css" href="` + tc.href + `" />` + "\n"; !strings.Contains(b, w) {
+				t.Errorf("GET %s: no %q in %s", tc.path, w, b)
+			}
+		}
+	})
+}
+
+func TestHumanReadable(t *testing.T) {
+	// Values from swift.common.utils.human_readable (Python 3 round is
+	// round-half-even).
+	for _, tc := range []struct {
+		n    int64
+		want string
+	}{
+		{0, "0"}, {1, "1"}, {1023, "1023"}, {1024, "1Ki"}, {1535, "1Ki"}, {1536, "2Ki"},
+		{2560, "2Ki"}, {3584, "4Ki"}, {1048575, "1Mi"}, {1048576, "1Mi"}, {5 << 30, "5Gi"},
+		{1<<63 - 1, "8Ei"},
+	} {
+		if got := humanReadable(tc.n); got != tc.want {
+			t.Errorf("humanReadable(%d) = %q, want %q", tc.n, got, tc.want)
+		}
+	}
 }
