@@ -15,6 +15,10 @@ func memberNotFound(member, image string) error {
 	return fault.NotFoundf("%s is not a member of image %s", member, image)
 }
 
+// onlyShared is why Glance refuses member calls on an image that is not
+// (or no longer) shared: every member call checks the visibility first.
+const onlyShared = "Only shared images have members."
+
 // AddMember shares an image with a project (owner only, shared images only).
 func (s *Service) AddMember(ctx context.Context, p *policy.Principal, imageID, member string) (*Member, error) {
 	if member == "" || len(member) > 255 {
@@ -26,11 +30,11 @@ func (s *Service) AddMember(ctx context.Context, p *policy.Principal, imageID, m
 		if err != nil {
 			return err
 		}
+		if im.Visibility != VisibilityShared {
+			return fault.Forbiddenf("Not allowed to create members for image %s.", imageID)
+		}
 		if !canModify(p, im) {
 			return notAuthorized("add_member")
-		}
-		if im.Visibility != VisibilityShared {
-			return fault.Forbiddenf("Only shared images have members.")
 		}
 		now := time.Now().UTC()
 		m = &Member{ImageID: imageID, Member: member, Status: MemberPending, CreatedAt: now, UpdatedAt: now}
@@ -49,6 +53,9 @@ func (s *Service) ListMembers(ctx context.Context, p *policy.Principal, imageID 
 	im, err := s.visible(ctx, q, p, imageID)
 	if err != nil {
 		return nil, err
+	}
+	if im.Visibility != VisibilityShared {
+		return nil, fault.Forbiddenf("Not allowed to list members for image %s: %s", imageID, onlyShared)
 	}
 	if p.IsAdmin() || im.Owner == p.ProjectID {
 		return listMembers(ctx, q, imageID)
@@ -69,6 +76,9 @@ func (s *Service) GetMember(ctx context.Context, p *policy.Principal, imageID, m
 	im, err := s.visible(ctx, q, p, imageID)
 	if err != nil {
 		return nil, err
+	}
+	if im.Visibility != VisibilityShared {
+		return nil, fault.NotFoundf("%s", onlyShared) // Glance hides it as 404
 	}
 	if !p.IsAdmin() && im.Owner != p.ProjectID && member != p.ProjectID {
 		return nil, memberNotFound(member, imageID)
@@ -94,6 +104,9 @@ func (s *Service) UpdateMember(ctx context.Context, p *policy.Principal, imageID
 		if err != nil {
 			return err
 		}
+		if im.Visibility != VisibilityShared {
+			return fault.Forbiddenf("Not allowed to update members for image %s.", imageID)
+		}
 		if m, err = getMember(ctx, tx, imageID, member); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return memberNotFound(member, imageID)
@@ -118,6 +131,9 @@ func (s *Service) DeleteMember(ctx context.Context, p *policy.Principal, imageID
 		im, err := s.visible(ctx, tx, p, imageID)
 		if err != nil {
 			return err
+		}
+		if im.Visibility != VisibilityShared {
+			return fault.Forbiddenf("Not allowed to delete members for image %s.", imageID)
 		}
 		if !canModify(p, im) {
 			return notAuthorized("delete_member")
