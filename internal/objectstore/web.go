@@ -156,6 +156,11 @@ func webLabel(r *http.Request, rc *reqCtx, c *Container) string {
 	if label := strings.TrimSpace(c.Meta["X-Container-Meta-Web-Listings-Label"]); label != "" {
 		return label + "/" + rc.object
 	}
+	// staticweb.py shows PATH_INFO, which starts at /v1 in Swift; here the
+	// object store is mounted under a prefix that the title leaves out.
+	if i := strings.Index(r.URL.Path, "/v1/"); i > 0 {
+		return r.URL.Path[i:]
+	}
 	return r.URL.Path
 }
 

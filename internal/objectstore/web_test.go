@@ -270,7 +270,7 @@ func TestStaticWebListingsLabel(t *testing.T) {
 			{"/site/", 200, []string{"<title>Listing of A&amp;B site/</title>", `<h1 id="title">Listing of A&amp;B site/</h1>`}},
 			{"/site/dir/", 200, []string{"<title>Listing of A&amp;B site/dir/</title>", `<h1 id="title">Listing of A&amp;B site/dir/</h1>`}},
 			{"/off/", 404, []string{"<title>Listing of Off/</title>"}},
-			{"/nolabel/", 200, []string{"<title>Listing of " + acctA + "/nolabel/</title>"}},
+			{"/nolabel/", 200, []string{"<title>Listing of /v1/AUTH_pa/nolabel/</title>"}},
 		} {
 			_, b := e.must(tc.status, "GET", acctA+tc.path, "", "")
 			for _, w := range tc.want {
@@ -295,7 +295,7 @@ func TestStaticWebListingMarkup(t *testing.T) {
 		want := `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
 <html>
  <head>
-  <title>Listing of /object-store/v1/AUTH_pa/site/</title>
+  <title>Listing of /v1/AUTH_pa/site/</title>
   <style type="text/css">
    h1 {font-size: 1em; font-weight: bold;}
    th {text-align: left; padding: 0px 1em 0px 1em;}
@@ -304,7 +304,7 @@ func TestStaticWebListingMarkup(t *testing.T) {
   </style>
  </head>
  <body>
-  <h1 id="title">Listing of /object-store/v1/AUTH_pa/site/</h1>
+  <h1 id="title">Listing of /v1/AUTH_pa/site/</h1>
   <table id="listing">
    <tr id="heading">
     <th class="colname">Name</th>
