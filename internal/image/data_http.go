@@ -54,7 +54,7 @@ func (s *Service) downloadImageData(w http.ResponseWriter, r *http.Request) erro
 	}
 	h := w.Header()
 	h.Set("Content-Type", "application/octet-stream")
-	if r.Header.Get("Range") == "" && r.Header.Get("Content-Range") == "" && im.Checksum != nil {
+	if rng == "" && im.Checksum != nil {
 		h.Set("Content-MD5", *im.Checksum)
 	}
 	http.ServeContent(w, r, "", time.Time{}, rd)

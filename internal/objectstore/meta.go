@@ -32,6 +32,12 @@ func checkMeta(h http.Header, prefix string) error {
 			return fault.Invalidf("Metadata value longer than %d: %s%s", maxMetaValueLength, prefix, key)
 		}
 	}
+	return checkMetaTotals(count, size)
+}
+
+// checkMetaTotals applies Swift's limits on the number of metadata items
+// and on their overall size (names without the prefix, plus values).
+func checkMetaTotals(count, size int) error {
 	if count > maxMetaCount {
 		return fault.Invalidf("Too many metadata items; max %d", maxMetaCount)
 	}
@@ -53,13 +59,7 @@ func checkMergedMeta(m map[string]string, prefix string) error {
 			size += len(k) - len(prefix) + len(v)
 		}
 	}
-	if count > maxMetaCount {
-		return fault.Invalidf("Too many metadata items; max %d", maxMetaCount)
-	}
-	if size > maxMetaOverallSize {
-		return fault.Invalidf("Total metadata too large; max %d", maxMetaOverallSize)
-	}
-	return nil
+	return checkMetaTotals(count, size)
 }
 
 // mergeMeta applies POST semantics to m: "<prefix>X: v" sets, an empty

@@ -43,8 +43,7 @@ func (s *Service) webContainer(w http.ResponseWriter, r *http.Request, rc *reqCt
 	if !rc.canRead(r, c, true) {
 		return true, s.webErrorPage(w, r, rc, c, deny(rc.p))
 	}
-	idx := webIndex(c)
-	if idx == "" && !webListingOn(c) {
+	if !isWebContainer(c) {
 		if truthy(r.Header.Get("X-Web-Mode")) {
 			return true, errNotFound()
 		}
@@ -54,7 +53,7 @@ func (s *Service) webContainer(w http.ResponseWriter, r *http.Request, rc *reqCt
 		webRedirect(w, r)
 		return true, nil
 	}
-	if idx != "" {
+	if idx := webIndex(c); idx != "" {
 		if err := s.serveWebObject(w, r, rc, idx, http.StatusOK); fault.KindOf(err) != fault.NotFound {
 			return true, err
 		}
@@ -73,28 +72,38 @@ func webRedirect(w http.ResponseWriter, r *http.Request) {
 
 func webIndex(c *Container) string { return strings.TrimSpace(c.Meta["X-Container-Meta-Web-Index"]) }
 
+// isWebContainer reports whether static web serves c (Web-Index or
+// Web-Listings set); elsewhere staticweb leaves requests alone.
+func isWebContainer(c *Container) bool { return webIndex(c) != "" || webListingOn(c) }
+
+// webContainerRow returns c, reading the container when the caller has
+// not (the owner's object read skips it).
+func (s *Service) webContainerRow(r *http.Request, rc *reqCtx, c *Container) (*Container, error) {
+	if c != nil {
+		return c, nil
+	}
+	return getContainer(r.Context(), s.db.R(), rc.account, rc.container)
+}
+
 // webNotFound is staticweb's handle_object once the object itself is not
 // found: for a web container (Web-Index or Web-Listings set), "dir/" is
 // served as its index object or a listing, and "dir" is redirected to
 // "dir/" when that index object or any object under "dir/" exists.
 func (s *Service) webNotFound(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, orig error) error {
-	if c == nil { // the owner's object read skips the container
-		var err error
-		if c, err = getContainer(r.Context(), s.db.R(), rc.account, rc.container); err != nil {
-			return orig
-		}
+	c, err := s.webContainerRow(r, rc, c)
+	if err != nil {
+		return orig
 	}
-	idx := webIndex(c)
-	if idx == "" && !webListingOn(c) {
+	if !isWebContainer(c) {
 		return orig // staticweb keeps the plain 404 here
 	}
+	idx := webIndex(c)
 	ctx := r.Context()
 	dir, slash := rc.object, strings.HasSuffix(rc.object, "/")
 	if !slash {
 		dir += "/"
 	}
 	if idx != "" {
-		var err error
 		if slash {
 			err = s.serveWebObject(w, r, rc, dir+idx, http.StatusOK)
 		} else if _, err = s.liveObject(ctx, rc.account, rc.container, dir+idx); err == nil {
@@ -133,17 +142,15 @@ func (s *Service) webDirMarker(w http.ResponseWriter, r *http.Request, rc *reqCt
 	if size > 1 {
 		return false, nil
 	}
-	if c == nil { // the owner's object read skips the container
-		var err error
-		if c, err = getContainer(r.Context(), s.db.R(), rc.account, rc.container); err != nil {
-			return false, nil
-		}
+	c, err := s.webContainerRow(r, rc, c)
+	if err != nil {
+		return false, nil
 	}
 	dirType := strings.TrimSpace(c.Meta["X-Container-Meta-Web-Directory-Type"])
 	if dirType == "" {
 		dirType = "application/directory"
 	}
-	if o.ContentType != dirType || webIndex(c) == "" && !webListingOn(c) {
+	if o.ContentType != dirType || !isWebContainer(c) {
 		return false, nil
 	}
 	return true, s.webNotFound(w, r, rc, c, errNotFound())
