@@ -1,6 +1,7 @@
 package image
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -77,7 +78,7 @@ func parseRangeSpec(v string) (start, end int64, ok bool) {
 	if err != nil || e < s {
 		return 0, 0, false
 	}
-	return s, e + 1, true
+	return s, exclusive(e), true
 }
 
 // parseContentRange parses "bytes a-b/len" or "bytes a-b/*" as webob's
@@ -108,5 +109,14 @@ func parseContentRange(v string) (start, stop, length int64, ok bool) {
 		}
 		length = n
 	}
-	return s, e + 1, length, true
+	return s, exclusive(e), length, true
+}
+
+// exclusive is the exclusive end after the last byte e; webob's integers
+// do not overflow, so the largest int64 stays the largest.
+func exclusive(e int64) int64 {
+	if e == math.MaxInt64 {
+		return e
+	}
+	return e + 1
 }

@@ -231,6 +231,9 @@ func (s *Service) checkSegments(r *http.Request, rc *reqCtx, o *Object) error {
 			return err
 		}
 		for _, sg := range segs {
+			if sg.Data != "" {
+				continue
+			}
 			c, _, _ := strings.Cut(strings.TrimPrefix(sg.Name, "/"), "/")
 			containers = append(containers, c)
 		}

@@ -154,6 +154,13 @@ func TestObjectPutGet(t *testing.T) {
 		if _, b = e.must(206, "GET", acctA+"/c/o", "tok-a", "", "Range: bytes=8-"); b != "89" {
 			t.Fatalf("open %q", b)
 		}
+		// An end past the largest int64 byte is the last byte; a negative suffix is no range (swob).
+		if resp, b = e.must(206, "GET", acctA+"/c/o", "tok-a", "", "Range: bytes=7-9223372036854775807"); b != "789" || resp.Header.Get("Content-Range") != "bytes 7-9/10" {
+			t.Errorf("huge end: %q %v", b, resp.Header)
+		}
+		if _, b = e.must(200, "GET", acctA+"/c/o", "tok-a", "", "Range: bytes=--1"); b != "0123456789" {
+			t.Errorf("bytes=--1: %q", b)
+		}
 		resp, b = e.must(206, "GET", acctA+"/c/o", "tok-a", "", "Range: bytes=0-1,5-6")
 		if !strings.HasPrefix(resp.Header.Get("Content-Type"), "multipart/byteranges;boundary=") ||
 			!strings.Contains(b, "Content-Range: bytes 0-1/10\r\n\r\n01\r\n") || !strings.Contains(b, "Content-Range: bytes 5-6/10\r\n\r\n56\r\n") {

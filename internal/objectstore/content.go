@@ -54,6 +54,15 @@ func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, 
 		}
 		b := &body{etag: `"` + o.ETag + `"`, manifestETag: sum}
 		for _, sg := range segs {
+			if sg.Data != "" {
+				d, err := sg.raw()
+				if err != nil {
+					return nil, fmt.Errorf("manifest %s/%s: data segment: %w", o.Container, o.Name, err)
+				}
+				b.parts = append(b.parts, part{key: "data segment", n: int64(len(d)), data: d})
+				b.size += int64(len(d))
+				continue
+			}
 			cname, oname, _ := strings.Cut(strings.TrimPrefix(sg.Name, "/"), "/")
 			so, err := getObjectRow(ctx, s.db.R(), o.Account, cname, oname)
 			if err != nil || (sg.Hash != "" && so.ETag != sg.Hash) {
@@ -239,7 +248,7 @@ func parseRange(h string, size int64) ([]byteRange, error) {
 			return nil, nil
 		case a == "":
 			k, err := strconv.ParseInt(b, 10, 64)
-			if err != nil {
+			if err != nil || k < 0 { // swob: "bytes=--1" is not a range
 				return nil, nil
 			}
 			if k == 0 || size == 0 {
@@ -260,7 +269,7 @@ func parseRange(h string, size int64) ([]byteRange, error) {
 			if x >= size {
 				continue
 			}
-			out = append(out, byteRange{x, min(y+1, size)})
+			out = append(out, byteRange{x, min(y, size-1) + 1}) // y+1 could overflow
 		}
 	}
 	if n == 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -25,6 +26,21 @@ type sloSegment struct {
 	LastModified string `json:"last_modified,omitempty"`
 	Range        string `json:"range,omitempty"`
 	SubSLO       bool   `json:"sub_slo,omitempty"`
+	Data         string `json:"data,omitempty"` // an inline data segment: base64, and nothing else
+}
+
+// MarshalJSON stores a data segment as slo.py does: {"data": "<base64>"}.
+func (s sloSegment) MarshalJSON() ([]byte, error) {
+	if s.Data != "" {
+		return json.Marshal(map[string]string{"data": s.Data})
+	}
+	type plain sloSegment
+	return json.Marshal(plain(s))
+}
+
+// raw is the bytes of a data segment.
+func (s sloSegment) raw() ([]byte, error) {
+	return base64.StdEncoding.DecodeString(s.Data)
 }
 
 // sloPutSegment is one entry of a manifest sent with multipart-manifest=put.
@@ -33,6 +49,7 @@ type sloPutSegment struct {
 	ETag      *string `json:"etag"`
 	SizeBytes *int64  `json:"size_bytes"`
 	Range     string  `json:"range,omitempty"`
+	Data      []byte  `json:"-"` // an inline data segment, decoded
 }
 
 func (s *Service) readManifest(ctx context.Context, o *Object) ([]sloSegment, error) {
@@ -92,7 +109,13 @@ func (s *Service) putSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 		io.WriteString(w, body)
 		return nil
 	}
-	if len(in) > maxManifestSegments {
+	objects := 0
+	for _, sg := range in {
+		if sg.Data == nil {
+			objects++
+		}
+	}
+	if objects > maxManifestSegments {
 		return fault.New(fault.TooLarge, "Number of object-backed segments must be <= %d", maxManifestSegments)
 	}
 	var problems [][2]string
@@ -100,6 +123,15 @@ func (s *Service) putSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 	etagHash := md5.New()
 	var total int64
 	for i, sg := range in {
+		if sg.Data != nil {
+			// slo.py: the bytes count in the size and, by their MD5, in
+			// the ETag, exactly as if they were a segment object.
+			sum := md5.Sum(sg.Data)
+			etagHash.Write([]byte(hex.EncodeToString(sum[:])))
+			total += int64(len(sg.Data))
+			segs = append(segs, sloSegment{Data: base64.StdEncoding.EncodeToString(sg.Data)})
+			continue
+		}
 		cname, oname, _ := strings.Cut(strings.TrimLeft(sg.Path, "/"), "/")
 		name := escapeObject(sg.Path) // as given, as slo.py quotes it
 		if !rc.owner {
@@ -185,6 +217,10 @@ func (s *Service) serveManifest(w http.ResponseWriter, r *http.Request, o *Objec
 	if r.URL.Query().Get("format") == "raw" {
 		raw := make([]map[string]any, len(segs))
 		for i, sg := range segs {
+			if sg.Data != "" {
+				raw[i] = map[string]any{"data": sg.Data}
+				continue
+			}
 			m := map[string]any{"path": sg.Name, "etag": sg.Hash, "size_bytes": sg.Bytes}
 			if sg.Range != "" {
 				m["range"] = sg.Range
@@ -227,6 +263,9 @@ func (s *Service) deleteSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx) 
 	}
 	rep := &bulkReport{}
 	for _, sg := range segs {
+		if sg.Data != "" {
+			continue
+		}
 		cname, oname, _ := strings.Cut(strings.TrimPrefix(sg.Name, "/"), "/")
 		s.bulkDeleteOne(r, rc, cname, oname, sg.Name, rep)
 	}

@@ -73,18 +73,14 @@ func parseManifest(raw []byte, self string) ([]sloPutSegment, []string, error) {
 			continue
 		}
 		if kind == "data" {
-			var s string
-			d, err := []byte(nil), json.Unmarshal(m["data"], &s)
-			if err == nil {
-				d, err = base64.StdEncoding.Strict().DecodeString(s)
-			}
-			if err != nil {
+			d, ok := sloData(m["data"])
+			switch {
+			case !ok:
 				fail(i, "data must be valid base64")
-			} else if len(d) < 1 {
+			case len(d) < 1:
 				fail(i, "too small; each segment must be at least 1 byte.")
-			} else {
-				// Not stored by stratus; see docs/decisions.md.
-				fail(i, "inline data segments are not supported")
+			default:
+				segs = append(segs, sloPutSegment{Data: d})
 			}
 			continue
 		}
@@ -151,6 +147,24 @@ func parseManifest(raw []byte, self string) ([]sloPutSegment, []string, error) {
 	return segs, errs, nil
 }
 
+// sloData is swift.common.utils.strict_b64decode of a "data" value: a
+// string of base64 characters (padding only at the ends) that decodes.
+func sloData(v json.RawMessage) ([]byte, bool) {
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		return nil, false
+	}
+	if strings.ContainsFunc(strings.Trim(s, "="), func(r rune) bool {
+		return !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || r == '+' || r == '/')
+	}) {
+		return nil, false
+	}
+	// Not Strict: Python's b64decode ignores the unused bits of the last
+	// character, as the standard decoder does.
+	d, err := base64.StdEncoding.DecodeString(s)
+	return d, err == nil
+}
+
 // allData reports whether every entry has a "data" key.
 func allData(entries []json.RawMessage) bool {
 	for _, e := range entries {
@@ -209,7 +223,7 @@ func countRanges(spec string) (int, bool) {
 		}
 		x, errA := strconv.ParseInt(a, 10, 64)
 		y, errB := strconv.ParseInt(b, 10, 64)
-		if a != "" && errA != nil || b != "" && errB != nil || a != "" && b != "" && y < x {
+		if a != "" && errA != nil || b != "" && errB != nil || y < 0 || a != "" && b != "" && y < x {
 			return 0, false
 		}
 		n++

@@ -2,6 +2,7 @@ package objectstore
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -34,6 +35,13 @@ func TestSLOManifestValidation(t *testing.T) {
 				"Index 0: invalid range\nIndex 1: multiple ranges (only one allowed)\nIndex 2: unsatisfiable range\n"},
 			{`[{"path":"/c/m"}]`, 400, "text/plain", "Index 0: manifest must not include itself as a segment\n"},
 			{`{"path":"/segs/a"}`, 400, "", "Manifest must be a list.\n"},
+			// Inline data: strict base64 of at least one byte, beside at least one object.
+			{`[{"data":"a b="},{"data":5},{"data":""},{"data":"QQ"},{"data":"QQ==","etag":"x"},{"path":"/segs/a"}]`, 400, "text/plain",
+				"Index 0: data must be valid base64\nIndex 1: data must be valid base64\n" +
+					"Index 2: too small; each segment must be at least 1 byte.\nIndex 3: data must be valid base64\n" +
+					"Index 4: extraneous keys \"etag\"\n"},
+			{`[{"data":"QQ=="},{"data":"Qg=="}]`, 400, "text/plain",
+				"Inline data segments require at least one object-backed segment.\n"},
 			// Only the last segment may be empty.
 			{`[{"path":"/segs/empty"},{"path":"/segs/a"}]`, 400, "text/plain",
 				"Errors:\n/segs/empty, Too small; each segment must be at least 1 byte.\n"},
@@ -99,5 +107,48 @@ func TestSLOEmptyManifest(t *testing.T) {
 		}
 		e.must(200, "DELETE", acctA+"/c/m?multipart-manifest=delete", "tok-a", "")
 		e.must(404, "HEAD", acctA+"/c/m", "tok-a", "")
+	})
+}
+
+// Inline data segments (slo.py 2.30): stored in the manifest, served in
+// place, counted in the size and in the ETag by their MD5, listed as they
+// were given by ?multipart-manifest=get, skipped by multipart-manifest=delete.
+func TestSLODataSegments(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		e.must(201, "PUT", acctA+"/c", "tok-a", "")
+		e.must(201, "PUT", acctA+"/c/a", "tok-a", "aaaa")
+		// "hello", then /c/a, then "!" (written as "IR==": Python ignores the unused bits).
+		resp, _ := e.must(201, "PUT", acctA+"/c/m?multipart-manifest=put", "tok-a",
+			`[{"data":"aGVsbG8="},{"path":"/c/a"},{"data":"IR=="}]`)
+		want := `"` + md5hex(md5hex("hello")+md5hex("aaaa")+md5hex("!")) + `"`
+		if resp.Header.Get("Etag") != want {
+			t.Fatalf("ETag %q want %q", resp.Header.Get("Etag"), want)
+		}
+		resp, b := e.must(200, "GET", acctA+"/c/m", "tok-a", "")
+		if b != "helloaaaa!" || resp.Header.Get("Etag") != want {
+			t.Fatalf("GET %q %v", b, resp.Header)
+		}
+		if resp, _ := e.must(200, "HEAD", acctA+"/c/m", "tok-a", ""); resp.Header.Get("Content-Length") != "10" {
+			t.Errorf("HEAD length %q", resp.Header.Get("Content-Length"))
+		}
+		for rg, body := range map[string]string{"bytes=3-6": "loaa", "bytes=-1": "!", "bytes=0-0": "h"} {
+			if _, b := e.must(206, "GET", acctA+"/c/m", "tok-a", "", "Range: "+rg); b != body {
+				t.Errorf("%s: %q want %q", rg, b, body)
+			}
+		}
+		if _, b := e.must(200, "GET", acctA+"/c/m?multipart-manifest=get&format=raw", "tok-a", ""); b !=
+			`[{"data":"aGVsbG8="},{"etag":"`+md5hex("aaaa")+`","path":"/c/a","size_bytes":4},{"data":"IQ=="}]` {
+			t.Errorf("raw manifest %s", b)
+		}
+		// A copy of the SLO is its joined bytes.
+		e.must(201, "PUT", acctA+"/c/copy", "tok-a", "", "X-Copy-From: c/m")
+		if _, b := e.must(200, "GET", acctA+"/c/copy", "tok-a", ""); b != "helloaaaa!" {
+			t.Errorf("copy %q", b)
+		}
+		_, b = e.must(200, "DELETE", acctA+"/c/m?multipart-manifest=delete", "tok-a", "", "Accept: application/json")
+		if !strings.Contains(b, `"Number Deleted": 2`) {
+			t.Errorf("delete report %s", b)
+		}
+		e.must(404, "HEAD", acctA+"/c/a", "tok-a", "")
 	})
 }
