@@ -2,6 +2,9 @@ package objectstore
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -84,5 +87,65 @@ func FuzzTempURLFields(f *testing.F) {
 		parseExpires(s)
 		parseACL(s)
 		dloTarget(s)
+	})
+}
+
+// FuzzObjectAPI sends what a client controls — a query, one header value
+// under every header the object store reads, a body — to the handlers.
+// Bad input is the client's error: every answer must be below 500.
+func FuzzObjectAPI(f *testing.F) {
+	e := newEnv(f)
+	h := e.srv.Config.Handler
+	send := func(method, path, body string, hdr http.Header) (int, string) {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header = hdr
+		req.Header.Set("X-Auth-Token", "tok-a")
+		req.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code, w.Body.String()
+	}
+	for _, r := range []struct{ method, path, body string }{
+		{"PUT", acctA + "/c", ""}, {"PUT", acctA + "/c/a", "aaaa"}, {"PUT", acctA + "/c/b", "bbbbbbbb"},
+		{"PUT", acctA + "/c/slo?multipart-manifest=put", `[{"path":"/c/a"},{"data":"eA=="}]`},
+	} {
+		if code, body := send(r.method, r.path, r.body, http.Header{}); code >= 300 {
+			f.Fatalf("%s %s: %d %s", r.method, r.path, code, body)
+		}
+	}
+	for _, s := range []struct{ query, value, body string }{
+		{"format=json&limit=2&marker=a&delimiter=/&prefix=c", "bytes=0-1,3-", `[{"path":"/c/a"}]`},
+		{"format=xml&end_marker=z&path=d", "c/a", "c/a\nc/b\n"},
+		{"multipart-manifest=get&format=raw", `"` + md5hex("aaaa") + `"`, `[{"data":"QQ=="}]`},
+		{"temp_url_sig=sha256:AAAA&temp_url_expires=99999999999", ".r:*,.rlistings,pa:u", "x"},
+		{"bulk-delete", "Thu, 01 Dec 1994 16:00:00 GMT", "/c/a\n/c/missing\n"},
+	} {
+		f.Add(s.query, s.value, s.body)
+	}
+	headers := []string{"Range", "If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since",
+		"X-Delete-At", "X-Delete-After", "X-Copy-From", "Destination", "X-Object-Manifest", "Content-Type",
+		"X-Detect-Content-Type", "X-Container-Read", "X-Container-Write", "X-Versions-Location",
+		"X-Container-Meta-Quota-Bytes", "X-Container-Meta-Quota-Count", "X-Object-Meta-K", "Accept", "ETag",
+		"X-Account-Meta-Temp-URL-Key", "X-Container-Meta-Web-Index", "X-Container-Meta-Web-Listings", "Content-Range"}
+	f.Fuzz(func(t *testing.T, query, value, body string) {
+		ctl := func(r rune) bool { return r < 0x20 || r == 0x7f }
+		if strings.ContainsAny(query, " #") || strings.ContainsFunc(query, ctl) || strings.ContainsFunc(value, ctl) {
+			return // not what a client can send
+		}
+		hdr := http.Header{}
+		for _, k := range headers {
+			hdr.Set(k, value)
+		}
+		for _, c := range []struct{ method, path string }{
+			{"GET", acctA + "?" + query}, {"GET", acctA + "/c?" + query},
+			{"GET", acctA + "/c/slo?" + query}, {"HEAD", acctA + "/c/b?" + query},
+			{"PUT", acctA + "/c/n?" + query}, {"POST", acctA + "/c/b?" + query},
+			{"COPY", acctA + "/c/b?" + query}, {"POST", acctA + "?" + query},
+			{"PUT", acctA + "/c/m?multipart-manifest=put"}, {"DELETE", acctA + "/c/n?" + query},
+		} {
+			if code, out := send(c.method, c.path, body, hdr.Clone()); code >= 500 {
+				t.Fatalf("%s %s %q (headers %q): %d %s", c.method, c.path, body, value, code, out)
+			}
+		}
 	})
 }
