@@ -143,6 +143,24 @@ func TestObjectStoreSwiftCLI(t *testing.T) {
 		t.Fatalf("forged temp url: %d", resp.StatusCode)
 	}
 	resp.Body.Close()
+	// A prefix-based URL with an ISO 8601 expiry, as the CLI signs it, opens
+	// every object under the prefix and nothing else.
+	signed = strings.TrimSpace(swiftCLI(t, n, dir, "tempurl", "--prefix-based", "--iso8601", "GET", "600",
+		strings.TrimSuffix(path, "small.bin")+"sm", "sekrit"))
+	_, query, _ := strings.Cut(signed, "?")
+	if !strings.Contains(query, "temp_url_prefix=sm") || !strings.Contains(query, "Z") {
+		t.Fatalf("prefix-based ISO 8601 temp url: %s", signed)
+	}
+	for obj, want := range map[string]int{"small.bin": 200, "big.bin": 401} {
+		resp, err := http.Get(n.URL + "/object-store" + strings.TrimSuffix(path, "small.bin") + obj + "?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("prefix temp url for %s: %d, want %d", obj, resp.StatusCode, want)
+		}
+	}
 
 	swiftCLI(t, n, dir, "delete", "c1", "big.bin")
 	swiftCLI(t, n, dir, "delete", "c1")

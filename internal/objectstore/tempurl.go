@@ -8,7 +8,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"hash"
+	"net"
 	"net/http"
+	"net/netip"
 	"path"
 	"strconv"
 	"strings"
@@ -80,6 +82,28 @@ func (s *Service) checkTempURL(r *http.Request, rc *reqCtx) error {
 	}
 	full := r.URL.Path
 	paths := []string{strings.TrimPrefix(full, catalog.ObjectStorePrefix), full}
+	q := r.URL.Query()
+	if q.Has("temp_url_prefix") {
+		// A prefix-based URL signs "prefix:/v1/<account>/<container>/<prefix>"
+		// and grants every object whose name starts with the prefix.
+		prefix := q.Get("temp_url_prefix")
+		if !strings.HasPrefix(rc.object, prefix) {
+			return invalid
+		}
+		for i, p := range paths {
+			paths[i] = "prefix:" + strings.TrimSuffix(p, rc.object) + prefix
+		}
+	}
+	// The message is swift.common.utils.get_hmac's: the expiry as an
+	// integer (also when the URL gave it in ISO 8601), and an
+	// "ip=<range>" line first when the URL is limited to an address range.
+	head, tail := "", "\n"+strconv.FormatInt(expires, 10)+"\n"
+	if ipr := q.Get("temp_url_ip_range"); ipr != "" {
+		if !remoteIn(r.RemoteAddr, ipr) {
+			return invalid
+		}
+		head = "ip=" + ipr + "\n"
+	}
 	for _, k := range keys {
 		if k == "" {
 			continue
@@ -87,7 +111,7 @@ func (s *Service) checkTempURL(r *http.Request, rc *reqCtx) error {
 		for _, m := range methods {
 			for _, p := range paths {
 				hm := hmac.New(newHash, []byte(k))
-				hm.Write([]byte(m + "\n" + exp + "\n" + p))
+				hm.Write([]byte(head + m + tail + p))
 				if hmac.Equal(hm.Sum(nil), mac) {
 					rc.tempURL, rc.tempExpires = true, expires
 					return checkTempURLHeaders(r)
@@ -96,6 +120,32 @@ func (s *Service) checkTempURL(r *http.Request, rc *reqCtx) error {
 		}
 	}
 	return invalid
+}
+
+// remoteIn reports whether the client address is in ipRange, an address
+// or a network as Python's ip_network (strict: no host bits set) reads it.
+func remoteIn(remote, ipRange string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	var pfx netip.Prefix
+	if strings.Contains(ipRange, "/") {
+		if pfx, err = netip.ParsePrefix(ipRange); err != nil || pfx.Masked() != pfx {
+			return false
+		}
+	} else {
+		a, err := netip.ParseAddr(ipRange)
+		if err != nil {
+			return false
+		}
+		pfx = netip.PrefixFrom(a, a.BitLen())
+	}
+	return pfx.Contains(addr.Unmap())
 }
 
 func parseExpires(v string) (int64, error) {

@@ -1,8 +1,11 @@
 package objectstore
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -67,5 +70,48 @@ func TestTempURLResponses(t *testing.T) {
 				t.Errorf("%s invalid: WWW-Authenticate %q", m, got)
 			}
 		}
+	})
+}
+
+// Prefix-based temp URLs, address ranges and ISO 8601 expiry, as
+// tempurl.py 2.30 signs them (swift.common.utils.get_hmac).
+func TestTempURLPrefixAndIPRange(t *testing.T) {
+	bothStores(t, func(t *testing.T, e *testEnv) {
+		e.must(204, "POST", acctA, "tok-a", "", "X-Account-Meta-Temp-URL-Key: k")
+		e.must(201, "PUT", acctA+"/c", "tok-a", "")
+		for _, o := range []string{"pre/a", "pre/b", "other"} {
+			e.must(201, "PUT", acctA+"/c/"+o, "tok-a", o)
+		}
+		exp := time.Now().Add(time.Hour).Unix()
+		hm := func(msg string) string {
+			m := hmac.New(sha256.New, []byte("k"))
+			io.WriteString(m, msg)
+			return hex.EncodeToString(m.Sum(nil))
+		}
+		prefixSig := hm(fmt.Sprintf("GET\n%d\nprefix:/v1/AUTH_pa/c/pre/", exp))
+		for obj, code := range map[string]int{"pre/a": 200, "pre/b": 200, "other": 401} {
+			e.must(code, "GET", fmt.Sprintf("%s/c/%s?temp_url_sig=%s&temp_url_expires=%d&temp_url_prefix=pre/", acctA, obj, prefixSig, exp), "", "")
+		}
+		// The prefix signature is not one for the object itself, nor the other way round.
+		e.must(401, "GET", fmt.Sprintf("%s/c/pre/a?temp_url_sig=%s&temp_url_expires=%d", acctA, prefixSig, exp), "", "")
+		objSig := hm(fmt.Sprintf("GET\n%d\n/v1/AUTH_pa/c/pre/a", exp))
+		e.must(401, "GET", fmt.Sprintf("%s/c/pre/a?temp_url_sig=%s&temp_url_expires=%d&temp_url_prefix=pre/", acctA, objSig, exp), "", "")
+		// An empty prefix grants the whole container.
+		all := hm(fmt.Sprintf("GET\n%d\nprefix:/v1/AUTH_pa/c/", exp))
+		e.must(200, "GET", fmt.Sprintf("%s/c/other?temp_url_sig=%s&temp_url_expires=%d&temp_url_prefix=", acctA, all, exp), "", "")
+
+		// Address ranges: the test client is 127.0.0.1.
+		for ipr, code := range map[string]int{"127.0.0.1": 200, "127.0.0.0/8": 200, "10.0.0.0/8": 401, "127.0.0.1/8": 401, "nonsense": 401} {
+			sig := hm(fmt.Sprintf("ip=%s\nGET\n%d\n/v1/AUTH_pa/c/other", ipr, exp))
+			e.must(code, "GET", fmt.Sprintf("%s/c/other?temp_url_sig=%s&temp_url_expires=%d&temp_url_ip_range=%s", acctA, sig, exp, ipr), "", "")
+		}
+		// A signature without the range line does not pass with a range added.
+		e.must(401, "GET", fmt.Sprintf("%s/c/other?temp_url_sig=%s&temp_url_expires=%d&temp_url_ip_range=127.0.0.1",
+			acctA, hm(fmt.Sprintf("GET\n%d\n/v1/AUTH_pa/c/other", exp)), exp), "", "")
+
+		// ISO 8601 expiry: the HMAC is over the Unix time, as swiftclient signs it.
+		iso := time.Unix(exp, 0).UTC().Format("2006-01-02T15:04:05Z")
+		e.must(200, "GET", fmt.Sprintf("%s/c/other?temp_url_sig=%s&temp_url_expires=%s", acctA, hm(fmt.Sprintf("GET\n%d\n/v1/AUTH_pa/c/other", exp)), iso), "", "")
+		e.must(401, "GET", fmt.Sprintf("%s/c/other?temp_url_sig=%s&temp_url_expires=%s", acctA, hm(fmt.Sprintf("GET\n%s\n/v1/AUTH_pa/c/other", iso)), iso), "", "")
 	})
 }
