@@ -30,6 +30,11 @@
 # Every process is stopped and the temp dir removed on exit, even on failure.
 #
 # Usage (from the repository root): DUR=20s bash bench/objectstore/swift.sh
+#   AB=1 ROUNDS=5 SIZES="256 1024" bash bench/objectstore/swift.sh
+#     starts stratus beside Swift and times large PUT/GET of both and dd,
+#     interleaved round by round (bench/objectstore/ab.inc.sh), instead of
+#     the runs below: this disk's speed drifts minute to minute, so ratios
+#     from runs minutes apart can differ by half.
 # Knobs: DUR (default 20s), SIZES (MiB for curl, default 256), PROXY_PORT
 # (default 18080), SHOW_LOGS=1 (print the servers' stdout/stderr at exit;
 # they are printed anyway on failure).
@@ -79,6 +84,7 @@ PGIDS=()
 cleanup() {
   local rc=$? pg
   if [ "$rc" != 0 ] || [ -n "${SHOW_LOGS:-}" ]; then tail -n 20 "$W"/log/*.log >&2 || true; fi
+  if [ -n "${PID:-}" ]; then kill "$PID" 2>/dev/null || true; fi
   for pg in "${PGIDS[@]}"; do kill -TERM -- -"$pg" 2>/dev/null || true; done
   for pg in "${PGIDS[@]}"; do
     for _ in $(seq 50); do kill -0 -- -"$pg" 2>/dev/null || break; sleep 0.1; done
@@ -148,6 +154,11 @@ rss() { # label
   for pid in $(swift_pids); do r=$(ps -o rss= -p "$pid" || echo 0); total=$((total + r)); done
   echo "rss_kib_$1=$total processes=$(swift_pids | wc -l) memcached_rss_kib=$(ps -o rss= -p "${PGIDS[0]}" | tr -d ' ')"
 }
+
+if [ -n "${AB:-}" ]; then
+  . "$REPO/bench/objectstore/ab.inc.sh"
+  exit 0
+fi
 
 echo "== 4 KiB PUT, 16 clients, $DUR"
 "$W/load" -url "$SURL" -token "$TOKEN" -mode put -size 4096 -clients 16 -duration "$DUR" -container small

@@ -125,9 +125,10 @@ type fsWriter struct {
 	// rename into it durable: a plain directory fsync for FS, a
 	// group-committed one for Group.
 	dir func(dir string) (sync func() error, err error)
-	// trail starts the writeback of the stream every writebackChunk and
-	// drops written pages behind it (Group sets it), so the fsync at
-	// Commit is short and a large blob does not fill the page cache.
+	// trail starts the writeback of the stream every writebackChunk,
+	// fdatasyncs it in the background every pagecache.SyncStep and drops
+	// written pages behind it (Group sets it), so the fsync at Commit is
+	// short and a large blob does not fill the page cache.
 	trail *pagecache.Trail
 
 	off int64 // end of the stream written by Write
@@ -169,6 +170,11 @@ func (w *fsWriter) Commit() error {
 	}
 	w.done = true
 	tmp := w.f.Name()
+	if err := w.waitSyncs(); err != nil {
+		w.f.Close()
+		os.Remove(tmp)
+		return err
+	}
 	if err := w.f.Sync(); err != nil {
 		w.f.Close()
 		os.Remove(tmp)
@@ -219,8 +225,18 @@ func (w *fsWriter) Abort() error {
 		return nil
 	}
 	w.done = true
+	w.waitSyncs()
 	w.f.Close()
 	return os.Remove(w.f.Name())
+}
+
+// waitSyncs waits for the trail's background fdatasync, which uses the
+// descriptor, and returns the error any of them got.
+func (w *fsWriter) waitSyncs() error {
+	if w.trail == nil {
+		return nil
+	}
+	return w.trail.Sync.Wait()
 }
 
 func syncDir(dir string) error {

@@ -30,7 +30,7 @@ func (g *Group) Create(ctx context.Context, key string) (Writer, error) {
 	}
 	fw := w.(*fsWriter)
 	fw.dir = g.prepare
-	fw.trail = &pagecache.Trail{Step: writebackChunk}
+	fw.trail = &pagecache.Trail{Step: writebackChunk, Sync: pagecache.Syncer{Every: pagecache.SyncStep}}
 	return fw, nil
 }
 

@@ -16,13 +16,17 @@ const Lag = 32 << 20
 // were written it starts their writeback, and drops what was written back
 // Lag earlier. The zero Trail with a Step is ready to use.
 type Trail struct {
-	Step    int64
+	Step int64
+	// Sync, with an Every, also fdatasyncs the file in the background
+	// (Syncer); call Sync.Wait before closing the file.
+	Sync    Syncer
 	flushed int64 // writeback was started below this offset
 	dropped int64 // pages below this offset were dropped
 }
 
 // Wrote reports that the file behind fd now holds bytes up to end.
 func (t *Trail) Wrote(fd uintptr, end int64) {
+	t.Sync.Wrote(fd, end)
 	if end-t.flushed < t.Step {
 		return
 	}

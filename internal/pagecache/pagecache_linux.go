@@ -20,3 +20,13 @@ func Drop(fd uintptr, off, n int64) {
 func AdviseSequential(fd uintptr) {
 	unix.Fadvise(int(fd), 0, 0, unix.FADV_SEQUENTIAL)
 }
+
+// Datasync is fdatasync(2) of the file behind fd.
+func Datasync(fd uintptr) error {
+	for {
+		err := unix.Fdatasync(int(fd))
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}

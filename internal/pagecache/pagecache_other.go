@@ -10,3 +10,6 @@ func Drop(fd uintptr, off, n int64) {}
 
 // AdviseSequential does nothing here.
 func AdviseSequential(fd uintptr) {}
+
+// Datasync does nothing here: the fsync that ends a write makes it durable.
+func Datasync(fd uintptr) error { return nil }

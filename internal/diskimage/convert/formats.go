@@ -12,6 +12,7 @@ import (
 	"github.com/stratus-iaas/stratus/internal/diskimage/vhd"
 	"github.com/stratus-iaas/stratus/internal/diskimage/vhdx"
 	"github.com/stratus-iaas/stratus/internal/diskimage/vmdk"
+	"github.com/stratus-iaas/stratus/internal/pagecache"
 )
 
 func openReader(src Source, format string) (disk.Reader, error) {
@@ -49,13 +50,27 @@ func openWriter(dst io.Writer, size int64, opts Options) (disk.Writer, error) {
 		if !ok {
 			return nil, diskimage.Errorf(diskimage.KindUnsupported, "raw", "output must be a seekable file")
 		}
-		return raw.NewWriter(f, size)
+		w, err := raw.NewWriter(f, size)
+		if err != nil {
+			return nil, err
+		}
+		if opts.Sync {
+			w.SyncEvery(pagecache.SyncStep)
+		}
+		return w, nil
 	case "qcow2":
 		f, ok := dst.(qcow2.File)
 		if !ok {
 			return nil, diskimage.Errorf(diskimage.KindUnsupported, "qcow2", "output must be a seekable file")
 		}
-		return qcow2.NewWriter(f, size, opts.Compress)
+		w, err := qcow2.NewWriter(f, size, opts.Compress)
+		if err != nil {
+			return nil, err
+		}
+		if opts.Sync {
+			w.SyncEvery(pagecache.SyncStep)
+		}
+		return w, nil
 	case "vmdk":
 		return vmdk.NewStreamWriter(dst, size, opts.vmdkName)
 	}

@@ -43,6 +43,14 @@ type Writer struct {
 	trail    pagecache.Trail
 }
 
+// SyncEvery makes the writer fdatasync the output in the background each
+// n bytes, for a caller that fsyncs it at the end (pagecache.Syncer).
+func (w *Writer) SyncEvery(n int64) { w.trail.Sync.Every = n }
+
+// WaitSync waits for a background fdatasync: before the file is closed
+// when Close was not called (a failed conversion).
+func (w *Writer) WaitSync() error { return w.trail.Sync.Wait() }
+
 // NewWriter empties f and prepares a qcow2 image of size virtual bytes.
 func NewWriter(f File, size int64, compress bool) (*Writer, error) {
 	if err := f.Truncate(0); err != nil {
@@ -230,6 +238,14 @@ func (w *Writer) Commit(off, n int64, p []byte, enc any) error {
 // Close writes the last L2 table, the L1 table, the refcount structures
 // and finally the header.
 func (w *Writer) Close() error {
+	err := w.close()
+	if serr := w.trail.Sync.Wait(); err == nil && serr != nil {
+		err = ioErr("syncing output", serr)
+	}
+	return err
+}
+
+func (w *Writer) close() error {
 	if err := w.flushL2(); err != nil {
 		return err
 	}

@@ -26,7 +26,16 @@ type Writer struct {
 	fd   uintptr // for pagecache; 0 when f is not an *os.File-like file
 	// dropped is the offset below which Commit has dropped written pages.
 	dropped int64
+	sync    pagecache.Syncer // background fdatasyncs, when SyncEvery set it
 }
+
+// SyncEvery makes the writer fdatasync the output in the background each
+// n bytes, for a caller that fsyncs it at the end (pagecache.Syncer).
+func (w *Writer) SyncEvery(n int64) { w.sync.Every = n }
+
+// WaitSync waits for a background fdatasync: before the file is closed
+// when Close was not called (a failed conversion).
+func (w *Writer) WaitSync() error { return w.sync.Wait() }
 
 // NewWriter empties f and returns a writer of a size-byte raw image.
 func NewWriter(f File, size int64) (*Writer, error) {
@@ -68,6 +77,9 @@ func (w *Writer) Encode(off int64, p []byte) (any, error) {
 // (Encode started its writeback): the output is not read back. Commit
 // runs in order, so the dropped prefix only grows.
 func (w *Writer) Commit(off, n int64, p []byte, enc any) error {
+	if w.fd != 0 {
+		w.sync.Wrote(w.fd, off+n)
+	}
 	if end := off + n - pagecache.Lag; w.fd != 0 && end > w.dropped {
 		pagecache.Drop(w.fd, w.dropped, end-w.dropped)
 		w.dropped = end
@@ -77,6 +89,9 @@ func (w *Writer) Commit(off, n int64, p []byte, enc any) error {
 
 // Close sets the final size, leaving a trailing hole if needed.
 func (w *Writer) Close() error {
+	if err := w.sync.Wait(); err != nil {
+		return &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "syncing output", Err: err}
+	}
 	if err := w.f.Truncate(w.size); err != nil {
 		return &diskimage.Error{Kind: diskimage.KindIO, Format: "raw", Reason: "truncating output", Err: err}
 	}
