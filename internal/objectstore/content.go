@@ -220,60 +220,69 @@ var smallPool = sync.Pool{New: func() any { b := make([]byte, smallRead); return
 
 type byteRange struct{ start, end int64 } // end exclusive
 
+// rangeSpec is one part of a Range header as swob.Range reads it: the
+// last n bytes when suffix, else bytes start..last (last < 0 when open).
+type rangeSpec struct {
+	suffix      bool
+	start, last int64 // for a suffix, start is n
+}
+
+// parseRangeSpec is swob.Range's syntax check of "<a>-<b>,..." (the part
+// after "bytes=", spaces already removed): each part is "a-b", "a-" or
+// "-n" with b and n all digits and b >= a; an empty part is an error.
+func parseRangeSpec(spec string) ([]rangeSpec, bool) {
+	var out []rangeSpec
+	for _, p := range strings.Split(spec, ",") {
+		a, b, ok := strings.Cut(p, "-")
+		if !ok || a == "" && b == "" || strings.ContainsFunc(b, func(r rune) bool { return r < '0' || r > '9' }) {
+			return nil, false // "bytes=--1" is not a range
+		}
+		y := int64(-1)
+		if b != "" {
+			var err error
+			if y, err = strconv.ParseInt(b, 10, 64); err != nil {
+				return nil, false
+			}
+		}
+		if a == "" {
+			out = append(out, rangeSpec{suffix: true, start: y})
+			continue
+		}
+		x, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || x < 0 || b != "" && y < x {
+			return nil, false
+		}
+		out = append(out, rangeSpec{start: x, last: y})
+	}
+	return out, true
+}
+
 // parseRange reads a Range header the way swob does: a malformed header is
 // ignored (nil, nil); ranges wholly past the end are dropped; when none is
 // left the answer is 416.
 func parseRange(h string, size int64) ([]byteRange, error) {
-	if h == "" {
+	h = strings.ReplaceAll(h, " ", "") // as swob.Range does
+	if len(h) < 6 || !strings.EqualFold(h[:6], "bytes=") {
 		return nil, nil
 	}
-	spec, ok := strings.CutPrefix(strings.TrimSpace(h), "bytes=")
+	specs, ok := parseRangeSpec(h[6:])
 	if !ok {
 		return nil, nil
 	}
 	var out []byteRange
-	n := 0
-	for _, rs := range strings.Split(spec, ",") {
-		rs = strings.TrimSpace(rs)
-		if rs == "" {
-			continue
-		}
-		n++
-		a, b, ok := strings.Cut(rs, "-")
-		if !ok {
-			return nil, nil
-		}
+	for _, r := range specs {
 		switch {
-		case a == "" && b == "":
-			return nil, nil
-		case a == "":
-			k, err := strconv.ParseInt(b, 10, 64)
-			if err != nil || k < 0 { // swob: "bytes=--1" is not a range
-				return nil, nil
+		case r.suffix:
+			if r.start > 0 && size > 0 {
+				out = append(out, byteRange{max(0, size-r.start), size})
 			}
-			if k == 0 || size == 0 {
-				continue
+		case r.start < size:
+			last := size - 1
+			if r.last >= 0 {
+				last = min(r.last, last) // r.last+1 could overflow
 			}
-			out = append(out, byteRange{max(0, size-k), size})
-		default:
-			x, err := strconv.ParseInt(a, 10, 64)
-			if err != nil {
-				return nil, nil
-			}
-			y := size - 1
-			if b != "" {
-				if y, err = strconv.ParseInt(b, 10, 64); err != nil || y < x {
-					return nil, nil
-				}
-			}
-			if x >= size {
-				continue
-			}
-			out = append(out, byteRange{x, min(y, size-1) + 1}) // y+1 could overflow
+			out = append(out, byteRange{r.start, last + 1})
 		}
-	}
-	if n == 0 {
-		return nil, nil
 	}
 	if len(out) == 0 {
 		e := fault.New(fault.RangeNotSatisfiable, msgRange)

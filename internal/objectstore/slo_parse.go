@@ -123,12 +123,12 @@ func parseManifest(raw []byte, self string) ([]sloPutSegment, []string, error) {
 				continue
 			}
 			if sg.Range != "" {
-				n, ok := countRanges(sg.Range)
+				specs, ok := parseRangeSpec(strings.ReplaceAll(sg.Range, " ", ""))
 				switch {
 				case !ok:
 					fail(i, "invalid range")
 					continue
-				case n > 1:
+				case len(specs) > 1:
 					fail(i, "multiple ranges (only one allowed)")
 					continue
 				case sg.SizeBytes != nil:
@@ -205,28 +205,4 @@ func pyInt(v json.RawMessage) (int64, bool) {
 		return n, err == nil
 	}
 	return 0, false
-}
-
-// countRanges is the syntax check of swob.Range for "bytes=<spec>": each
-// comma-separated part is "a-b", "a-" or "-n", with a <= b.
-func countRanges(spec string) (int, bool) {
-	n := 0
-	for _, p := range strings.Split(spec, ",") {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		a, b, ok := strings.Cut(p, "-")
-		a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-		if !ok || a == "" && b == "" {
-			return 0, false
-		}
-		x, errA := strconv.ParseInt(a, 10, 64)
-		y, errB := strconv.ParseInt(b, 10, 64)
-		if a != "" && errA != nil || b != "" && errB != nil || y < 0 || a != "" && b != "" && y < x {
-			return 0, false
-		}
-		n++
-	}
-	return n, n > 0
 }

@@ -154,8 +154,8 @@ func Convert(ctx context.Context, src Source, dst io.Writer, opts Options) (*Res
 	}
 	if err == nil {
 		err = wr.Close()
-	} else if ws, ok := wr.(interface{ WaitSync() error }); ok {
-		ws.WaitSync() // the caller closes the file next
+	} else if bs, ok := wr.(backgroundSyncer); ok {
+		bs.WaitSync() // the caller closes the file next
 	}
 	if src.Reader != nil && err == nil {
 		// Hash (and count) whatever trails the image in the stream.

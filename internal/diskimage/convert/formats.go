@@ -43,34 +43,40 @@ func openReader(src Source, format string) (disk.Reader, error) {
 	return nil, unknownFormat(format)
 }
 
+// backgroundSyncer is a writer of a file that can fdatasync it as it goes
+// (pagecache.Syncer), for a caller that fsyncs the output at the end.
+type backgroundSyncer interface {
+	SyncEvery(n int64)
+	// WaitSync waits for a running fdatasync; Close does it too, but a
+	// failed conversion does not call Close before the file is closed.
+	WaitSync() error
+}
+
 func openWriter(dst io.Writer, size int64, opts Options) (disk.Writer, error) {
+	w, err := newWriter(dst, size, opts)
+	if err != nil {
+		return nil, err
+	}
+	if bs, ok := w.(backgroundSyncer); ok && opts.Sync {
+		bs.SyncEvery(pagecache.SyncStep)
+	}
+	return w, nil
+}
+
+func newWriter(dst io.Writer, size int64, opts Options) (disk.Writer, error) {
 	switch opts.DstFormat {
 	case "raw":
 		f, ok := dst.(raw.File)
 		if !ok {
 			return nil, diskimage.Errorf(diskimage.KindUnsupported, "raw", "output must be a seekable file")
 		}
-		w, err := raw.NewWriter(f, size)
-		if err != nil {
-			return nil, err
-		}
-		if opts.Sync {
-			w.SyncEvery(pagecache.SyncStep)
-		}
-		return w, nil
+		return raw.NewWriter(f, size)
 	case "qcow2":
 		f, ok := dst.(qcow2.File)
 		if !ok {
 			return nil, diskimage.Errorf(diskimage.KindUnsupported, "qcow2", "output must be a seekable file")
 		}
-		w, err := qcow2.NewWriter(f, size, opts.Compress)
-		if err != nil {
-			return nil, err
-		}
-		if opts.Sync {
-			w.SyncEvery(pagecache.SyncStep)
-		}
-		return w, nil
+		return qcow2.NewWriter(f, size, opts.Compress)
 	case "vmdk":
 		return vmdk.NewStreamWriter(dst, size, opts.vmdkName)
 	}
