@@ -79,6 +79,7 @@ func (s *Service) checkPassword(ctx context.Context, ref *nameRef, password stri
 		var d *Domain
 		if d, err = resolveDomain(ctx, q, ref.Domain); err == nil {
 			if !d.Enabled {
+				s.dummyCompare(password)
 				return nil, unauthorized(errors.New("user domain disabled"))
 			}
 			u, err = getUserByName(ctx, q, d.ID, ref.Name)
@@ -93,7 +94,11 @@ func (s *Service) checkPassword(ctx context.Context, ref *nameRef, password stri
 	if err != nil {
 		return nil, err
 	}
-	if u.PasswordHash == "" || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+	if u.PasswordHash == "" {
+		s.dummyCompare(password) // a user without a password costs the same
+		return nil, unauthorized(errors.New("no password for user " + u.ID))
+	}
+	if !s.compareHash(u.PasswordHash, password) {
 		return nil, unauthorized(errors.New("wrong password for user " + u.ID))
 	}
 	if !u.Enabled {
@@ -360,5 +365,11 @@ func (s *Service) dummyCompare(password string) {
 	s.dummyOnce.Do(func() {
 		s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(newID()), s.opts.BcryptCost)
 	})
-	bcrypt.CompareHashAndPassword(s.dummyHash, []byte(password))
+	s.compareHash(string(s.dummyHash), password)
+}
+
+// compareHash is one bcrypt verification of password against hash.
+func (s *Service) compareHash(hash, password string) bool {
+	s.verifications.Add(1)
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }

@@ -3,9 +3,13 @@ package identity
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 
+	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/policy"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
@@ -18,6 +22,17 @@ type Credential struct {
 	ProjectID string
 	Type      string
 	Blob      string
+}
+
+// EC2Credential is an ec2 credential as other services use it: the
+// access key, its secret in clear, and whose it is.
+type EC2Credential struct {
+	ID        string // Keystone's id: the SHA-256 of Access
+	Access    string
+	Secret    string
+	UserID    string
+	ProjectID string
+	TrustID   string // "" unless made with a trust-scoped token
 }
 
 const credTypeEC2 = "ec2"
@@ -36,42 +51,152 @@ func ec2CredentialID(access string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (c *Credential) ec2() ec2Blob {
+func (c *Credential) ec2() *EC2Credential {
 	var b ec2Blob
 	json.Unmarshal([]byte(c.Blob), &b) // a malformed blob reads as empty fields, as in Keystone
-	return b
-}
-
-const credentialCols = "id, user_id, project_id, type, blob"
-
-func scanCredential(sc interface{ Scan(...any) error }) (*Credential, error) {
-	var c Credential
-	if err := sc.Scan(&c.ID, &c.UserID, &c.ProjectID, &c.Type, &c.Blob); err != nil {
-		return nil, store.Map(err)
+	e := &EC2Credential{ID: c.ID, Access: b.Access, Secret: b.Secret, UserID: c.UserID, ProjectID: c.ProjectID}
+	if b.TrustID != nil {
+		e.TrustID = *b.TrustID
 	}
-	return &c, nil
+	return e
 }
 
-func getCredential(ctx context.Context, q store.Querier, id string) (*Credential, error) {
-	return scanCredential(q.QueryRowContext(ctx, "SELECT "+credentialCols+" FROM identity_credentials WHERE id = $1", id))
+// ownerOrAdmin is Keystone's "admin or credential owner" rule.
+func ownerOrAdmin(p *policy.Principal, userID, action string) error {
+	if p.IsAdmin() || (p != nil && p.UserID == userID) {
+		return nil
+	}
+	return fault.Forbiddenf("You are not authorized to perform the requested action: identity:%s.", action)
 }
 
-func listCredentials(ctx context.Context, q store.Querier, f filter) ([]*Credential, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+credentialCols+" FROM identity_credentials"+f.sql()+" ORDER BY created_at, id", f.args...)
+func (s *Service) credential(ctx context.Context, q store.Querier, id string) (*Credential, error) {
+	c, err := getCredential(ctx, q, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, notFound("credential", id)
+	}
+	return c, err
+}
+
+// checkCredential validates c: an ec2 blob must be JSON naming an access
+// key and the credential a project; the id follows the access key, which
+// therefore cannot change after creation.
+func checkCredential(c *Credential, create bool) error {
+	if c.Type != credTypeEC2 {
+		return nil
+	}
+	var b ec2Blob
+	if err := json.Unmarshal([]byte(c.Blob), &b); err != nil || b.Access == "" {
+		return fault.Invalidf("Invalid blob in credential")
+	}
+	if c.ProjectID == "" {
+		return fault.Invalidf("Invalid blob in credential: project_id is required for ec2 credentials")
+	}
+	if create {
+		c.ID = ec2CredentialID(b.Access)
+	} else if c.ID != ec2CredentialID(b.Access) {
+		return fault.Invalidf("Invalid blob in credential: the access key of an ec2 credential cannot change")
+	}
+	return nil
+}
+
+// CreateCredential stores c for p (its owner, or an admin). An ec2
+// credential's id is set from its access key; others keep c.ID, or get a
+// new one when it is empty.
+func (s *Service) CreateCredential(ctx context.Context, p *policy.Principal, c *Credential) error {
+	if c.ID == "" {
+		c.ID = newID()
+	}
+	if err := checkCredential(c, true); err != nil {
+		return err
+	}
+	if err := ownerOrAdmin(p, c.UserID, "create_credential"); err != nil {
+		return err
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.user(ctx, tx, c.UserID); err != nil {
+			return err
+		}
+		if c.ProjectID != "" {
+			if _, err := s.project(ctx, tx, c.ProjectID); err != nil {
+				return err
+			}
+		}
+		return insertCredential(ctx, tx, c, s.nowMicro())
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return fault.Conflictf("Conflict occurred attempting to store credential - Duplicate ID, %s.", c.ID)
+	}
+	return err
+}
+
+// ListCredentials lists credentials, filtered by user and type when not
+// empty; a non-admin sees only its own.
+func (s *Service) ListCredentials(ctx context.Context, p *policy.Principal, userID, typ string) ([]*Credential, error) {
+	var f filter
+	if userID != "" {
+		f.eq("user_id", userID)
+	}
+	if typ != "" {
+		f.eq("type", typ)
+	}
+	if !p.IsAdmin() {
+		f.eq("user_id", p.UserID)
+	}
+	return listCredentials(ctx, s.db.R(), f)
+}
+
+// GetCredential returns credential id to its owner or an admin.
+func (s *Service) GetCredential(ctx context.Context, p *policy.Principal, id string) (*Credential, error) {
+	c, err := s.credential(ctx, s.db.R(), id)
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, scanCredential)
+	if err := ownerOrAdmin(p, c.UserID, "get_credential"); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-func insertCredential(ctx context.Context, q store.Querier, c *Credential, now int64) error {
-	_, err := q.ExecContext(ctx, "INSERT INTO identity_credentials (id, user_id, project_id, type, blob, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-		c.ID, c.UserID, c.ProjectID, c.Type, c.Blob, now)
-	return store.Map(err)
+// UpdateCredential applies change to credential id in one transaction;
+// neither before nor after may it belong to someone p may not act for.
+func (s *Service) UpdateCredential(ctx context.Context, p *policy.Principal, id string, change func(*Credential) error) (*Credential, error) {
+	var c *Credential
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if c, err = s.credential(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := ownerOrAdmin(p, c.UserID, "update_credential"); err != nil {
+			return err
+		}
+		if err := change(c); err != nil {
+			return err
+		}
+		if err := checkCredential(c, false); err != nil {
+			return err
+		}
+		if err := ownerOrAdmin(p, c.UserID, "update_credential"); err != nil {
+			return err // a user may not hand its credential to another
+		}
+		return updateCredential(ctx, tx, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-func updateCredential(ctx context.Context, q store.Querier, c *Credential) error {
-	_, err := q.ExecContext(ctx, "UPDATE identity_credentials SET user_id = $2, project_id = $3, type = $4, blob = $5 WHERE id = $1",
-		c.ID, c.UserID, c.ProjectID, c.Type, c.Blob)
-	return store.Map(err)
+// DeleteCredential deletes credential id for its owner or an admin.
+func (s *Service) DeleteCredential(ctx context.Context, p *policy.Principal, id string) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		c, err := s.credential(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := ownerOrAdmin(p, c.UserID, "delete_credential"); err != nil {
+			return err
+		}
+		_, err = deleteRow(ctx, tx, "identity_credentials", c.ID)
+		return err
+	})
 }

@@ -183,3 +183,30 @@ func get(m any, path ...string) any {
 	}
 	return m
 }
+
+// userID finds a user of the Default domain by name.
+func (e *env) userID(t testing.TB, tok, name string) string {
+	t.Helper()
+	return e.userIDIn(t, tok, name, "default")
+}
+
+func (e *env) userIDIn(t testing.TB, tok, name, domain string) string {
+	t.Helper()
+	r := e.do(t, "GET", "/identity/v3/users?name="+name+"&domain_id="+domain, tok, nil)
+	users, _ := r.json(t)["users"].([]any)
+	if len(users) != 1 {
+		t.Fatalf("user %s: %s", name, r.body)
+	}
+	return users[0].(map[string]any)["id"].(string)
+}
+
+// projectID finds a project of the Default domain by name.
+func (e *env) projectID(t testing.TB, tok, name string) string {
+	t.Helper()
+	r := e.do(t, "GET", "/identity/v3/projects?name="+name+"&domain_id=default", tok, nil)
+	ps, _ := r.json(t)["projects"].([]any)
+	if len(ps) != 1 {
+		t.Fatalf("project %s: %s", name, r.body)
+	}
+	return ps[0].(map[string]any)["id"].(string)
+}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/catalog"
@@ -52,6 +53,10 @@ type Service struct {
 
 	dummyOnce sync.Once
 	dummyHash []byte
+
+	// verifications counts bcrypt verifications of logins (tests check
+	// that every failure costs one).
+	verifications atomic.Int64
 }
 
 type pendingHash struct {
