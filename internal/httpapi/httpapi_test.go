@@ -25,7 +25,7 @@ func (f fakeAuth) Authenticate(_ context.Context, tok string) (*policy.Principal
 func testMux() *Mux {
 	m := NewMux(fakeAuth{
 		"member": {UserID: "u1", ProjectID: "p1", Roles: []string{"member"}},
-		"admin":  {UserID: "u0", ProjectID: "p0", Roles: []string{"admin"}},
+		"admin":  {UserID: "u0", ProjectID: "p0", IsAdminProject: true, Roles: []string{"admin"}},
 	}, nil)
 	m.Mount(Group{Name: "compute", Prefix: "/compute", Dialect: Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"},
 		Routes: []Route{

@@ -233,11 +233,15 @@ func (s *Service) resolveToken(ctx context.Context, q store.Querier, info *token
 		}
 	}
 	if !info.unscoped() {
-		if len(roles) == 0 {
-			return errInvalidToken
-		}
 		if roles, err = s.withImplied(ctx, q, roles); err != nil {
 			return err
+		}
+		// Domain-specific roles never appear in tokens (only the global
+		// roles they imply do), as in Keystone; a scope left without a
+		// role is refused.
+		roles = slices.DeleteFunc(roles, func(r *Role) bool { return r.DomainID != "" })
+		if len(roles) == 0 {
+			return errInvalidToken
 		}
 	}
 	info.roles = roles
@@ -247,6 +251,7 @@ func (s *Service) resolveToken(ctx context.Context, q store.Querier, info *token
 	}
 	if info.project != nil {
 		p.ProjectID, p.ProjectName, p.ProjectDomain = info.project.ID, info.project.Name, info.project.DomainID
+		p.IsAdminProject = isAdminProject(info.project)
 	}
 	if info.domain != nil {
 		p.DomainID = info.domain.ID
@@ -256,6 +261,15 @@ func (s *Service) resolveToken(ctx context.Context, q store.Querier, info *token
 	}
 	info.principal = p
 	return nil
+}
+
+// AdminProjectName is the cloud's admin project, in the Default domain
+// (Keystone's [resource] admin_project_name and admin_project_domain_name,
+// as DevStack sets them): the admin role makes a cloud admin there only.
+const AdminProjectName = "admin"
+
+func isAdminProject(p *Project) bool {
+	return p.Name == AdminProjectName && p.DomainID == DefaultDomainID
 }
 
 // implied are Keystone's bootstrap role implications: admin implies

@@ -114,16 +114,19 @@ type roleRef struct {
 }
 
 type tokenBody struct {
-	Methods   []string        `json:"methods"`
-	User      tokenUser       `json:"user"`
-	AuditIDs  []string        `json:"audit_ids"`
-	ExpiresAt string          `json:"expires_at"`
-	IssuedAt  string          `json:"issued_at"`
-	Project   *tokenProject   `json:"project,omitempty"`
-	Domain    *domainRef      `json:"domain,omitempty"`
-	IsDomain  *bool           `json:"is_domain,omitempty"`
-	Roles     []roleRef       `json:"roles,omitempty"`
-	Catalog   *[]catalogEntry `json:"catalog,omitempty"`
+	Methods   []string      `json:"methods"`
+	User      tokenUser     `json:"user"`
+	AuditIDs  []string      `json:"audit_ids"`
+	ExpiresAt string        `json:"expires_at"`
+	IssuedAt  string        `json:"issued_at"`
+	Project   *tokenProject `json:"project,omitempty"`
+	Domain    *domainRef    `json:"domain,omitempty"`
+	IsDomain  *bool         `json:"is_domain,omitempty"`
+	// IsAdminProject is sent on project-scoped tokens, as Keystone does
+	// when an admin project is configured.
+	IsAdminProject *bool           `json:"is_admin_project,omitempty"`
+	Roles          []roleRef       `json:"roles,omitempty"`
+	Catalog        *[]catalogEntry `json:"catalog,omitempty"`
 }
 
 // tokenWire renders a v3 token; the catalog is left out when
@@ -140,8 +143,8 @@ func (s *Service) tokenWire(info *tokenInfo, withCatalog bool) map[string]tokenB
 	if info.project != nil {
 		b.Project = &tokenProject{ID: info.project.ID, Name: info.project.Name,
 			Domain: domainRef{ID: info.projectDomain.ID, Name: info.projectDomain.Name}}
-		f := false
-		b.IsDomain = &f
+		f, ap := false, isAdminProject(info.project)
+		b.IsDomain, b.IsAdminProject = &f, &ap
 	}
 	if info.domain != nil {
 		b.Domain = &domainRef{ID: info.domain.ID, Name: info.domain.Name}

@@ -30,7 +30,7 @@ var testAuth = fakeAuth{
 	"tok-a":      {UserID: "ua", UserName: "alice", ProjectID: "pa", ProjectName: "proja", Roles: []string{"member"}},
 	"tok-b":      {UserID: "ub", UserName: "bob", ProjectID: "pb", ProjectName: "projb", Roles: []string{"member"}},
 	"tok-reader": {UserID: "ur", UserName: "rita", ProjectID: "pa", ProjectName: "proja", Roles: []string{"reader"}},
-	"tok-admin":  {UserID: "uadm", UserName: "admin", ProjectID: "padm", ProjectName: "admin", Roles: []string{"admin"}},
+	"tok-admin":  {UserID: "uadm", UserName: "admin", ProjectID: "padm", ProjectName: "admin", IsAdminProject: true, Roles: []string{"admin"}},
 }
 
 type testEnv struct {

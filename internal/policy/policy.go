@@ -27,9 +27,15 @@ type Principal struct {
 	ProjectName   string
 	ProjectDomain string
 	DomainID      string // set for domain-scoped tokens
-	Roles         []string
-	ExpiresAt     time.Time
-	IssuedAt      time.Time
+	// IsAdminProject is set for tokens scoped to the cloud's admin project
+	// (Keystone's is_admin_project), SystemScope for system-scoped tokens
+	// (Keystone's system: {all: true}). The admin role makes a cloud admin
+	// only there.
+	IsAdminProject bool
+	SystemScope    bool
+	Roles          []string
+	ExpiresAt      time.Time
+	IssuedAt       time.Time
 }
 
 // HasRole reports whether the principal holds role.
@@ -37,8 +43,13 @@ func (p *Principal) HasRole(role string) bool {
 	return p != nil && slices.Contains(p.Roles, role)
 }
 
-// IsAdmin reports whether the principal holds the admin role.
-func (p *Principal) IsAdmin() bool { return p.HasRole(RoleAdmin) }
+// IsAdmin reports whether the principal is a cloud admin: the admin role
+// on the admin project or on the system, as Keystone's default policy
+// with admin_project_name set. The admin role on another project or on a
+// domain is an admin of that scope only, not of the cloud.
+func (p *Principal) IsAdmin() bool {
+	return p.HasRole(RoleAdmin) && (p.IsAdminProject || p.SystemScope)
+}
 
 // CanWrite reports whether the principal may change resources of its
 // project: any role except a lone reader.

@@ -3,7 +3,11 @@ package policy
 import "testing"
 
 func TestRules(t *testing.T) {
-	admin := &Principal{ProjectID: "p1", Roles: []string{"admin"}}
+	admin := &Principal{ProjectID: "p1", IsAdminProject: true, Roles: []string{"admin"}}
+	projectAdmin := &Principal{ProjectID: "p2", Roles: []string{"admin"}}
+	domainAdmin := &Principal{DomainID: "d1", Roles: []string{"admin"}}
+	systemAdmin := &Principal{SystemScope: true, Roles: []string{"admin"}}
+	systemReader := &Principal{SystemScope: true, Roles: []string{"reader"}}
 	member := &Principal{ProjectID: "p1", Roles: []string{"member"}}
 	reader := &Principal{ProjectID: "p1", Roles: []string{"reader"}}
 	unscoped := &Principal{Roles: nil}
@@ -19,6 +23,11 @@ func TestRules(t *testing.T) {
 		{Authenticated, unscoped, true},
 		{Admin, member, false},
 		{Admin, admin, true},
+		{Admin, projectAdmin, false},
+		{Admin, domainAdmin, false},
+		{Admin, systemAdmin, true},
+		{Admin, systemReader, false},
+		{ProjectMember, projectAdmin, true},
 		{ProjectReader, reader, true},
 		{ProjectReader, unscoped, false},
 		{ProjectMember, reader, false},
@@ -36,8 +45,11 @@ func TestInProject(t *testing.T) {
 	if !(&Principal{ProjectID: "a"}).InProject("a") || (&Principal{ProjectID: "a"}).InProject("b") {
 		t.Fatal("InProject by scope")
 	}
-	if !(&Principal{ProjectID: "a", Roles: []string{"admin"}}).InProject("b") {
+	if !(&Principal{ProjectID: "a", IsAdminProject: true, Roles: []string{"admin"}}).InProject("b") {
 		t.Fatal("admin is in every project")
+	}
+	if (&Principal{ProjectID: "a", Roles: []string{"admin"}}).InProject("b") {
+		t.Fatal("an admin of project a is not in project b")
 	}
 	var nilp *Principal
 	if nilp.InProject("a") || nilp.IsAdmin() {
