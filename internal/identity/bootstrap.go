@@ -78,6 +78,9 @@ func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (password
 	if err != nil {
 		return "", false, err
 	}
+	if err := s.sealCredentials(ctx); err != nil {
+		return "", false, err
+	}
 	s.cache.clear()
 	switch {
 	case created && adminPassword == "":

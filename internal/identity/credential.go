@@ -70,7 +70,7 @@ func ownerOrAdmin(p *policy.Principal, userID, action string) error {
 }
 
 func (s *Service) credential(ctx context.Context, q store.Querier, id string) (*Credential, error) {
-	c, err := getCredential(ctx, q, id)
+	c, err := getCredential(ctx, q, s.creds, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound("credential", id)
 	}
@@ -121,7 +121,7 @@ func (s *Service) CreateCredential(ctx context.Context, p *policy.Principal, c *
 				return err
 			}
 		}
-		return insertCredential(ctx, tx, c, s.nowMicro())
+		return insertCredential(ctx, tx, s.creds, c, s.nowMicro())
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return fault.Conflictf("Conflict occurred attempting to store credential - Duplicate ID, %s.", c.ID)
@@ -142,7 +142,7 @@ func (s *Service) ListCredentials(ctx context.Context, p *policy.Principal, user
 	if !p.IsAdmin() {
 		f.eq("user_id", p.UserID)
 	}
-	return listCredentials(ctx, s.db.R(), f)
+	return listCredentials(ctx, s.db.R(), s.creds, f)
 }
 
 // GetCredential returns credential id to its owner or an admin.
@@ -178,7 +178,7 @@ func (s *Service) UpdateCredential(ctx context.Context, p *policy.Principal, id 
 		if err := ownerOrAdmin(p, c.UserID, "update_credential"); err != nil {
 			return err // a user may not hand its credential to another
 		}
-		return updateCredential(ctx, tx, c)
+		return updateCredential(ctx, tx, s.creds, c)
 	})
 	if err != nil {
 		return nil, err

@@ -49,7 +49,7 @@ func (s *Service) ListEC2Credentials(ctx context.Context, p *policy.Principal, u
 	var f filter
 	f.eq("user_id", userID)
 	f.eq("type", credTypeEC2)
-	cs, err := listCredentials(ctx, s.db.R(), f)
+	cs, err := listCredentials(ctx, s.db.R(), s.creds, f)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +112,7 @@ func (s *Service) userEC2Credential(ctx context.Context, q store.Querier, userID
 // in clear), or a NotFound *fault.Error. It checks no caller: it is for
 // services that verify signatures made with the secret.
 func (s *Service) EC2Credential(ctx context.Context, access string) (*EC2Credential, error) {
-	c, err := getCredential(ctx, s.db.R(), ec2CredentialID(access))
+	c, err := getCredential(ctx, s.db.R(), s.creds, ec2CredentialID(access))
 	if err == nil && c.Type != credTypeEC2 {
 		err = store.ErrNotFound
 	}

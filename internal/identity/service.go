@@ -29,6 +29,11 @@ type Options struct {
 
 	// Now is the clock (tests shorten time with it); nil is time.Now.
 	Now func() time.Time
+	// CredentialKey encrypts credential blobs at rest (CredentialKeySize
+	// bytes, see LoadCredentialKey); nil uses a random key for this
+	// process only (tests).
+	CredentialKey []byte
+
 	// CacheTTL is how long a validated token is trusted without looking
 	// at the database again: the delay before a revocation made on another
 	// node sharing the database takes effect here. 0 means 1 s.
@@ -41,6 +46,7 @@ type Service struct {
 	db    *store.DB
 	log   *slog.Logger
 	cache *tokenCache
+	creds *credCipher
 
 	// pending holds the bootstrap admin's password while its hash is
 	// computed in the background, so the listener need not wait for
@@ -85,6 +91,15 @@ func New(opts Options) (*Service, error) {
 	}
 	s := &Service{opts: opts, db: opts.DB, log: opts.Log}
 	s.cache = newTokenCache(opts.CacheTTL)
+	key := opts.CredentialKey
+	if key == nil {
+		key = make([]byte, CredentialKeySize)
+		rand.Read(key)
+	}
+	var err error
+	if s.creds, err = newCredCipher(key); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

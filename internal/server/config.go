@@ -27,6 +27,9 @@ type Config struct {
 	ImageSizeCap  int64         `yaml:"image_size_cap"`
 	LogLevel      string        `yaml:"log_level"`
 	LogFormat     string        `yaml:"log_format"`
+	// CredentialKeyFile holds the key credential blobs are encrypted with
+	// ("" is DATA_DIR/credential.key); nodes sharing a database share it.
+	CredentialKeyFile string `yaml:"credential_key_file"`
 }
 
 // Defaults are what `stratus serve` uses with no configuration at all.
@@ -61,6 +64,7 @@ func (c *Config) options() []option {
 		{"image-size-cap", "STRATUS_IMAGE_SIZE_CAP", "largest image upload in bytes", &c.ImageSizeCap},
 		{"log-level", "STRATUS_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
 		{"log-format", "STRATUS_LOG_FORMAT", "text or json", &c.LogFormat},
+		{"credential-key-file", "STRATUS_CREDENTIAL_KEY_FILE", "key that encrypts stored credentials, created when missing (default DATA_DIR/credential.key; nodes sharing a database must share it)", &c.CredentialKeyFile},
 	}
 }
 

@@ -32,6 +32,14 @@ func endpoints() []catalog.Entry {
 
 // assemble builds every service and mounts its routes.
 func (s *Server) assemble(ctx context.Context) error {
+	keyFile := s.cfg.CredentialKeyFile
+	if keyFile == "" {
+		keyFile = filepath.Join(s.cfg.DataDir, "credential.key")
+	}
+	credKey, err := identity.LoadCredentialKey(keyFile)
+	if err != nil {
+		return fmt.Errorf("credential key: %w", err)
+	}
 	ids, err := identity.New(identity.Options{
 		DB:         s.db,
 		Log:        s.log.With("service", "identity"),
@@ -40,6 +48,8 @@ func (s *Server) assemble(ctx context.Context) error {
 		Region:     s.cfg.Region,
 		PublicURL:  s.publicURL,
 		Catalog:    endpoints(),
+
+		CredentialKey: credKey,
 	})
 	if err != nil {
 		return err
