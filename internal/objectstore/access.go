@@ -1,10 +1,10 @@
 package objectstore
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/policy"
@@ -27,7 +27,8 @@ const (
 func errNotFound() error { return fault.NotFoundf(msgNotFound) }
 
 // deny is 401 for anonymous callers and 403 for authenticated ones, as
-// Swift's keystoneauth answers.
+// Swift's keystoneauth answers (and 401 for a temp URL used beyond its
+// scope, as tempurl.py's authorize callbacks answer).
 func deny(p *policy.Principal) error {
 	if p == nil {
 		return fault.Unauthorizedf(msgUnauthorized)
@@ -35,23 +36,32 @@ func deny(p *policy.Principal) error {
 	return fault.Forbiddenf(msgForbidden)
 }
 
-// reqCtx is what every handler works from.
+// reqCtx is who is asking, about what: every access decision of the
+// service is made from it, by the methods in this file.
 type reqCtx struct {
-	p           *policy.Principal
-	account     string // "AUTH_<project>"
-	project     string
-	container   string
-	object      string
-	owner       bool  // the caller may read the account (its project, or admin)
-	ownerRW     bool  // ... and write it
-	tempURL     bool  // authorised by a valid temp URL signature
-	tempExpires int64 // ... which expires then (Unix seconds)
+	p         *policy.Principal
+	account   string // "AUTH_<project>"
+	project   string
+	container string
+	object    string
+	referer   string     // the Referer header, for referrer ACLs
+	owner     bool       // the caller may read the account (its project, or admin)
+	ownerRW   bool       // ... and write it: Swift's "swift owner"
+	temp      *tempGrant // a valid temp URL signature, or nil
 }
 
-// parseReq reads the account, container and object from the path.
-func parseReq(r *http.Request) (*reqCtx, error) {
-	rc := &reqCtx{p: policy.FromContext(r.Context()), account: r.PathValue("account"),
-		container: r.PathValue("container"), object: r.PathValue("object")}
+// tempGrant is what a valid temp URL signature grants: requests within
+// the account (an account key) or within one container (a container
+// key), as tempurl.py's authorize_same_account/authorize_same_container.
+type tempGrant struct {
+	container string // "" for an account key
+	expires   int64  // Unix seconds
+}
+
+// newReqCtx is the access context of p on account/container/object; it
+// refuses a malformed account and names that break the name rules.
+func newReqCtx(p *policy.Principal, account, container, object string) (*reqCtx, error) {
+	rc := &reqCtx{p: p, account: account, container: container, object: object}
 	if !strings.HasPrefix(rc.account, "AUTH_") || len(rc.account) == len("AUTH_") || len(rc.account) > maxAccountNameLength {
 		return nil, deny(rc.p)
 	}
@@ -60,16 +70,28 @@ func parseReq(r *http.Request) (*reqCtx, error) {
 		rc.owner = true
 		rc.ownerRW = rc.p.IsAdmin() || rc.p.CanWrite()
 	}
-	if !utf8.ValidString(rc.container+rc.object) || strings.ContainsRune(rc.container+rc.object, 0) {
-		return nil, fault.New(fault.PreconditionFailed, "Invalid UTF8 or contains NULL")
-	}
-	if len(rc.container) > maxContainerNameLen {
-		return nil, fault.Invalidf("Container name length of %d longer than %d", len(rc.container), maxContainerNameLen)
-	}
-	if len(rc.object) > maxObjectNameLength {
-		return nil, fault.Invalidf("Object name length of %d longer than %d", len(rc.object), maxObjectNameLength)
+	if err := checkPathNames(container, object); err != nil {
+		return nil, err
 	}
 	return rc, nil
+}
+
+// parseReq reads the account, container and object from the path.
+func parseReq(r *http.Request) (*reqCtx, error) {
+	rc, err := newReqCtx(policy.FromContext(r.Context()), r.PathValue("account"), r.PathValue("container"), r.PathValue("object"))
+	if err != nil {
+		return nil, err
+	}
+	rc.referer = r.Referer()
+	return rc, nil
+}
+
+// at is rc for another container and object of the same account, with
+// the same caller and grants.
+func (rc *reqCtx) at(container, object string) *reqCtx {
+	one := *rc
+	one.container, one.object = container, object
+	return &one
 }
 
 // requireOwner allows account-level and container-management operations.
@@ -80,11 +102,62 @@ func (rc *reqCtx) requireOwner(write bool) error {
 	return deny(rc.p)
 }
 
+// tempAllows reports whether a temp URL signature grants access to
+// container (in the URL's account: the key was looked up there).
+func (rc *reqCtx) tempAllows(container string) bool {
+	return rc.temp != nil && (rc.temp.container == "" || rc.temp.container == container)
+}
+
+// mayKnowMissing reports whether the caller may learn that container
+// does not exist (404) rather than be refused.
+func (rc *reqCtx) mayKnowMissing(write bool) bool {
+	if write {
+		return rc.ownerRW || rc.tempAllows(rc.container)
+	}
+	return rc.owner || rc.tempAllows(rc.container)
+}
+
+// swiftOwnerHeaders are shown only to those who may write the account
+// (proxy-server.conf's swift_owner_headers): temp URL and sync keys and
+// the ACLs. Anyone who sees a key can sign temp URLs with it.
+var swiftOwnerHeaders = map[string]bool{
+	"X-Container-Read": true, "X-Container-Write": true,
+	"X-Container-Sync-Key": true, "X-Container-Sync-To": true,
+	"X-Account-Meta-Temp-Url-Key": true, "X-Account-Meta-Temp-Url-Key-2": true,
+	"X-Container-Meta-Temp-Url-Key": true, "X-Container-Meta-Temp-Url-Key-2": true,
+	"X-Account-Access-Control": true,
+}
+
+// ownerOnlyHeaders are shown to the account's readers but not to callers
+// whose access comes from an ACL or a temp URL.
+var ownerOnlyHeaders = map[string]bool{"X-Versions-Location": true, "X-History-Location": true}
+
+// shows reports whether the caller may see the stored header k.
+func (rc *reqCtx) shows(k string) bool {
+	k = http.CanonicalHeaderKey(k)
+	switch {
+	case swiftOwnerHeaders[k]:
+		return rc.ownerRW
+	case ownerOnlyHeaders[k]:
+		return rc.owner
+	}
+	return true
+}
+
+// writeVisibleMeta copies the stored metadata the caller may see into h.
+func (rc *reqCtx) writeVisibleMeta(h http.Header, m map[string]string) {
+	for k, v := range m {
+		if rc.shows(k) {
+			h[k] = []string{v}
+		}
+	}
+}
+
 // acl is a parsed X-Container-Read or X-Container-Write value.
 type acl struct {
 	referrers []string // ".r:" entries, "-host" denies
 	listings  bool     // .rlistings
-	users     []string // "project:user" entries
+	users     []string // "project:user" entries and role names
 }
 
 func parseACL(v string) acl {
@@ -162,11 +235,20 @@ func (a acl) referrerAllowed(referer string) bool {
 	return ok
 }
 
-// userAllowed matches "project:user" entries (ids or names, "*" for any).
-func (a acl) userAllowed(p *policy.Principal) bool {
+// defaultDomainID is keystoneauth's default_domain_id: the one domain in
+// which ACL entries may name projects and users by name.
+const defaultDomainID = "default"
+
+// userAllowed matches the "project:user" entries (and bare role names) as
+// keystoneauth's _authorize_cross_tenant does: ids and "*" always match;
+// names match only when namesOK says that the caller's user and project
+// and the account's project are all in the default domain, because a
+// name is unique only within its domain.
+func (a acl) userAllowed(p *policy.Principal, namesOK func() bool) bool {
 	if p == nil {
 		return false
 	}
+	names := -1 // unknown until a name is worth comparing
 	for _, u := range a.users {
 		proj, user, ok := strings.Cut(u, ":")
 		if !ok {
@@ -176,79 +258,123 @@ func (a acl) userAllowed(p *policy.Principal) bool {
 			}
 			continue
 		}
-		pm := proj == "*" || (proj != "" && (proj == p.ProjectID || proj == p.ProjectName))
-		um := user == "*" || (user != "" && (user == p.UserID || user == p.UserName))
-		if pm && um {
+		pID := proj == "*" || (proj != "" && proj == p.ProjectID)
+		uID := user == "*" || (user != "" && user == p.UserID)
+		if pID && uID {
 			return true
+		}
+		pName := proj != "" && proj == p.ProjectName
+		uName := user != "" && user == p.UserName
+		if (pID || pName) && (uID || uName) {
+			if names < 0 {
+				names = 0
+				if namesOK() {
+					names = 1
+				}
+			}
+			if names == 1 {
+				return true
+			}
 		}
 	}
 	return false
 }
 
+// namesAllowed is keystoneauth's _is_name_allowed_in_acl for rc.
+func (s *Service) namesAllowed(ctx context.Context, rc *reqCtx) func() bool {
+	return func() bool {
+		p := rc.p
+		if p == nil || p.UserDomainID != defaultDomainID || p.ProjectDomain != defaultDomainID {
+			return false
+		}
+		if p.ProjectID == rc.project {
+			return true
+		}
+		if s.projectDomain == nil {
+			return false
+		}
+		d, err := s.projectDomain(ctx, rc.project)
+		return err == nil && d == defaultDomainID
+	}
+}
+
 // canRead reports whether the caller may read objects of c (listing=true
 // for the container listing, which referrer ACLs grant only with .rlistings).
-func (rc *reqCtx) canRead(r *http.Request, c *Container, listing bool) bool {
-	if rc.owner || rc.tempURL {
+func (s *Service) canRead(ctx context.Context, rc *reqCtx, c *Container, listing bool) bool {
+	if rc.owner || rc.tempAllows(c.Name) {
 		return true
 	}
 	a := parseACL(c.Meta["X-Container-Read"])
-	if a.userAllowed(rc.p) {
+	if a.userAllowed(rc.p, s.namesAllowed(ctx, rc)) {
 		return true
 	}
 	if listing && !a.listings {
 		return false
 	}
-	return a.referrerAllowed(r.Referer())
+	return a.referrerAllowed(rc.referer)
 }
 
 // canWrite reports whether the caller may write objects of c.
-func (rc *reqCtx) canWrite(c *Container) bool {
-	if rc.ownerRW || rc.tempURL {
+func (s *Service) canWrite(ctx context.Context, rc *reqCtx, c *Container) bool {
+	if rc.ownerRW || rc.tempAllows(c.Name) {
 		return true
 	}
-	return parseACL(c.Meta["X-Container-Write"]).userAllowed(rc.p)
+	return parseACL(c.Meta["X-Container-Write"]).userAllowed(rc.p, s.namesAllowed(ctx, rc))
 }
 
-// checkSegments makes a caller who reads a large object through an ACL
-// hold read access to the containers of its segments too, as Swift's
-// segment sub-requests are authorised: a manifest must not expose a
-// container its reader cannot read.
-func (s *Service) checkSegments(r *http.Request, rc *reqCtx, o *Object) error {
-	if rc.owner || rc.tempURL || o.Kind == kindPlain {
-		return nil
+// readableContainer loads rc's container and checks read access.
+func (s *Service) readableContainer(ctx context.Context, rc *reqCtx, listing bool) (*Container, error) {
+	c, err := getContainer(ctx, s.db.R(), rc.account, rc.container)
+	if isNotFound(err) {
+		if !rc.mayKnowMissing(false) {
+			return nil, deny(rc.p)
+		}
+		return nil, errNotFound()
 	}
-	var containers []string
-	switch o.Kind {
-	case kindDLO:
-		c, _, err := dloTarget(o.Meta["X-Object-Manifest"])
-		if err != nil {
-			return err
-		}
-		containers = []string{c}
-	case kindSLO:
-		segs, err := s.readManifest(r.Context(), o)
-		if err != nil {
-			return err
-		}
-		for _, sg := range segs {
-			if sg.Data != "" {
-				continue
-			}
-			c, _, _ := strings.Cut(strings.TrimPrefix(sg.Name, "/"), "/")
-			containers = append(containers, c)
-		}
+	if err != nil {
+		return nil, err
 	}
-	seen := map[string]bool{}
-	for _, name := range containers {
-		if seen[name] {
-			continue
-		}
-		seen[name] = true
-		one := *rc
-		one.container = name
-		if _, err := s.readableContainer(r, &one, false); err != nil {
-			return deny(rc.p)
-		}
+	if !s.canRead(ctx, rc, c, listing) {
+		return nil, deny(rc.p)
 	}
-	return nil
+	return c, nil
 }
+
+// writableContainer loads rc's container and checks write access.
+func (s *Service) writableContainer(ctx context.Context, rc *reqCtx) (*Container, error) {
+	c, err := getContainer(ctx, s.db.R(), rc.account, rc.container)
+	if isNotFound(err) {
+		if !rc.mayKnowMissing(true) {
+			return nil, deny(rc.p)
+		}
+		return nil, errNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !s.canWrite(ctx, rc, c) {
+		return nil, deny(rc.p)
+	}
+	return c, nil
+}
+
+// segmentAccess is the check every container a large object's bytes come
+// from must pass, at every level of DLO and SLO resolution: the caller
+// must be able to read it (as Swift authorises each segment sub-request
+// as the caller, temp URL scope included). Without it a manifest the
+// caller may read would expose containers he may not.
+func (s *Service) segmentAccess(ctx context.Context, rc *reqCtx) segmentCheck {
+	return func(container string) error {
+		if rc.owner {
+			return nil
+		}
+		_, err := s.readableContainer(ctx, rc.at(container, ""), false)
+		if fault.KindOf(err) == fault.NotFound {
+			return nil // a caller who may know it is missing: the resolution says so
+		}
+		return err
+	}
+}
+
+// segmentCheck authorises reading the segments kept in a container.
+type segmentCheck func(container string) error

@@ -8,13 +8,13 @@ import (
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
-// accountHeaders writes the usage and metadata headers of a.
-func accountHeaders(w http.ResponseWriter, a *Account) {
+// accountHeaders writes the usage of a and the metadata rc may see.
+func accountHeaders(w http.ResponseWriter, rc *reqCtx, a *Account) {
 	h := w.Header()
 	h.Set("X-Account-Container-Count", strconv.FormatInt(a.Containers, 10))
 	h.Set("X-Account-Object-Count", strconv.FormatInt(a.Objects, 10))
 	h.Set("X-Account-Bytes-Used", strconv.FormatInt(a.Bytes, 10))
-	writeMeta(h, a.Meta)
+	rc.writeVisibleMeta(h, a.Meta)
 	if a.CreatedAt != 0 {
 		setTimestamp(w, a.CreatedAt)
 	} else {
@@ -45,7 +45,7 @@ func (s *Service) headAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	accountHeaders(w, a)
+	accountHeaders(w, rc, a)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusNoContent)
@@ -88,7 +88,7 @@ func (s *Service) listContainersHTTP(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	accountHeaders(w, a)
+	accountHeaders(w, rc, a)
 	return renderListing(w, r, ct, "account", rc.account, es)
 }
 
@@ -126,7 +126,7 @@ func (s *Service) postAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	accountHeaders(w, a)
+	accountHeaders(w, rc, a)
 	return noContent(w)
 }
 

@@ -123,15 +123,18 @@ func (rep *bulkReport) writeExtract(b *strings.Builder, ct, status string) {
 
 // bulkDeleteOne deletes one container (object == "") or object.
 func (s *Service) bulkDeleteOne(r *http.Request, rc *reqCtx, container, object, label string, rep *bulkReport) {
-	one := *rc
-	one.container, one.object = container, object
-	var err error
-	if object == "" {
+	one := rc.at(container, object)
+	err := checkName(container, object)
+	switch {
+	case err != nil:
+	case object == "":
 		if err = one.requireOwner(true); err == nil {
-			err = s.removeContainer(r.Context(), &one)
+			err = s.removeContainer(r.Context(), one)
 		}
-	} else if _, err = s.writableContainer(r, &one); err == nil {
-		_, err = s.deleteObject(r.Context(), rc.account, container, object)
+	default:
+		if _, err = s.writableContainer(r.Context(), one); err == nil {
+			_, err = s.deleteObject(r.Context(), rc.account, container, object)
+		}
 	}
 	switch {
 	case err == nil:

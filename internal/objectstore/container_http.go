@@ -15,20 +15,13 @@ import (
 // containerSysHeaders are kept like metadata (POST merges them).
 var containerSysHeaders = []string{"X-Container-Read", "X-Container-Write", "X-Versions-Location", "X-History-Location"}
 
-// ownerOnlyHeaders are not shown to callers who are not the owner.
-var ownerOnlyHeaders = map[string]bool{"X-Container-Read": true, "X-Container-Write": true,
-	"X-Versions-Location": true, "X-History-Location": true}
-
-func containerHeaders(w http.ResponseWriter, c *Container, owner bool) {
+// containerHeaders writes c's usage and the metadata rc may see.
+func containerHeaders(w http.ResponseWriter, rc *reqCtx, c *Container) {
 	h := w.Header()
 	h.Set("X-Container-Object-Count", strconv.FormatInt(c.Objects, 10))
 	h.Set("X-Container-Bytes-Used", strconv.FormatInt(c.Bytes, 10))
 	h.Set("X-Storage-Policy", "Policy-0")
-	for k, v := range c.Meta {
-		if owner || !ownerOnlyHeaders[k] {
-			h[k] = []string{v}
-		}
-	}
+	rc.writeVisibleMeta(h, c.Meta)
 	setTimestamp(w, c.CreatedAt)
 }
 
@@ -55,6 +48,9 @@ func checkContainerHeaders(h http.Header) error {
 			name, err := url.PathUnescape(v)
 			if err != nil || strings.Contains(strings.Trim(name, "/"), "/") {
 				return fault.New(fault.PreconditionFailed, "Container name cannot contain slashes")
+			}
+			if err := checkName(strings.Trim(name, "/"), ""); err != nil {
+				return err
 			}
 		}
 	}
@@ -228,35 +224,17 @@ func (s *Service) removeContainer(ctx context.Context, rc *reqCtx) error {
 	return err
 }
 
-// readableContainer loads the container and checks read access.
-func (s *Service) readableContainer(r *http.Request, rc *reqCtx, listing bool) (*Container, error) {
-	c, err := getContainer(r.Context(), s.db.R(), rc.account, rc.container)
-	if isNotFound(err) {
-		if !rc.owner && !rc.tempURL {
-			return nil, deny(rc.p)
-		}
-		return nil, errNotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !rc.canRead(r, c, listing) {
-		return nil, deny(rc.p)
-	}
-	return c, nil
-}
-
 // headContainer is HEAD /v1/{account}/{container}.
 func (s *Service) headContainer(w http.ResponseWriter, r *http.Request) error {
 	rc, err := parseReq(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.readableContainer(r, rc, true)
+	c, err := s.readableContainer(r.Context(), rc, true)
 	if err != nil {
 		return err
 	}
-	containerHeaders(w, c, rc.owner)
+	containerHeaders(w, rc, c)
 	return noContent(w)
 }
 
@@ -283,7 +261,7 @@ func (s *Service) listObjects(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	c, err := s.readableContainer(r, rc, true)
+	c, err := s.readableContainer(r.Context(), rc, true)
 	if err != nil {
 		return err
 	}
@@ -291,7 +269,7 @@ func (s *Service) listObjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	containerHeaders(w, c, rc.owner)
+	containerHeaders(w, rc, c)
 	return renderListing(w, r, ct, "container", rc.container, es)
 }
 

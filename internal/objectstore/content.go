@@ -41,8 +41,13 @@ func listingETag(o *Object) string { return o.ETag }
 
 const maxSegmentDepth = 10
 
-// objectBody resolves o into the blob ranges to send.
-func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, error) {
+// objectBody resolves o into the blob ranges to send. check authorises
+// every container segments are read from, at every level.
+func (s *Service) objectBody(ctx context.Context, o *Object, check segmentCheck) (*body, error) {
+	return s.resolve(ctx, o, check, 0)
+}
+
+func (s *Service) resolve(ctx context.Context, o *Object, check segmentCheck, depth int) (*body, error) {
 	if depth > maxSegmentDepth {
 		return nil, fault.Conflictf("Max recursion depth exceeded on large object manifest")
 	}
@@ -64,11 +69,14 @@ func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, 
 				continue
 			}
 			cname, oname, _ := strings.Cut(strings.TrimPrefix(sg.Name, "/"), "/")
+			if err := check(cname); err != nil {
+				return nil, err
+			}
 			so, err := getObjectRow(ctx, s.db.R(), o.Account, cname, oname)
 			if err != nil || (sg.Hash != "" && so.ETag != sg.Hash) {
 				return nil, fault.Conflictf("Object segment no longer valid: %s", sg.Name).WithCause(err)
 			}
-			sb, err := s.objectBody(ctx, so, depth+1)
+			sb, err := s.resolve(ctx, so, check, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -84,6 +92,9 @@ func (s *Service) objectBody(ctx context.Context, o *Object, depth int) (*body, 
 	case kindDLO:
 		cname, prefix, err := dloTarget(o.Meta["X-Object-Manifest"])
 		if err != nil {
+			return nil, err
+		}
+		if err := check(cname); err != nil {
 			return nil, err
 		}
 		b := &body{}
@@ -160,6 +171,9 @@ func dloTarget(v string) (container, prefix string, err error) {
 	c, p, ok := strings.Cut(strings.TrimPrefix(v, "/"), "/")
 	if uerr != nil || !ok || c == "" {
 		return "", "", fault.Invalidf("X-Object-Manifest must be in the format container/prefix")
+	}
+	if err := checkName(c, p); err != nil {
+		return "", "", err
 	}
 	return c, p, nil
 }

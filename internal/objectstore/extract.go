@@ -76,12 +76,10 @@ func (s *Service) extractArchive(w http.ResponseWriter, r *http.Request, rc *req
 }
 
 func (s *Service) extractOne(ctx context.Context, r *http.Request, rc *reqCtx, cont, obj string, body io.Reader, size int64) error {
-	if len(obj) > maxObjectNameLength || len(cont) > maxContainerNameLen {
-		return fault.Invalidf("name too long")
+	if err := checkName(cont, obj); err != nil {
+		return err
 	}
-	one := *rc
-	one.container, one.object = cont, obj
-	if _, err := s.writableContainer(r, &one); err != nil {
+	if _, err := s.writableContainer(ctx, rc.at(cont, obj)); err != nil {
 		if fault.KindOf(err) != fault.NotFound || !rc.ownerRW {
 			return err
 		}

@@ -27,10 +27,26 @@ func (f fakeAuth) Authenticate(ctx context.Context, tok string) (*policy.Princip
 }
 
 var testAuth = fakeAuth{
-	"tok-a":      {UserID: "ua", UserName: "alice", ProjectID: "pa", ProjectName: "proja", Roles: []string{"member"}},
-	"tok-b":      {UserID: "ub", UserName: "bob", ProjectID: "pb", ProjectName: "projb", Roles: []string{"member"}},
-	"tok-reader": {UserID: "ur", UserName: "rita", ProjectID: "pa", ProjectName: "proja", Roles: []string{"reader"}},
-	"tok-admin":  {UserID: "uadm", UserName: "admin", ProjectID: "padm", ProjectName: "admin", IsAdminProject: true, Roles: []string{"admin"}},
+	"tok-a":      inDefault(&policy.Principal{UserID: "ua", UserName: "alice", ProjectID: "pa", ProjectName: "proja", Roles: []string{"member"}}),
+	"tok-b":      inDefault(&policy.Principal{UserID: "ub", UserName: "bob", ProjectID: "pb", ProjectName: "projb", Roles: []string{"member"}}),
+	"tok-reader": inDefault(&policy.Principal{UserID: "ur", UserName: "rita", ProjectID: "pa", ProjectName: "proja", Roles: []string{"reader"}}),
+	"tok-admin":  inDefault(&policy.Principal{UserID: "uadm", UserName: "admin", ProjectID: "padm", ProjectName: "admin", IsAdminProject: true, Roles: []string{"admin"}}),
+	// bob's namesake in another domain: same user and project names, other ids.
+	"tok-b2": {UserID: "ub2", UserName: "bob", UserDomainID: "d2", ProjectID: "pb2", ProjectName: "projb", ProjectDomain: "d2",
+		Roles: []string{"member"}},
+}
+
+func inDefault(p *policy.Principal) *policy.Principal {
+	p.UserDomainID, p.ProjectDomain = defaultDomainID, defaultDomainID
+	return p
+}
+
+// testDomains is the domain of every test project (Options.ProjectDomain).
+func testDomains(ctx context.Context, project string) (string, error) {
+	if project == "pb2" {
+		return "d2", nil
+	}
+	return defaultDomainID, nil
 }
 
 type testEnv struct {
@@ -51,6 +67,9 @@ func newEnvWith(t testing.TB, opts Options) *testEnv {
 		t.Fatal(err)
 	}
 	opts.DB, opts.Blobs = db, fs
+	if opts.ProjectDomain == nil {
+		opts.ProjectDomain = testDomains
+	}
 	svc, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)

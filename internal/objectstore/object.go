@@ -148,6 +148,9 @@ func archiveObject(ctx context.Context, tx store.Querier, old *Object, archive s
 	a := *old
 	a.Container = archive
 	a.Name = versionPrefix(old.Name) + swiftTimestamp(old.LastModified)
+	if err := checkName(a.Container, a.Name); err != nil {
+		return err // an archive copy nobody could address would never be deleted
+	}
 	return addObject(ctx, tx, &a)
 }
 

@@ -32,24 +32,6 @@ func (s *Service) objectReq(r *http.Request) (*reqCtx, error) {
 	return rc, nil
 }
 
-// writableContainer loads the container and checks write access.
-func (s *Service) writableContainer(r *http.Request, rc *reqCtx) (*Container, error) {
-	c, err := getContainer(r.Context(), s.db.R(), rc.account, rc.container)
-	if isNotFound(err) {
-		if !rc.ownerRW && !rc.tempURL {
-			return nil, deny(rc.p)
-		}
-		return nil, errNotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !rc.canWrite(c) {
-		return nil, deny(rc.p)
-	}
-	return c, nil
-}
-
 // liveObject returns the object unless it is missing or expired.
 func (s *Service) liveObject(ctx context.Context, account, container, name string) (*Object, error) {
 	return s.live(getObjectRow(ctx, s.db.R(), account, container, name))
@@ -98,13 +80,13 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 		return s.containerWeb(w, r, rc)
 	}
 	// The owner needs no container row: an object implies its container.
+	ctx := r.Context()
 	var c *Container
 	if !rc.owner {
-		if c, err = s.readableContainer(r, rc, false); err != nil {
+		if c, err = s.readableContainer(ctx, rc, false); err != nil {
 			return err
 		}
 	}
-	ctx := r.Context()
 	get := s.liveObject
 	if r.Method == http.MethodGet {
 		get = s.liveObjectWithData
@@ -119,10 +101,7 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 	if o.Kind == kindSLO && r.URL.Query().Get("multipart-manifest") == "get" {
 		return s.serveManifest(w, r, o)
 	}
-	if err := s.checkSegments(r, rc, o); err != nil {
-		return err
-	}
-	b, err := s.objectBody(ctx, o, 0)
+	b, err := s.objectBody(ctx, o, s.segmentAccess(ctx, rc))
 	if err != nil {
 		return err
 	}
@@ -135,7 +114,7 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 	if b.manifestETag != "" {
 		w.Header().Set("X-Manifest-Etag", b.manifestETag)
 	}
-	if rc.tempURL {
+	if rc.temp != nil {
 		tempURLHeaders(w, r, rc)
 	}
 	if done, err := conditional(w, r, b.etag, lastModified(o.LastModified)); done || err != nil {
@@ -176,7 +155,7 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	small := rc.ownerRW && r.ContentLength >= 0 && r.ContentLength <= int64(s.inlineMax)
 	if !small || r.Header.Get("X-Copy-From") != "" || q.Get("multipart-manifest") == "put" {
-		if c, err = s.writableContainer(r, rc); err != nil {
+		if c, err = s.writableContainer(r.Context(), rc); err != nil {
 			return err
 		}
 	}
@@ -239,7 +218,7 @@ func objectFromPut(r *http.Request, rc *reqCtx) (*Object, error) {
 	}
 	o := &Object{Account: rc.account, Container: rc.container, Name: rc.object,
 		ContentType: contentType(r.Header, rc.object), DeleteAt: at, Meta: objectMetaFrom(r.Header)}
-	if v := r.Header.Get("X-Object-Manifest"); v != "" && !rc.tempURL {
+	if v := r.Header.Get("X-Object-Manifest"); v != "" && rc.temp == nil {
 		if _, _, err := dloTarget(v); err != nil {
 			return nil, err
 		}
@@ -329,7 +308,7 @@ func (s *Service) postObject(w http.ResponseWriter, r *http.Request) error {
 	if rc.object == "" {
 		return s.postContainer(w, r)
 	}
-	if _, err := s.writableContainer(r, rc); err != nil {
+	if _, err := s.writableContainer(r.Context(), rc); err != nil {
 		return err
 	}
 	if err := checkMeta(r.Header, "X-Object-Meta-"); err != nil {
@@ -351,7 +330,7 @@ func (s *Service) postObject(w http.ResponseWriter, r *http.Request) error {
 			meta["X-Object-Manifest"] = v
 		}
 		// POST may make an object a DLO manifest or (empty value) a plain one again.
-		if vs, ok := r.Header["X-Object-Manifest"]; ok && o.Kind != kindSLO && !rc.tempURL {
+		if vs, ok := r.Header["X-Object-Manifest"]; ok && o.Kind != kindSLO && rc.temp == nil {
 			if v := strings.Join(vs, ","); v == "" {
 				delete(meta, "X-Object-Manifest")
 				o.Kind = kindPlain
@@ -406,7 +385,7 @@ func (s *Service) deleteObjectHTTP(w http.ResponseWriter, r *http.Request) error
 	if rc.object == "" {
 		return s.deleteContainer(w, r)
 	}
-	if _, err := s.writableContainer(r, rc); err != nil {
+	if _, err := s.writableContainer(r.Context(), rc); err != nil {
 		return err
 	}
 	if r.URL.Query().Get("multipart-manifest") == "delete" {
@@ -432,20 +411,22 @@ func (s *Service) copyVerb(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	drc := *rc
-	drc.container, drc.object = dc, do
-	if _, err := s.writableContainer(r, &drc); err != nil {
+	if _, err := s.writableContainer(r.Context(), rc.at(dc, do)); err != nil {
 		return err
 	}
 	return s.copyObject(w, r, rc, rc.container, rc.object, dc, do)
 }
 
-// splitCopyPath reads "container/object" or "/container/object" (URL-encoded).
+// splitCopyPath reads "container/object" or "/container/object" (URL-encoded),
+// held to the name rules.
 func splitCopyPath(v, header string) (string, string, error) {
 	u, err := url.PathUnescape(v)
 	c, o, ok := strings.Cut(strings.TrimPrefix(u, "/"), "/")
 	if err != nil || !ok || c == "" || o == "" {
 		return "", "", fault.New(fault.PreconditionFailed, "%s header must be of the form <container name>/<object name>", header)
+	}
+	if err := checkName(c, o); err != nil {
+		return "", "", err
 	}
 	return c, o, nil
 }
@@ -455,17 +436,13 @@ func splitCopyPath(v, header string) (string, string, error) {
 // unless multipart-manifest=get copies the manifest itself.
 func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, rc *reqCtx, sc, so, dc, do string) error {
 	ctx := r.Context()
-	src := *rc
-	src.container, src.object = sc, so
-	if _, err := s.readableContainer(r, &src, false); err != nil {
+	src := rc.at(sc, so)
+	if _, err := s.readableContainer(ctx, src, false); err != nil {
 		return err
 	}
 	o, err := s.liveObject(ctx, rc.account, sc, so)
 	if err != nil {
 		return err
-	}
-	if len(do) > maxObjectNameLength {
-		return fault.Invalidf("Object name length of %d longer than %d", len(do), maxObjectNameLength)
 	}
 	if err := checkMeta(r.Header, "X-Object-Meta-"); err != nil {
 		return err
@@ -490,10 +467,7 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 		n.DeleteAt = at
 	}
 	if o.Kind != kindPlain && r.URL.Query().Get("multipart-manifest") != "get" {
-		if err := s.checkSegments(r, &src, o); err != nil {
-			return err
-		}
-		b, err := s.objectBody(ctx, o, 0)
+		b, err := s.objectBody(ctx, o, s.segmentAccess(ctx, src))
 		if err != nil {
 			return err
 		}
@@ -524,7 +498,7 @@ func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 	h.Set("X-Copied-From-Last-Modified", httpDate(lastModified(o.LastModified)))
 	writeMeta(h, n.Meta)
 	h.Set("Content-Type", n.ContentType)
-	if rc.tempURL {
+	if rc.temp != nil {
 		tempURLHeaders(w, r, rc)
 	}
 	return created(w, n.ETag, n.LastModified)

@@ -142,7 +142,7 @@ func (s *Service) info(w http.ResponseWriter, r *http.Request) error {
 			"allow_async_delete":    false,
 		},
 		"tempurl": map[string]any{
-			"methods":                 []string{"GET", "HEAD", "PUT", "POST", "DELETE"},
+			"methods":                 s.tempURLMethods,
 			"incoming_remove_headers": []string{"x-timestamp"},
 			"incoming_allow_headers":  []string{},
 			"outgoing_remove_headers": []string{"x-object-meta-*"},

@@ -50,7 +50,17 @@ type Options struct {
 	// InlineMax is the largest object kept in the database with its row
 	// instead of in Blobs (0: 64 KiB; negative: none).
 	InlineMax int
+	// TempURLMethods are the methods a temp URL may be signed for
+	// (tempurl.py's methods; default GET HEAD PUT POST DELETE).
+	TempURLMethods []string
+	// ProjectDomain returns the domain of a project, so that ACL entries
+	// naming projects and users by name match only in the default domain
+	// (keystoneauth). Nil: names match only on the caller's own account.
+	ProjectDomain func(ctx context.Context, projectID string) (string, error)
 }
+
+// DefaultTempURLMethods are tempurl.py's default methods.
+var DefaultTempURLMethods = []string{"GET", "HEAD", "PUT", "POST", "DELETE"}
 
 // Service is the object-storage service.
 type Service struct {
@@ -59,8 +69,11 @@ type Service struct {
 	log       *slog.Logger
 	commit    *committer
 	inlineMax int
-	quit      chan struct{}
-	wg        sync.WaitGroup
+	// tempURLMethods may be signed; projectDomain is Options.ProjectDomain.
+	tempURLMethods []string
+	projectDomain  func(ctx context.Context, projectID string) (string, error)
+	quit           chan struct{}
+	wg             sync.WaitGroup
 }
 
 // New returns the service and starts its committer and expirer.
@@ -75,7 +88,10 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{db: opts.DB, blobs: opts.Blobs, log: opts.Log, commit: newCommitter(opts.DB), quit: make(chan struct{}),
-		inlineMax: opts.InlineMax}
+		inlineMax: opts.InlineMax, tempURLMethods: opts.TempURLMethods, projectDomain: opts.ProjectDomain}
+	if len(s.tempURLMethods) == 0 {
+		s.tempURLMethods = DefaultTempURLMethods
+	}
 	if s.inlineMax == 0 {
 		s.inlineMax = defaultInlineMax
 	}

@@ -134,10 +134,12 @@ func (s *Service) putSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 		}
 		cname, oname, _ := strings.Cut(strings.TrimLeft(sg.Path, "/"), "/")
 		name := escapeObject(sg.Path) // as given, as slo.py quotes it
+		if err := checkName(cname, oname); err != nil || oname == "" {
+			problems = append(problems, [2]string{name, "404 Not Found"})
+			continue
+		}
 		if !rc.owner {
-			one := *rc
-			one.container = cname
-			if _, err := s.readableContainer(r, &one, false); err != nil {
+			if _, err := s.readableContainer(ctx, rc.at(cname, oname), false); err != nil {
 				problems = append(problems, [2]string{name, "403 Forbidden"})
 				continue
 			}

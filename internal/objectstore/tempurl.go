@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,16 +49,18 @@ func tempURLParams(r *http.Request) (sig, exp string) {
 }
 
 // checkTempURL validates a temp URL signature when one is present and
-// marks the request authorised. HMAC over "METHOD\nEXPIRES\nPATH" with an
-// account or container key, SHA1/SHA256/SHA512 chosen by the signature's
-// length or "<digest>:<base64>" form; compared with hmac.Equal.
+// records what it grants in rc.temp: the account (an account key matched)
+// or the URL's container (a container key matched). HMAC over
+// "METHOD\nEXPIRES\nPATH" with SHA1/SHA256/SHA512 chosen by the
+// signature's length or "<digest>:<base64>" form; compared with
+// hmac.Equal. Only the configured methods may be signed.
 func (s *Service) checkTempURL(r *http.Request, rc *reqCtx) error {
 	sig, exp := tempURLParams(r)
 	if sig == "" && exp == "" {
 		return nil
 	}
 	invalid := fault.Unauthorizedf(msgTempURL)
-	if sig == "" || exp == "" || rc.object == "" {
+	if sig == "" || exp == "" || rc.object == "" || !slices.Contains(s.tempURLMethods, r.Method) {
 		return invalid
 	}
 	expires, err := parseExpires(exp)
@@ -69,12 +72,17 @@ func (s *Service) checkTempURL(r *http.Request, rc *reqCtx) error {
 		return invalid
 	}
 	ctx := r.Context()
-	var keys []string
+	type scopedKey struct{ key, container string }
+	var keys []scopedKey
 	if a, err := getAccount(ctx, s.db.R(), rc.account); err == nil {
-		keys = append(keys, a.Meta["X-Account-Meta-Temp-Url-Key"], a.Meta["X-Account-Meta-Temp-Url-Key-2"])
+		for _, k := range []string{"X-Account-Meta-Temp-Url-Key", "X-Account-Meta-Temp-Url-Key-2"} {
+			keys = append(keys, scopedKey{a.Meta[k], ""})
+		}
 	}
 	if c, err := getContainer(ctx, s.db.R(), rc.account, rc.container); err == nil {
-		keys = append(keys, c.Meta["X-Container-Meta-Temp-Url-Key"], c.Meta["X-Container-Meta-Temp-Url-Key-2"])
+		for _, k := range []string{"X-Container-Meta-Temp-Url-Key", "X-Container-Meta-Temp-Url-Key-2"} {
+			keys = append(keys, scopedKey{c.Meta[k], rc.container})
+		}
 	}
 	methods := []string{r.Method}
 	if r.Method == http.MethodHead {
@@ -105,15 +113,15 @@ func (s *Service) checkTempURL(r *http.Request, rc *reqCtx) error {
 		head = "ip=" + ipr + "\n"
 	}
 	for _, k := range keys {
-		if k == "" {
+		if k.key == "" {
 			continue
 		}
 		for _, m := range methods {
 			for _, p := range paths {
-				hm := hmac.New(newHash, []byte(k))
+				hm := hmac.New(newHash, []byte(k.key))
 				hm.Write([]byte(head + m + tail + p))
 				if hmac.Equal(hm.Sum(nil), mac) {
-					rc.tempURL, rc.tempExpires = true, expires
+					rc.temp = &tempGrant{container: k.container, expires: expires}
 					return checkTempURLHeaders(r)
 				}
 			}
@@ -240,7 +248,7 @@ func tempURLHeaders(w http.ResponseWriter, r *http.Request, rc *reqCtx) {
 	default:
 		h.Set("Content-Disposition", dispositionFormat("attachment", path.Base(strings.TrimRight(rc.object, "/"))))
 	}
-	h.Set("Expires", httpDate(time.Unix(rc.tempExpires, 0)))
+	h.Set("Expires", httpDate(time.Unix(rc.temp.expires, 0)))
 }
 
 // dispositionFormat is tempurl.py's: a quoted filename for old clients

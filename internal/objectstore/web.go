@@ -40,7 +40,7 @@ func (s *Service) webContainer(w http.ResponseWriter, r *http.Request, rc *reqCt
 	if err != nil {
 		return false, nil
 	}
-	if !rc.canRead(r, c, true) {
+	if !s.canRead(r.Context(), rc, c, true) {
 		return true, s.webErrorPage(w, r, rc, c, deny(rc.p))
 	}
 	if !isWebContainer(c) {
@@ -118,7 +118,7 @@ func (s *Service) webNotFound(w http.ResponseWriter, r *http.Request, rc *reqCtx
 	}
 	// Any object under "dir/"? staticweb asks with a listing sub-request,
 	// so the caller needs listing access; a refusal is a 404.
-	if !rc.canRead(r, c, true) {
+	if !s.canRead(r.Context(), rc, c, true) {
 		return s.webErrorPage(w, r, rc, c, orig)
 	}
 	es, err := s.listEntries(ctx, rc.account, rc.container, listParams{limit: 1, prefix: dir, dlm: "/"})
@@ -177,7 +177,7 @@ func (s *Service) webDir(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 	if !webListingOn(c) {
 		return s.webErrorPage(w, r, rc, c, listingDisabled(r, rc, c, prefix))
 	}
-	if !rc.canRead(r, c, true) {
+	if !s.canRead(r.Context(), rc, c, true) {
 		return s.webErrorPage(w, r, rc, c, deny(rc.p))
 	}
 	return s.webListing(w, r, rc, c, prefix)
@@ -189,7 +189,7 @@ func (s *Service) webDir(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 func (s *Service) webErrorPage(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *Container, orig error) error {
 	name := strings.TrimSpace(c.Meta["X-Container-Meta-Web-Error"])
 	fe := fault.As(orig)
-	if name == "" || fe == nil || !rc.canRead(r, c, false) {
+	if name == "" || fe == nil || !s.canRead(r.Context(), rc, c, false) {
 		return orig
 	}
 	status := fe.HTTPStatus()
@@ -204,10 +204,7 @@ func (s *Service) serveWebObject(w http.ResponseWriter, r *http.Request, rc *req
 	if err != nil {
 		return err
 	}
-	if err := s.checkSegments(r, rc, o); err != nil {
-		return err
-	}
-	b, err := s.objectBody(r.Context(), o, 0)
+	b, err := s.objectBody(r.Context(), o, s.segmentAccess(r.Context(), rc))
 	if err == nil && r.Method != http.MethodHead {
 		err = b.sendable(0, b.size)
 	}

@@ -30,6 +30,8 @@ type Config struct {
 	// CredentialKeyFile holds the key credential blobs are encrypted with
 	// ("" is DATA_DIR/credential.key); nodes sharing a database share it.
 	CredentialKeyFile string `yaml:"credential_key_file"`
+	// TempURLMethods are the methods a Swift temp URL may be signed for.
+	TempURLMethods string `yaml:"tempurl_methods"`
 }
 
 // Defaults are what `stratus serve` uses with no configuration at all.
@@ -43,6 +45,8 @@ func Defaults() Config {
 		ImageSizeCap: 1 << 40,
 		LogLevel:     "info",
 		LogFormat:    "text",
+
+		TempURLMethods: "GET HEAD PUT POST DELETE",
 	}
 }
 
@@ -65,6 +69,7 @@ func (c *Config) options() []option {
 		{"log-level", "STRATUS_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
 		{"log-format", "STRATUS_LOG_FORMAT", "text or json", &c.LogFormat},
 		{"credential-key-file", "STRATUS_CREDENTIAL_KEY_FILE", "key that encrypts stored credentials, created when missing (default DATA_DIR/credential.key; nodes sharing a database must share it)", &c.CredentialKeyFile},
+		{"tempurl-methods", "STRATUS_TEMPURL_METHODS", "methods a Swift temp URL may be signed for (space or comma separated; Swift's tempurl methods)", &c.TempURLMethods},
 	}
 }
 
@@ -166,5 +171,17 @@ func (c *Config) validate() error {
 	if c.DataDir == "" {
 		return fmt.Errorf("data-dir must not be empty")
 	}
+	for _, m := range c.tempURLMethods() {
+		switch m {
+		case "GET", "HEAD", "PUT", "POST", "DELETE", "COPY":
+		default:
+			return fmt.Errorf("tempurl-methods: %q is not a Swift object method", m)
+		}
+	}
 	return nil
+}
+
+// tempURLMethods is TempURLMethods as a list.
+func (c *Config) tempURLMethods() []string {
+	return strings.FieldsFunc(strings.ToUpper(c.TempURLMethods), func(r rune) bool { return r == ' ' || r == ',' })
 }

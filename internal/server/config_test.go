@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -41,6 +42,9 @@ func TestConfigPrecedence(t *testing.T) {
 		}},
 		{"config from env", nil, map[string]string{"STRATUS_CONFIG": file}, func(c Config) bool { return c.Region == "FileRegion" }},
 		{"data dir env", nil, map[string]string{"STRATUS_DATA_DIR": "/tmp/x"}, func(c Config) bool { return c.DataDir == "/tmp/x" }},
+		{"tempurl methods", []string{"--tempurl-methods", "get,head copy"}, nil, func(c Config) bool {
+			return strings.Join(c.tempURLMethods(), " ") == "GET HEAD COPY"
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,6 +71,7 @@ func TestConfigRejects(t *testing.T) {
 		"bcrypt too low":      {[]string{"--bcrypt-cost", "2"}, nil},
 		"missing file":        {[]string{"--config", "/nonexistent/stratus.yaml"}, nil},
 		"unknown flag":        {[]string{"--nope"}, nil},
+		"bad tempurl method":  {[]string{"--tempurl-methods", "GET,TRACE"}, nil},
 	} {
 		if _, err := parse(t, c.args, c.env); err == nil {
 			t.Errorf("%s: accepted", name)

@@ -70,7 +70,8 @@ func (s *Server) assemble(ctx context.Context) error {
 	// One group-committing blob store for every service: concurrent small
 	// writes share directory fsyncs and large ones start writeback early.
 	blobs := blob.NewGroup(s.blobs)
-	objSvc, err := objectstore.New(ctx, objectstore.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "object-store")})
+	objSvc, err := objectstore.New(ctx, objectstore.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "object-store"),
+		TempURLMethods: s.cfg.tempURLMethods(), ProjectDomain: ids.ProjectDomainID})
 	if err != nil {
 		return err
 	}
