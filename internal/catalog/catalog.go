@@ -25,4 +25,6 @@ const (
 	VolumePrefix      = "/volume"
 	ObjectStorePrefix = "/object-store"
 	ImportPrefix      = "/import"
+	// StratusPrefix holds stratus's own admin APIs (/stratus/v1/jobs).
+	StratusPrefix = "/stratus"
 )

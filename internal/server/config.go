@@ -32,6 +32,10 @@ type Config struct {
 	CredentialKeyFile string `yaml:"credential_key_file"`
 	// TempURLMethods are the methods a Swift temp URL may be signed for.
 	TempURLMethods string `yaml:"tempurl_methods"`
+	// Durable jobs (internal/job).
+	JobWorkers        int           `yaml:"job_workers"`
+	JobProjectWorkers int           `yaml:"job_project_workers"`
+	JobRetention      time.Duration `yaml:"job_retention"`
 }
 
 // Defaults are what `stratus serve` uses with no configuration at all.
@@ -46,7 +50,10 @@ func Defaults() Config {
 		LogLevel:     "info",
 		LogFormat:    "text",
 
-		TempURLMethods: "GET HEAD PUT POST DELETE",
+		TempURLMethods:    "GET HEAD PUT POST DELETE",
+		JobWorkers:        4,
+		JobProjectWorkers: 2,
+		JobRetention:      7 * 24 * time.Hour,
 	}
 }
 
@@ -70,6 +77,9 @@ func (c *Config) options() []option {
 		{"log-format", "STRATUS_LOG_FORMAT", "text or json", &c.LogFormat},
 		{"credential-key-file", "STRATUS_CREDENTIAL_KEY_FILE", "key that encrypts stored credentials, created when missing (default DATA_DIR/credential.key; nodes sharing a database must share it)", &c.CredentialKeyFile},
 		{"tempurl-methods", "STRATUS_TEMPURL_METHODS", "methods a Swift temp URL may be signed for (space or comma separated; Swift's tempurl methods)", &c.TempURLMethods},
+		{"job-workers", "STRATUS_JOB_WORKERS", "long jobs (imports, exports, conversions) this node runs at once", &c.JobWorkers},
+		{"job-project-workers", "STRATUS_JOB_PROJECT_WORKERS", "long jobs of one project running at once over all nodes", &c.JobProjectWorkers},
+		{"job-retention", "STRATUS_JOB_RETENTION", "how long finished jobs (import/export status) are kept", &c.JobRetention},
 	}
 }
 
@@ -167,6 +177,9 @@ func (c *Config) validate() error {
 	}
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		return fmt.Errorf("bcrypt-cost must be between 4 and 31")
+	}
+	if c.JobWorkers < 1 || c.JobProjectWorkers < 1 || c.JobRetention <= 0 {
+		return fmt.Errorf("job-workers and job-project-workers must be at least 1 and job-retention positive")
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("data-dir must not be empty")

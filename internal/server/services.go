@@ -16,6 +16,7 @@ import (
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/identity"
 	"github.com/stratus-iaas/stratus/internal/image"
+	"github.com/stratus-iaas/stratus/internal/job"
 	"github.com/stratus-iaas/stratus/internal/objectstore"
 )
 
@@ -83,6 +84,8 @@ func (s *Server) assemble(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("node id: %w", err)
 	}
+	jobs := job.New(job.Options{DB: s.db, Log: s.log.With("service", "job"), Node: node,
+		Workers: s.cfg.JobWorkers, PerProject: s.cfg.JobProjectWorkers, Retention: s.cfg.JobRetention})
 	imageSvc, err := image.New(ctx, image.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "image"),
 		SizeCap: s.cfg.ImageSizeCap, Node: node})
 	if err != nil {
@@ -95,9 +98,15 @@ func (s *Server) assemble(ctx context.Context) error {
 			Routes: append(compute.Routes(), imageSvc.NovaRoutes()...), NotFound: notImplemented},
 	}
 	groups = append(groups, unbuiltGroups()...)
+	groups = append(groups, httpapi.Group{Name: "stratus", Prefix: catalog.StratusPrefix, Dialect: httpapi.Plain, Routes: jobs.Routes()})
 	for _, g := range groups {
 		s.mux.Mount(g)
 	}
+	// Every kind is registered by now: recover interrupted jobs and start.
+	if err := jobs.Start(ctx); err != nil {
+		return err
+	}
+	s.onClose(jobs.Close)
 	return nil
 }
 
