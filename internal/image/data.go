@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -169,36 +170,45 @@ func (s *Service) receive(ctx context.Context, im *Image, body io.Reader, size i
 	return Data{Size: hs.n, MD5: hs.md5, SHA512: hs.sha512, VirtualSize: vsize}, key, nil
 }
 
+// archiveContainers hold a disk inside an archive: their bytes are not
+// the disk, so they are not compared with disk_format.
+var archiveContainers = map[string]bool{"ova": true, "docker": true, "compressed": true}
+
 // inspect refuses content that is unsafe or not what disk_format says, and
-// returns the virtual size.
+// returns the virtual size. Every upload is inspected, whatever its
+// container_format and disk_format: where the declaration cannot be
+// compared with the bytes (an archive container, or a disk format the
+// inspector does not know), content that is itself a disk image of
+// another format is refused, since such images can name other files
+// (backing files, extents, parents) that whoever trusts the declaration
+// would open; content that is a safe image of the declared format, or no
+// image at all (an archive), is kept.
 func inspect(w blob.Writer, hs *hashResult, im *Image) (*int64, error) {
-	if im.ContainerFormat != nil {
-		switch *im.ContainerFormat {
-		case "ova", "docker", "compressed":
-			// The bytes are an archive around the disk, not the disk: Glance
-			// does not compare them with disk_format either.
-			return nil, nil
+	declared, known := diskimage.Format(""), false
+	if im.DiskFormat != nil {
+		if f, err := diskimage.ParseFormat(*im.DiskFormat); err == nil && f != "" {
+			declared, known = f, true
 		}
 	}
-	declared := diskimage.Format("")
-	if im.DiskFormat != nil {
-		f, err := diskimage.ParseFormat(*im.DiskFormat)
-		if err != nil {
-			// A format the inspector does not know (ploop): keep the bytes as
-			// they are, as Glance does for formats it cannot inspect.
-			return nil, nil
-		}
-		declared = f
+	archive := im.ContainerFormat != nil && archiveContainers[*im.ContainerFormat]
+	compare := declared
+	if archive {
+		compare = ""
 	}
 	var info *diskimage.Info
 	var err error
 	if ra, ok := w.(io.ReaderAt); ok {
-		info, err = diskimage.Inspect(ra, hs.n, declared)
+		info, err = diskimage.Inspect(ra, hs.n, compare)
 	} else {
-		info, err = diskimage.InspectHeadTail(hs.head, hs.tail, hs.n, declared)
+		info, err = diskimage.InspectHeadTail(hs.head, hs.tail, hs.n, compare)
 	}
 	if err == nil && info != nil && !info.Safe {
 		err = &diskimage.Error{Kind: diskimage.KindUnsafe, Reason: "image failed safety checks"}
+	}
+	asDeclared := info != nil && known && info.Format == declared
+	if err == nil && info != nil && (archive || !known) && isDiskImage(info.Format) && !asDeclared {
+		err = &diskimage.Error{Kind: diskimage.KindUnsafe, Reason: fmt.Sprintf(
+			"content is a %s image, which may refer to other files, but the image declares disk_format %s", info.Format, deref(im.DiskFormat))}
 	}
 	if err != nil {
 		var de *diskimage.Error
@@ -207,11 +217,29 @@ func inspect(w blob.Writer, hs *hashResult, im *Image) (*int64, error) {
 		}
 		return nil, err
 	}
-	if info == nil {
-		return nil, nil
+	if info == nil || (compare == "" && !asDeclared) {
+		return nil, nil // the size of an archive is not a disk's
 	}
 	v := info.VirtualSize
 	return &v, nil
+}
+
+// isDiskImage reports whether f is an image format with metadata of its
+// own (and so possibly references to other files), as opposed to a plain
+// disk (raw, a partition table, an ISO).
+func isDiskImage(f diskimage.Format) bool {
+	switch f {
+	case diskimage.FormatRaw, diskimage.FormatGPT, diskimage.FormatMBR, diskimage.FormatISO:
+		return false
+	}
+	return true
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 type hashResult struct {

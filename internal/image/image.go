@@ -101,12 +101,19 @@ func isBaseAttr(k string) bool {
 }
 
 func readOnlyErr(k string) error {
-	return fault.Forbiddenf("Attribute '%s' is read-only.", k)
+	return &attrError{fault.Forbiddenf("Attribute '%s' is read-only.", k)}
 }
 
 func reservedErr(k string) error {
-	return fault.Forbiddenf("Attribute '%s' is reserved.", k)
+	return &attrError{fault.Forbiddenf("Attribute '%s' is reserved.", k)}
 }
+
+// attrError is a 403 about an attribute no client may set: the caller's
+// mistake, not a role it lacks (K5 answers the latter with a 500).
+type attrError struct{ fe *fault.Error }
+
+func (e *attrError) Error() string { return e.fe.Error() }
+func (e *attrError) Unwrap() error { return e.fe }
 
 // checkWritable refuses attributes a client may never set.
 func checkWritable(k string, isAdmin bool) error {
@@ -117,11 +124,15 @@ func checkWritable(k string, isAdmin bool) error {
 		return nil
 	case slices.Contains(reserved, k):
 		return reservedErr(k)
-	case strings.HasPrefix(k, "os_glance"):
-		return fault.Forbiddenf("Attribute '%s' is reserved.", k)
+	case isReservedProperty(k):
+		return reservedErr(k)
 	}
 	return nil
 }
+
+// isReservedProperty reports whether k is in Glance's reserved os_glance
+// namespace, which only the service sets, through either API.
+func isReservedProperty(k string) bool { return strings.HasPrefix(k, "os_glance") }
 
 // validate checks the fields a client can set.
 func (im *Image) validate() error {

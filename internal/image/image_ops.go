@@ -297,6 +297,9 @@ func (s *Service) DeleteTag(ctx context.Context, p *policy.Principal, id, tag st
 func (s *Service) UpdateProperties(ctx context.Context, p *policy.Principal, id string, set map[string]string, replace bool, remove string) (*Image, error) {
 	return s.modify(ctx, p, id, "modify_image", func(im *Image) (bool, error) {
 		if remove != "" {
+			if isReservedProperty(remove) {
+				return false, reservedErr(remove)
+			}
 			if _, ok := im.Properties[remove]; !ok {
 				return false, fault.NotFoundf("Metadata item was not found")
 			}
@@ -304,10 +307,18 @@ func (s *Service) UpdateProperties(ctx context.Context, p *policy.Principal, id 
 			return false, nil
 		}
 		if replace {
-			im.Properties = map[string]string{}
+			// The service's own os_glance* properties are not the
+			// caller's metadata: a replacement keeps them.
+			kept := map[string]string{}
+			for k, v := range im.Properties {
+				if isReservedProperty(k) {
+					kept[k] = v
+				}
+			}
+			im.Properties = kept
 		}
 		for k, v := range set {
-			if isBaseAttr(k) {
+			if isBaseAttr(k) || isReservedProperty(k) {
 				if err := checkWritable(k, p.IsAdmin()); err != nil {
 					return false, err
 				}

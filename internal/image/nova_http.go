@@ -46,7 +46,8 @@ func k5Denied(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 			return roleDenied()
 		}
 		err := h(w, r)
-		if fault.KindOf(err) == fault.Forbidden {
+		var attr *attrError
+		if fault.KindOf(err) == fault.Forbidden && !errors.As(err, &attr) {
 			return roleDenied().WithCause(err)
 		}
 		return err

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"context"
 	"strings"
 	"testing"
 )
@@ -60,4 +61,40 @@ func TestNovaProxy(t *testing.T) {
 	e.mustCode(e.do("GET", "/compute/v2/p-bob/images", "alice", nil), 403)
 	e.mustCode(e.do("GET", "/compute/v2.1/images/"+id, "bob", nil), 404)
 	e.mustCode(e.do("DELETE", "/compute/v2.1/images/"+id, "alice", nil), 204)
+}
+
+// The Nova image-metadata API holds the os_glance namespace reserved, as
+// Glance's own API does: it cannot be set, removed or replaced away.
+func TestNovaMetadataReservedNamespace(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("alice", map[string]any{"disk_format": "raw", "container_format": "bare"})
+	e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/file", "alice", []byte("abcd")), 204)
+	// The service's own property, as an import would record it.
+	_, err := e.svc.modify(context.Background(), testPrincipals["admin"], id, "modify_image", func(im *Image) (bool, error) {
+		im.Properties["os_glance_import_task"] = "task-1"
+		return false, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "/compute/v2.1/images/" + id + "/metadata"
+	for _, tc := range []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", base, map[string]any{"metadata": map[string]string{"os_glance_import_task": "mine"}}},
+		{"POST", base, map[string]any{"metadata": map[string]string{"os_glance_failed_import": "x"}}},
+		{"PUT", base, map[string]any{"metadata": map[string]string{"os_glancefoo": "x"}}},
+		{"PUT", base + "/os_glance_x", map[string]any{"meta": map[string]string{"os_glance_x": "v"}}},
+		{"DELETE", base + "/os_glance_import_task", nil},
+	} {
+		if r := e.do(tc.method, tc.path, "alice", tc.body); r.Code != 403 || !strings.Contains(string(r.Body), "is reserved") {
+			t.Errorf("%s %s: %d %s", tc.method, tc.path, r.Code, r.Body)
+		}
+	}
+	e.mustCode(e.do("PUT", base, "alice", map[string]any{"metadata": map[string]string{"k": "v"}}), 200)
+	r := e.mustCode(e.do("GET", "/image/v2/images/"+id, "alice", nil), 200).JSON(t)
+	if r["os_glance_import_task"] != "task-1" || r["k"] != "v" {
+		t.Fatalf("after replace: %v", r)
+	}
 }
