@@ -54,10 +54,7 @@ func (novaDialect) WriteError(w http.ResponseWriter, r *http.Request, e *fault.E
 	status := e.HTTPStatus()
 	name, ok := novaFaultNames[status]
 	if !ok {
-		name = "computeFault"
-		if status < 500 {
-			name = "badRequest"
-		}
+		name = "computeFault" // Nova's and Cinder's Fault: any other code (406, 422, 5xx)
 	}
 	writeJSONBody(w, r, status, map[string]any{name: map[string]any{"message": e.Message, "code": status}})
 }

@@ -61,7 +61,7 @@ func newEnvTB(t testing.TB) *env {
 	}
 	mux := httpapi.NewMux(testPrincipals, log)
 	mux.Mount(httpapi.Group{Name: "image", Prefix: catalog.ImagePrefix, Dialect: httpapi.Glance, Routes: svc.Routes()})
-	mux.Mount(httpapi.Group{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, Routes: svc.NovaRoutes()})
+	mux.Mount(httpapi.Group{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, Routes: novaTestRoutes(svc)})
 	return &env{svc: svc, h: mux}
 }
 
@@ -131,4 +131,24 @@ func (e *env) patch(token, id string, ops ...map[string]any) resp {
 	e.t.Helper()
 	js, _ := json.Marshal(ops)
 	return e.do("PATCH", "/image/v2/images/"+id, token, string(js), "Content-Type", "application/openstack-images-v2.1-json-patch")
+}
+
+// novaTestRoutes mounts the Nova image proxy under /v2/{tenant_id} and
+// /v2.1 as the compute service does (which this package cannot import).
+func novaTestRoutes(svc *Service) []httpapi.Route {
+	base := func(r *http.Request) (string, string) {
+		b := "http://" + r.Host + "/compute"
+		if t := r.PathValue("tenant_id"); t != "" {
+			return b + "/v2/" + t, b + "/" + t
+		}
+		return b + "/v2.1", b
+	}
+	var out []httpapi.Route
+	for _, prefix := range []string{"/v2/{tenant_id}", "/v2.1"} {
+		for _, rt := range svc.NovaRoutes(base) {
+			rt.Pattern = prefix + rt.Pattern
+			out = append(out, rt)
+		}
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -13,29 +14,36 @@ import (
 	"github.com/stratus-iaas/stratus/internal/policy"
 )
 
-// NovaRoutes are the Nova image proxy routes (images and image metadata)
-// for the compute group, under both /v2/{tenant_id} (K5) and /v2.1 (the
-// catalog URL). The compute service mounts them in its own group once it
-// exists.
-func (s *Service) NovaRoutes() []httpapi.Route {
-	var out []httpapi.Route
-	for _, prefix := range []string{"/v2/{tenant_id}", "/v2.1"} {
-		read := policy.ProjectReader
-		out = append(out,
-			httpapi.Route{Method: http.MethodGet, Pattern: prefix + "/images", Policy: read, Handler: s.novaList(false)},
-			httpapi.Route{Method: http.MethodGet, Pattern: prefix + "/images/detail", Policy: read, Handler: s.novaList(true)},
-			httpapi.Route{Method: http.MethodGet, Pattern: prefix + "/images/{image_id}", Policy: read, Handler: k5Denied(s.novaGet)},
-			httpapi.Route{Method: http.MethodDelete, Pattern: prefix + "/images/{image_id}", Policy: policy.ProjectMember, Handler: s.novaDelete},
-			httpapi.Route{Method: http.MethodGet, Pattern: prefix + "/images/{image_id}/metadata", Policy: read, Handler: k5Denied(s.novaMetadata)},
-			httpapi.Route{Method: http.MethodPut, Pattern: prefix + "/images/{image_id}/metadata", Policy: read, Handler: k5Denied(s.novaSetMetadata(true))},
-			httpapi.Route{Method: http.MethodPost, Pattern: prefix + "/images/{image_id}/metadata", Policy: read, Handler: k5Denied(s.novaSetMetadata(false))},
-			httpapi.Route{Method: http.MethodGet, Pattern: prefix + "/images/{image_id}/metadata/{key}", Policy: read, Handler: k5Denied(s.novaMetaItem)},
-			httpapi.Route{Method: http.MethodPut, Pattern: prefix + "/images/{image_id}/metadata/{key}", Policy: read, Handler: k5Denied(s.novaSetMetaItem)},
-			httpapi.Route{Method: http.MethodDelete, Pattern: prefix + "/images/{image_id}/metadata/{key}", Policy: read, Handler: k5Denied(s.novaDeleteMetaItem)},
-		)
+// NovaRoutes are the Nova image proxy routes (images and image metadata),
+// with patterns relative to a compute API root ("/images", ...). The
+// compute service mounts them under each of its prefixes; linkBase gives
+// the self and bookmark URL prefixes of a request, which the views use.
+func (s *Service) NovaRoutes(linkBase func(*http.Request) (self, bookmark string)) []httpapi.Route {
+	read := policy.ProjectReader
+	withBase := func(h httpapi.HandlerFunc) httpapi.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			return h(w, r.WithContext(context.WithValue(r.Context(), linkBaseKey{}, linkBase)))
+		}
 	}
-	return out
+	rts := []httpapi.Route{
+		{Method: http.MethodGet, Pattern: "/images", Policy: read, Handler: s.novaList(false)},
+		{Method: http.MethodGet, Pattern: "/images/detail", Policy: read, Handler: s.novaList(true)},
+		{Method: http.MethodGet, Pattern: "/images/{image_id}", Policy: read, Handler: k5Denied(s.novaGet)},
+		{Method: http.MethodDelete, Pattern: "/images/{image_id}", Policy: policy.ProjectMember, Handler: s.novaDelete},
+		{Method: http.MethodGet, Pattern: "/images/{image_id}/metadata", Policy: read, Handler: k5Denied(s.novaMetadata)},
+		{Method: http.MethodPut, Pattern: "/images/{image_id}/metadata", Policy: read, Handler: k5Denied(s.novaSetMetadata(true))},
+		{Method: http.MethodPost, Pattern: "/images/{image_id}/metadata", Policy: read, Handler: k5Denied(s.novaSetMetadata(false))},
+		{Method: http.MethodGet, Pattern: "/images/{image_id}/metadata/{key}", Policy: read, Handler: k5Denied(s.novaMetaItem)},
+		{Method: http.MethodPut, Pattern: "/images/{image_id}/metadata/{key}", Policy: read, Handler: k5Denied(s.novaSetMetaItem)},
+		{Method: http.MethodDelete, Pattern: "/images/{image_id}/metadata/{key}", Policy: read, Handler: k5Denied(s.novaDeleteMetaItem)},
+	}
+	for i := range rts {
+		rts[i].Handler = withBase(rts[i].Handler)
+	}
+	return rts
 }
+
+type linkBaseKey struct{}
 
 // k5Denied reproduces K5's quirk (inventory 0.1 "Role-denial quirks"):
 // these image APIs answer a role denial with 500, not 403.

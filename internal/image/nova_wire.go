@@ -79,13 +79,14 @@ type novaImageBody struct {
 	DiskConfig string             `json:"OS-DCF:diskConfig,omitempty"`
 }
 
-// novaBase returns the self and bookmark URL prefixes for a request made
-// under /compute/v2/{tenant_id} (K5) or /compute/v2.1.
+// novaBase returns the self and bookmark URL prefixes of a request, as
+// the compute service that routed it builds them (…/compute/v2.1 and
+// …/compute, or …/compute/v2/{tenant} and …/compute/{tenant}).
 func novaBase(r *http.Request) (self, bookmark string) {
-	base := baseURLOf(r) + "/compute"
-	if t := r.PathValue("tenant_id"); t != "" {
-		return base + "/v2/" + t, base + "/" + t
+	if f, ok := r.Context().Value(linkBaseKey{}).(func(*http.Request) (string, string)); ok {
+		return f(r)
 	}
+	base := baseURLOf(r) + "/compute"
 	return base + "/v2.1", base
 }
 

@@ -36,6 +36,7 @@ type Config struct {
 	JobWorkers        int           `yaml:"job_workers"`
 	JobProjectWorkers int           `yaml:"job_project_workers"`
 	JobRetention      time.Duration `yaml:"job_retention"`
+	KeyAlgorithm      string        `yaml:"key_algorithm"`
 }
 
 // Defaults are what `stratus serve` uses with no configuration at all.
@@ -54,6 +55,7 @@ func Defaults() Config {
 		JobWorkers:        4,
 		JobProjectWorkers: 2,
 		JobRetention:      7 * 24 * time.Hour,
+		KeyAlgorithm:      "rsa",
 	}
 }
 
@@ -80,6 +82,7 @@ func (c *Config) options() []option {
 		{"job-workers", "STRATUS_JOB_WORKERS", "long jobs (imports, exports, conversions) this node runs at once", &c.JobWorkers},
 		{"job-project-workers", "STRATUS_JOB_PROJECT_WORKERS", "long jobs of one project running at once over all nodes", &c.JobProjectWorkers},
 		{"job-retention", "STRATUS_JOB_RETENTION", "how long finished jobs (import/export status) are kept", &c.JobRetention},
+		{"key-algorithm", "STRATUS_KEY_ALGORITHM", "algorithm of key pairs compute generates: rsa (2048 bits, as Nova) or ed25519", &c.KeyAlgorithm},
 	}
 }
 
@@ -180,6 +183,9 @@ func (c *Config) validate() error {
 	}
 	if c.JobWorkers < 1 || c.JobProjectWorkers < 1 || c.JobRetention <= 0 {
 		return fmt.Errorf("job-workers and job-project-workers must be at least 1 and job-retention positive")
+	}
+	if c.KeyAlgorithm != "rsa" && c.KeyAlgorithm != "ed25519" {
+		return fmt.Errorf("key-algorithm must be rsa or ed25519")
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("data-dir must not be empty")

@@ -91,11 +91,17 @@ func (s *Server) assemble(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	computeSvc, err := compute.New(ctx, compute.Options{DB: s.db, Log: s.log.With("service", "compute"),
+		KeyAlgorithm: s.cfg.KeyAlgorithm})
+	if err != nil {
+		return err
+	}
+	s.onClose(computeSvc.Close)
 	groups := []httpapi.Group{
 		{Name: "image", Prefix: catalog.ImagePrefix, Dialect: httpapi.Glance, Routes: imageSvc.Routes()},
-		// The compute service takes this group over; until then it serves the Nova image proxy.
+		// The compute service owns its group and routes the Nova image proxy.
 		{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"},
-			Routes: append(compute.Routes(), imageSvc.NovaRoutes()...), NotFound: notImplemented},
+			Routes: computeSvc.Routes(imageSvc.NovaRoutes(compute.LinkBase)), NotFound: notImplemented},
 	}
 	groups = append(groups, unbuiltGroups()...)
 	groups = append(groups, httpapi.Group{Name: "stratus", Prefix: catalog.StratusPrefix, Dialect: httpapi.Plain, Routes: jobs.Routes()})

@@ -1,0 +1,88 @@
+package compute
+
+import (
+	"net/http"
+
+	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/policy"
+)
+
+// prefixes are the paths the API answers under: /v2.1 (the catalog URL),
+// K5's /v2/{tenant} and the /v1.1/{tenant} its volume extension prints.
+var prefixes = []prefix{{version: "v2.1"}, {version: "v2", tenant: "-"}, {version: "v1.1", tenant: "-"}}
+
+// Routes are the compute group's routes, relative to catalog.ComputePrefix:
+// the version documents, then every API under each prefix. imageProxy are
+// the image service's Nova image routes (patterns from "/images"), served
+// here up to microversion 2.35 as Nova does.
+func (s *Service) Routes(imageProxy []httpapi.Route) []httpapi.Route {
+	out := versionRoutes()
+	api := append(s.apiRoutes(), gated(35, imageProxy)...)
+	for _, pf := range prefixes {
+		base := "/" + pf.version
+		if pf.tenant != "" {
+			base += "/{tenant}"
+		}
+		for _, rt := range api {
+			rt.Pattern = base + rt.Pattern
+			rt.Handler = versioned(pf, rt.Handler)
+			out = append(out, rt)
+		}
+	}
+	return out
+}
+
+// gated makes routes answer 404 above microversion maxMinor, as Nova's
+// proxy APIs do from 2.36.
+func gated(maxMinor int, rts []httpapi.Route) []httpapi.Route {
+	out := make([]httpapi.Route, len(rts))
+	for i, rt := range rts {
+		h := rt.Handler
+		rt.Handler = func(w http.ResponseWriter, r *http.Request) error {
+			if mv(r) > maxMinor {
+				return fault.NotFoundf("The resource could not be found.")
+			}
+			return h(w, r)
+		}
+		out[i] = rt
+	}
+	return out
+}
+
+func (s *Service) apiRoutes() []httpapi.Route {
+	read, admin := policy.ProjectReader, policy.Admin
+	r := func(method, pattern string, rule policy.Rule, h httpapi.HandlerFunc) httpapi.Route {
+		return httpapi.Route{Method: method, Pattern: pattern, Policy: rule, Handler: h}
+	}
+	const (
+		get, post, put, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
+	)
+	return []httpapi.Route{
+		r(get, "/flavors", read, s.listFlavors(false)),
+		r(get, "/flavors/detail", read, s.listFlavors(true)),
+		r(post, "/flavors", admin, s.createFlavor),
+		r(get, "/flavors/{flavor_id}", read, s.getFlavor),
+		r(put, "/flavors/{flavor_id}", admin, s.updateFlavor),
+		r(del, "/flavors/{flavor_id}", admin, s.deleteFlavor),
+		r(post, "/flavors/{flavor_id}/action", admin, s.flavorAction),
+		r(get, "/flavors/{flavor_id}/os-flavor-access", admin, s.listFlavorAccess),
+		r(get, "/flavors/{flavor_id}/os-extra_specs", read, s.listExtraSpecs),
+		r(post, "/flavors/{flavor_id}/os-extra_specs", admin, s.createExtraSpecs),
+		r(get, "/flavors/{flavor_id}/os-extra_specs/{key}", read, s.getExtraSpec),
+		r(put, "/flavors/{flavor_id}/os-extra_specs/{key}", admin, s.updateExtraSpec),
+		r(del, "/flavors/{flavor_id}/os-extra_specs/{key}", admin, s.deleteExtraSpec),
+
+		r(get, "/os-keypairs", read, s.listKeypairs),
+		r(post, "/os-keypairs", read, s.createKeypair),
+		r(get, "/os-keypairs/{name}", read, s.getKeypair),
+		r(del, "/os-keypairs/{name}", read, s.deleteKeypair),
+
+		r(get, "/limits", read, s.getLimits),
+		r(get, "/os-quota-sets/{project}", read, s.showQuotas(false)),
+		r(get, "/os-quota-sets/{project}/detail", read, s.showQuotas(true)),
+		r(get, "/os-quota-sets/{project}/defaults", read, s.quotaDefaults),
+		r(put, "/os-quota-sets/{project}", admin, s.updateQuotas),
+		r(del, "/os-quota-sets/{project}", admin, s.deleteQuotas),
+	}
+}
