@@ -29,7 +29,7 @@ func (f fakeAuth) Authenticate(ctx context.Context, token string) (*policy.Princ
 }
 
 var testPrincipals = fakeAuth{
-	"admin":  {UserID: "u-admin", ProjectID: "p-admin", Roles: []string{"admin", "member"}},
+	"admin":  {UserID: "u-admin", ProjectID: "p-admin", IsAdminProject: true, Roles: []string{"admin", "member"}},
 	"alice":  {UserID: "u-alice", ProjectID: "p-alice", Roles: []string{"member"}},
 	"alice2": {UserID: "u-alice2", ProjectID: "p-alice", Roles: []string{"member"}},
 	"bob":    {UserID: "u-bob", ProjectID: "p-bob", Roles: []string{"member"}},
