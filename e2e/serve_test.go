@@ -13,7 +13,11 @@ func TestServeStartsAndStops(t *testing.T) {
 		t.Fatalf("healthz: %d %q", code, body)
 	}
 	n.Do(t, "GET", "/identity/no-such-path", "", nil) // counted under its service
-	code, _, body = n.Do(t, "GET", "/metrics", "", nil)
+	// Metrics describe every tenant's traffic: cloud admins only.
+	if code, _, _ = n.Do(t, "GET", "/metrics", "", nil); code != 401 {
+		t.Fatalf("anonymous metrics: %d", code)
+	}
+	code, _, body = n.Do(t, "GET", "/metrics", n.AdminToken(t), nil)
 	if code != 200 || !strings.Contains(string(body), `stratus_http_requests_total{code="404",method="GET",service="identity"} 1`) {
 		t.Fatalf("metrics: %d", code)
 	}

@@ -66,6 +66,7 @@ type Mux struct {
 	log    *slog.Logger
 	stats  *metrics
 	groups []*Group
+	body   BodyPolicy
 }
 
 // NewMux returns a Mux that authenticates tokens with auth.
@@ -73,7 +74,7 @@ func NewMux(auth Authenticator, log *slog.Logger) *Mux {
 	if log == nil {
 		log = slog.Default()
 	}
-	m := &Mux{mux: http.NewServeMux(), auth: auth, log: log, stats: newMetrics()}
+	m := &Mux{mux: http.NewServeMux(), auth: auth, log: log, stats: newMetrics(), body: DefaultBodyPolicy}
 	return m
 }
 

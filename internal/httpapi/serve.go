@@ -115,10 +115,16 @@ func (m *Mux) serve(g *Group, rt *Route, w http.ResponseWriter, r *http.Request)
 	if p != nil {
 		r = r.WithContext(policy.WithPrincipal(r.Context(), p))
 	}
+	if r.Body != nil && r.Body != http.NoBody && m.body.MinRate > 0 {
+		r.Body = newRateBody(w, r.Body, m.body)
+	}
 	if !rt.Streaming && r.Body != nil {
 		limit := int64(DefaultBodyLimit)
 		if rt.BodyLimit > 0 {
 			limit = rt.BodyLimit
+		}
+		if p == nil {
+			limit = min(limit, AnonymousBodyLimit)
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
@@ -168,7 +174,7 @@ func (m *Mux) writeError(g *Group, w *statusWriter, r *http.Request, err error) 
 		fe = fault.Internalf(genericMessage).WithCause(err)
 	}
 	if fe.Kind == fault.Internal || fe.Cause != nil {
-		m.log.Error("request failed", "service", g.Name, "method", r.Method, "path", r.URL.Path,
+		m.log.Error("request failed", "service", g.Name, "method", r.Method, "path", logPath(r),
 			"request_id", RequestID(r.Context()), "status", fe.HTTPStatus(), "err", err)
 	}
 	if w.wrote {
@@ -193,9 +199,12 @@ func (m *Mux) access(g *Group, w *statusWriter, r *http.Request, start time.Time
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String("service", g.Name), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.String("service", g.Name), slog.String("method", r.Method), slog.String("path", logPath(r)),
 		slog.Int("status", status), slog.Int64("bytes", w.bytes), slog.Duration("duration", d),
 		slog.String("request_id", RequestID(r.Context())), slog.String("remote", r.RemoteAddr),
+	}
+	if q := logQuery(r); q != "" {
+		attrs = append(attrs, slog.String("query", q))
 	}
 	if p := policy.FromContext(r.Context()); p != nil {
 		attrs = append(attrs, slog.String("user", p.UserID), slog.String("project", p.ProjectID))

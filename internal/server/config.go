@@ -32,6 +32,12 @@ type Config struct {
 	CredentialKeyFile string `yaml:"credential_key_file"`
 	// TempURLMethods are the methods a Swift temp URL may be signed for.
 	TempURLMethods string `yaml:"tempurl_methods"`
+	// MetricsListen serves /metrics on its own listener, without a token;
+	// empty serves it on Listen to cloud admins only.
+	MetricsListen string `yaml:"metrics_listen"`
+	// BodyMinRate is the average rate (bytes/s) a request body must keep
+	// after a 60 s grace; 0 disables the bound.
+	BodyMinRate int64 `yaml:"body_min_rate"`
 	// Durable jobs (internal/job).
 	JobWorkers        int           `yaml:"job_workers"`
 	JobProjectWorkers int           `yaml:"job_project_workers"`
@@ -52,6 +58,7 @@ func Defaults() Config {
 		LogFormat:    "text",
 
 		TempURLMethods:    "GET HEAD PUT POST DELETE",
+		BodyMinRate:       1024,
 		JobWorkers:        4,
 		JobProjectWorkers: 2,
 		JobRetention:      7 * 24 * time.Hour,
@@ -79,6 +86,8 @@ func (c *Config) options() []option {
 		{"log-format", "STRATUS_LOG_FORMAT", "text or json", &c.LogFormat},
 		{"credential-key-file", "STRATUS_CREDENTIAL_KEY_FILE", "key that encrypts stored credentials, created when missing (default DATA_DIR/credential.key; nodes sharing a database must share it)", &c.CredentialKeyFile},
 		{"tempurl-methods", "STRATUS_TEMPURL_METHODS", "methods a Swift temp URL may be signed for (space or comma separated; Swift's tempurl methods)", &c.TempURLMethods},
+		{"metrics-listen", "STRATUS_METRICS_LISTEN", "serve Prometheus /metrics on this address (host:port) without a token; empty: on --listen, to cloud admins only", &c.MetricsListen},
+		{"body-min-rate", "STRATUS_BODY_MIN_RATE", "average bytes per second a request body must keep after a 60 s grace (0: no bound)", &c.BodyMinRate},
 		{"job-workers", "STRATUS_JOB_WORKERS", "long jobs (imports, exports, conversions) this node runs at once", &c.JobWorkers},
 		{"job-project-workers", "STRATUS_JOB_PROJECT_WORKERS", "long jobs of one project running at once over all nodes", &c.JobProjectWorkers},
 		{"job-retention", "STRATUS_JOB_RETENTION", "how long finished jobs (import/export status) are kept", &c.JobRetention},
@@ -189,6 +198,9 @@ func (c *Config) validate() error {
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("data-dir must not be empty")
+	}
+	if c.BodyMinRate < 0 {
+		return fmt.Errorf("body-min-rate must not be negative")
 	}
 	for _, m := range c.tempURLMethods() {
 		switch m {

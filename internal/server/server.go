@@ -27,6 +27,7 @@ type Server struct {
 	blobs     *blob.FS
 	mux       *httpapi.Mux
 	ln        net.Listener
+	metricsLn net.Listener // --metrics-listen, or nil
 	publicURL string
 	closers   []func() error
 }
@@ -36,6 +37,11 @@ type Server struct {
 func New(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Server, error) {
 	s := &Server{cfg: cfg, log: log, out: out}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	// The data dir holds the database, keys and every tenant's bytes: owner
+	// only, also when it existed before (MkdirAll leaves its mode alone).
+	if err := os.Chmod(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -56,13 +62,28 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Ser
 		return nil, err
 	}
 	s.mux = httpapi.NewMux(nil, log)
+	s.mux.SetBodyPolicy(httpapi.BodyPolicy{MinRate: cfg.BodyMinRate, Grace: httpapi.DefaultBodyPolicy.Grace})
 	if err := s.assemble(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
 	s.mux.Handle("GET /healthz", http.HandlerFunc(s.healthz))
-	s.mux.Handle("GET /metrics", s.mux.MetricsHandler())
+	if cfg.MetricsListen == "" {
+		s.mux.Mount(s.mux.MetricsGroup())
+	} else if s.metricsLn, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("metrics listener: %w", err)
+	}
 	return s, nil
+}
+
+// MetricsAddr is the address of the separate metrics listener ("" when
+// metrics are served on the API listener).
+func (s *Server) MetricsAddr() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return s.metricsLn.Addr().String()
 }
 
 // Addr is the address the server listens on.
@@ -79,7 +100,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	var one int
 	if err := s.db.R().QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		http.Error(w, "database: "+err.Error(), http.StatusServiceUnavailable)
+		// The cause is for the operator's log, not for whoever asks.
+		s.log.Warn("healthz: database unavailable", "err", err)
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -95,8 +118,17 @@ func (s *Server) Serve(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- hs.Serve(s.ln) }()
+	var ms *http.Server
+	if s.metricsLn != nil {
+		mm := http.NewServeMux()
+		mm.Handle("GET /metrics", s.mux.MetricsHandler())
+		ms = &http.Server{Handler: mm, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second,
+			ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+		go func() { errc <- ms.Serve(s.metricsLn) }()
+		s.log.Info("metrics serving", "addr", s.MetricsAddr())
+	}
 	s.log.Info("stratus serving", "addr", s.Addr(), "public_url", s.publicURL, "data_dir", s.cfg.DataDir, "database", s.db.Engine)
 	select {
 	case err := <-errc:
@@ -108,6 +140,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := hs.Shutdown(sctx)
+	if ms != nil {
+		ms.Shutdown(sctx)
+	}
 	if cerr := s.Close(); err == nil {
 		err = cerr
 	}
@@ -130,6 +165,9 @@ func (s *Server) Close() error {
 	}
 	if s.ln != nil {
 		s.ln.Close()
+	}
+	if s.metricsLn != nil {
+		s.metricsLn.Close()
 	}
 	return errors.Join(errs...)
 }

@@ -12,6 +12,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -82,6 +83,9 @@ func openSQLite(path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	// synchronous(FULL): a committed row survives power loss, matching the
 	// fsync we promise for bytes. WAL lets readers run beside the writer.
 	pragmas := "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(ON)"
@@ -104,6 +108,25 @@ func openSQLite(path string) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	return newDB(SQLite, w, r), nil
+}
+
+// privateFiles makes the database file and its WAL and shared-memory
+// files readable by their owner only (they hold password hashes and
+// every tenant's metadata): the file is created 0600 before SQLite opens
+// it, since SQLite gives the files it creates the database file's mode,
+// and files left by an earlier version are tightened.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 func openPostgres(dsn string) (*DB, error) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stratus-iaas/stratus/internal/store"
@@ -71,5 +73,42 @@ func TestSplitStatements(t *testing.T) {
 	got := store.SplitStatementsForTest("-- c\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x);\n")
 	if len(got) != 2 {
 		t.Fatalf("got %d statements: %q", len(got), got)
+	}
+}
+
+// The SQLite files are the owner's only, also when an earlier version left
+// them readable by others.
+func TestSQLiteFilesPrivate(t *testing.T) {
+	for _, existing := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "stratus.db")
+		if existing {
+			for _, p := range []string{path, path + "-wal"} {
+				if err := os.WriteFile(p, nil, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		db, err := store.Open(context.Background(), "", dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Tx(context.Background(), func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(context.Background(), "CREATE TABLE IF NOT EXISTS perm_probe (x INT)")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("existing=%v: %s is %v", existing, filepath.Base(p), fi.Mode().Perm())
+			}
+		}
+		db.Close()
 	}
 }
