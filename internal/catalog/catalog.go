@@ -25,6 +25,7 @@ const (
 	VolumePrefix      = "/volume"
 	ObjectStorePrefix = "/object-store"
 	ImportPrefix      = "/import"
+	NetworkPrefix     = "/networking" // devstack's path for Neutron
 	// StratusPrefix holds stratus's own admin APIs (/stratus/v1/jobs).
 	StratusPrefix = "/stratus"
 )

@@ -26,6 +26,7 @@ var (
 	Keystone Dialect = keystoneDialect{} // {"error":{"code","title","message"}}
 	Glance   Dialect = glanceDialect{}   // webob: HTML, or JSON when asked for
 	Swift    Dialect = swiftDialect{}    // short HTML, no body on HEAD
+	Neutron  Dialect = neutronDialect{}  // {"NeutronError":{"type","message","detail"}}
 	K5Import Dialect = k5Dialect{msgKey: "message"}
 	K5Export Dialect = k5Dialect{msgKey: "error_message"}
 	Plain    Dialect = plainDialect{}
@@ -135,6 +136,46 @@ func SetSwiftAuthenticate(h http.Header, path string) {
 }
 
 func (swiftDialect) MalformedBody() string { return "Malformed request body" }
+
+type neutronDialect struct{}
+
+// neutronTypes are the webob exception class names Neutron reports as
+// NeutronError.type for errors raised without a Neutron exception class.
+var neutronTypes = map[int]string{
+	400: "HTTPBadRequest", 403: "HTTPForbidden", 404: "HTTPNotFound", 405: "HTTPMethodNotAllowed",
+	409: "HTTPConflict", 413: "HTTPRequestEntityTooLarge", 415: "HTTPUnsupportedMediaType",
+	500: "HTTPInternalServerError", 501: "HTTPNotImplemented", 503: "HTTPServiceUnavailable",
+}
+
+// neutronInternalMessage is what Neutron says of every 500: it never shows
+// the cause.
+const neutronInternalMessage = "Request Failed: internal server error while processing your request."
+
+// WriteError renders Neutron's fault body. The fault's Code, when set, is
+// the Neutron exception class (NetworkNotFound, IpAddressInUse, ...). A
+// 401 comes from keystonemiddleware in front of Neutron, in its own shape.
+func (neutronDialect) WriteError(w http.ResponseWriter, r *http.Request, e *fault.Error) {
+	status := e.HTTPStatus()
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Keystone uri="`+baseURL(r)+`/identity"`)
+		writeJSONBody(w, r, status, map[string]any{"error": map[string]any{
+			"code": status, "title": "Unauthorized", "message": e.Message}})
+		return
+	}
+	typ, msg := e.Code, e.Message
+	if status == http.StatusInternalServerError {
+		typ, msg = "", neutronInternalMessage
+	}
+	if typ == "" {
+		typ = neutronTypes[status]
+		if typ == "" {
+			typ = "HTTPError"
+		}
+	}
+	writeJSONBody(w, r, status, map[string]any{"NeutronError": map[string]any{"type": typ, "message": msg, "detail": ""}})
+}
+
+func (neutronDialect) MalformedBody() string { return "Body contains invalid data" }
 
 type k5Dialect struct{ msgKey string }
 

@@ -141,6 +141,34 @@ func TestDialectBodies(t *testing.T) {
 			t.Errorf("%T: %d %q, want %q", c.d, rec.Code, rec.Body, c.want)
 		}
 	}
+	// Neutron: the exception class in Code is the type; without one the
+	// webob class of the status; 500s never show their message; 401 is
+	// keystonemiddleware's.
+	neutron := []struct {
+		e      *fault.Error
+		status int
+		want   string
+	}{
+		{e, 404, `{"NeutronError":{"detail":"","message":"Image 42 not found.","type":"40401"}}`},
+		{&fault.Error{Kind: fault.NotFound, Code: "NetworkNotFound", Message: "Network n1 could not be found."}, 404,
+			`{"NeutronError":{"detail":"","message":"Network n1 could not be found.","type":"NetworkNotFound"}}`},
+		{fault.Invalidf("Invalid input for cidr. Reason: 'x' is not a valid IP subnet."), 400,
+			`{"NeutronError":{"detail":"","message":"Invalid input for cidr. Reason: 'x' is not a valid IP subnet.","type":"HTTPBadRequest"}}`},
+		{fault.Conflictf("busy"), 409, `{"NeutronError":{"detail":"","message":"busy","type":"HTTPConflict"}}`},
+		{fault.NotImplementedf("The requested API is not implemented in stratus yet."), 501,
+			`{"NeutronError":{"detail":"","message":"The requested API is not implemented in stratus yet.","type":"HTTPNotImplemented"}}`},
+		{fault.Internalf("db exploded"), 500,
+			`{"NeutronError":{"detail":"","message":"Request Failed: internal server error while processing your request.","type":"HTTPInternalServerError"}}`},
+		{fault.Unauthorizedf("The request you have made requires authentication."), 401,
+			`{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}`},
+	}
+	for _, c := range neutron {
+		rec := httptest.NewRecorder()
+		Neutron.WriteError(rec, httptest.NewRequest("GET", "/networking/v2.0/networks", nil), c.e)
+		if rec.Code != c.status || rec.Body.String() != c.want || rec.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("Neutron %v: %d %s %q, want %d %s", c.e, rec.Code, rec.Header().Get("Content-Type"), rec.Body, c.status, c.want)
+		}
+	}
 	// HEAD gets no body.
 	rec := httptest.NewRecorder()
 	Swift.WriteError(rec, httptest.NewRequest("HEAD", "/", nil), e)

@@ -17,6 +17,7 @@ import (
 	"github.com/stratus-iaas/stratus/internal/identity"
 	"github.com/stratus-iaas/stratus/internal/image"
 	"github.com/stratus-iaas/stratus/internal/job"
+	"github.com/stratus-iaas/stratus/internal/network"
 	"github.com/stratus-iaas/stratus/internal/objectstore"
 )
 
@@ -28,6 +29,7 @@ func endpoints() []catalog.Entry {
 		{Type: "object-store", Name: "swift", Path: catalog.ObjectStorePrefix + "/v1/AUTH_{project_id}"},
 		{Type: "image", Name: "glance", Path: catalog.ImagePrefix},
 		{Type: "compute", Name: "nova", Path: "/compute/v2.1"},
+		{Type: "network", Name: "neutron", Path: catalog.NetworkPrefix},
 	}
 }
 
@@ -91,6 +93,10 @@ func (s *Server) assemble(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	netSvc, err := network.New(ctx, network.Options{DB: s.db, Log: s.log.With("service", "network")})
+	if err != nil {
+		return err
+	}
 	computeSvc, err := compute.New(ctx, compute.Options{DB: s.db, Log: s.log.With("service", "compute"),
 		KeyAlgorithm: s.cfg.KeyAlgorithm})
 	if err != nil {
@@ -98,6 +104,7 @@ func (s *Server) assemble(ctx context.Context) error {
 	}
 	s.onClose(computeSvc.Close)
 	groups := []httpapi.Group{
+		netSvc.Group(),
 		{Name: "image", Prefix: catalog.ImagePrefix, Dialect: httpapi.Glance, Routes: imageSvc.Routes()},
 		// The compute service owns its group and routes the Nova image proxy.
 		{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"},

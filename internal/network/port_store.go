@@ -1,0 +1,242 @@
+package network
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+const portCols = `p.id, p.project_id, p.network_id, p.name, p.description, p.mac_address, p.admin_state_up, p.status,
+	p.device_id, p.device_owner, p.binding_host_id, p.binding_vnic_type, p.binding_profile, p.port_security_enabled,
+	p.allowed_address_pairs, p.server_owned, p.tags, p.revision_number, p.created_at, p.updated_at`
+
+func scanPort(sc scanner) (*PortRecord, error) {
+	var p PortRecord
+	var pairs, tags string
+	var created, updated int64
+	err := sc.Scan(&p.ID, &p.ProjectID, &p.NetworkID, &p.Name, &p.Description, &p.MACAddress, &p.AdminStateUp, &p.Status,
+		&p.DeviceID, &p.DeviceOwner, &p.HostID, &p.VNICType, &p.Profile, &p.PortSecurityEnabled, &pairs, &p.ServerOwned,
+		&tags, &p.Revision, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if err := fromJSON(pairs, &p.AllowedAddressPairs); err != nil {
+		return nil, fmt.Errorf("port %s address pairs: %w", p.ID, err)
+	}
+	if err := fromJSON(tags, &p.Tags); err != nil {
+		return nil, fmt.Errorf("port %s tags: %w", p.ID, err)
+	}
+	p.CreatedAt, p.UpdatedAt = store.Time(created), store.Time(updated)
+	return &p, nil
+}
+
+func pairsOrEmpty(v []AddressPair) []AddressPair {
+	if v == nil {
+		return []AddressPair{}
+	}
+	return v
+}
+
+func insertPortRow(ctx context.Context, tx *sql.Tx, p *PortRecord) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO ports (id, project_id, network_id, name, description, mac_address,
+		admin_state_up, status, device_id, device_owner, binding_host_id, binding_vnic_type, binding_profile,
+		port_security_enabled, allowed_address_pairs, server_owned, tags, revision_number, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+		p.ID, p.ProjectID, p.NetworkID, p.Name, p.Description, p.MACAddress, p.AdminStateUp, p.Status, p.DeviceID,
+		p.DeviceOwner, p.HostID, p.VNICType, p.Profile, p.PortSecurityEnabled, toJSON(pairsOrEmpty(p.AllowedAddressPairs)),
+		p.ServerOwned, toJSON(tagsOrEmpty(p.Tags)), p.Revision, p.CreatedAt.UnixMicro(), p.UpdatedAt.UnixMicro())
+	return store.Map(err)
+}
+
+func updatePortRow(ctx context.Context, tx *sql.Tx, p *PortRecord) error {
+	_, err := tx.ExecContext(ctx, `UPDATE ports SET name = $2, description = $3, mac_address = $4, admin_state_up = $5,
+		status = $6, device_id = $7, device_owner = $8, binding_host_id = $9, binding_vnic_type = $10,
+		binding_profile = $11, port_security_enabled = $12, allowed_address_pairs = $13, server_owned = $14,
+		tags = $15, revision_number = $16, updated_at = $17 WHERE id = $1`,
+		p.ID, p.Name, p.Description, p.MACAddress, p.AdminStateUp, p.Status, p.DeviceID, p.DeviceOwner, p.HostID,
+		p.VNICType, p.Profile, p.PortSecurityEnabled, toJSON(pairsOrEmpty(p.AllowedAddressPairs)), p.ServerOwned,
+		toJSON(tagsOrEmpty(p.Tags)), p.Revision, p.UpdatedAt.UnixMicro())
+	return store.Map(err)
+}
+
+func insertAllocation(ctx context.Context, tx *sql.Tx, portID, netID string, pos int, ip FixedIP) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO ip_allocations (subnet_id, ip_address, port_id, network_id, position)
+		VALUES ($1, $2, $3, $4, $5)`, ip.SubnetID, ip.IPAddress, portID, netID, pos)
+	return store.Map(err)
+}
+
+func setPortSecurityGroups(ctx context.Context, tx *sql.Tx, portID string, groups []string) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM port_security_groups WHERE port_id = $1", portID); err != nil {
+		return err
+	}
+	for _, g := range groups {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO port_security_groups (port_id, security_group_id) VALUES ($1, $2)
+			ON CONFLICT DO NOTHING`, portID, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// portVisible is when a non-admin project ($1) sees a port (alias p) on
+// network n: its own, or any port on a network it owns.
+const portVisible = `(p.project_id = $1 OR n.project_id = $1)`
+
+func getPort(ctx context.Context, q store.Querier, sc scope, id string) (*PortRecord, error) {
+	var ports []*PortRecord
+	var err error
+	if sc.admin {
+		ports, err = queryPorts(ctx, q, "SELECT "+portCols+" FROM ports p WHERE p.id = $1", id)
+	} else {
+		ports, err = queryPorts(ctx, q, "SELECT "+portCols+" FROM ports p JOIN networks n ON n.id = p.network_id WHERE p.id = $2 AND "+portVisible, sc.project, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(ports) == 0 {
+		return nil, store.ErrNotFound
+	}
+	return ports[0], nil
+}
+
+// portFilter narrows a port list in SQL: the filters callers use most
+// (Nova by device_id, clients by network_id) never read every port.
+type portFilter struct {
+	NetworkID, DeviceID, DeviceOwner string
+}
+
+func listPorts(ctx context.Context, q store.Querier, sc scope, f portFilter) ([]*PortRecord, error) {
+	var where []string
+	var args []any
+	from := "ports p"
+	if !sc.admin {
+		from = "ports p JOIN networks n ON n.id = p.network_id"
+		args = append(args, sc.project)
+		where = append(where, portVisible)
+	}
+	add := func(col, v string) {
+		if v != "" {
+			args = append(args, v)
+			where = append(where, fmt.Sprintf("%s = $%d", col, len(args)))
+		}
+	}
+	add("p.network_id", f.NetworkID)
+	add("p.device_id", f.DeviceID)
+	add("p.device_owner", f.DeviceOwner)
+	query := "SELECT " + portCols + " FROM " + from
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	return queryPorts(ctx, q, query+" ORDER BY p.created_at, p.id", args...)
+}
+
+// queryPorts runs a port query and fills in fixed IPs and security groups.
+func queryPorts(ctx context.Context, q store.Querier, query string, args ...any) ([]*PortRecord, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*PortRecord
+	for rows.Next() {
+		p, err := scanPort(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, fillPorts(ctx, q, out)
+}
+
+// fillPorts reads the fixed IPs and security group ids of ports.
+func fillPorts(ctx context.Context, q store.Querier, ports []*PortRecord) error {
+	if len(ports) == 0 {
+		return nil
+	}
+	byID := make(map[string]*PortRecord, len(ports))
+	ids := make([]string, len(ports))
+	for i, p := range ports {
+		byID[p.ID], ids[i] = p, p.ID
+		p.FixedIPs, p.SecurityGroups = []FixedIP{}, []string{}
+	}
+	return inChunks(ids, func(ph string, args []any) error {
+		rows, err := q.QueryContext(ctx, "SELECT port_id, subnet_id, ip_address FROM ip_allocations WHERE port_id IN ("+ph+") ORDER BY port_id, position", args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var pid string
+			var ip FixedIP
+			if err := rows.Scan(&pid, &ip.SubnetID, &ip.IPAddress); err != nil {
+				rows.Close()
+				return err
+			}
+			ip.Version = ipVersionOf(ip.IPAddress)
+			if p := byID[pid]; p != nil && !containsIP(p.FixedIPs, ip) {
+				p.FixedIPs = append(p.FixedIPs, ip)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = q.QueryContext(ctx, "SELECT port_id, security_group_id FROM port_security_groups WHERE port_id IN ("+ph+") ORDER BY port_id, security_group_id", args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var pid, g string
+			if err := rows.Scan(&pid, &g); err != nil {
+				return err
+			}
+			if p := byID[pid]; p != nil && (len(p.SecurityGroups) == 0 || p.SecurityGroups[len(p.SecurityGroups)-1] != g) {
+				p.SecurityGroups = append(p.SecurityGroups, g)
+			}
+		}
+		return rows.Err()
+	})
+}
+
+func containsIP(ips []FixedIP, ip FixedIP) bool {
+	for _, x := range ips {
+		if x.SubnetID == ip.SubnetID && x.IPAddress == ip.IPAddress {
+			return true
+		}
+	}
+	return false
+}
+
+func ipVersionOf(ip string) int {
+	if strings.Contains(ip, ":") {
+		return 6
+	}
+	return 4
+}
+
+func deletePortRows(ctx context.Context, tx *sql.Tx, id string) error {
+	for _, q := range []string{
+		"UPDATE floatingips SET port_id = NULL, fixed_ip_address = NULL, router_id = NULL, status = 'DOWN' WHERE port_id = $1",
+		"DELETE FROM ip_allocations WHERE port_id = $1",
+		"DELETE FROM port_security_groups WHERE port_id = $1",
+		"DELETE FROM ports WHERE id = $1",
+	} {
+		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func macTaken(ctx context.Context, q store.Querier, netID, mac string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM ports WHERE network_id = $1 AND mac_address = $2", netID, mac).Scan(&n)
+	return n > 0, err
+}
