@@ -14,7 +14,7 @@ import (
 var (
 	alice = &policy.Principal{UserID: "ua", ProjectID: "pa", Roles: []string{"member"}}
 	bob   = &policy.Principal{UserID: "ub", ProjectID: "pb", Roles: []string{"member"}}
-	admin = &policy.Principal{UserID: "u0", ProjectID: "p0", Roles: []string{"admin"}}
+	admin = &policy.Principal{UserID: "u0", ProjectID: "p0", Roles: []string{"admin"}, IsAdminProject: true}
 )
 
 func newTestService(t testing.TB) *Service {
