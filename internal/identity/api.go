@@ -21,7 +21,7 @@ func (s *Service) PrincipalFor(ctx context.Context, userID, projectID string) (*
 		return nil, unauthorized(errors.New("principal: user and project are required"))
 	}
 	info := &tokenInfo{}
-	if err := s.resolveToken(ctx, s.db.R(), info, userID, projectID, ""); err != nil {
+	if err := s.resolveToken(ctx, s.db.R(), info, userID, tokenScope{projectID: projectID}); err != nil {
 		if errors.Is(err, errInvalidToken) {
 			return nil, unauthorized(err)
 		}

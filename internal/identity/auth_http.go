@@ -1,19 +1,14 @@
 package identity
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/policy"
-	"github.com/stratus-iaas/stratus/internal/store"
 )
 
 const subjectTokenHeader = "X-Subject-Token"
@@ -24,147 +19,11 @@ func validationError(attribute, target string) *fault.Error {
 		"malformed or otherwise incorrect. The client is assumed to be in error.", attribute, target)
 }
 
-type nameRef struct {
-	ID     string   `json:"id"`
-	Name   string   `json:"name"`
-	Domain *nameRef `json:"domain"`
-}
-
-type authRequest struct {
-	Auth *struct {
-		Identity *struct {
-			Methods  []string `json:"methods"`
-			Password *struct {
-				User *struct {
-					nameRef
-					Password *string `json:"password"`
-				} `json:"user"`
-			} `json:"password"`
-			Token *struct {
-				ID string `json:"id"`
-			} `json:"token"`
-		} `json:"identity"`
-		Scope json.RawMessage `json:"scope"`
-	} `json:"auth"`
-}
-
-type scopeRequest struct {
-	Project *nameRef `json:"project"`
-	Domain  *nameRef `json:"domain"`
-	System  any      `json:"system"`
-}
-
-// resolveDomain finds a domain by id or by name; the caller turns a miss
-// into its own error.
-func resolveDomain(ctx context.Context, q store.Querier, ref *nameRef) (*Domain, error) {
-	if ref.ID != "" {
-		return getDomain(ctx, q, ref.ID)
-	}
-	return getDomainByName(ctx, q, ref.Name)
-}
-
-// checkPassword authenticates a user by password: 401 on any failure.
-func (s *Service) checkPassword(ctx context.Context, ref *nameRef, password string) (*User, error) {
-	s.waitPending(ctx)
-	q := s.db.R()
-	var u *User
-	var err error
-	switch {
-	case ref.ID != "":
-		u, err = getUser(ctx, q, ref.ID)
-	case ref.Name != "":
-		if ref.Domain == nil || (ref.Domain.ID == "" && ref.Domain.Name == "") {
-			return nil, validationError("domain", "user")
-		}
-		var d *Domain
-		if d, err = resolveDomain(ctx, q, ref.Domain); err == nil {
-			if !d.Enabled {
-				s.dummyCompare(password)
-				return nil, unauthorized(errors.New("user domain disabled"))
-			}
-			u, err = getUserByName(ctx, q, d.ID, ref.Name)
-		}
-	default:
-		return nil, validationError("id or name", "user")
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		s.dummyCompare(password) // an unknown user takes as long as a wrong password
-		return nil, unauthorized(err)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if u.PasswordHash == "" {
-		s.dummyCompare(password) // a user without a password costs the same
-		return nil, unauthorized(errors.New("no password for user " + u.ID))
-	}
-	if !s.compareHash(u.PasswordHash, password) {
-		return nil, unauthorized(errors.New("wrong password for user " + u.ID))
-	}
-	if !u.Enabled {
-		return nil, unauthorized(errors.New("user disabled " + u.ID))
-	}
-	return u, nil
-}
-
-// resolveScope turns a scope request into project and domain ids.
-func (s *Service) resolveScope(ctx context.Context, raw json.RawMessage, u *User) (projectID, domainID string, err error) {
-	q := s.db.R()
-	if len(raw) == 0 || string(raw) == "null" || string(raw) == `"unscoped"` {
-		// Keystone scopes to the default project when the user may use it.
-		if u.DefaultProjectID != "" {
-			if roles, err := userRoles(ctx, q, u.ID, targetProject, u.DefaultProjectID); err == nil && len(roles) > 0 {
-				if p, err := getProject(ctx, q, u.DefaultProjectID); err == nil && p.Enabled {
-					return p.ID, "", nil
-				}
-			}
-		}
-		return "", "", nil
-	}
-	var sc scopeRequest
-	if err := json.Unmarshal(raw, &sc); err != nil {
-		return "", "", fault.Invalidf("%s", httpapi.Keystone.MalformedBody()).WithCause(err)
-	}
-	switch {
-	case sc.Project != nil:
-		var p *Project
-		switch {
-		case sc.Project.ID != "":
-			p, err = getProject(ctx, q, sc.Project.ID)
-		case sc.Project.Name != "":
-			if sc.Project.Domain == nil {
-				return "", "", validationError("domain", "project")
-			}
-			var d *Domain
-			if d, err = resolveDomain(ctx, q, sc.Project.Domain); err == nil {
-				p, err = getProjectByName(ctx, q, d.ID, sc.Project.Name)
-			}
-		default:
-			return "", "", validationError("id or name", "project")
-		}
-		if errors.Is(err, store.ErrNotFound) {
-			return "", "", unauthorized(err)
-		}
-		if err != nil {
-			return "", "", err
-		}
-		return p.ID, "", nil
-	case sc.Domain != nil:
-		if sc.Domain.ID == "" && sc.Domain.Name == "" {
-			return "", "", validationError("id or name", "domain")
-		}
-		d, err := resolveDomain(ctx, q, sc.Domain)
-		if errors.Is(err, store.ErrNotFound) {
-			return "", "", unauthorized(err)
-		}
-		if err != nil {
-			return "", "", err
-		}
-		return "", d.ID, nil
-	case sc.System != nil:
-		return "", "", fault.NotImplementedf("System-scoped tokens are not supported.")
-	}
-	return "", "", nil
+// validationErrorText is a Keystone 400 whose message_format ends with the
+// standard sentence (ValidationTimeStampError, ValidationExpirationError).
+func validationErrorText(first string) *fault.Error {
+	return fault.Invalidf("%s The server could not comply with the request since it is either malformed or otherwise "+
+		"incorrect. The client is assumed to be in error.", first)
 }
 
 // createToken is POST /v3/auth/tokens.
@@ -173,57 +32,7 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err := httpapi.DecodeJSON(r, &req); err != nil {
 		return err
 	}
-	if req.Auth == nil {
-		return validationError("auth", "request body")
-	}
-	id := req.Auth.Identity
-	if id == nil {
-		return validationError("identity", "auth")
-	}
-	if len(id.Methods) == 0 {
-		return validationError("methods", "identity")
-	}
-	ctx := r.Context()
-	var ir issueRequest
-	switch {
-	case slices.Contains(id.Methods, "password"):
-		if id.Password == nil || id.Password.User == nil {
-			return validationError("user", "password")
-		}
-		if id.Password.User.Password == nil {
-			return validationError("password", "user")
-		}
-		u, err := s.checkPassword(ctx, &id.Password.User.nameRef, *id.Password.User.Password)
-		if err != nil {
-			return err
-		}
-		ir = issueRequest{user: u, methods: []string{"password"}}
-	case slices.Contains(id.Methods, "token"):
-		if id.Token == nil || id.Token.ID == "" {
-			return validationError("token", "identity")
-		}
-		parent, err := s.validate(ctx, id.Token.ID)
-		if err != nil {
-			if errors.Is(err, errInvalidToken) {
-				return unauthorized(err)
-			}
-			return err
-		}
-		methods := []string{"token"}
-		for _, m := range parent.methods {
-			if m != "token" {
-				methods = append(methods, m)
-			}
-		}
-		ir = issueRequest{user: parent.user, methods: methods, parent: parent}
-	default:
-		return unauthorized(errors.New("unsupported auth methods"))
-	}
-	var err error
-	if ir.projectID, ir.domainID, err = s.resolveScope(ctx, req.Auth.Scope, ir.user); err != nil {
-		return err
-	}
-	info, err := s.issue(ctx, ir)
+	info, err := s.authenticate(r.Context(), &req)
 	if err != nil {
 		return err
 	}
@@ -356,20 +165,4 @@ func (s *Service) authDomains(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"domains": out, "links": listLinks(r)})
-}
-
-// dummyCompare spends one bcrypt verification, so that response time does
-// not tell which user names exist. The hash is made on first use, not at
-// start.
-func (s *Service) dummyCompare(password string) {
-	s.dummyOnce.Do(func() {
-		s.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(newID()), s.opts.BcryptCost)
-	})
-	s.compareHash(string(s.dummyHash), password)
-}
-
-// compareHash is one bcrypt verification of password against hash.
-func (s *Service) compareHash(hash, password string) bool {
-	s.verifications.Add(1)
-	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }

@@ -151,3 +151,60 @@ func (o object) common(create bool, max int, name, description *string, enabled 
 	}
 	return nil
 }
+
+// extra copies into dst the attributes of o that Keystone does not model
+// (those not in modeled), as Keystone keeps them; a null removes one.
+func (o object) extra(dst map[string]any, modeled map[string]bool) {
+	for k, v := range o {
+		if modeled[k] {
+			continue
+		}
+		if v == nil {
+			delete(dst, k)
+			continue
+		}
+		dst[k] = v
+	}
+}
+
+// withExtra starts a wire form from an entity's extra attributes; the
+// caller then sets the modeled ones, which win.
+func withExtra(extra map[string]any) map[string]any {
+	m := make(map[string]any, len(extra)+8)
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+// roleRefs reads a list of {"id": ...} or {"name": ...} role references.
+func (o object) roleRefs(field string) ([]nameRef, error) {
+	raw, present := o[field]
+	if !present || raw == nil {
+		return nil, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, typeError(field, raw, "array")
+	}
+	var out []nameRef
+	for _, v := range list {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, typeError(field, v, "object")
+		}
+		id, _, err := object(m).str("id")
+		if err != nil {
+			return nil, err
+		}
+		name, _, err := object(m).str("name")
+		if err != nil {
+			return nil, err
+		}
+		if id == "" && name == "" {
+			return nil, validationError("id or name", "role")
+		}
+		out = append(out, nameRef{ID: id, Name: name})
+	}
+	return out, nil
+}

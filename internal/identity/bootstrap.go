@@ -44,10 +44,23 @@ func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (password
 			DefaultDomainID, "Default", "The default domain", true, now); err != nil {
 			return err
 		}
+		rolesCreated := int64(0)
 		for _, name := range []string{policy.RoleAdmin, policy.RoleMember, policy.RoleReader} {
-			if _, err := ins("INSERT INTO identity_roles (id, domain_id, name, description, created_at) VALUES ($1, '', $2, '', $3)",
-				newID(), name, now); err != nil {
+			n, err := ins("INSERT INTO identity_roles (id, domain_id, name, description, created_at) VALUES ($1, '', $2, '', $3)",
+				newID(), name, now)
+			if err != nil {
 				return err
+			}
+			rolesCreated += n
+		}
+		if rolesCreated > 0 {
+			// Keystone's bootstrap implications: admin implies member,
+			// member implies reader. Made once; an admin may change them.
+			for _, pair := range [][2]string{{policy.RoleAdmin, policy.RoleMember}, {policy.RoleMember, policy.RoleReader}} {
+				if _, err := ins("INSERT INTO identity_implied_roles (prior_role_id, implied_role_id) SELECT p.id, i.id FROM identity_roles p, identity_roles i "+
+					"WHERE p.domain_id = '' AND p.name = $1 AND i.domain_id = '' AND i.name = $2", pair[0], pair[1]); err != nil {
+					return err
+				}
 			}
 		}
 		if _, err := ins("INSERT INTO identity_projects (id, domain_id, name, description, parent_id, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -73,7 +86,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (password
 		if err != nil {
 			return err
 		}
-		return insertAssignment(ctx, tx, Assignment{UserID: adminID, TargetType: targetProject, TargetID: p.ID, RoleID: role.ID})
+		return insertAssignment(ctx, tx, Assignment{ActorType: actorUser, ActorID: adminID, TargetType: targetProject, TargetID: p.ID, RoleID: role.ID})
 	})
 	if err != nil {
 		return "", false, err

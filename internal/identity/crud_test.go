@@ -32,7 +32,7 @@ func TestPolicy(t *testing.T) {
 		{"admin creates users", "POST", "/identity/v3/users", admin, `{"user":{"name":"eve","domain_id":"default"}}`, 201},
 		{"catalog read", "GET", "/identity/v3/services", alice, nil, 200},
 		{"catalog is read-only", "POST", "/identity/v3/services", admin, `{"service":{"type":"x"}}`, 501},
-		{"groups not implemented", "GET", "/identity/v3/groups", admin, nil, 501},
+		{"policies not implemented", "GET", "/identity/v3/policies", admin, nil, 501},
 		{"domain config not implemented", "PUT", "/identity/v3/domains/default/config", admin, `{"config":{}}`, 501},
 		{"domain config group not implemented", "GET", "/identity/v3/domains/default/config/identity", admin, nil, 501},
 		{"default domain config not implemented", "GET", "/identity/v3/domains/config/default", admin, nil, 501},

@@ -24,6 +24,16 @@ type entity[T any] struct {
 	save     func(context.Context, store.Querier, *T) error
 	conflict func(*T) error // duplicate name on save
 	wire     func(*http.Request, *T) map[string]any
+	// filters are the attributes lists filter on (filter.go).
+	filters []string
+	// more is the rest of the wire form that needs the database (project
+	// tags); nil when the row has it all.
+	more func(context.Context, store.Querier, *T) error
+}
+
+// matches reports whether a wire entity passes the request's filters.
+func (e *entity[T]) matches(r *http.Request, m map[string]any) bool {
+	return matchesFilters(r, e.filters, m)
 }
 
 // load returns the record id, or Keystone's "Could not find" 404.
@@ -31,6 +41,9 @@ func (e *entity[T]) load(ctx context.Context, q store.Querier, id string) (*T, e
 	v, err := e.fetch(ctx, q, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound(e.name, id)
+	}
+	if err == nil && e.more != nil {
+		err = e.more(ctx, q, v)
 	}
 	return v, err
 }
@@ -48,7 +61,14 @@ func (e *entity[T]) listed(w http.ResponseWriter, r *http.Request, db store.Quer
 	}
 	out := make([]map[string]any, 0, len(vs))
 	for _, v := range vs {
-		out = append(out, e.wire(r, v))
+		if e.more != nil {
+			if err := e.more(r.Context(), db, v); err != nil {
+				return err
+			}
+		}
+		if m := e.wire(r, v); e.matches(r, m) {
+			out = append(out, m)
+		}
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{e.name + "s": out, "links": listLinks(r)})
 }

@@ -4,23 +4,28 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
-// Domain is a Keystone domain.
+// Domain is a Keystone domain. Extra holds attributes Keystone keeps
+// verbatim on every entity; Tags are loaded only where shown.
 type Domain struct {
 	ID, Name, Description string
 	Enabled               bool
+	Extra                 map[string]any
+	Tags                  []string
 }
 
-// Project is a Keystone project.
+// Project is a Keystone project; ParentID is its domain's id for a
+// top-level project, as in Keystone.
 type Project struct {
 	ID, DomainID, Name, Description, ParentID string
 	Enabled                                   bool
+	Extra                                     map[string]any
+	Tags                                      []string
 }
 
 // User is a Keystone user. Extra holds attributes Keystone keeps verbatim
@@ -36,17 +41,25 @@ type User struct {
 // Role is a Keystone role; DomainID is "" for global roles.
 type Role struct {
 	ID, DomainID, Name, Description string
+	Extra                           map[string]any
 }
 
-// Assignment grants Role to User on a project or domain.
-type Assignment struct {
-	UserID, TargetType, TargetID, RoleID string
+// decodeExtra reads an extra column; anything unreadable is no extra.
+func decodeExtra(s string) map[string]any {
+	var m map[string]any
+	if json.Unmarshal([]byte(s), &m) != nil || m == nil {
+		m = map[string]any{}
+	}
+	return m
 }
 
-const (
-	targetProject = "project"
-	targetDomain  = "domain"
-)
+func encodeExtra(m map[string]any) string {
+	if len(m) == 0 {
+		return "{}"
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
 
 // filter is a list query: equality conditions ANDed together.
 type filter struct {
@@ -59,6 +72,20 @@ func (f *filter) eq(col string, v any) {
 	f.where = append(f.where, col+" = $"+strconv.Itoa(len(f.args)))
 }
 
+// in adds "col IN (values...)"; no values matches nothing.
+func (f *filter) in(col string, values []string) {
+	if len(values) == 0 {
+		f.where = append(f.where, "1 = 0")
+		return
+	}
+	ph := make([]string, len(values))
+	for i, v := range values {
+		f.args = append(f.args, v)
+		ph[i] = "$" + strconv.Itoa(len(f.args))
+	}
+	f.where = append(f.where, col+" IN ("+strings.Join(ph, ", ")+")")
+}
+
 func (f *filter) sql() string {
 	if len(f.where) == 0 {
 		return ""
@@ -68,13 +95,15 @@ func (f *filter) sql() string {
 
 // --- domains ---
 
-const domainCols = "id, name, description, enabled"
+const domainCols = "id, name, description, enabled, extra"
 
 func scanDomain(sc interface{ Scan(...any) error }) (*Domain, error) {
 	var d Domain
-	if err := sc.Scan(&d.ID, &d.Name, &d.Description, &d.Enabled); err != nil {
+	var extra string
+	if err := sc.Scan(&d.ID, &d.Name, &d.Description, &d.Enabled, &extra); err != nil {
 		return nil, store.Map(err)
 	}
+	d.Extra = decodeExtra(extra)
 	return &d, nil
 }
 
@@ -95,26 +124,28 @@ func listDomains(ctx context.Context, q store.Querier, f filter) ([]*Domain, err
 }
 
 func insertDomain(ctx context.Context, q store.Querier, d *Domain, now int64) error {
-	_, err := q.ExecContext(ctx, "INSERT INTO identity_domains (id, name, description, enabled, created_at) VALUES ($1, $2, $3, $4, $5)",
-		d.ID, d.Name, d.Description, d.Enabled, now)
+	_, err := q.ExecContext(ctx, "INSERT INTO identity_domains (id, name, description, enabled, extra, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+		d.ID, d.Name, d.Description, d.Enabled, encodeExtra(d.Extra), now)
 	return store.Map(err)
 }
 
 func updateDomain(ctx context.Context, q store.Querier, d *Domain) error {
-	_, err := q.ExecContext(ctx, "UPDATE identity_domains SET name = $2, description = $3, enabled = $4 WHERE id = $1",
-		d.ID, d.Name, d.Description, d.Enabled)
+	_, err := q.ExecContext(ctx, "UPDATE identity_domains SET name = $2, description = $3, enabled = $4, extra = $5 WHERE id = $1",
+		d.ID, d.Name, d.Description, d.Enabled, encodeExtra(d.Extra))
 	return store.Map(err)
 }
 
 // --- projects ---
 
-const projectCols = "id, domain_id, name, description, parent_id, enabled"
+const projectCols = "id, domain_id, name, description, parent_id, enabled, extra"
 
 func scanProject(sc interface{ Scan(...any) error }) (*Project, error) {
 	var p Project
-	if err := sc.Scan(&p.ID, &p.DomainID, &p.Name, &p.Description, &p.ParentID, &p.Enabled); err != nil {
+	var extra string
+	if err := sc.Scan(&p.ID, &p.DomainID, &p.Name, &p.Description, &p.ParentID, &p.Enabled, &extra); err != nil {
 		return nil, store.Map(err)
 	}
+	p.Extra = decodeExtra(extra)
 	return &p, nil
 }
 
@@ -134,34 +165,15 @@ func listProjects(ctx context.Context, q store.Querier, f filter) ([]*Project, e
 	return collect(rows, scanProject)
 }
 
-// listUserProjects is the projects on which user holds any role.
-func listUserProjects(ctx context.Context, q store.Querier, userID string) ([]*Project, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+projectCols+" FROM identity_projects WHERE id IN "+
-		"(SELECT target_id FROM identity_assignments WHERE user_id = $1 AND target_type = 'project') ORDER BY name, id", userID)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, scanProject)
-}
-
-func listUserDomains(ctx context.Context, q store.Querier, userID string) ([]*Domain, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+domainCols+" FROM identity_domains WHERE id IN "+
-		"(SELECT target_id FROM identity_assignments WHERE user_id = $1 AND target_type = 'domain') ORDER BY name, id", userID)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, scanDomain)
-}
-
 func insertProject(ctx context.Context, q store.Querier, p *Project, now int64) error {
-	_, err := q.ExecContext(ctx, "INSERT INTO identity_projects (id, domain_id, name, description, parent_id, enabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-		p.ID, p.DomainID, p.Name, p.Description, p.ParentID, p.Enabled, now)
+	_, err := q.ExecContext(ctx, "INSERT INTO identity_projects (id, domain_id, name, description, parent_id, enabled, extra, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+		p.ID, p.DomainID, p.Name, p.Description, p.ParentID, p.Enabled, encodeExtra(p.Extra), now)
 	return store.Map(err)
 }
 
 func updateProject(ctx context.Context, q store.Querier, p *Project) error {
-	_, err := q.ExecContext(ctx, "UPDATE identity_projects SET name = $2, description = $3, enabled = $4 WHERE id = $1",
-		p.ID, p.Name, p.Description, p.Enabled)
+	_, err := q.ExecContext(ctx, "UPDATE identity_projects SET name = $2, description = $3, enabled = $4, extra = $5 WHERE id = $1",
+		p.ID, p.Name, p.Description, p.Enabled, encodeExtra(p.Extra))
 	return store.Map(err)
 }
 
@@ -175,9 +187,7 @@ func scanUser(sc interface{ Scan(...any) error }) (*User, error) {
 	if err := sc.Scan(&u.ID, &u.DomainID, &u.Name, &u.PasswordHash, &u.Enabled, &u.DefaultProjectID, &extra, &u.TokensValidAfter); err != nil {
 		return nil, store.Map(err)
 	}
-	if err := json.Unmarshal([]byte(extra), &u.Extra); err != nil || u.Extra == nil {
-		u.Extra = map[string]any{}
-	}
+	u.Extra = decodeExtra(extra)
 	return &u, nil
 }
 
@@ -198,29 +208,29 @@ func listUsers(ctx context.Context, q store.Querier, f filter) ([]*User, error) 
 }
 
 func insertUser(ctx context.Context, q store.Querier, u *User, now int64) error {
-	extra, _ := json.Marshal(u.Extra)
 	_, err := q.ExecContext(ctx, "INSERT INTO identity_users (id, domain_id, name, password_hash, enabled, default_project_id, extra, tokens_valid_after, created_at) "+
 		"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-		u.ID, u.DomainID, u.Name, u.PasswordHash, u.Enabled, u.DefaultProjectID, string(extra), u.TokensValidAfter, now)
+		u.ID, u.DomainID, u.Name, u.PasswordHash, u.Enabled, u.DefaultProjectID, encodeExtra(u.Extra), u.TokensValidAfter, now)
 	return store.Map(err)
 }
 
 func updateUser(ctx context.Context, q store.Querier, u *User) error {
-	extra, _ := json.Marshal(u.Extra)
 	_, err := q.ExecContext(ctx, "UPDATE identity_users SET name = $2, password_hash = $3, enabled = $4, default_project_id = $5, extra = $6, tokens_valid_after = $7 WHERE id = $1",
-		u.ID, u.Name, u.PasswordHash, u.Enabled, u.DefaultProjectID, string(extra), u.TokensValidAfter)
+		u.ID, u.Name, u.PasswordHash, u.Enabled, u.DefaultProjectID, encodeExtra(u.Extra), u.TokensValidAfter)
 	return store.Map(err)
 }
 
 // --- roles ---
 
-const roleCols = "id, domain_id, name, description"
+const roleCols = "id, domain_id, name, description, extra"
 
 func scanRole(sc interface{ Scan(...any) error }) (*Role, error) {
 	var r Role
-	if err := sc.Scan(&r.ID, &r.DomainID, &r.Name, &r.Description); err != nil {
+	var extra string
+	if err := sc.Scan(&r.ID, &r.DomainID, &r.Name, &r.Description, &extra); err != nil {
 		return nil, store.Map(err)
 	}
+	r.Extra = decodeExtra(extra)
 	return &r, nil
 }
 
@@ -241,65 +251,14 @@ func listRoles(ctx context.Context, q store.Querier, f filter) ([]*Role, error) 
 }
 
 func insertRole(ctx context.Context, q store.Querier, r *Role, now int64) error {
-	_, err := q.ExecContext(ctx, "INSERT INTO identity_roles (id, domain_id, name, description, created_at) VALUES ($1, $2, $3, $4, $5)",
-		r.ID, r.DomainID, r.Name, r.Description, now)
+	_, err := q.ExecContext(ctx, "INSERT INTO identity_roles (id, domain_id, name, description, extra, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+		r.ID, r.DomainID, r.Name, r.Description, encodeExtra(r.Extra), now)
 	return store.Map(err)
 }
 
 func updateRole(ctx context.Context, q store.Querier, r *Role) error {
-	_, err := q.ExecContext(ctx, "UPDATE identity_roles SET name = $2, description = $3 WHERE id = $1", r.ID, r.Name, r.Description)
+	_, err := q.ExecContext(ctx, "UPDATE identity_roles SET name = $2, description = $3, extra = $4 WHERE id = $1", r.ID, r.Name, r.Description, encodeExtra(r.Extra))
 	return store.Map(err)
-}
-
-// --- assignments ---
-
-func listAssignments(ctx context.Context, q store.Querier, f filter) ([]*Assignment, error) {
-	rows, err := q.QueryContext(ctx, "SELECT user_id, target_type, target_id, role_id FROM identity_assignments"+f.sql()+
-		" ORDER BY user_id, target_type, target_id, role_id", f.args...)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, func(sc interface{ Scan(...any) error }) (*Assignment, error) {
-		var a Assignment
-		err := sc.Scan(&a.UserID, &a.TargetType, &a.TargetID, &a.RoleID)
-		return &a, err
-	})
-}
-
-// userRoles is the roles user holds on a target.
-func userRoles(ctx context.Context, q store.Querier, userID, targetType, targetID string) ([]*Role, error) {
-	rows, err := q.QueryContext(ctx, "SELECT r.id, r.domain_id, r.name, r.description FROM identity_roles r JOIN identity_assignments a ON a.role_id = r.id "+
-		"WHERE a.user_id = $1 AND a.target_type = $2 AND a.target_id = $3 ORDER BY r.name", userID, targetType, targetID)
-	if err != nil {
-		return nil, err
-	}
-	return collect(rows, scanRole)
-}
-
-func insertAssignment(ctx context.Context, q store.Querier, a Assignment) error {
-	_, err := q.ExecContext(ctx, "INSERT INTO identity_assignments (user_id, target_type, target_id, role_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-		a.UserID, a.TargetType, a.TargetID, a.RoleID)
-	return store.Map(err)
-}
-
-func deleteAssignment(ctx context.Context, q store.Querier, a Assignment) (bool, error) {
-	res, err := q.ExecContext(ctx, "DELETE FROM identity_assignments WHERE user_id = $1 AND target_type = $2 AND target_id = $3 AND role_id = $4",
-		a.UserID, a.TargetType, a.TargetID, a.RoleID)
-	if err != nil {
-		return false, store.Map(err)
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
-}
-
-func hasAssignment(ctx context.Context, q store.Querier, a Assignment) (bool, error) {
-	var one int
-	err := q.QueryRowContext(ctx, "SELECT 1 FROM identity_assignments WHERE user_id = $1 AND target_type = $2 AND target_id = $3 AND role_id = $4",
-		a.UserID, a.TargetType, a.TargetID, a.RoleID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, store.Map(err)
 }
 
 // deleteRow deletes one row by id, reporting whether it existed.

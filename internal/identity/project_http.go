@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -12,104 +14,56 @@ import (
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
-// --- domains ---
-
-func (s *Service) listDomains(w http.ResponseWriter, r *http.Request) error {
-	var f filter
-	q := r.URL.Query()
-	if v := q.Get("name"); v != "" {
-		f.eq("name", v)
-	}
-	if q.Has("enabled") {
-		f.eq("enabled", queryBool(q.Get("enabled")))
-	}
-	return domainKind.listed(w, r, s.db.R(), f)
-}
-
-var domainKind = &entity[Domain]{
-	name: "domain", param: "domain_id", table: "identity_domains",
-	fetch: getDomain, list: listDomains, apply: applyDomain, save: updateDomain, wire: domainWire,
-	conflict: func(d *Domain) error { return conflict("domain", d.Name, "") },
-}
-
-func (s *Service) domain(ctx context.Context, q store.Querier, id string) (*Domain, error) {
-	return domainKind.load(ctx, q, id)
-}
-
-func (s *Service) createDomain(w http.ResponseWriter, r *http.Request) error {
-	o, err := decodeEntity(r, "domain")
-	if err != nil {
-		return err
-	}
-	d := &Domain{ID: newID(), Enabled: true}
-	if err := applyDomain(o, d, true); err != nil {
-		return err
-	}
-	err = s.db.Tx(r.Context(), func(tx *sql.Tx) error { return insertDomain(r.Context(), tx, d, s.nowMicro()) })
-	if errors.Is(err, store.ErrConflict) {
-		return domainConflict(d)
-	}
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"domain": domainWire(r, d)})
-}
-
-func applyDomain(o object, d *Domain, create bool) error {
-	return o.common(create, maxProjectName, &d.Name, &d.Description, &d.Enabled)
-}
-
-// deleteDomainRows refuses an enabled domain and removes everything in it.
-func (s *Service) deleteDomainRows(ctx context.Context, tx *sql.Tx, id string) error {
-	d, err := s.domain(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	if d.Enabled {
-		return fault.Forbiddenf("Cannot delete a domain that is enabled, please disable it first.")
-	}
-	return execAll(ctx, tx, id,
-		"DELETE FROM identity_assignments WHERE target_type = 'domain' AND target_id = $1",
-		"DELETE FROM identity_assignments WHERE target_type = 'project' AND target_id IN (SELECT id FROM identity_projects WHERE domain_id = $1)",
-		"DELETE FROM identity_assignments WHERE user_id IN (SELECT id FROM identity_users WHERE domain_id = $1)",
-		"DELETE FROM identity_assignments WHERE role_id IN (SELECT id FROM identity_roles WHERE domain_id = $1)",
-		"DELETE FROM identity_credentials WHERE user_id IN (SELECT id FROM identity_users WHERE domain_id = $1)",
-		"DELETE FROM identity_credentials WHERE project_id IN (SELECT id FROM identity_projects WHERE domain_id = $1)",
-		"DELETE FROM identity_projects WHERE domain_id = $1",
-		"DELETE FROM identity_users WHERE domain_id = $1",
-		"DELETE FROM identity_roles WHERE domain_id = $1",
-	)
-}
-
-// --- projects ---
-
-func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) error {
-	var f filter
-	q := r.URL.Query()
-	for _, k := range []string{"name", "domain_id", "parent_id"} {
-		if v := q.Get(k); v != "" {
-			f.eq(k, v)
-		}
-	}
-	if q.Has("enabled") {
-		f.eq("enabled", queryBool(q.Get("enabled")))
-	}
-	out := []map[string]any{}
-	if q.Has("is_domain") && queryBool(q.Get("is_domain")) {
-		// stratus has no projects acting as domains.
-		return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"projects": out, "links": listLinks(r)})
-	}
-	return projectKind.listed(w, r, s.db.R(), f)
-}
+// Projects, as keystone/api/projects.py: hierarchies (parent_id; a
+// top-level project's parent is its domain), tags, extra attributes, and
+// domains seen as projects acting as domains (is_domain).
 
 var projectKind = &entity[Project]{
 	name: "project", param: "project_id", table: "identity_projects",
-	fetch: getProject, list: listProjects, apply: applyProject, save: updateProject, wire: projectWire,
+	fetch: getProject, list: listProjects, apply: applyProject, save: saveProject, wire: projectWire,
 	conflict: func(p *Project) error { return conflict("project", p.Name, p.DomainID) },
+	filters:  []string{"name", "domain_id", "enabled", "parent_id", "is_domain"},
+	more: func(ctx context.Context, q store.Querier, p *Project) (err error) {
+		p.Tags, err = projectTags(ctx, q, p.ID)
+		return
+	},
 }
 
 func (s *Service) project(ctx context.Context, q store.Querier, id string) (*Project, error) {
 	return projectKind.load(ctx, q, id)
+}
+
+// projectFields are the attributes Keystone models; others are extra.
+var projectFields = map[string]bool{"id": true, "name": true, "domain_id": true, "description": true, "enabled": true,
+	"parent_id": true, "is_domain": true, "tags": true, "options": true, "links": true}
+
+func applyProject(o object, p *Project, create bool) error {
+	if err := o.common(create, maxProjectName, &p.Name, &p.Description, &p.Enabled); err != nil {
+		return err
+	}
+	if !create {
+		if v, present := o["parent_id"]; present && v != p.ParentID {
+			return fault.Forbiddenf("Update of `parent_id` is not allowed.")
+		}
+		if v, present := o["domain_id"]; present && v != p.DomainID {
+			return fault.Invalidf("Update of `domain_id` is not allowed.")
+		}
+		if v, present := o["is_domain"]; present && v != false {
+			return fault.Invalidf("Update of `is_domain` is not allowed.")
+		}
+	}
+	if err := o.tags(&p.Tags); err != nil {
+		return err
+	}
+	o.extra(p.Extra, projectFields)
+	return nil
+}
+
+func saveProject(ctx context.Context, q store.Querier, p *Project) error {
+	if err := updateProject(ctx, q, p); err != nil {
+		return err
+	}
+	return setProjectTags(ctx, q, p.ID, p.Tags)
 }
 
 // callerDomain is where new projects and users go when the request names
@@ -126,16 +80,77 @@ func callerDomain(r *http.Request) string {
 	return DefaultDomainID
 }
 
-func applyProject(o object, p *Project, create bool) error {
-	if err := o.common(create, maxProjectName, &p.Name, &p.Description, &p.Enabled); err != nil {
-		return err
+func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	ctx := r.Context()
+	db := s.db.R()
+	var out []map[string]any
+	if q.Has("is_domain") && queryBool(q.Get("is_domain")) {
+		ds, err := listDomains(ctx, db, filter{})
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			if err := domainKind.more(ctx, db, d); err != nil {
+				return err
+			}
+			out = append(out, domainAsProjectWire(r, d))
+		}
+	} else {
+		ps, err := listProjects(ctx, db, filter{})
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			if err := projectKind.more(ctx, db, p); err != nil {
+				return err
+			}
+			out = append(out, projectWire(r, p))
+		}
 	}
-	if b, _, err := o.boolean("is_domain"); err != nil {
-		return err
-	} else if b {
-		return fault.NotImplementedf("Projects acting as domains are not supported.")
+	res := []map[string]any{}
+	for _, m := range out {
+		if projectKind.matches(r, m) && matchesTags(r, m["tags"].([]string)) {
+			res = append(res, m)
+		}
 	}
-	return nil
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"projects": res, "links": listLinks(r)})
+}
+
+// matchesTags applies Keystone's tags (all of), tags-any, not-tags (not
+// all of) and not-tags-any (none of) filters, each a comma-separated list.
+func matchesTags(r *http.Request, have []string) bool {
+	q := r.URL.Query()
+	list := func(k string) []string {
+		if !q.Has(k) {
+			return nil
+		}
+		return strings.Split(q.Get(k), ",")
+	}
+	all := func(want []string) bool {
+		for _, t := range want {
+			if !slices.Contains(have, t) {
+				return false
+			}
+		}
+		return true
+	}
+	any := func(want []string) bool {
+		return slices.ContainsFunc(want, func(t string) bool { return slices.Contains(have, t) })
+	}
+	if t := list("tags"); t != nil && !all(t) {
+		return false
+	}
+	if t := list("tags-any"); t != nil && !any(t) {
+		return false
+	}
+	if t := list("not-tags"); t != nil && all(t) {
+		return false
+	}
+	if t := list("not-tags-any"); t != nil && any(t) {
+		return false
+	}
+	return true
 }
 
 func (s *Service) createProject(w http.ResponseWriter, r *http.Request) error {
@@ -143,22 +158,40 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := &Project{ID: newID(), Enabled: true}
+	ctx := r.Context()
+	if isDomain, _, err := o.boolean("is_domain"); err != nil {
+		return err
+	} else if isDomain {
+		if parent, _, _ := o.str("parent_id"); parent != "" {
+			return fault.Invalidf("only root projects are allowed to act as domains.")
+		}
+		d, err := s.newDomain(ctx, o)
+		if err != nil {
+			return err
+		}
+		return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"project": domainAsProjectWire(r, d)})
+	}
+	p := &Project{ID: newID(), Enabled: true, Extra: map[string]any{}}
 	if err := applyProject(o, p, true); err != nil {
 		return err
 	}
 	if p.DomainID, _, err = o.str("domain_id"); err != nil {
 		return err
 	}
-	if p.DomainID == "" {
-		p.DomainID = callerDomain(r)
-	}
 	parent, _, err := o.str("parent_id")
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if p.DomainID == "" && parent != "" {
+			// The parent's domain, as Keystone does.
+			if pp, err := getProject(ctx, tx, parent); err == nil {
+				p.DomainID = pp.DomainID
+			}
+		}
+		if p.DomainID == "" {
+			p.DomainID = callerDomain(r)
+		}
 		if _, err := s.domain(ctx, tx, p.DomainID); err != nil {
 			return err
 		}
@@ -171,9 +204,15 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request) error {
 			if pp.DomainID != p.DomainID {
 				return fault.Invalidf("Cannot create project, since it specifies its domain_id %s, but specifies a parent in a different domain (%s).", p.DomainID, pp.DomainID)
 			}
+			if err := assertBranchEnabled(ctx, tx, pp); err != nil {
+				return err
+			}
 			p.ParentID = parent
 		}
-		return insertProject(ctx, tx, p, s.nowMicro())
+		if err := insertProject(ctx, tx, p, s.nowMicro()); err != nil {
+			return err
+		}
+		return setProjectTags(ctx, tx, p.ID, p.Tags)
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return projectConflict(p)
@@ -184,8 +223,144 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"project": projectWire(r, p)})
 }
 
-// deleteProjectRows refuses a project with children and removes its
-// role assignments.
+// assertBranchEnabled refuses a new child under a disabled project.
+func assertBranchEnabled(ctx context.Context, q store.Querier, parent *Project) error {
+	ids, err := projectAncestors(ctx, q, parent)
+	if err != nil {
+		return err
+	}
+	for _, id := range append([]string{parent.ID}, ids...) {
+		p, err := getProject(ctx, q, id)
+		if err != nil {
+			return err
+		}
+		if !p.Enabled {
+			return fault.Invalidf("cannot create a project in a branch containing a disabled project: %s", p.ID)
+		}
+	}
+	return nil
+}
+
+// showProject is GET /v3/projects/{project_id}, with the hierarchy
+// options, or the domain of that id shown as a project.
+func (s *Service) showProject(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	db := s.db.R()
+	id := r.PathValue("project_id")
+	p, err := s.project(ctx, db, id)
+	if err != nil {
+		if d, derr := getDomain(ctx, db, id); derr == nil {
+			if err := domainKind.more(ctx, db, d); err != nil {
+				return err
+			}
+			return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"project": domainAsProjectWire(r, d)})
+		}
+		return err
+	}
+	m := projectWire(r, p)
+	if err := s.hierarchy(ctx, db, r, p, m); err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"project": m})
+}
+
+// updateProject is PATCH /v3/projects/{project_id}; a domain may be
+// updated through it too (enabled, name, description).
+func (s *Service) updateProject(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("project_id")
+	if _, err := getProject(r.Context(), s.db.R(), id); errors.Is(err, store.ErrNotFound) {
+		if _, derr := getDomain(r.Context(), s.db.R(), id); derr == nil {
+			return s.updateDomainAsProject(w, r, id)
+		}
+	}
+	o, err := decodeEntity(r, "project")
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	var p *Project
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if p, err = s.project(ctx, tx, id); err != nil {
+			return err
+		}
+		wasEnabled := p.Enabled
+		if err := applyProject(o, p, false); err != nil {
+			return err
+		}
+		if wasEnabled && !p.Enabled {
+			sub, err := projectSubtree(ctx, tx, p.ID)
+			if err != nil {
+				return err
+			}
+			for _, c := range sub {
+				if cp, err := getProject(ctx, tx, c); err == nil && cp.Enabled {
+					return fault.Forbiddenf("Cannot disable project %s since its subtree contains enabled projects.", p.ID)
+				}
+			}
+		}
+		if !wasEnabled && p.Enabled && p.ParentID != p.DomainID {
+			if pp, err := getProject(ctx, tx, p.ParentID); err == nil {
+				if err := assertBranchEnabled(ctx, tx, pp); err != nil {
+					return fault.Forbiddenf("Cannot enable project %s since it has disabled parents", p.ID)
+				}
+			}
+		}
+		return saveProject(ctx, tx, p)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return conflict("project", p.Name, p.DomainID)
+	}
+	if err != nil {
+		return err
+	}
+	s.cache.clear()
+	return projectKind.respond(w, r, http.StatusOK, p)
+}
+
+func (s *Service) updateDomainAsProject(w http.ResponseWriter, r *http.Request, id string) error {
+	o, err := decodeEntity(r, "project")
+	if err != nil {
+		return err
+	}
+	delete(o, "is_domain")
+	delete(o, "domain_id")
+	delete(o, "parent_id")
+	ctx := r.Context()
+	var d *Domain
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if d, err = s.domain(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := applyDomain(o, d, false); err != nil {
+			return err
+		}
+		return saveDomain(ctx, tx, d)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return domainConflict(d)
+	}
+	if err != nil {
+		return err
+	}
+	s.cache.clear()
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"project": domainAsProjectWire(r, d)})
+}
+
+// deleteProject is DELETE /v3/projects/{project_id}: a leaf project, or a
+// disabled domain.
+func (s *Service) deleteProject(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("project_id")
+	if _, err := getProject(r.Context(), s.db.R(), id); errors.Is(err, store.ErrNotFound) {
+		if _, derr := getDomain(r.Context(), s.db.R(), id); derr == nil {
+			r.SetPathValue("domain_id", id)
+			return domainKind.remove(s, s.deleteDomainRows)(w, r)
+		}
+	}
+	return projectKind.remove(s, deleteProjectRows)(w, r)
+}
+
+// deleteProjectRows refuses a project with children and removes what
+// refers to it.
 func deleteProjectRows(ctx context.Context, tx *sql.Tx, id string) error {
 	n, err := countRows(ctx, tx, "SELECT COUNT(*) FROM identity_projects WHERE parent_id = $1", id)
 	if err != nil {
@@ -194,6 +369,85 @@ func deleteProjectRows(ctx context.Context, tx *sql.Tx, id string) error {
 	if n > 0 {
 		return fault.Forbiddenf("Cannot delete the project %s since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.", id)
 	}
-	return execAll(ctx, tx, id, "DELETE FROM identity_assignments WHERE target_type = 'project' AND target_id = $1",
-		"DELETE FROM identity_credentials WHERE project_id = $1")
+	return execAll(ctx, tx, id, "DELETE FROM identity_role_assignments WHERE target_type = 'project' AND target_id = $1",
+		"DELETE FROM identity_credentials WHERE project_id = $1",
+		"DELETE FROM identity_project_tags WHERE project_id = $1",
+		"DELETE FROM identity_app_cred_roles WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE project_id = $1)",
+		"DELETE FROM identity_app_cred_access_rules WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE project_id = $1)",
+		"DELETE FROM identity_app_creds WHERE project_id = $1")
+}
+
+// hierarchy adds parents and subtree to m as the query asks
+// (parents_as_ids, subtree_as_ids, parents_as_list, subtree_as_list).
+func (s *Service) hierarchy(ctx context.Context, q store.Querier, r *http.Request, p *Project, m map[string]any) error {
+	qs := r.URL.Query()
+	flag := func(k string) bool { return qs.Has(k) && queryBool(qs.Get(k)) }
+	if flag("parents_as_list") && flag("parents_as_ids") {
+		return fault.Invalidf("Cannot use parents_as_list and parents_as_ids query params at the same time.")
+	}
+	if flag("subtree_as_list") && flag("subtree_as_ids") {
+		return fault.Invalidf("Cannot use subtree_as_list and subtree_as_ids query params at the same time.")
+	}
+	if flag("parents_as_ids") || flag("parents_as_list") {
+		ids, err := projectAncestors(ctx, q, p)
+		if err != nil {
+			return err
+		}
+		if flag("parents_as_ids") {
+			// Nested {parent: {grandparent: ... {domain: null}}}.
+			var nested any = map[string]any{p.DomainID: nil}
+			for i := len(ids) - 1; i >= 0; i-- {
+				nested = map[string]any{ids[i]: nested}
+			}
+			m["parents"] = nested
+		} else {
+			list := []map[string]any{}
+			for _, id := range ids {
+				pp, err := s.project(ctx, q, id)
+				if err != nil {
+					return err
+				}
+				list = append(list, map[string]any{"project": projectWire(r, pp)})
+			}
+			m["parents"] = list
+		}
+	}
+	if flag("subtree_as_ids") {
+		tree, err := subtreeIDs(ctx, q, p.ID)
+		if err != nil {
+			return err
+		}
+		m["subtree"] = tree
+	} else if flag("subtree_as_list") {
+		ids, err := projectSubtree(ctx, q, p.ID)
+		if err != nil {
+			return err
+		}
+		list := []map[string]any{}
+		for _, id := range ids {
+			pp, err := s.project(ctx, q, id)
+			if err != nil {
+				return err
+			}
+			list = append(list, map[string]any{"project": projectWire(r, pp)})
+		}
+		m["subtree"] = list
+	}
+	return nil
+}
+
+// subtreeIDs is Keystone's subtree_as_ids: {child: {grandchild: null}},
+// null when there are no children.
+func subtreeIDs(ctx context.Context, q store.Querier, id string) (any, error) {
+	kids, err := childProjects(ctx, q, id)
+	if err != nil || len(kids) == 0 {
+		return nil, err
+	}
+	out := map[string]any{}
+	for _, k := range kids {
+		if out[k], err = subtreeIDs(ctx, q, k); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

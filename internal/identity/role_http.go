@@ -15,11 +15,9 @@ import (
 
 func (s *Service) listRoles(w http.ResponseWriter, r *http.Request) error {
 	var f filter
-	q := r.URL.Query()
-	if v := q.Get("name"); v != "" {
-		f.eq("name", v)
+	if !r.URL.Query().Has("domain_id") {
+		f.eq("domain_id", "") // global roles unless a domain is named
 	}
-	f.eq("domain_id", q.Get("domain_id")) // global roles unless a domain is named
 	return roleKind.listed(w, r, s.db.R(), f)
 }
 
@@ -27,14 +25,29 @@ var roleKind = &entity[Role]{
 	name: "role", param: "role_id", table: "identity_roles",
 	fetch: getRole, list: listRoles, apply: applyRole, save: updateRole, wire: roleWire,
 	conflict: func(role *Role) error { return conflict("role", role.Name, role.DomainID) },
+	filters:  []string{"name", "domain_id"},
 }
+
+// roleFields are the attributes Keystone models; others are extra.
+var roleFields = map[string]bool{"id": true, "name": true, "domain_id": true, "description": true, "links": true, "options": true}
 
 func (s *Service) role(ctx context.Context, q store.Querier, id string) (*Role, error) {
 	return roleKind.load(ctx, q, id)
 }
 
 func applyRole(o object, role *Role, create bool) error {
-	return o.common(create, maxName, &role.Name, &role.Description, nil)
+	if err := o.common(create, maxName, &role.Name, &role.Description, nil); err != nil {
+		return err
+	}
+	if !create {
+		if _, present := o["domain_id"]; present {
+			if d, _, _ := o.str("domain_id"); d != role.DomainID {
+				return fault.Invalidf("Update of `domain_id` is not allowed.")
+			}
+		}
+	}
+	o.extra(role.Extra, roleFields)
+	return nil
 }
 
 func (s *Service) createRole(w http.ResponseWriter, r *http.Request) error {
@@ -42,7 +55,7 @@ func (s *Service) createRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	role := &Role{ID: newID()}
+	role := &Role{ID: newID(), Extra: map[string]any{}}
 	if err := applyRole(o, role, true); err != nil {
 		return err
 	}
@@ -67,108 +80,11 @@ func (s *Service) createRole(w http.ResponseWriter, r *http.Request) error {
 	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"role": roleWire(r, role)})
 }
 
-// deleteRoleRows removes a role's assignments.
+// deleteRoleRows removes a role's assignments and implications, and
+// takes it out of trusts and application credentials.
 func deleteRoleRows(ctx context.Context, tx *sql.Tx, id string) error {
-	return execAll(ctx, tx, id, "DELETE FROM identity_assignments WHERE role_id = $1")
-}
-
-// --- grants: /v3/{projects|domains}/{id}/users/{user_id}/roles[/{role_id}] ---
-
-// grantTarget reads the target of a grant route and checks it exists.
-func (s *Service) grantTarget(ctx context.Context, q store.Querier, r *http.Request) (Assignment, error) {
-	a := Assignment{UserID: r.PathValue("user_id"), RoleID: r.PathValue("role_id")}
-	if id := r.PathValue("project_id"); id != "" {
-		a.TargetType, a.TargetID = targetProject, id
-		if _, err := s.project(ctx, q, id); err != nil {
-			return a, err
-		}
-	} else {
-		a.TargetType, a.TargetID = targetDomain, r.PathValue("domain_id")
-		if _, err := s.domain(ctx, q, a.TargetID); err != nil {
-			return a, err
-		}
-	}
-	if _, err := s.user(ctx, q, a.UserID); err != nil {
-		return a, err
-	}
-	if a.RoleID != "" {
-		if _, err := s.role(ctx, q, a.RoleID); err != nil {
-			return a, err
-		}
-	}
-	return a, nil
-}
-
-func grantNotFound(a Assignment) *fault.Error {
-	return fault.NotFoundf("Could not find role assignment with role: %s, user or group: %s, project, domain, or system: %s.",
-		a.RoleID, a.UserID, a.TargetID)
-}
-
-func (s *Service) putGrant(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		a, err := s.grantTarget(ctx, tx, r)
-		if err != nil {
-			return err
-		}
-		return insertAssignment(ctx, tx, a)
-	})
-	if err != nil {
-		return err
-	}
-	s.cache.clear()
-	return noContent(w)
-}
-
-func (s *Service) checkGrant(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a, err := s.grantTarget(ctx, s.db.R(), r)
-	if err != nil {
-		return err
-	}
-	ok, err := hasAssignment(ctx, s.db.R(), a)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return grantNotFound(a)
-	}
-	return noContent(w)
-}
-
-func (s *Service) deleteGrant(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		a, err := s.grantTarget(ctx, tx, r)
-		if err != nil {
-			return err
-		}
-		ok, err := deleteAssignment(ctx, tx, a)
-		if err == nil && !ok {
-			err = grantNotFound(a)
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	s.cache.clear()
-	return noContent(w)
-}
-
-func (s *Service) listGrants(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	a, err := s.grantTarget(ctx, s.db.R(), r)
-	if err != nil {
-		return err
-	}
-	roles, err := userRoles(ctx, s.db.R(), a.UserID, a.TargetType, a.TargetID)
-	if err != nil {
-		return err
-	}
-	out := make([]map[string]any, 0, len(roles))
-	for _, role := range roles {
-		out = append(out, roleWire(r, role))
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"roles": out, "links": listLinks(r)})
+	return execAll(ctx, tx, id, "DELETE FROM identity_role_assignments WHERE role_id = $1",
+		"DELETE FROM identity_implied_roles WHERE prior_role_id = $1 OR implied_role_id = $1",
+		"DELETE FROM identity_trust_roles WHERE role_id = $1",
+		"DELETE FROM identity_app_cred_roles WHERE role_id = $1")
 }

@@ -56,9 +56,15 @@ func (s *Service) routes() []httpapi.Route {
 
 		rt("GET", "/v3/projects", admin, s.listProjects),
 		rt("POST", "/v3/projects", admin, s.createProject),
-		rt("GET", "/v3/projects/{project_id}", policy.ProjectReader, projectKind.show(s)),
-		rt("PATCH", "/v3/projects/{project_id}", admin, projectKind.update(s)),
-		rt("DELETE", "/v3/projects/{project_id}", admin, projectKind.remove(s, deleteProjectRows)),
+		rt("GET", "/v3/projects/{project_id}", policy.ProjectReader, s.showProject),
+		rt("PATCH", "/v3/projects/{project_id}", admin, s.updateProject),
+		rt("DELETE", "/v3/projects/{project_id}", admin, s.deleteProject),
+		rt("GET", "/v3/projects/{project_id}/tags", policy.ProjectReader, s.listProjectTags),
+		rt("PUT", "/v3/projects/{project_id}/tags", admin, s.replaceProjectTags),
+		rt("DELETE", "/v3/projects/{project_id}/tags", admin, s.clearProjectTags),
+		rt("GET", "/v3/projects/{project_id}/tags/{tag}", policy.ProjectReader, s.checkProjectTag),
+		rt("PUT", "/v3/projects/{project_id}/tags/{tag}", admin, s.addProjectTag),
+		rt("DELETE", "/v3/projects/{project_id}/tags/{tag}", admin, s.removeProjectTag),
 
 		rt("GET", "/v3/users", admin, s.listUsers),
 		rt("POST", "/v3/users", admin, s.createUser),
@@ -66,14 +72,48 @@ func (s *Service) routes() []httpapi.Route {
 		rt("PATCH", "/v3/users/{user_id}", admin, s.updateUser),
 		rt("DELETE", "/v3/users/{user_id}", admin, userKind.remove(s, s.deleteUserRows)),
 		rt("GET", "/v3/users/{user_id}/projects", authn, selfOrAdmin("list_user_projects", s.listUserProjects)),
+		rt("GET", "/v3/users/{user_id}/groups", authn, selfOrAdmin("list_groups_for_user", s.listUserGroups)),
 		rt("POST", "/v3/users/{user_id}/password", authn, selfOrAdmin("change_password", s.changePassword)),
+
+		rt("GET", "/v3/groups", admin, s.listGroups),
+		rt("POST", "/v3/groups", admin, s.createGroup),
+		rt("GET", "/v3/groups/{group_id}", admin, groupKind.show(s)),
+		rt("PATCH", "/v3/groups/{group_id}", admin, groupKind.update(s)),
+		rt("DELETE", "/v3/groups/{group_id}", admin, groupKind.remove(s, deleteGroupRows)),
+		rt("GET", "/v3/groups/{group_id}/users", admin, s.listGroupUsers),
+		rt("PUT", "/v3/groups/{group_id}/users/{user_id}", admin, s.addGroupUser),
+		rt("HEAD", "/v3/groups/{group_id}/users/{user_id}", admin, s.checkGroupUser),
+		rt("GET", "/v3/groups/{group_id}/users/{user_id}", admin, s.checkGroupUser),
+		rt("DELETE", "/v3/groups/{group_id}/users/{user_id}", admin, s.removeGroupUser),
 
 		rt("GET", "/v3/roles", admin, s.listRoles),
 		rt("POST", "/v3/roles", admin, s.createRole),
 		rt("GET", "/v3/roles/{role_id}", admin, roleKind.show(s)),
 		rt("PATCH", "/v3/roles/{role_id}", admin, roleKind.update(s)),
 		rt("DELETE", "/v3/roles/{role_id}", admin, roleKind.remove(s, deleteRoleRows)),
+		rt("GET", "/v3/roles/{role_id}/implies", admin, s.listImpliedRoles),
+		rt("PUT", "/v3/roles/{role_id}/implies/{implied_role_id}", admin, s.putImpliedRole),
+		rt("GET", "/v3/roles/{role_id}/implies/{implied_role_id}", admin, s.getImpliedRole),
+		rt("HEAD", "/v3/roles/{role_id}/implies/{implied_role_id}", admin, s.getImpliedRole),
+		rt("DELETE", "/v3/roles/{role_id}/implies/{implied_role_id}", admin, s.deleteImpliedRole),
+		rt("GET", "/v3/role_inferences", admin, s.listRoleInferences),
 		rt("GET", "/v3/role_assignments", admin, s.listRoleAssignments),
+
+		rt("GET", "/v3/OS-TRUST/trusts", authn, s.listTrusts),
+		rt("POST", "/v3/OS-TRUST/trusts", authn, s.createTrust),
+		rt("GET", "/v3/OS-TRUST/trusts/{trust_id}", authn, s.getTrust),
+		rt("DELETE", "/v3/OS-TRUST/trusts/{trust_id}", authn, s.deleteTrust),
+		rt("GET", "/v3/OS-TRUST/trusts/{trust_id}/roles", authn, s.listTrustRoles),
+		rt("GET", "/v3/OS-TRUST/trusts/{trust_id}/roles/{role_id}", authn, s.getTrustRole),
+		rt("HEAD", "/v3/OS-TRUST/trusts/{trust_id}/roles/{role_id}", authn, s.getTrustRole),
+
+		rt("GET", "/v3/users/{user_id}/application_credentials", authn, s.listAppCreds),
+		rt("POST", "/v3/users/{user_id}/application_credentials", authn, s.createAppCred),
+		rt("GET", "/v3/users/{user_id}/application_credentials/{application_credential_id}", authn, s.getAppCred),
+		rt("DELETE", "/v3/users/{user_id}/application_credentials/{application_credential_id}", authn, s.deleteAppCred),
+		rt("GET", "/v3/users/{user_id}/access_rules", authn, s.listAccessRules),
+		rt("GET", "/v3/users/{user_id}/access_rules/{access_rule_id}", authn, s.getAccessRule),
+		rt("DELETE", "/v3/users/{user_id}/access_rules/{access_rule_id}", authn, s.deleteAccessRule),
 
 		rt("GET", "/v3/credentials", authn, s.listCredentials),
 		rt("POST", "/v3/credentials", authn, s.createCredential),
@@ -92,15 +132,7 @@ func (s *Service) routes() []httpapi.Route {
 		rt("GET", "/v3/regions", authn, s.listRegions),
 		rt("GET", "/v3/regions/{region_id}", authn, s.getRegion),
 	}
-	for _, target := range []string{"/v3/projects/{project_id}", "/v3/domains/{domain_id}"} {
-		routes = append(routes,
-			rt("GET", target+"/users/{user_id}/roles", admin, s.listGrants),
-			rt("PUT", target+"/users/{user_id}/roles/{role_id}", admin, s.putGrant),
-			rt("HEAD", target+"/users/{user_id}/roles/{role_id}", admin, s.checkGrant),
-			rt("GET", target+"/users/{user_id}/roles/{role_id}", admin, s.checkGrant),
-			rt("DELETE", target+"/users/{user_id}/roles/{role_id}", admin, s.deleteGrant),
-		)
-	}
+	routes = append(routes, s.grantRoutes()...)
 	// The catalog is built from configuration: it is read-only.
 	for _, coll := range []string{"/v3/services", "/v3/endpoints", "/v3/regions"} {
 		routes = append(routes,
@@ -120,11 +152,10 @@ func (s *Service) routes() []httpapi.Route {
 }
 
 var notImplemented = []string{
-	"/v3/groups", "/v3/policies", "/v3/limits", "/v3/registered_limits",
-	"/v3/system", "/v3/OS-FEDERATION", "/v3/OS-TRUST", "/v3/OS-OAUTH1",
-	"/v3/OS-EP-FILTER", "/v3/OS-INHERIT", "/v3/OS-REVOKE", "/v3/OS-SIMPLE-CERT", "/v3/role_inferences",
-	"/v3/users/{user_id}/groups", "/v3/users/{user_id}/application_credentials",
-	"/v3/users/{user_id}/access_rules", "/v3/auth/system", "/v3/auth/OS-FEDERATION",
+	"/v3/policies", "/v3/limits", "/v3/registered_limits",
+	"/v3/OS-FEDERATION", "/v3/OS-OAUTH1",
+	"/v3/OS-EP-FILTER", "/v3/OS-REVOKE", "/v3/OS-SIMPLE-CERT",
+	"/v3/auth/OS-FEDERATION",
 	// Domain-specific configuration (per-domain identity drivers). The
 	// per-group defaults, /v3/domains/config/{group}[/{option}]/default,
 	// cannot be routed beside /v3/domains/{domain_id}/... without a mux

@@ -17,7 +17,6 @@ import (
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/policy"
-	"github.com/stratus-iaas/stratus/internal/store"
 )
 
 // A token is 32 random bytes, base64url-encoded. Only its SHA-256 is
@@ -54,6 +53,10 @@ type tokenInfo struct {
 	project       *Project // project scope
 	projectDomain *Domain
 	domain        *Domain // domain scope
+	system        bool    // system scope
+	trust         *Trust  // trust-scoped token
+	trustor       *User   // the trust's trustor
+	appCred       *AppCred
 	roles         []*Role // including implied roles
 	principal     *policy.Principal
 
@@ -62,7 +65,26 @@ type tokenInfo struct {
 	body [2]atomic.Pointer[[]byte]
 }
 
-func (t *tokenInfo) unscoped() bool { return t.project == nil && t.domain == nil }
+func (t *tokenInfo) unscoped() bool { return t.project == nil && t.domain == nil && !t.system }
+
+// scope is what the token was stored with, for re-resolution.
+func (t *tokenInfo) scope() tokenScope {
+	var sc tokenScope
+	if t.project != nil {
+		sc.projectID = t.project.ID
+	}
+	if t.domain != nil {
+		sc.domainID = t.domain.ID
+	}
+	sc.system = t.system
+	if t.trust != nil {
+		sc.trustID = t.trust.ID
+	}
+	if t.appCred != nil {
+		sc.appCredID = t.appCred.ID
+	}
+	return sc
+}
 
 func tokenHash(token string) string {
 	sum := sha256.Sum256([]byte(token))
@@ -153,160 +175,15 @@ func (s *Service) validate(ctx context.Context, token string) (*tokenInfo, error
 	return info, nil
 }
 
-// loadToken reads a token and re-checks everything it depends on.
-func (s *Service) loadToken(ctx context.Context, q store.Querier, hash string) (*tokenInfo, error) {
-	var userID, projectID, domainID, methods, audit string
-	var issued, expires, revoked int64
-	err := q.QueryRowContext(ctx, "SELECT user_id, project_id, domain_id, methods, audit_ids, issued_at, expires_at, revoked_at FROM identity_tokens WHERE hash = $1", hash).
-		Scan(&userID, &projectID, &domainID, &methods, &audit, &issued, &expires, &revoked)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errInvalidToken
-	}
-	if err != nil {
-		return nil, err
-	}
-	if revoked != 0 {
-		return nil, errInvalidToken
-	}
-	info := &tokenInfo{hash: hash, methods: strings.Split(methods, ","), auditIDs: strings.Split(audit, ","),
-		issuedAt: store.Time(issued), expiresAt: store.Time(expires)}
-	if err := s.resolveToken(ctx, q, info, userID, projectID, domainID); err != nil {
-		return nil, err
-	}
-	if issued < info.user.TokensValidAfter {
-		return nil, errInvalidToken
-	}
-	return info, nil
-}
-
-// resolveToken fills user, scope and roles, failing with errInvalidToken
-// when the user, its domain or the scope is gone or disabled, or when the
-// user holds no role on the scope.
-func (s *Service) resolveToken(ctx context.Context, q store.Querier, info *tokenInfo, userID, projectID, domainID string) error {
-	notFound := func(err error) error {
-		if errors.Is(err, store.ErrNotFound) {
-			return errInvalidToken
-		}
-		return err
-	}
-	u, err := getUser(ctx, q, userID)
-	if err != nil {
-		return notFound(err)
-	}
-	ud, err := getDomain(ctx, q, u.DomainID)
-	if err != nil {
-		return notFound(err)
-	}
-	if !u.Enabled || !ud.Enabled {
-		return errInvalidToken
-	}
-	info.user, info.userDomain = u, ud
-	var roles []*Role
-	switch {
-	case projectID != "":
-		p, err := getProject(ctx, q, projectID)
-		if err != nil {
-			return notFound(err)
-		}
-		pd, err := getDomain(ctx, q, p.DomainID)
-		if err != nil {
-			return notFound(err)
-		}
-		if !p.Enabled || !pd.Enabled {
-			return errInvalidToken
-		}
-		info.project, info.projectDomain = p, pd
-		if roles, err = userRoles(ctx, q, userID, targetProject, projectID); err != nil {
-			return err
-		}
-	case domainID != "":
-		d, err := getDomain(ctx, q, domainID)
-		if err != nil {
-			return notFound(err)
-		}
-		if !d.Enabled {
-			return errInvalidToken
-		}
-		info.domain = d
-		if roles, err = userRoles(ctx, q, userID, targetDomain, domainID); err != nil {
-			return err
-		}
-	}
-	if !info.unscoped() {
-		if roles, err = s.withImplied(ctx, q, roles); err != nil {
-			return err
-		}
-		// Domain-specific roles never appear in tokens (only the global
-		// roles they imply do), as in Keystone; a scope left without a
-		// role is refused.
-		roles = slices.DeleteFunc(roles, func(r *Role) bool { return r.DomainID != "" })
-		if len(roles) == 0 {
-			return errInvalidToken
-		}
-	}
-	info.roles = roles
-	p := &policy.Principal{
-		TokenID: info.token, UserID: u.ID, UserName: u.Name, UserDomainID: u.DomainID,
-		ExpiresAt: info.expiresAt, IssuedAt: info.issuedAt,
-	}
-	if info.project != nil {
-		p.ProjectID, p.ProjectName, p.ProjectDomain = info.project.ID, info.project.Name, info.project.DomainID
-		p.IsAdminProject = isAdminProject(info.project)
-	}
-	if info.domain != nil {
-		p.DomainID = info.domain.ID
-	}
-	for _, r := range roles {
-		p.Roles = append(p.Roles, r.Name)
-	}
-	info.principal = p
-	return nil
-}
-
-// AdminProjectName is the cloud's admin project, in the Default domain
-// (Keystone's [resource] admin_project_name and admin_project_domain_name,
-// as DevStack sets them): the admin role makes a cloud admin there only.
-const AdminProjectName = "admin"
-
-func isAdminProject(p *Project) bool {
-	return p.Name == AdminProjectName && p.DomainID == DefaultDomainID
-}
-
-// implied are Keystone's bootstrap role implications: admin implies
-// member, member implies reader.
-var implied = map[string]string{policy.RoleAdmin: policy.RoleMember, policy.RoleMember: policy.RoleReader}
-
-func (s *Service) withImplied(ctx context.Context, q store.Querier, roles []*Role) ([]*Role, error) {
-	have := map[string]bool{}
-	for _, r := range roles {
-		have[r.Name] = true
-	}
-	out := roles
-	for i := 0; i < len(out); i++ {
-		next, ok := implied[out[i].Name]
-		if !ok || have[next] || out[i].DomainID != "" {
-			continue
-		}
-		r, err := getRoleByName(ctx, q, next)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		have[next] = true
-		out = append(out, r)
-	}
-	return out, nil
-}
-
 // issueRequest is a resolved authentication: who, on what scope.
 type issueRequest struct {
-	user      *User
-	projectID string
-	domainID  string
-	methods   []string
-	parent    *tokenInfo // token method: the token presented
+	user    *User
+	scope   tokenScope
+	methods []string
+	parent  *tokenInfo // token method: the token presented
+	// expiresAt caps the token's expiry (an application credential's or a
+	// trust's); zero for none.
+	expiresAt time.Time
 }
 
 // issue checks the scope and stores a new token.
@@ -320,16 +197,26 @@ func (s *Service) issue(ctx context.Context, req issueRequest) (*tokenInfo, erro
 		info.expiresAt = req.parent.expiresAt
 		info.auditIDs = append(info.auditIDs, req.parent.auditIDs[0])
 	}
-	if err := s.resolveToken(ctx, s.db.R(), info, req.user.ID, req.projectID, req.domainID); err != nil {
+	if !req.expiresAt.IsZero() && req.expiresAt.Before(info.expiresAt) {
+		info.expiresAt = req.expiresAt
+	}
+	if err := s.resolveToken(ctx, s.db.R(), info, req.user.ID, req.scope); err != nil {
 		if errors.Is(err, errInvalidToken) {
 			return nil, unauthorized(err)
 		}
 		return nil, err
 	}
 	info.principal.TokenID = info.token
+	sc := req.scope
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO identity_tokens (hash, user_id, project_id, domain_id, methods, audit_ids, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-			info.hash, req.user.ID, req.projectID, req.domainID, strings.Join(info.methods, ","), strings.Join(info.auditIDs, ","),
+		if sc.trustID != "" {
+			if err := consumeTrustUse(ctx, tx, sc.trustID); err != nil {
+				return err
+			}
+		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO identity_tokens (hash, user_id, project_id, domain_id, system_scope, trust_id, app_cred_id, methods, audit_ids, issued_at, expires_at) "+
+			"VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+			info.hash, req.user.ID, sc.projectID, sc.domainID, sc.system, sc.trustID, sc.appCredID, strings.Join(info.methods, ","), strings.Join(info.auditIDs, ","),
 			info.issuedAt.UnixMicro(), info.expiresAt.UnixMicro())
 		return err
 	})

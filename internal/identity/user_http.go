@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -21,17 +24,32 @@ var userFields = map[string]bool{
 }
 
 func (s *Service) listUsers(w http.ResponseWriter, r *http.Request) error {
-	var f filter
-	q := r.URL.Query()
-	for _, k := range []string{"name", "domain_id"} {
-		if v := q.Get(k); v != "" {
-			f.eq(k, v)
+	if v := r.URL.Query()["password_expires_at"]; len(v) > 0 {
+		for _, x := range v {
+			if err := checkPasswordExpiresFilter(x); err != nil {
+				return err
+			}
+		}
+		// No password of stratus expires (no security_compliance rules):
+		// a null password_expires_at matches no comparison, as in Keystone.
+		return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"users": []any{}, "links": listLinks(r)})
+	}
+	return userKind.listed(w, r, s.db.R(), filter{})
+}
+
+// checkPasswordExpiresFilter validates Keystone's password_expires_at
+// filter: [lt|lte|gt|gte|eq|neq:]TIMESTAMP.
+func checkPasswordExpiresFilter(v string) error {
+	ts := v
+	if op, rest, ok := strings.Cut(v, ":"); ok && slices.Contains([]string{"lt", "lte", "gt", "gte", "eq", "neq"}, op) {
+		ts = rest
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05Z", "2006-01-02T15:04:05", "2006-01-02"} {
+		if _, err := time.Parse(layout, ts); err == nil {
+			return nil
 		}
 	}
-	if q.Has("enabled") {
-		f.eq("enabled", queryBool(q.Get("enabled")))
-	}
-	return userKind.listed(w, r, s.db.R(), f)
+	return fault.Invalidf("Invalid time format for password_expires_at filter: %s.", v)
 }
 
 // userKind has no apply and save: updateUser hashes a new password
@@ -39,6 +57,7 @@ func (s *Service) listUsers(w http.ResponseWriter, r *http.Request) error {
 var userKind = &entity[User]{
 	name: "user", param: "user_id", table: "identity_users",
 	fetch: getUser, list: listUsers, wire: userWire,
+	filters: []string{"name", "domain_id", "enabled"},
 }
 
 func (s *Service) user(ctx context.Context, q store.Querier, id string) (*User, error) {
@@ -65,16 +84,7 @@ func (s *Service) applyUser(o object, u *User, create bool) (bool, error) {
 			return false, err
 		}
 	}
-	for k, val := range o {
-		if userFields[k] {
-			continue
-		}
-		if val == nil {
-			delete(u.Extra, k)
-			continue
-		}
-		u.Extra[k] = val
-	}
+	o.extra(u.Extra, userFields)
 	pw, ok, err := o.str("password")
 	if err != nil || !ok {
 		return false, err
@@ -153,8 +163,14 @@ func (s *Service) updateUser(w http.ResponseWriter, r *http.Request) error {
 
 // deleteUserRows removes a user's role assignments and revokes its tokens.
 func (s *Service) deleteUserRows(ctx context.Context, tx *sql.Tx, id string) error {
-	if err := execAll(ctx, tx, id, "DELETE FROM identity_assignments WHERE user_id = $1",
-		"DELETE FROM identity_credentials WHERE user_id = $1"); err != nil {
+	if err := execAll(ctx, tx, id, "DELETE FROM identity_role_assignments WHERE actor_type = 'user' AND actor_id = $1",
+		"DELETE FROM identity_group_members WHERE user_id = $1",
+		"DELETE FROM identity_credentials WHERE user_id = $1",
+		"DELETE FROM identity_app_cred_roles WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE user_id = $1)",
+		"DELETE FROM identity_app_cred_access_rules WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE user_id = $1)",
+		"DELETE FROM identity_app_creds WHERE user_id = $1",
+		"DELETE FROM identity_access_rules WHERE user_id = $1",
+		"UPDATE identity_trusts SET deleted_at = 1 WHERE deleted_at = 0 AND (trustor_user_id = $1 OR trustee_user_id = $1)"); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, "UPDATE identity_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at = 0", s.nowMicro(), id)

@@ -67,7 +67,7 @@ func (s *Service) createTokenV2(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch {
 	case a.TenantID != "":
-		ir.projectID = a.TenantID
+		ir.scope.projectID = a.TenantID
 	case a.TenantName != "":
 		p, err := getProjectByName(ctx, s.db.R(), DefaultDomainID, a.TenantName)
 		if errors.Is(err, store.ErrNotFound) {
@@ -76,10 +76,10 @@ func (s *Service) createTokenV2(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		ir.projectID = p.ID
+		ir.scope.projectID = p.ID
 	}
-	if ir.projectID != "" {
-		if _, err := getProject(ctx, s.db.R(), ir.projectID); err != nil {
+	if ir.scope.projectID != "" {
+		if _, err := getProject(ctx, s.db.R(), ir.scope.projectID); err != nil {
 			return unauthorized(err)
 		}
 	}

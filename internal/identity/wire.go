@@ -47,10 +47,27 @@ type domainRef struct {
 }
 
 func domainWire(r *http.Request, d *Domain) map[string]any {
-	return map[string]any{
-		"id": d.ID, "name": d.Name, "description": d.Description, "enabled": d.Enabled,
-		"tags": []string{}, "options": map[string]any{}, "links": selfLinks(r, "/domains/"+d.ID),
+	m := withExtra(d.Extra)
+	m["id"], m["name"], m["description"], m["enabled"] = d.ID, d.Name, d.Description, d.Enabled
+	m["tags"], m["options"], m["links"] = nonNilTags(d.Tags), map[string]any{}, selfLinks(r, "/domains/"+d.ID)
+	return m
+}
+
+// domainAsProjectWire is a domain as the projects API shows it: a
+// project acting as a domain.
+func domainAsProjectWire(r *http.Request, d *Domain) map[string]any {
+	m := withExtra(d.Extra)
+	m["id"], m["name"], m["description"], m["enabled"] = d.ID, d.Name, d.Description, d.Enabled
+	m["domain_id"], m["parent_id"], m["is_domain"] = nil, nil, true
+	m["tags"], m["options"], m["links"] = nonNilTags(d.Tags), map[string]any{}, selfLinks(r, "/projects/"+d.ID)
+	return m
+}
+
+func nonNilTags(t []string) []string {
+	if t == nil {
+		return []string{}
 	}
+	return t
 }
 
 func projectWire(r *http.Request, p *Project) map[string]any {
@@ -58,18 +75,15 @@ func projectWire(r *http.Request, p *Project) map[string]any {
 	if p.ParentID != "" {
 		parent = p.ParentID
 	}
-	return map[string]any{
-		"id": p.ID, "name": p.Name, "domain_id": p.DomainID, "description": p.Description,
-		"enabled": p.Enabled, "parent_id": parent, "is_domain": false, "tags": []string{},
-		"options": map[string]any{}, "links": selfLinks(r, "/projects/"+p.ID),
-	}
+	m := withExtra(p.Extra)
+	m["id"], m["name"], m["domain_id"], m["description"] = p.ID, p.Name, p.DomainID, p.Description
+	m["enabled"], m["parent_id"], m["is_domain"], m["tags"] = p.Enabled, parent, false, nonNilTags(p.Tags)
+	m["options"], m["links"] = map[string]any{}, selfLinks(r, "/projects/"+p.ID)
+	return m
 }
 
 func userWire(r *http.Request, u *User) map[string]any {
-	m := map[string]any{}
-	for k, v := range u.Extra {
-		m[k] = v
-	}
+	m := withExtra(u.Extra)
 	m["id"], m["name"], m["domain_id"], m["enabled"] = u.ID, u.Name, u.DomainID, u.Enabled
 	m["password_expires_at"] = nil
 	m["options"] = map[string]any{}
@@ -88,10 +102,10 @@ func roleWire(r *http.Request, role *Role) map[string]any {
 	if role.Description != "" {
 		desc = role.Description
 	}
-	return map[string]any{
-		"id": role.ID, "name": role.Name, "domain_id": dom, "description": desc,
-		"options": map[string]any{}, "links": selfLinks(r, "/roles/"+role.ID),
-	}
+	m := withExtra(role.Extra)
+	m["id"], m["name"], m["domain_id"], m["description"] = role.ID, role.Name, dom, desc
+	m["options"], m["links"] = map[string]any{}, selfLinks(r, "/roles/"+role.ID)
+	return m
 }
 
 // tokenUser is the token body's user.
