@@ -237,7 +237,7 @@ func (s *Service) appCredIdentity(ctx context.Context, id, name string, user *na
 	if err != nil {
 		return issueRequest{}, err
 	}
-	if !s.compareHash(a.SecretHash, *secret) || (a.ExpiresAt != 0 && a.ExpiresAt <= s.nowMicro()) {
+	if !s.compareSecret(a.SecretHash, *secret) || (a.ExpiresAt != 0 && a.ExpiresAt <= s.nowMicro()) {
 		return issueRequest{}, unauthorized(errors.New("invalid application credential ID or secret"))
 	}
 	u, _, err := enabledUser(ctx, q, a.UserID)

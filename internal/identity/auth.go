@@ -2,6 +2,8 @@ package identity
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -301,8 +303,20 @@ func (s *Service) compareHash(hash, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
-// hashSecret is a bcrypt hash of a secret at the service's cost.
+// hashSecret is a bcrypt hash of a generated secret (an application
+// credential's) at the service's cost. The secret is hashed with SHA-256
+// first: it is longer than the 72 bytes bcrypt reads.
 func (s *Service) hashSecret(secret string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(secret), s.opts.BcryptCost)
+	h, err := bcrypt.GenerateFromPassword([]byte(prehash(secret)), s.opts.BcryptCost)
 	return string(h), err
+}
+
+// compareSecret checks a secret against hashSecret's hash.
+func (s *Service) compareSecret(hash, secret string) bool {
+	return s.compareHash(hash, prehash(secret))
+}
+
+func prehash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
 }

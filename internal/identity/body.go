@@ -208,3 +208,17 @@ func (o object) roleRefs(field string) ([]nameRef, error) {
 	}
 	return out, nil
 }
+
+// asInt reads a JSON integer (decoded as float64 or json.Number).
+func asInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case float64:
+		if n == float64(int64(n)) {
+			return int64(n), true
+		}
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	return 0, false
+}

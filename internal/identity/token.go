@@ -56,6 +56,7 @@ type tokenInfo struct {
 	system        bool    // system scope
 	trust         *Trust  // trust-scoped token
 	trustor       *User   // the trust's trustor
+	trustorDomain *Domain
 	appCred       *AppCred
 	roles         []*Role // including implied roles
 	principal     *policy.Principal

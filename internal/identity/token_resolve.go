@@ -109,7 +109,7 @@ func (s *Service) resolveToken(ctx context.Context, q store.Querier, info *token
 		if t.DeletedAt != 0 || (t.ExpiresAt != 0 && t.ExpiresAt <= now) || t.TrusteeID != u.ID || t.ProjectID == "" {
 			return errInvalidToken
 		}
-		if info.trustor, _, err = enabledUser(ctx, q, t.TrustorID); err != nil {
+		if info.trustor, info.trustorDomain, err = enabledUser(ctx, q, t.TrustorID); err != nil {
 			return err
 		}
 		info.trust = t

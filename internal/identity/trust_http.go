@@ -80,11 +80,11 @@ func (s *Service) createTrust(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if v, present := o["remaining_uses"]; present && v != nil {
-		n, isNum := v.(float64)
-		if !isNum || n != float64(int64(n)) || n < 1 {
+		n, isNum := asInt(v)
+		if !isNum || n < 1 {
 			return fault.Invalidf("remaining_uses must be a positive integer or null.")
 		}
-		req.RemainingUses = int64(n)
+		req.RemainingUses = n
 	}
 	if v, ok, err := o.str("expires_at"); err != nil {
 		return err

@@ -139,8 +139,33 @@ type tokenBody struct {
 	// IsAdminProject is sent on project-scoped tokens, as Keystone does
 	// when an admin project is configured.
 	IsAdminProject *bool           `json:"is_admin_project,omitempty"`
+	System         *systemRef      `json:"system,omitempty"`
+	Trust          *tokenTrust     `json:"OS-TRUST:trust,omitempty"`
+	AppCred        *tokenAppCred   `json:"application_credential,omitempty"`
 	Roles          []roleRef       `json:"roles,omitempty"`
 	Catalog        *[]catalogEntry `json:"catalog,omitempty"`
+}
+
+type systemRef struct {
+	All bool `json:"all"`
+}
+
+type idRef struct {
+	ID string `json:"id"`
+}
+
+type tokenTrust struct {
+	ID            string `json:"id"`
+	TrustorUser   idRef  `json:"trustor_user"`
+	TrusteeUser   idRef  `json:"trustee_user"`
+	Impersonation bool   `json:"impersonation"`
+}
+
+type tokenAppCred struct {
+	ID          string           `json:"id"`
+	Name        string           `json:"name"`
+	Restricted  bool             `json:"restricted"`
+	AccessRules []map[string]any `json:"access_rules,omitempty"`
 }
 
 // tokenWire renders a v3 token; the catalog is left out when
@@ -162,6 +187,23 @@ func (s *Service) tokenWire(info *tokenInfo, withCatalog bool) map[string]tokenB
 	}
 	if info.domain != nil {
 		b.Domain = &domainRef{ID: info.domain.ID, Name: info.domain.Name}
+	}
+	if info.system {
+		b.System = &systemRef{All: true}
+	}
+	if t := info.trust; t != nil {
+		b.Trust = &tokenTrust{ID: t.ID, TrustorUser: idRef{t.TrustorID}, TrusteeUser: idRef{t.TrusteeID}, Impersonation: t.Impersonation}
+		b.IsAdminProject = nil // Keystone's trust-scoped body has no is_admin_project
+		if t.Impersonation {
+			d := info.trustorDomain
+			b.User = tokenUser{ID: info.trustor.ID, Name: info.trustor.Name, Domain: domainRef{ID: d.ID, Name: d.Name}}
+		}
+	}
+	if a := info.appCred; a != nil {
+		b.AppCred = &tokenAppCred{ID: a.ID, Name: a.Name, Restricted: !a.Unrestricted}
+		for _, r := range a.AccessRules {
+			b.AppCred.AccessRules = append(b.AppCred.AccessRules, map[string]any{"id": r.ID, "service": r.Service, "path": r.Path, "method": r.Method})
+		}
 	}
 	for _, r := range info.roles {
 		b.Roles = append(b.Roles, roleRef{ID: r.ID, Name: r.Name})
