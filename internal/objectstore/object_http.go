@@ -81,17 +81,7 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 	}
 	// The owner needs no container row: an object implies its container.
 	ctx := r.Context()
-	var c *Container
-	if !rc.owner {
-		if c, err = s.readableContainer(ctx, rc, false); err != nil {
-			return err
-		}
-	}
-	get := s.liveObject
-	if r.Method == http.MethodGet {
-		get = s.liveObjectWithData
-	}
-	o, err := get(ctx, rc.account, rc.container, rc.object)
+	o, c, err := s.readObject(ctx, rc, r.Method == http.MethodGet)
 	if err != nil {
 		if fault.KindOf(err) == fault.NotFound && webMode(r, rc) {
 			return s.webNotFound(w, r, rc, c, err)
@@ -186,25 +176,11 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if c != nil && r.ContentLength > 0 {
-		if err := checkQuota(c, r.ContentLength); err != nil {
-			return err
-		}
-	}
 	inm := r.Header.Get("If-None-Match")
 	if inm != "" && inm != "*" {
 		return fault.Invalidf("If-None-Match only supports *")
 	}
-	if inm == "*" {
-		if _, err := s.liveObject(r.Context(), rc.account, rc.container, rc.object); err == nil {
-			return fault.New(fault.PreconditionFailed, msgPrecondition)
-		}
-	}
-	if err := s.writeBlob(r.Context(), o, r.Body, r.ContentLength, r.Header.Get("ETag")); err != nil {
-		return err
-	}
-	if err := s.storeObject(r.Context(), o, putOpts{ifNoneMatch: inm == "*"}); err != nil {
-		s.dropBlobs([]string{o.BlobKey})
+	if err := s.writeObject(r.Context(), c, o, r.Body, r.ContentLength, r.Header.Get("ETag"), inm == "*"); err != nil {
 		return err
 	}
 	return created(w, o.ETag, o.LastModified)
@@ -385,13 +361,13 @@ func (s *Service) deleteObjectHTTP(w http.ResponseWriter, r *http.Request) error
 	if rc.object == "" {
 		return s.deleteContainer(w, r)
 	}
-	if _, err := s.writableContainer(r.Context(), rc); err != nil {
-		return err
-	}
 	if r.URL.Query().Get("multipart-manifest") == "delete" {
+		if _, err := s.writableContainer(r.Context(), rc); err != nil {
+			return err
+		}
 		return s.deleteSLO(w, r, rc)
 	}
-	if _, err := s.deleteObject(r.Context(), rc.account, rc.container, rc.object); err != nil {
+	if err := s.deleteAs(r.Context(), rc); err != nil {
 		return err
 	}
 	return noContent(w)

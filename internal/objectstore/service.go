@@ -7,6 +7,24 @@
 // fsync) before its row, and a request is acknowledged only after the
 // row's transaction commits, so a crash leaves the old version or the new
 // one, never a torn object. Row writes are group-committed.
+//
+// Other services use the Go API (api.go) to read and write objects as a
+// caller, under the very rules of the HTTP handlers, which are thin over
+// the same functions:
+//
+//	r, err := svc.OpenObject(ctx, p, "AUTH_"+project, container, name) // as GET: ACLs, segments, expiry
+//	defer r.Close()                                                    // r: io.ReaderAt, io.ReadCloser, Size, ETag, ContentType
+//	info, err := svc.HeadObject(ctx, p, account, container, name)     // as HEAD
+//	etag, err := svc.PutObject(ctx, p, account, container, name, body, objectstore.PutOptions{Size: n})
+//	err = svc.DeleteObject(ctx, p, account, container, name)
+//
+// A nil principal is an anonymous caller. Errors are *fault.Error
+// (NotFound, Forbidden, Unauthorized for a refused anonymous caller, ...).
+//
+// Access is decided in access.go from one reqCtx: the account owner
+// (read; write unless a lone reader), container ACLs, and a temp URL's
+// grant, which is limited to the container of the key that signed it
+// unless an account key did. Names enter only through names.go's rules.
 package objectstore
 
 import (
