@@ -116,3 +116,7 @@ func hiddenNotFound() *fault.Error {
 func inUse(typ, format string, args ...any) *fault.Error {
 	return neutronErr(fault.Conflict, typ, nil, format, args...)
 }
+
+func notFoundErr(typ, format string, args ...any) *fault.Error {
+	return neutronErr(fault.NotFound, typ, nil, format, args...)
+}

@@ -58,11 +58,70 @@ func (s *Service) CreatePort(ctx context.Context, p *policy.Principal, f PortFie
 	}
 	var port *PortRecord
 	err = s.txRetry(ctx, func(tx *sql.Tx) error {
-		var err error
+		n, err := getNetwork(ctx, tx, sc, f.NetworkID)
+		if errors.Is(err, store.ErrNotFound) {
+			return networkNotFound(f.NetworkID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := portPolicy(sc, n, project, f, "create_port"); err != nil {
+			return err
+		}
 		port, err = s.createPort(ctx, tx, sc, project, f, false)
 		return err
 	})
 	return port, err
+}
+
+// portPolicy is Neutron's attribute policy on ports: binding details are
+// an admin's; on a network it does not own a project may not choose MACs,
+// addresses, port security or network:* owners.
+func portPolicy(sc scope, n *Network, project string, f PortFields, action string) error {
+	if sc.admin {
+		return nil
+	}
+	deny := func(attr string) error {
+		return notAuthorized("(rule:" + action + " and rule:" + action + ":" + attr + ")")
+	}
+	if f.HostID != nil && (*f.HostID != "" || action == "create_port") {
+		return deny("binding:host_id")
+	}
+	if f.Profile != nil && *f.Profile != "{}" {
+		return deny("binding:profile")
+	}
+	if action == "update_port" && f.MACAddress != nil {
+		return deny("mac_address")
+	}
+	if n.ProjectID == project || n.ProjectID == sc.project {
+		return nil
+	}
+	if f.MACAddress != nil {
+		return deny("mac_address")
+	}
+	if f.FixedIPs != nil {
+		for _, r := range *f.FixedIPs {
+			if r.IP.IsValid() {
+				return deny("fixed_ips:ip_address")
+			}
+		}
+	}
+	if f.PortSecurityEnabled != nil {
+		return deny("port_security_enabled")
+	}
+	if f.DeviceOwner != nil && strings.HasPrefix(*f.DeviceOwner, "network:") {
+		return deny("device_owner")
+	}
+	return nil
+}
+
+// fillPairMACs gives address pairs without a MAC the port's, as Neutron.
+func fillPairMACs(p *PortRecord) {
+	for i := range p.AllowedAddressPairs {
+		if p.AllowedAddressPairs[i].MACAddress == "" {
+			p.AllowedAddressPairs[i].MACAddress = p.MACAddress
+		}
+	}
 }
 
 // txRetry runs fn in a transaction, again (a few times) when it failed on
@@ -123,6 +182,7 @@ func (s *Service) createPort(ctx context.Context, tx *sql.Tx, sc scope, project 
 	if err := s.checkQuota(ctx, tx, project, "port", 1); err != nil {
 		return nil, err
 	}
+	fillPairMACs(port)
 	port.Status = portStatus(port)
 	if err := insertPortRow(ctx, tx, port); err != nil {
 		return nil, err
@@ -238,6 +298,13 @@ func (s *Service) updatePort(ctx context.Context, tx *sql.Tx, sc scope, id strin
 	if err != nil {
 		return nil, err
 	}
+	n, err := getNetwork(ctx, tx, scope{admin: true}, port.NetworkID)
+	if err != nil {
+		return nil, err
+	}
+	if err := portPolicy(sc, n, port.ProjectID, f, "update_port"); err != nil {
+		return nil, err
+	}
 	if f.MACAddress != nil && *f.MACAddress != port.MACAddress {
 		if port.HostID != "" {
 			return nil, inUse("PortBound", "Unable to complete operation on port %s, port is already bound, port type: ovs, old_mac %s, new_mac %s.", id, port.MACAddress, *f.MACAddress)
@@ -252,6 +319,7 @@ func (s *Service) updatePort(ctx context.Context, tx *sql.Tx, sc scope, id strin
 		port.MACAddress = *f.MACAddress
 	}
 	applyPortFields(port, f)
+	fillPairMACs(port)
 	if f.FixedIPs != nil {
 		if err := s.reassignIPs(ctx, tx, port, *f.FixedIPs); err != nil {
 			return nil, err
