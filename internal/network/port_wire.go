@@ -72,7 +72,7 @@ var portAttrs = attrMap{
 	"binding:host_id": {post: true, put: true}, "binding:vnic_type": {post: true, put: true},
 	"binding:profile": {post: true, put: true}, "binding:vif_type": {}, "binding:vif_details": {},
 	"extra_dhcp_opts": {post: true, put: true},
-	"tags": {}, "created_at": {}, "updated_at": {}, "revision_number": {},
+	"tags":            {}, "created_at": {}, "updated_at": {}, "revision_number": {},
 }
 
 var portCollection = collection{resource: "port", plural: "ports",

@@ -211,4 +211,3 @@ func ruleFromItem(it item) (RuleFields, error) {
 	}
 	return f, nil
 }
-
