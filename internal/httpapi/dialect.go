@@ -29,6 +29,7 @@ var (
 	Neutron  Dialect = neutronDialect{}  // {"NeutronError":{"type","message","detail"}}
 	K5Import Dialect = k5Dialect{msgKey: "message"}
 	K5Export Dialect = k5Dialect{msgKey: "error_message"}
+	SCP      Dialect = scpDialect{} // {"code":<status>,"message"} (Samsung SDS Cloud OpenAPI)
 	Plain    Dialect = plainDialect{}
 )
 
@@ -189,6 +190,17 @@ func (d k5Dialect) WriteError(w http.ResponseWriter, r *http.Request, e *fault.E
 }
 
 func (k5Dialect) MalformedBody() string { return "Malformed request body" }
+
+type scpDialect struct{}
+
+// WriteError renders SCP's "error code and message" (the seed gives no
+// body; docs/decisions.md).
+func (scpDialect) WriteError(w http.ResponseWriter, r *http.Request, e *fault.Error) {
+	status := e.HTTPStatus()
+	writeJSONBody(w, r, status, map[string]any{"code": status, "message": e.Message})
+}
+
+func (scpDialect) MalformedBody() string { return "Request body is not valid JSON." }
 
 type plainDialect struct{}
 

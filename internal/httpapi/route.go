@@ -63,6 +63,7 @@ type Group struct {
 type Mux struct {
 	mux    *http.ServeMux
 	auth   Authenticator
+	signed []RequestAuthenticator
 	log    *slog.Logger
 	stats  *metrics
 	groups []*Group

@@ -91,15 +91,9 @@ func (m *Mux) wrap(g *Group, rt *Route) http.Handler {
 func (m *Mux) serve(g *Group, rt *Route, w http.ResponseWriter, r *http.Request) error {
 	var p *policy.Principal
 	if !rt.Policy.Anonymous {
-		if tok := r.Header.Get(AuthTokenHeader); tok != "" {
-			if m.auth == nil {
-				return unauthorized()
-			}
-			var err error
-			p, err = m.auth.Authenticate(r.Context(), tok)
-			if err != nil {
-				return err
-			}
+		var err error
+		if p, err = m.authenticate(r); err != nil {
+			return err
 		}
 	}
 	if !rt.Policy.Allow(p) {

@@ -113,10 +113,27 @@ type Data struct {
 	MD5         string // hex
 	SHA512      string // hex
 	VirtualSize *int64
+	DiskFormat  string // when set, replaces the image's disk_format (a converting import)
 }
 
 // CreateImage creates a queued image owned by p's project.
 func (s *Service) CreateImage(ctx context.Context, p *policy.Principal, f Fields) (*Image, error) {
+	im, err := newImage(p, f)
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error { return insertImage(ctx, tx, im) })
+	if errors.Is(err, store.ErrConflict) {
+		return nil, fault.Conflictf("Image with identifier %s already exists!", im.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return im, nil
+}
+
+// newImage builds and validates a queued image of p's project from f.
+func newImage(p *policy.Principal, f Fields) (*Image, error) {
 	if p == nil || (!p.CanWrite() && !p.IsAdmin()) {
 		return nil, notAuthorized("add_image")
 	}
@@ -161,13 +178,6 @@ func (s *Service) CreateImage(ctx context.Context, p *policy.Principal, f Fields
 	if err := im.validate(); err != nil {
 		return nil, err
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error { return insertImage(ctx, tx, im) })
-	if errors.Is(err, store.ErrConflict) {
-		return nil, fault.Conflictf("Image with identifier %s already exists!", im.ID)
-	}
-	if err != nil {
-		return nil, err
-	}
 	return im, nil
 }
 
@@ -185,35 +195,11 @@ func (s *Service) SetStatus(ctx context.Context, id string, from, to Status) err
 // PublishData attaches committed, verified bytes stored under key to the
 // image and makes it active, in one transaction. See the package comment.
 func (s *Service) PublishData(ctx context.Context, id, key string, d Data) error {
-	var gone bool
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		im, err := getImage(ctx, tx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			gone = true
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if im.Status == StatusActive || im.Status == StatusDeactivated {
-			return fault.Conflictf("Image status transition from %s to %s is not allowed", im.Status, StatusActive)
-		}
-		size, algo, md5sum, sha := d.Size, "sha512", d.MD5, d.SHA512
-		im.Size, im.Checksum, im.HashAlgo, im.HashValue = &size, &md5sum, &algo, &sha
-		im.VirtualSize = d.VirtualSize
-		im.BlobKey = key
-		im.Status = StatusActive
-		im.UpdatedAt = time.Now().UTC()
-		return updateImage(ctx, tx, im, false)
-	})
-	if err != nil {
-		return err
-	}
-	if gone {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error { return s.PublishDataTx(ctx, tx, id, key, d) })
+	if fault.KindOf(err) == fault.NotFound {
 		s.blobs.Delete(context.WithoutCancel(ctx), key)
-		return notFound(id)
 	}
-	return nil
+	return err
 }
 
 // Image returns an image as p sees it (404 when p may not see it).

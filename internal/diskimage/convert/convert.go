@@ -28,6 +28,11 @@ type Options struct {
 	// Hashes names the checksums to compute of the source and the output:
 	// any of md5, sha1, sha256, sha512.
 	Hashes []string
+	// SrcHashes and OutHashes, when set, replace Hashes for the source or
+	// the output alone (an import checks the source's SHA1 and records the
+	// output's md5 and sha512).
+	SrcHashes []string
+	OutHashes []string
 	// Workers bounds the parallel workers; 0 means runtime.GOMAXPROCS(0).
 	Workers int
 	// Sync fsyncs the output before ConvertFile returns.
@@ -64,11 +69,14 @@ type Source struct {
 // io.WriterAt with Truncate (an *os.File); vmdk output is written
 // sequentially to any io.Writer.
 func Convert(ctx context.Context, src Source, dst io.Writer, opts Options) (*Result, error) {
-	sh, err := newHashSet(opts.Hashes)
+	sh, err := newHashSet(pick(opts.SrcHashes, opts.Hashes))
 	if err != nil {
 		return nil, err
 	}
-	oh, _ := newHashSet(opts.Hashes)
+	oh, err := newHashSet(pick(opts.OutHashes, opts.Hashes))
+	if err != nil {
+		return nil, err
+	}
 	opts.SrcFormat = normFormat(opts.SrcFormat)
 	opts.DstFormat = normFormat(opts.DstFormat)
 	res := &Result{SrcFormat: opts.SrcFormat, DstFormat: opts.DstFormat}
@@ -248,6 +256,13 @@ func ConvertFile(ctx context.Context, srcPath, dstPath string, opts Options) (*R
 		return nil, err
 	}
 	return res, nil
+}
+
+func pick(side, both []string) []string {
+	if side != nil {
+		return side
+	}
+	return both
 }
 
 func normFormat(f string) string {
