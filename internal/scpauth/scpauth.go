@@ -152,6 +152,9 @@ func Verify(secret, method string, urls []string, ts, access, clientType string,
 // encodeURI of that (a client that escaped before signing).
 func RequestURLs(r *http.Request) []string {
 	wire := httpapi.BaseURL(r) + r.RequestURI
+	if strings.HasPrefix(r.RequestURI, "http://") || strings.HasPrefix(r.RequestURI, "https://") {
+		wire = r.RequestURI // an absolute-form request line
+	}
 	if enc := EncodeURI(wire); enc != wire {
 		return []string{wire, enc}
 	}
