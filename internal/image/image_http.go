@@ -50,6 +50,9 @@ func (s *Service) createImage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", httpapi.BaseURL(r)+"/image/v2/images/"+im.ID)
+	if s.jobs != nil {
+		w.Header().Set(ImportMethodsHeader, strings.Join(ImportMethods, ","))
+	}
 	return writeImage(w, http.StatusCreated, im)
 }
 

@@ -212,7 +212,7 @@ func setAttr(im *Image, p *policy.Principal, key string, raw json.RawMessage) er
 
 // DeleteImage deletes an image and its bytes.
 func (s *Service) DeleteImage(ctx context.Context, p *policy.Principal, id string) error {
-	var key string
+	var key, staging string
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		im, err := s.visible(ctx, tx, p, id)
 		if err != nil {
@@ -225,14 +225,20 @@ func (s *Service) DeleteImage(ctx context.Context, p *policy.Principal, id strin
 			return fault.Forbiddenf("Image %s is protected and cannot be deleted.", id)
 		}
 		key = im.BlobKey
+		if st, err := getStaged(ctx, tx, id); err == nil {
+			staging = st.Key
+		}
 		return deleteImageRow(ctx, tx, id)
 	})
 	if err != nil {
 		return err
 	}
-	if key != "" {
-		if err := s.blobs.Delete(context.WithoutCancel(ctx), key); err != nil {
-			s.log.Warn("image bytes not deleted", "image", id, "key", key, "err", err)
+	for _, k := range []string{key, staging} {
+		if k == "" {
+			continue
+		}
+		if err := s.blobs.Delete(context.WithoutCancel(ctx), k); err != nil {
+			s.log.Warn("image bytes not deleted", "image", id, "key", k, "err", err)
 		}
 	}
 	return nil

@@ -180,8 +180,8 @@ func startSaving(ctx context.Context, tx *sql.Tx, id, node string, now, until in
 
 // renewLease extends node's lease on an upload that is still running.
 func renewLease(ctx context.Context, tx *sql.Tx, id, node string, until int64) error {
-	_, err := tx.ExecContext(ctx, "UPDATE images SET upload_lease=$1 WHERE id=$2 AND status=$3 AND upload_node=$4",
-		until, id, string(StatusSaving), node)
+	_, err := tx.ExecContext(ctx, "UPDATE images SET upload_lease=$1 WHERE id=$2 AND status IN ($3, $5) AND upload_node=$4",
+		until, id, string(StatusSaving), node, string(StatusUploading))
 	return err
 }
 

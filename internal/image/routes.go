@@ -35,6 +35,13 @@ func (s *Service) Routes() []httpapi.Route {
 		{Method: http.MethodPut, Pattern: "/v2/images/{image_id}/file", Policy: write, Handler: s.uploadImageData, Streaming: true},
 		{Method: http.MethodGet, Pattern: "/v2/images/{image_id}/file", Policy: read, Handler: s.downloadImageData},
 
+		{Method: http.MethodGet, Pattern: "/v2/info/import", Policy: read, Handler: s.importInfo},
+		{Method: http.MethodPut, Pattern: "/v2/images/{image_id}/stage", Policy: write, Handler: s.stageImageData, Streaming: true},
+		{Method: http.MethodPost, Pattern: "/v2/images/{image_id}/import", Policy: write, Handler: s.importImage},
+		{Method: http.MethodGet, Pattern: "/v2/images/{image_id}/tasks", Policy: read, Handler: s.listImageTasks},
+		{Method: http.MethodGet, Pattern: "/v2/tasks", Policy: read, Handler: s.listTasks},
+		{Method: http.MethodGet, Pattern: "/v2/tasks/{task_id}", Policy: read, Handler: s.getTask},
+
 		{Method: http.MethodPost, Pattern: "/v2/images/{image_id}/members", Policy: write, Handler: s.createMember},
 		{Method: http.MethodGet, Pattern: "/v2/images/{image_id}/members", Policy: read, Handler: s.listMembers},
 		{Method: http.MethodGet, Pattern: "/v2/images/{image_id}/members/{member_id}", Policy: read, Handler: s.getMember},

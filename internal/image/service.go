@@ -31,6 +31,7 @@ import (
 
 	"github.com/stratus-iaas/stratus/internal/blob"
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/job"
 	"github.com/stratus-iaas/stratus/internal/policy"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
@@ -46,6 +47,13 @@ type Options struct {
 	// requeues the uploads it was receiving when it stopped and no other
 	// node's; "" is one node alone.
 	Node string
+	// Jobs runs Glance imports (image.glanceImport); nil disables import.
+	Jobs *job.Engine
+	// ImportConvert, when "raw", converts imported qcow2, vmdk, vhd and
+	// vhdx data to raw (Glance's image_conversion plugin).
+	ImportConvert string
+	// WebDownload filters the URLs web-download fetches.
+	WebDownload WebDownload
 }
 
 // Service is the image service.
@@ -58,6 +66,10 @@ type Service struct {
 	sizeCap  int64
 	node     string
 	lease    time.Duration // uploadLease; shorter in tests
+
+	jobs          *job.Engine
+	importConvert string
+	web           WebDownload
 }
 
 // New returns the service. Images this node left in "saving" by a crash,
@@ -65,7 +77,12 @@ type Service struct {
 // were never committed (the blob store sweeps temp files at open) and no
 // blob is served for them.
 func New(ctx context.Context, opts Options) (*Service, error) {
-	s := &Service{db: opts.DB, r: opts.DB.R(), blobs: opts.Blobs, log: opts.Log, sizeCap: opts.SizeCap, node: opts.Node, lease: uploadLease}
+	s := &Service{db: opts.DB, r: opts.DB.R(), blobs: opts.Blobs, log: opts.Log, sizeCap: opts.SizeCap, node: opts.Node, lease: uploadLease,
+		jobs: opts.Jobs, importConvert: opts.ImportConvert, web: opts.WebDownload}
+	if s.jobs != nil {
+		s.jobs.Register(job.Kind{Name: KindGlanceImport, Handler: s.runGlanceImport, Resumable: true, OnFail: s.glanceImportFailed,
+			InterruptedMessage: "Import was interrupted."})
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -75,7 +92,11 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	var n int64
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		n, err = resetSaving(ctx, tx, s.node, store.Now())
+		if n, err = resetSaving(ctx, tx, s.node, store.Now()); err != nil {
+			return err
+		}
+		m, err := resetStaging(ctx, tx, s.node, store.Now())
+		n += m
 		return err
 	})
 	if err != nil {

@@ -172,6 +172,9 @@ func (e *Engine) Close() error {
 	return nil
 }
 
+// Retention is how long finished jobs are kept.
+func (e *Engine) Retention() time.Duration { return e.opts.Retention }
+
 // Kick makes the engine look at the queue now (Submit does it; callers
 // on PostgreSQL may call it again after their transaction commits).
 func (e *Engine) Kick() {
