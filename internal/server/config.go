@@ -43,6 +43,11 @@ type Config struct {
 	JobProjectWorkers int           `yaml:"job_project_workers"`
 	JobRetention      time.Duration `yaml:"job_retention"`
 	KeyAlgorithm      string        `yaml:"key_algorithm"`
+	// Imports (Glance import, K5 vmimport, SCP import).
+	ImportConvert    string `yaml:"image_import_convert"`
+	ImportMaxActive  int    `yaml:"import_max_active"`
+	WebDownloadPorts string `yaml:"web_download_allowed_ports"`
+	WebDownloadHosts string `yaml:"web_download_allowed_hosts"`
 }
 
 // Defaults are what `stratus serve` uses with no configuration at all.
@@ -63,6 +68,8 @@ func Defaults() Config {
 		JobProjectWorkers: 2,
 		JobRetention:      7 * 24 * time.Hour,
 		KeyAlgorithm:      "rsa",
+		ImportMaxActive:   100,
+		WebDownloadPorts:  "80,443",
 	}
 }
 
@@ -91,6 +98,10 @@ func (c *Config) options() []option {
 		{"job-workers", "STRATUS_JOB_WORKERS", "long jobs (imports, exports, conversions) this node runs at once", &c.JobWorkers},
 		{"job-project-workers", "STRATUS_JOB_PROJECT_WORKERS", "long jobs of one project running at once over all nodes", &c.JobProjectWorkers},
 		{"job-retention", "STRATUS_JOB_RETENTION", "how long finished jobs (import/export status) are kept", &c.JobRetention},
+		{"image-import-convert", "STRATUS_IMAGE_IMPORT_CONVERT", `"raw" converts qcow2/vmdk/vhd/vhdx data imported through Glance's import to raw; "" keeps it`, &c.ImportConvert},
+		{"import-max-active", "STRATUS_IMPORT_MAX_ACTIVE", "K5 imports (and, apart, exports) of one project queued or running at once; more is 503/50301", &c.ImportMaxActive},
+		{"web-download-allowed-ports", "STRATUS_WEB_DOWNLOAD_ALLOWED_PORTS", "ports Glance's web-download import may fetch from (comma separated)", &c.WebDownloadPorts},
+		{"web-download-allowed-hosts", "STRATUS_WEB_DOWNLOAD_ALLOWED_HOSTS", "hosts, addresses or CIDRs web-download may fetch from even when loopback, private or link-local (comma separated)", &c.WebDownloadHosts},
 		{"key-algorithm", "STRATUS_KEY_ALGORITHM", "algorithm of key pairs compute generates: rsa (2048 bits, as Nova) or ed25519", &c.KeyAlgorithm},
 	}
 }
@@ -190,6 +201,15 @@ func (c *Config) validate() error {
 	if c.BcryptCost < 4 || c.BcryptCost > 31 {
 		return fmt.Errorf("bcrypt-cost must be between 4 and 31")
 	}
+	if c.ImportConvert != "" && c.ImportConvert != "raw" {
+		return fmt.Errorf("image-import-convert must be \"raw\" or empty")
+	}
+	if c.ImportMaxActive < 1 {
+		return fmt.Errorf("import-max-active must be at least 1")
+	}
+	if _, err := c.webDownloadPorts(); err != nil {
+		return err
+	}
 	if c.JobWorkers < 1 || c.JobProjectWorkers < 1 || c.JobRetention <= 0 {
 		return fmt.Errorf("job-workers and job-project-workers must be at least 1 and job-retention positive")
 	}
@@ -215,4 +235,21 @@ func (c *Config) validate() error {
 // tempURLMethods is TempURLMethods as a list.
 func (c *Config) tempURLMethods() []string {
 	return strings.FieldsFunc(strings.ToUpper(c.TempURLMethods), func(r rune) bool { return r == ' ' || r == ',' })
+}
+
+// webDownloadPorts is WebDownloadPorts as numbers.
+func (c *Config) webDownloadPorts() ([]int, error) {
+	var out []int
+	for _, f := range splitList(c.WebDownloadPorts) {
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 || n > 65535 {
+			return nil, fmt.Errorf("web-download-allowed-ports: %q is not a port", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' })
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/stratus-iaas/stratus/internal/job"
 	"github.com/stratus-iaas/stratus/internal/network"
 	"github.com/stratus-iaas/stratus/internal/objectstore"
+	"github.com/stratus-iaas/stratus/internal/scpauth"
 )
 
 // endpoints is the service catalog: every service that is served. A
@@ -68,6 +69,8 @@ func (s *Server) assemble(ctx context.Context) error {
 		return err
 	}
 	s.mux.SetAuthenticator(ids)
+	// SCP's signed headers are accepted wherever a token is.
+	s.mux.AddRequestAuthenticator(scpauth.New(s.db, scpCredentials{ids}, nil))
 	s.mux.Mount(ids.Group())
 
 	// One group-committing blob store for every service: concurrent small
@@ -89,7 +92,7 @@ func (s *Server) assemble(ctx context.Context) error {
 	jobs := job.New(job.Options{DB: s.db, Log: s.log.With("service", "job"), Node: node,
 		Workers: s.cfg.JobWorkers, PerProject: s.cfg.JobProjectWorkers, Retention: s.cfg.JobRetention})
 	imageSvc, err := image.New(ctx, image.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "image"),
-		SizeCap: s.cfg.ImageSizeCap, Node: node})
+		SizeCap: s.cfg.ImageSizeCap, Node: node, Jobs: jobs, ImportConvert: s.cfg.ImportConvert, WebDownload: s.webDownload()})
 	if err != nil {
 		return err
 	}
