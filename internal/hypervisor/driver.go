@@ -78,6 +78,13 @@ type NIC struct {
 	NetworkID string
 	MAC       string
 	IPs       []string
+	// The subnet of IPs[0]: its CIDR, gateway and DNS servers, and the
+	// network's MTU (0: unknown). The QEMU driver makes the guest's
+	// network from them and tells the guest (network_data.json).
+	CIDR    string
+	Gateway string
+	DNS     []string
+	MTU     int
 }
 
 // Spec is what a server is made of.
@@ -92,6 +99,18 @@ type Spec struct {
 	UserData []byte
 	KeyData  string // the key pair's public key, "" when none
 	NICs     []NIC
+
+	// What the guest learns about itself from the metadata service or
+	// its config drive (drivers that run no guest ignore them).
+	KeyName          string // the key pair's name
+	ProjectID        string
+	AvailabilityZone string
+	Metadata         map[string]string // the server's metadata
+	ConfigDrive      bool              // attach a config drive
+	LaunchIndex      int
+	ReservationID    string
+	Flavor           string   // flavor name (EC2's instance-type)
+	SecurityGroups   []string // names
 }
 
 // Snapshot is a point-in-time copy of a server's root disk. The file stays
@@ -158,6 +177,21 @@ type Options struct {
 	Log  *slog.Logger
 	// Settings are driver-specific key=value settings.
 	Settings map[string]string
+	// PublicURL is the base URL clients reach this node at (for console
+	// URLs); "" when unknown.
+	PublicURL string
+	// Events receives what a driver sees happen on its own: a guest that
+	// powered itself off, a VM process that died. Nil drops them.
+	Events func(Event)
+}
+
+// Event is a change of a server's power state that no driver call made.
+// Fault says why when the server stopped unexpectedly ("" when the guest
+// shut itself down).
+type Event struct {
+	ServerID string
+	State    PowerState
+	Fault    string
 }
 
 // Factory makes a driver.
