@@ -1,0 +1,208 @@
+package qemu
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// metadataIP is where guests find the metadata service.
+var metadataIP = net.IPv4(169, 254, 169, 254).To4()
+
+// Machine is how one server's QEMU is started: everything on its command
+// line. It is kept with the server (machine.json) so that a server starts
+// again as it was created.
+type Machine struct {
+	ID       string `json:"id"`
+	VCPUs    int    `json:"vcpus"`
+	MemoryMB int    `json:"memory_mb"`
+	Accel    string `json:"accel"` // "kvm" or "tcg"
+	// Disk is the root disk (a qcow2 overlay); ConfigDrive an ISO or "".
+	Disk        string `json:"disk"`
+	ConfigDrive string `json:"config_drive,omitempty"`
+	// NICs in guest order; the first carries the SSH forward and the
+	// metadata service.
+	NICs []MachineNIC `json:"nics"`
+	// SSHPort is the 127.0.0.1 port forwarded to the guest's port 22
+	// (0: none).
+	SSHPort int `json:"ssh_port"`
+	// VNCDisplay is the display of -vnc 127.0.0.1:N (port 5900+N).
+	VNCDisplay int `json:"vnc_display"`
+	// MetadataCmd is the command slirp runs for each guest connection to
+	// 169.254.169.254:80, with the connection on its stdin and stdout.
+	MetadataCmd []string `json:"metadata_cmd,omitempty"`
+	Hostname    string   `json:"hostname,omitempty"`
+}
+
+// MachineNIC is one user-mode network interface.
+type MachineNIC struct {
+	MAC     string `json:"mac"`
+	IP      string `json:"ip"`      // the guest's address (slirp's DHCP hands it out)
+	CIDR    string `json:"cidr"`    // its subnet
+	Gateway string `json:"gateway"` // slirp's own address in the guest network
+}
+
+// Paths are the files of a running machine.
+type Paths struct {
+	QMP, Console, PID string
+}
+
+var (
+	macRE      = regexp.MustCompile(`^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$`)
+	uuidRE     = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	hostnameRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
+)
+
+// qemuOpt quotes a value for a comma-separated QEMU option list (a comma
+// is written twice).
+func qemuOpt(s string) string { return strings.ReplaceAll(s, ",", ",,") }
+
+// Args is QEMU's command line (without the program name).
+func (m *Machine) Args(p Paths) ([]string, error) {
+	if !uuidRE.MatchString(m.ID) && !regexp.MustCompile(`^[A-Za-z0-9-]{1,64}$`).MatchString(m.ID) {
+		return nil, fmt.Errorf("qemu: bad server id %q", m.ID)
+	}
+	if m.VCPUs < 1 || m.VCPUs > 255 || m.MemoryMB < 16 {
+		return nil, fmt.Errorf("qemu: %d vCPUs and %d MiB of memory", m.VCPUs, m.MemoryMB)
+	}
+	accel := m.Accel
+	if accel != "kvm" && accel != "tcg" {
+		return nil, fmt.Errorf("qemu: accelerator %q", accel)
+	}
+	cpu := "max"
+	if accel == "kvm" {
+		cpu = "host"
+	}
+	args := []string{
+		"-name", "guest=" + m.ID + ",process=stratus-vm",
+		"-machine", "pc,accel=" + accel,
+		"-cpu", cpu,
+		"-smp", strconv.Itoa(m.VCPUs),
+		"-m", strconv.Itoa(m.MemoryMB),
+		"-nodefaults", "-no-user-config", "-display", "none",
+		"-qmp", "unix:" + qemuOpt(p.QMP) + ",server=on,wait=off",
+		"-chardev", "file,id=serial0,path=" + qemuOpt(p.Console) + ",append=on",
+		"-serial", "chardev:serial0",
+		"-vnc", "127.0.0.1:" + strconv.Itoa(m.VNCDisplay),
+		"-vga", "std",
+		"-pidfile", p.PID,
+		// What cloud-init's ds-identify looks for to choose the OpenStack
+		// data source, as Nova's libvirt driver sets it.
+		"-smbios", "type=1,manufacturer=OpenStack Foundation,product=OpenStack Nova,family=Virtual Machine" + smbiosUUID(m.ID),
+		"-drive", "file=" + qemuOpt(m.Disk) + ",format=qcow2,if=none,id=root,cache=writeback,discard=unmap",
+		"-device", "virtio-blk-pci,drive=root,bootindex=0",
+		"-boot", "strict=on",
+	}
+	if uuidRE.MatchString(m.ID) {
+		args = append(args, "-uuid", m.ID)
+	}
+	if m.ConfigDrive != "" {
+		args = append(args, "-drive", "file="+qemuOpt(m.ConfigDrive)+",format=raw,if=none,id=config,media=cdrom,readonly=on",
+			"-device", "ide-cd,drive=config,bus=ide.1")
+	}
+	for i, n := range m.NICs {
+		netdev, err := m.netdev(i, n)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "-netdev", netdev,
+			// romfile= leaves out iPXE: the disk boots, and the ROM costs
+			// over a second of firmware time under TCG.
+			"-device", fmt.Sprintf("virtio-net-pci,netdev=net%d,mac=%s,romfile=", i, n.MAC))
+	}
+	return args, nil
+}
+
+func smbiosUUID(id string) string {
+	if uuidRE.MatchString(id) {
+		return ",uuid=" + id + ",serial=" + id
+	}
+	return ""
+}
+
+// netdev is the -netdev user option of NIC i: slirp's network spans the
+// port's subnet and 169.254.169.254 (slirp forwards to the guest only
+// addresses inside its network), the gateway is slirp's own address and
+// its DHCP hands out the port's address first.
+func (m *Machine) netdev(i int, n MachineNIC) (string, error) {
+	if !macRE.MatchString(n.MAC) {
+		return "", fmt.Errorf("qemu: bad MAC %q", n.MAC)
+	}
+	s := fmt.Sprintf("user,id=net%d,ipv6=off", i)
+	if n.IP != "" {
+		ip := net.ParseIP(n.IP).To4()
+		_, subnet, err := net.ParseCIDR(n.CIDR)
+		if ip == nil || err != nil || subnet.IP.To4() == nil || !subnet.Contains(ip) {
+			return "", fmt.Errorf("qemu: address %q not in subnet %q", n.IP, n.CIDR)
+		}
+		gw := net.ParseIP(n.Gateway).To4()
+		if gw == nil || !subnet.Contains(gw) || gw.Equal(ip) {
+			gw = otherHost(subnet, ip, nil, true)
+		}
+		dns := otherHost(subnet, ip, gw, false)
+		vnet, vmask := spanning(subnet, metadataIP)
+		s += fmt.Sprintf(",net=%s/%s,host=%s,dhcpstart=%s,dns=%s", vnet, vmask, gw, ip, dns)
+	}
+	if m.Hostname != "" && hostnameRE.MatchString(m.Hostname) {
+		s += ",hostname=" + m.Hostname
+	}
+	if i == 0 {
+		if m.SSHPort > 0 {
+			s += fmt.Sprintf(",hostfwd=tcp:127.0.0.1:%d-:22", m.SSHPort)
+		}
+		if len(m.MetadataCmd) > 0 && n.IP != "" {
+			s += ",guestfwd=tcp:169.254.169.254:80-cmd:" + qemuOpt(shellJoin(m.MetadataCmd))
+		}
+	}
+	return s, nil
+}
+
+// spanning is the smallest network holding both subnet and ip.
+func spanning(subnet *net.IPNet, ip net.IP) (net.IP, net.IP) {
+	a := binary.BigEndian.Uint32(subnet.IP.To4())
+	b := binary.BigEndian.Uint32(ip.To4())
+	ones, _ := subnet.Mask.Size()
+	common := min(bits.LeadingZeros32(a^b), ones)
+	mask := uint32(0)
+	if common > 0 {
+		mask = ^uint32(0) << (32 - common)
+	}
+	nb, mb := make(net.IP, 4), make(net.IP, 4)
+	binary.BigEndian.PutUint32(nb, a&mask)
+	binary.BigEndian.PutUint32(mb, mask)
+	return nb, mb
+}
+
+// otherHost picks an address of subnet that is neither a nor b: the first
+// host address when first, else the last one.
+func otherHost(subnet *net.IPNet, a, b net.IP, first bool) net.IP {
+	base := binary.BigEndian.Uint32(subnet.IP.To4())
+	ones, _ := subnet.Mask.Size()
+	size := uint32(1) << (32 - ones)
+	for k := uint32(1); k+1 < size; k++ {
+		v := base + k
+		if !first {
+			v = base + size - 1 - k
+		}
+		ipb := make(net.IP, 4)
+		binary.BigEndian.PutUint32(ipb, v)
+		if !ipb.Equal(a) && (b == nil || !ipb.Equal(b)) {
+			return ipb
+		}
+	}
+	return subnet.IP.To4()
+}
+
+// shellJoin quotes args for glib's g_shell_parse_argv (slirp parses the
+// guestfwd command with it).
+func shellJoin(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
+}
