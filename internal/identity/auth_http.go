@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -37,7 +38,7 @@ func (s *Service) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set(subjectTokenHeader, info.token)
-	return s.writeToken(w, http.StatusCreated, info, !r.URL.Query().Has("nocatalog"))
+	return s.writeToken(r.Context(), w, http.StatusCreated, info, !r.URL.Query().Has("nocatalog"))
 }
 
 // subjectToken validates X-Subject-Token for GET/HEAD/DELETE: the caller
@@ -67,18 +68,22 @@ func (s *Service) validateToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set(subjectTokenHeader, info.token)
-	return s.writeToken(w, http.StatusOK, info, !r.URL.Query().Has("nocatalog"))
+	return s.writeToken(r.Context(), w, http.StatusOK, info, !r.URL.Query().Has("nocatalog"))
 }
 
 // writeToken writes the v3 token body, rendered once per validated token.
-func (s *Service) writeToken(w http.ResponseWriter, status int, info *tokenInfo, withCatalog bool) error {
+func (s *Service) writeToken(ctx context.Context, w http.ResponseWriter, status int, info *tokenInfo, withCatalog bool) error {
 	i := 0
 	if withCatalog {
 		i = 1
 	}
 	b := info.body[i].Load()
 	if b == nil {
-		js, err := json.Marshal(s.tokenWire(info, withCatalog))
+		body, err := s.tokenWire(ctx, info, withCatalog)
+		if err != nil {
+			return err
+		}
+		js, err := json.Marshal(body)
 		if err != nil {
 			return err
 		}
@@ -134,7 +139,11 @@ func (s *Service) authCatalog(w http.ResponseWriter, r *http.Request) error {
 	if info.project != nil {
 		projectID = info.project.ID
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"catalog": s.catalogFor(projectID), "links": listLinks(r)})
+	c, err := s.catalogFor(r.Context(), projectID)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"catalog": c, "links": listLinks(r)})
 }
 
 func (s *Service) authProjects(w http.ResponseWriter, r *http.Request) error {

@@ -94,6 +94,9 @@ func (s *Service) Bootstrap(ctx context.Context, adminPassword string) (password
 	if err := s.sealCredentials(ctx); err != nil {
 		return "", false, err
 	}
+	if err := s.seedCatalog(ctx); err != nil {
+		return "", false, err
+	}
 	s.cache.clear()
 	switch {
 	case created && adminPassword == "":

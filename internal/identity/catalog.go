@@ -1,21 +1,30 @@
 package identity
 
 import (
+	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
-	"net/http"
+	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/stratus-iaas/stratus/internal/catalog"
-	"github.com/stratus-iaas/stratus/internal/fault"
-	"github.com/stratus-iaas/stratus/internal/httpapi"
 )
 
-// The catalog comes from Options.Catalog: one service per entry with a
-// public, internal and admin endpoint, all at the same URL. Ids are
-// derived by hashing, so they are the same on every node and every start.
+// The service catalog is data (catalog_store.go): services, endpoints and
+// regions an admin may change through the API. At every start the served
+// services (Options.Catalog) and the region are seeded, each once: a
+// built-in entry an admin deleted stays deleted, a service added to stratus
+// later appears. Built-in endpoints' URLs start with $(public_url)s, so they
+// follow the node's public URL. Ids of built-in entries are hashes, the
+// same on every node.
 
 var interfaces = []string{"public", "internal", "admin"}
+
+// publicURLVar stands for the node's public URL in stored endpoint URLs.
+const publicURLVar = "$(public_url)s"
 
 type catalogEndpoint struct {
 	ID        string `json:"id"`
@@ -43,118 +52,149 @@ func endpointID(e catalog.Entry, iface string) string {
 	return hashID("endpoint", e.Type, e.Name, iface)
 }
 
-func needsProject(e catalog.Entry) bool { return strings.Contains(e.Path, "{project_id}") }
+// seedCatalog adds the built-in services, endpoints and region not seeded
+// before.
+func (s *Service) seedCatalog(ctx context.Context) error {
+	now := s.nowMicro()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		once := func(id string, insert func() error) error {
+			res, err := tx.ExecContext(ctx, "INSERT INTO identity_catalog_seeded (id) VALUES ($1) ON CONFLICT DO NOTHING", id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				return nil
+			}
+			return insert()
+		}
+		region := s.opts.Region
+		if err := once("region:"+region, func() error {
+			return insertRegion(ctx, tx, &Region{ID: region, Extra: map[string]any{}}, now, true)
+		}); err != nil {
+			return err
+		}
+		for i, e := range s.opts.Catalog {
+			// created_at keeps the configured order of services and interfaces.
+			at := now + int64(i*len(interfaces))
+			svc := &CatalogService{ID: serviceID(e), Type: e.Type, Name: e.Name, Enabled: true, Extra: map[string]any{}}
+			if err := once("service:"+svc.ID, func() error { return insertService(ctx, tx, svc, at, true) }); err != nil {
+				return err
+			}
+			url := publicURLVar + strings.ReplaceAll(e.Path, "{project_id}", "$(project_id)s")
+			for j, iface := range interfaces {
+				ep := &Endpoint{ID: endpointID(e, iface), ServiceID: svc.ID, Interface: iface, RegionID: region, URL: url, Enabled: true, Extra: map[string]any{}}
+				if err := once("endpoint:"+ep.ID, func() error { return insertEndpoint(ctx, tx, ep, at+int64(j), true) }); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	s.catalogCache.clear()
+	return err
+}
 
-// catalogFor is the catalog of a token; endpoints that need a project
-// are left out of domain-scoped catalogs.
-func (s *Service) catalogFor(projectID string) []catalogEntry {
-	out := make([]catalogEntry, 0, len(s.opts.Catalog))
-	for _, e := range s.opts.Catalog {
-		if needsProject(e) && projectID == "" {
-			continue
-		}
-		url := e.URL(s.opts.PublicURL, projectID)
-		ce := catalogEntry{ID: serviceID(e), Type: e.Type, Name: e.Name}
-		for _, iface := range interfaces {
-			ce.Endpoints = append(ce.Endpoints, catalogEndpoint{ID: endpointID(e, iface), Interface: iface,
-				Region: s.opts.Region, RegionID: s.opts.Region, URL: url})
-		}
-		out = append(out, ce)
+// expandURL substitutes the node's public URL and, when projectID is not
+// "", the project; ok is false when the URL needs a project and there is
+// none.
+func (s *Service) expandURL(url, projectID string) (string, bool) {
+	url = strings.ReplaceAll(url, publicURLVar, strings.TrimRight(s.opts.PublicURL, "/"))
+	if projectID == "" {
+		return url, !strings.Contains(url, "$(project_id)s") && !strings.Contains(url, "$(tenant_id)s")
 	}
-	return out
+	url = strings.ReplaceAll(url, "$(project_id)s", projectID)
+	return strings.ReplaceAll(url, "$(tenant_id)s", projectID), true
 }
 
-// templateURL is how Keystone shows an endpoint with a project in it.
-func (s *Service) templateURL(e catalog.Entry) string {
-	return strings.TrimRight(s.opts.PublicURL, "/") + strings.ReplaceAll(e.Path, "{project_id}", "$(project_id)s")
+// catalogSnapshot is the catalog's rows, cached for CacheTTL (local
+// changes clear it at once).
+type catalogSnapshot struct {
+	services  []*CatalogService
+	endpoints []*Endpoint
+	filters   map[string][]string // project id → endpoint ids (OS-EP-FILTER)
 }
 
-func (s *Service) listServices(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	out := []map[string]any{}
-	for _, e := range s.opts.Catalog {
-		if t := q.Get("type"); t != "" && t != e.Type {
-			continue
-		}
-		if n := q.Get("name"); n != "" && n != e.Name {
-			continue
-		}
-		out = append(out, s.serviceWire(r, e))
+type catalogCache struct {
+	mu  sync.Mutex
+	at  time.Time
+	val *catalogSnapshot
+}
+
+func (c *catalogCache) clear() {
+	c.mu.Lock()
+	c.val = nil
+	c.mu.Unlock()
+}
+
+func (s *Service) catalogRows(ctx context.Context) (*catalogSnapshot, error) {
+	c := &s.catalogCache
+	now := s.now()
+	c.mu.Lock()
+	if c.val != nil && now.Sub(c.at) < s.opts.CacheTTL && !now.Before(c.at) {
+		v := c.val
+		c.mu.Unlock()
+		return v, nil
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"services": out, "links": listLinks(r)})
-}
-
-func (s *Service) serviceWire(r *http.Request, e catalog.Entry) map[string]any {
-	id := serviceID(e)
-	return map[string]any{"id": id, "type": e.Type, "name": e.Name, "enabled": true, "description": "",
-		"links": selfLinks(r, "/services/"+id)}
-}
-
-func (s *Service) getService(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("service_id")
-	for _, e := range s.opts.Catalog {
-		if serviceID(e) == id {
-			return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"service": s.serviceWire(r, e)})
-		}
+	c.mu.Unlock()
+	q := s.db.R()
+	snap := &catalogSnapshot{filters: map[string][]string{}}
+	var err error
+	if snap.services, err = listServices(ctx, q); err != nil {
+		return nil, err
 	}
-	return fault.NotFoundf("Could not find service: %s.", id)
+	if snap.endpoints, err = listEndpoints(ctx, q); err != nil {
+		return nil, err
+	}
+	rows, err := q.QueryContext(ctx, "SELECT project_id, endpoint_id FROM identity_project_endpoints")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p, e string
+		if err := rows.Scan(&p, &e); err != nil {
+			return nil, err
+		}
+		snap.filters[p] = append(snap.filters[p], e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.val, c.at = snap, now
+	c.mu.Unlock()
+	return snap, nil
 }
 
-func (s *Service) endpointWire(r *http.Request, e catalog.Entry, iface string) map[string]any {
-	id := endpointID(e, iface)
-	return map[string]any{"id": id, "interface": iface, "region": s.opts.Region, "region_id": s.opts.Region,
-		"service_id": serviceID(e), "url": s.templateURL(e), "enabled": true, "links": selfLinks(r, "/endpoints/"+id)}
-}
-
-func (s *Service) listEndpoints(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	out := []map[string]any{}
-	for _, e := range s.opts.Catalog {
-		if sid := q.Get("service_id"); sid != "" && sid != serviceID(e) {
+// catalogFor is a token's catalog: enabled services with their enabled
+// endpoints, only those associated with the project when it has
+// associations (OS-EP-FILTER); endpoints that need a project are left out
+// without one.
+func (s *Service) catalogFor(ctx context.Context, projectID string) ([]catalogEntry, error) {
+	snap, err := s.catalogRows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	only := snap.filters[projectID]
+	out := []catalogEntry{}
+	for _, svc := range snap.services {
+		if !svc.Enabled {
 			continue
 		}
-		if rid := q.Get("region_id"); rid != "" && rid != s.opts.Region {
-			continue
-		}
-		for _, iface := range interfaces {
-			if i := q.Get("interface"); i != "" && i != iface {
+		ce := catalogEntry{ID: svc.ID, Type: svc.Type, Name: svc.Name, Endpoints: []catalogEndpoint{}}
+		for _, ep := range snap.endpoints {
+			if ep.ServiceID != svc.ID || !ep.Enabled || (len(only) > 0 && !slices.Contains(only, ep.ID)) {
 				continue
 			}
-			out = append(out, s.endpointWire(r, e, iface))
-		}
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"endpoints": out, "links": listLinks(r)})
-}
-
-func (s *Service) getEndpoint(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("endpoint_id")
-	for _, e := range s.opts.Catalog {
-		for _, iface := range interfaces {
-			if endpointID(e, iface) == id {
-				return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"endpoint": s.endpointWire(r, e, iface)})
+			url, ok := s.expandURL(ep.URL, projectID)
+			if !ok {
+				continue
 			}
+			ce.Endpoints = append(ce.Endpoints, catalogEndpoint{ID: ep.ID, Interface: ep.Interface, Region: ep.RegionID, RegionID: ep.RegionID, URL: url})
+		}
+		if len(ce.Endpoints) > 0 {
+			out = append(out, ce)
 		}
 	}
-	return fault.NotFoundf("Could not find endpoint: %s.", id)
-}
-
-func (s *Service) regionWire(r *http.Request) map[string]any {
-	return map[string]any{"id": s.opts.Region, "description": "", "parent_region_id": nil,
-		"links": selfLinks(r, "/regions/"+s.opts.Region)}
-}
-
-func (s *Service) listRegions(w http.ResponseWriter, r *http.Request) error {
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"regions": []any{s.regionWire(r)}, "links": listLinks(r)})
-}
-
-func (s *Service) getRegion(w http.ResponseWriter, r *http.Request) error {
-	if id := r.PathValue("region_id"); id != s.opts.Region {
-		return fault.NotFoundf("Could not find region: %s.", id)
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"region": s.regionWire(r)})
-}
-
-// readOnly answers writes to the catalog: it is built from configuration.
-func readOnly(w http.ResponseWriter, r *http.Request) error {
-	return fault.NotImplementedf("The action you have requested has not been implemented.")
+	return out, nil
 }

@@ -108,7 +108,7 @@ func (e *entity[T]) update(s *Service) func(http.ResponseWriter, *http.Request) 
 		if err != nil {
 			return err
 		}
-		s.cache.clear()
+		s.invalidate()
 		return e.respond(w, r, http.StatusOK, v)
 	}
 }
@@ -134,7 +134,7 @@ func (e *entity[T]) remove(s *Service, before func(ctx context.Context, tx *sql.
 		if err != nil {
 			return err
 		}
-		s.cache.clear()
+		s.invalidate()
 		return noContent(w)
 	}
 }

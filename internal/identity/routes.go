@@ -125,23 +125,33 @@ func (s *Service) routes() []httpapi.Route {
 		rt("GET", "/v3/users/{user_id}/credentials/OS-EC2/{credential_id}", authn, selfOrAdmin("ec2_get_credential", s.getEC2Credential)),
 		rt("DELETE", "/v3/users/{user_id}/credentials/OS-EC2/{credential_id}", authn, selfOrAdmin("ec2_delete_credential", s.deleteEC2Credential)),
 
+		rt("POST", "/v3/ec2tokens", authn, s.ec2Tokens),
+		rt("POST", "/v3/s3tokens", authn, s.s3Tokens),
+
 		rt("GET", "/v3/services", authn, s.listServices),
-		rt("GET", "/v3/services/{service_id}", authn, s.getService),
+		rt("POST", "/v3/services", admin, s.createService),
+		rt("GET", "/v3/services/{service_id}", authn, s.serviceKind.show(s)),
+		rt("PATCH", "/v3/services/{service_id}", admin, s.serviceKind.update(s)),
+		rt("DELETE", "/v3/services/{service_id}", admin, s.serviceKind.remove(s, deleteServiceRows)),
 		rt("GET", "/v3/endpoints", authn, s.listEndpoints),
-		rt("GET", "/v3/endpoints/{endpoint_id}", authn, s.getEndpoint),
+		rt("POST", "/v3/endpoints", admin, s.createEndpoint),
+		rt("GET", "/v3/endpoints/{endpoint_id}", authn, s.endpointKind.show(s)),
+		rt("PATCH", "/v3/endpoints/{endpoint_id}", admin, s.endpointKind.update(s)),
+		rt("DELETE", "/v3/endpoints/{endpoint_id}", admin, s.endpointKind.remove(s, deleteEndpointRows)),
 		rt("GET", "/v3/regions", authn, s.listRegions),
-		rt("GET", "/v3/regions/{region_id}", authn, s.getRegion),
+		rt("POST", "/v3/regions", admin, s.createRegion),
+		rt("GET", "/v3/regions/{region_id}", authn, s.regionKind.show(s)),
+		rt("PUT", "/v3/regions/{region_id}", admin, s.createRegion),
+		rt("PATCH", "/v3/regions/{region_id}", admin, s.regionKind.update(s)),
+		rt("DELETE", "/v3/regions/{region_id}", admin, s.regionKind.remove(s, deleteRegionRows)),
+		rt("GET", "/v3/OS-EP-FILTER/projects/{project_id}/endpoints", admin, s.listProjectEndpoints),
+		rt("GET", "/v3/OS-EP-FILTER/endpoints/{endpoint_id}/projects", admin, s.listEndpointProjects),
+		rt("PUT", "/v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}", admin, s.addProjectEndpoint),
+		rt("HEAD", "/v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}", admin, s.checkProjectEndpoint),
+		rt("GET", "/v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}", admin, s.checkProjectEndpoint),
+		rt("DELETE", "/v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}", admin, s.removeProjectEndpoint),
 	}
 	routes = append(routes, s.grantRoutes()...)
-	// The catalog is built from configuration: it is read-only.
-	for _, coll := range []string{"/v3/services", "/v3/endpoints", "/v3/regions"} {
-		routes = append(routes,
-			rt("POST", coll, admin, readOnly),
-			rt("PATCH", coll+"/{id}", admin, readOnly),
-			rt("PUT", coll+"/{id}", admin, readOnly),
-			rt("DELETE", coll+"/{id}", admin, readOnly),
-		)
-	}
 	// Keystone APIs stratus does not implement answer 501.
 	for _, coll := range notImplemented {
 		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
@@ -153,8 +163,8 @@ func (s *Service) routes() []httpapi.Route {
 
 var notImplemented = []string{
 	"/v3/policies", "/v3/limits", "/v3/registered_limits",
-	"/v3/OS-FEDERATION", "/v3/OS-OAUTH1",
-	"/v3/OS-EP-FILTER", "/v3/OS-REVOKE", "/v3/OS-SIMPLE-CERT",
+	"/v3/OS-FEDERATION", "/v3/OS-OAUTH1", "/v3/OS-EP-FILTER/endpoint_groups",
+	"/v3/OS-EP-FILTER/projects/{project_id}/endpoint_groups", "/v3/OS-REVOKE", "/v3/OS-SIMPLE-CERT",
 	"/v3/auth/OS-FEDERATION",
 	// Domain-specific configuration (per-domain identity drivers). The
 	// per-group defaults, /v3/domains/config/{group}[/{option}]/default,

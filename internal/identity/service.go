@@ -48,6 +48,11 @@ type Service struct {
 	cache *tokenCache
 	creds *credCipher
 
+	catalogCache catalogCache
+	serviceKind  *entity[CatalogService]
+	endpointKind *entity[Endpoint]
+	regionKind   *entity[Region]
+
 	// pending holds the bootstrap admin's password while its hash is
 	// computed in the background, so the listener need not wait for
 	// bcrypt; password checks for that user wait on done.
@@ -100,6 +105,7 @@ func New(opts Options) (*Service, error) {
 	if s.creds, err = newCredCipher(key); err != nil {
 		return nil, err
 	}
+	s.catalogKinds()
 	return s, nil
 }
 
@@ -139,4 +145,11 @@ func (s *Service) Wait() {
 	if p != nil {
 		<-p.done
 	}
+}
+
+// invalidate drops what this node caches of identity data after a change:
+// validated tokens and the catalog.
+func (s *Service) invalidate() {
+	s.cache.clear()
+	s.catalogCache.clear()
 }

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -87,7 +88,11 @@ func (s *Service) createTokenV2(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, s.accessWire(info))
+	body, err := s.accessWire(r.Context(), info)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, body)
 }
 
 type v2Endpoint struct {
@@ -106,7 +111,7 @@ type v2Service struct {
 }
 
 // accessWire renders a token in v2.0's {"access": ...} shape.
-func (s *Service) accessWire(info *tokenInfo) map[string]any {
+func (s *Service) accessWire(ctx context.Context, info *tokenInfo) (map[string]any, error) {
 	tok := map[string]any{
 		"id": info.token, "issued_at": isoTime(info.issuedAt),
 		"expires": info.expiresAt.UTC().Format("2006-01-02T15:04:05Z"), "audit_ids": info.auditIDs,
@@ -114,7 +119,11 @@ func (s *Service) accessWire(info *tokenInfo) map[string]any {
 	catalog := []v2Service{}
 	if p := info.project; p != nil {
 		tok["tenant"] = map[string]any{"id": p.ID, "name": p.Name, "description": p.Description, "enabled": p.Enabled}
-		for _, e := range s.catalogFor(p.ID) {
+		entries, err := s.catalogFor(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
 			svc := v2Service{EndpointsLinks: []string{}, Type: e.Type, Name: e.Name}
 			if len(e.Endpoints) > 0 {
 				url := e.Endpoints[0].URL
@@ -137,7 +146,7 @@ func (s *Service) accessWire(info *tokenInfo) map[string]any {
 		"user": map[string]any{"id": info.user.ID, "name": info.user.Name, "username": info.user.Name,
 			"roles": roles, "roles_links": []string{}},
 		"metadata": map[string]any{"is_admin": isAdmin, "roles": roleIDs},
-	}}
+	}}, nil
 }
 
 // validateTokenV2 is GET (and HEAD) /v2.0/tokens/{token_id}: the admin
@@ -155,7 +164,11 @@ func (s *Service) validateTokenV2(w http.ResponseWriter, r *http.Request) error 
 		w.WriteHeader(http.StatusOK)
 		return nil
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, s.accessWire(info))
+	body, err := s.accessWire(r.Context(), info)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, body)
 }
 
 func (s *Service) revokeTokenV2(w http.ResponseWriter, r *http.Request) error {

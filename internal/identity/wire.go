@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -170,7 +171,7 @@ type tokenAppCred struct {
 
 // tokenWire renders a v3 token; the catalog is left out when
 // withCatalog is false (?nocatalog) and for unscoped tokens.
-func (s *Service) tokenWire(info *tokenInfo, withCatalog bool) map[string]tokenBody {
+func (s *Service) tokenWire(ctx context.Context, info *tokenInfo, withCatalog bool) (map[string]tokenBody, error) {
 	b := tokenBody{
 		Methods: info.methods,
 		User: tokenUser{ID: info.user.ID, Name: info.user.Name,
@@ -213,8 +214,11 @@ func (s *Service) tokenWire(info *tokenInfo, withCatalog bool) map[string]tokenB
 		if info.project != nil {
 			projectID = info.project.ID
 		}
-		c := s.catalogFor(projectID)
+		c, err := s.catalogFor(ctx, projectID)
+		if err != nil {
+			return nil, err
+		}
 		b.Catalog = &c
 	}
-	return map[string]tokenBody{"token": b}
+	return map[string]tokenBody{"token": b}, nil
 }
