@@ -32,7 +32,9 @@ func TestCatalogWrites(t *testing.T) {
 		{"unknown service", map[string]any{"service_id": "nope", "interface": "public", "url": "http://dns.test"}, 400},
 		{"unknown region_id", map[string]any{"service_id": svc, "interface": "public", "url": "http://dns.test", "region_id": "Mars"}, 400},
 	} {
-		t.Run(c.name, func(t *testing.T) { e.mustDo(t, "POST", v3+"/endpoints", admin, map[string]any{"endpoint": c.body}, c.code) })
+		t.Run(c.name, func(t *testing.T) {
+			e.mustDo(t, "POST", v3+"/endpoints", admin, map[string]any{"endpoint": c.body}, c.code)
+		})
 	}
 	// The legacy region attribute creates the region.
 	r = e.mustDo(t, "POST", v3+"/endpoints", admin, map[string]any{"endpoint": map[string]any{
