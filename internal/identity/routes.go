@@ -125,6 +125,18 @@ func (s *Service) routes() []httpapi.Route {
 		rt("GET", "/v3/users/{user_id}/credentials/OS-EC2/{credential_id}", authn, selfOrAdmin("ec2_get_credential", s.getEC2Credential)),
 		rt("DELETE", "/v3/users/{user_id}/credentials/OS-EC2/{credential_id}", authn, selfOrAdmin("ec2_delete_credential", s.deleteEC2Credential)),
 
+		rt("GET", "/v3/limits/model", authn, s.limitModel),
+		rt("GET", "/v3/registered_limits", authn, s.listRegisteredLimits),
+		rt("POST", "/v3/registered_limits", admin, s.createRegisteredLimits),
+		rt("GET", "/v3/registered_limits/{registered_limit_id}", authn, s.getRegisteredLimit),
+		rt("PATCH", "/v3/registered_limits/{registered_limit_id}", admin, s.updateRegisteredLimit),
+		rt("DELETE", "/v3/registered_limits/{registered_limit_id}", admin, s.deleteRegisteredLimit),
+		rt("GET", "/v3/limits", authn, s.listLimits),
+		rt("POST", "/v3/limits", admin, s.createLimits),
+		rt("GET", "/v3/limits/{limit_id}", authn, s.getLimit),
+		rt("PATCH", "/v3/limits/{limit_id}", admin, s.updateLimit),
+		rt("DELETE", "/v3/limits/{limit_id}", admin, s.deleteLimit),
+
 		rt("POST", "/v3/ec2tokens", authn, s.ec2Tokens),
 		rt("POST", "/v3/s3tokens", authn, s.s3Tokens),
 
@@ -162,7 +174,7 @@ func (s *Service) routes() []httpapi.Route {
 }
 
 var notImplemented = []string{
-	"/v3/policies", "/v3/limits", "/v3/registered_limits",
+	"/v3/policies",
 	"/v3/OS-FEDERATION", "/v3/OS-OAUTH1", "/v3/OS-EP-FILTER/endpoint_groups",
 	"/v3/OS-EP-FILTER/projects/{project_id}/endpoint_groups", "/v3/OS-REVOKE", "/v3/OS-SIMPLE-CERT",
 	"/v3/auth/OS-FEDERATION",
