@@ -188,3 +188,22 @@ func (m *Mux) notFound(g *Group) HandlerFunc {
 func isCatchAll(pattern, prefix string) bool {
 	return pattern == prefix+"/" || pattern == prefix || !strings.Contains(pattern, " ")
 }
+
+// MountedRoute is a route as mounted: its group, and its method and path
+// pattern with the group's prefix.
+type MountedRoute struct {
+	Group, Method, Pattern string
+	Policy                 policy.Rule
+}
+
+// Routes lists every route mounted so far, in mounting order (tests use
+// it to check that each route is accounted for).
+func (m *Mux) Routes() []MountedRoute {
+	var out []MountedRoute
+	for _, g := range m.groups {
+		for _, rt := range g.Routes {
+			out = append(out, MountedRoute{Group: g.Name, Method: rt.Method, Pattern: g.Prefix + rt.Pattern, Policy: rt.Policy})
+		}
+	}
+	return out
+}
