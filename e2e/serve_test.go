@@ -29,11 +29,11 @@ func TestServeStartsAndStops(t *testing.T) {
 
 func TestUnbuiltServicesAnswer501InTheirDialect(t *testing.T) {
 	n := StartNode(t)
-	code, _, body := n.Do(t, "GET", "/volume/v3/p/volumes", "", nil)
-	if code != 501 || !strings.Contains(string(body), `"notImplemented"`) {
-		t.Fatalf("volume: %d %s", code, body)
-	}
 	tok := n.AdminToken(t)
+	code, _, body := n.Do(t, "GET", "/volume/v3/"+volProject(t, n, tok)+"/backups", tok, nil)
+	if code != 501 || !strings.Contains(string(body), `"notImplemented"`) {
+		t.Fatalf("volume backups: %d %s", code, body)
+	}
 	code, _, body = n.Do(t, "GET", "/compute/v2.1/servers", tok, nil)
 	if code != 501 || !strings.Contains(string(body), `"notImplemented"`) {
 		t.Fatalf("compute servers: %d %s", code, body)

@@ -48,6 +48,12 @@ type Config struct {
 	ImportMaxActive  int    `yaml:"import_max_active"`
 	WebDownloadPorts string `yaml:"web_download_allowed_ports"`
 	WebDownloadHosts string `yaml:"web_download_allowed_hosts"`
+	// Block storage: where volume bytes live ("local" files in VolumeDir,
+	// default DATA_DIR/volumes, or "blob" objects in the blob store) and
+	// the availability zone of this node's volumes.
+	VolumeBackend    string `yaml:"volume_backend"`
+	VolumeDir        string `yaml:"volume_dir"`
+	AvailabilityZone string `yaml:"availability_zone"`
 }
 
 // Defaults are what `stratus serve` uses with no configuration at all.
@@ -70,6 +76,8 @@ func Defaults() Config {
 		KeyAlgorithm:      "rsa",
 		ImportMaxActive:   100,
 		WebDownloadPorts:  "80,443",
+		VolumeBackend:     "local",
+		AvailabilityZone:  "nova",
 	}
 }
 
@@ -103,6 +111,9 @@ func (c *Config) options() []option {
 		{"web-download-allowed-ports", "STRATUS_WEB_DOWNLOAD_ALLOWED_PORTS", "ports Glance's web-download import may fetch from (comma separated)", &c.WebDownloadPorts},
 		{"web-download-allowed-hosts", "STRATUS_WEB_DOWNLOAD_ALLOWED_HOSTS", "hosts, addresses or CIDRs web-download may fetch from even when loopback, private or link-local (comma separated)", &c.WebDownloadHosts},
 		{"key-algorithm", "STRATUS_KEY_ALGORITHM", "algorithm of key pairs compute generates: rsa (2048 bits, as Nova) or ed25519", &c.KeyAlgorithm},
+		{"volume-backend", "STRATUS_VOLUME_BACKEND", "where volume bytes live: local (sparse files in volume-dir) or blob (qcow2 objects in the blob store)", &c.VolumeBackend},
+		{"volume-dir", "STRATUS_VOLUME_DIR", "directory of local volume files (default DATA_DIR/volumes)", &c.VolumeDir},
+		{"availability-zone", "STRATUS_AVAILABILITY_ZONE", "availability zone of this node's volumes", &c.AvailabilityZone},
 	}
 }
 
@@ -215,6 +226,12 @@ func (c *Config) validate() error {
 	}
 	if c.KeyAlgorithm != "rsa" && c.KeyAlgorithm != "ed25519" {
 		return fmt.Errorf("key-algorithm must be rsa or ed25519")
+	}
+	if c.VolumeBackend != "local" && c.VolumeBackend != "blob" {
+		return fmt.Errorf("volume-backend must be local or blob")
+	}
+	if c.AvailabilityZone == "" {
+		return fmt.Errorf("availability-zone must not be empty")
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("data-dir must not be empty")

@@ -20,6 +20,8 @@ import (
 	"github.com/stratus-iaas/stratus/internal/network"
 	"github.com/stratus-iaas/stratus/internal/objectstore"
 	"github.com/stratus-iaas/stratus/internal/scpauth"
+	"github.com/stratus-iaas/stratus/internal/volstore"
+	"github.com/stratus-iaas/stratus/internal/volume"
 )
 
 // endpoints is the service catalog: every service that is served. A
@@ -31,6 +33,10 @@ func endpoints() []catalog.Entry {
 		{Type: "image", Name: "glance", Path: catalog.ImagePrefix},
 		{Type: "compute", Name: "nova", Path: "/compute/v2.1"},
 		{Type: "network", Name: "neutron", Path: catalog.NetworkPrefix},
+		{Type: "volumev3", Name: "cinderv3", Path: catalog.VolumePrefix + "/v3/{project_id}"},
+		{Type: "block-storage", Name: "cinder", Path: catalog.VolumePrefix + "/v3/{project_id}"},
+		{Type: "volumev2", Name: "cinderv2", Path: catalog.VolumePrefix + "/v2/{project_id}"},
+		{Type: "blockstoragev2", Name: "cinderv2", Path: catalog.VolumePrefix + "/v2/{project_id}"},
 	}
 }
 
@@ -106,9 +112,14 @@ func (s *Server) assemble(ctx context.Context) error {
 		return err
 	}
 	s.onClose(computeSvc.Close)
+	volSvc, err := s.volumeService(ctx, blobs, imageSvc, jobs, node)
+	if err != nil {
+		return err
+	}
 	groups := []httpapi.Group{
 		netSvc.Group(),
 		{Name: "image", Prefix: catalog.ImagePrefix, Dialect: httpapi.Glance, Routes: imageSvc.Routes()},
+		{Name: "volume", Prefix: catalog.VolumePrefix, Dialect: httpapi.Cinder, Routes: volSvc.Routes()},
 		// The compute service owns its group and routes the Nova image proxy.
 		{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"},
 			Routes: computeSvc.Routes(imageSvc.NovaRoutes(compute.LinkBase)), NotFound: notImplemented},
@@ -124,6 +135,26 @@ func (s *Server) assemble(ctx context.Context) error {
 	}
 	s.onClose(jobs.Close)
 	return nil
+}
+
+// volumeService builds block storage over the configured volume store.
+func (s *Server) volumeService(ctx context.Context, blobs blob.Store, images *image.Service, jobs *job.Engine, node string) (*volume.Service, error) {
+	var vs volstore.Store
+	var err error
+	if s.cfg.VolumeBackend == "blob" {
+		vs, err = volstore.NewBlob(blobs, filepath.Join(s.cfg.DataDir, "volume-staging"))
+	} else {
+		dir := s.cfg.VolumeDir
+		if dir == "" {
+			dir = filepath.Join(s.cfg.DataDir, "volumes")
+		}
+		vs, err = volstore.NewLocal(dir)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("volume store: %w", err)
+	}
+	return volume.New(ctx, volume.Options{DB: s.db, Store: vs, Blobs: blobs, Images: images, Jobs: jobs,
+		Log: s.log.With("service", "volume"), Node: node, AvailabilityZone: s.cfg.AvailabilityZone})
 }
 
 // updateCloudsYAML writes clouds.yaml with password, or, when the password

@@ -18,7 +18,6 @@ func notImplemented(w http.ResponseWriter, r *http.Request) error {
 // not built: every request under them is a 501.
 func unbuiltGroups() []httpapi.Group {
 	return []httpapi.Group{
-		{Name: "volume", Prefix: catalog.VolumePrefix, Dialect: httpapi.Cinder, NotFound: notImplemented},
 		{Name: "import", Prefix: catalog.ImportPrefix, Dialect: httpapi.K5Import, NotFound: notImplemented},
 	}
 }
