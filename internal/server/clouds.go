@@ -65,7 +65,7 @@ func openrc(authURL, password, region string) string {
 	return b.String()
 }
 
-// shellQuote quotes s for POSIX sh: single quotes, each ' as '\''.
+// shellQuote quotes s for POSIX sh: single quotes, each ' as '\”.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
