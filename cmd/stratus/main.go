@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/stratus-iaas/stratus/internal/hypervisor/qemu"
 	"github.com/stratus-iaas/stratus/internal/imagecli"
 	"github.com/stratus-iaas/stratus/internal/server"
 )
@@ -45,6 +46,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, args[1:], stdout, stderr)
 	case "image":
 		return imagecli.Run(ctx, args[1:], stdout, stderr)
+	case qemu.PipeCommand:
+		// Run by a QEMU's user-mode network for each guest connection to
+		// the metadata service (not for people).
+		return qemu.RunMetadataPipe(args[1:])
 	case "version", "--version":
 		fmt.Fprintln(stdout, "stratus", version)
 		return 0

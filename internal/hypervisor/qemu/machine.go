@@ -105,14 +105,16 @@ func (m *Machine) Args(p Paths) ([]string, error) {
 			"-device", "ide-cd,drive=config,bus=ide.1")
 	}
 	for i, n := range m.NICs {
-		netdev, err := m.netdev(i, n)
+		opts, err := m.netdevOpts(i, n)
 		if err != nil {
 			return nil, err
 		}
-		args = append(args, "-netdev", netdev,
-			// romfile= leaves out iPXE: the disk boots, and the ROM costs
-			// over a second of firmware time under TCG.
-			"-device", fmt.Sprintf("virtio-net-pci,netdev=net%d,mac=%s,romfile=", i, n.MAC))
+		var b strings.Builder
+		b.WriteString("user")
+		for _, o := range opts {
+			b.WriteString("," + o[0] + "=" + qemuOpt(o[1]))
+		}
+		args = append(args, "-netdev", b.String(), "-device", nicDevice(n))
 	}
 	return args, nil
 }
@@ -124,20 +126,36 @@ func smbiosUUID(id string) string {
 	return ""
 }
 
-// netdev is the -netdev user option of NIC i: slirp's network spans the
-// port's subnet and 169.254.169.254 (slirp forwards to the guest only
-// addresses inside its network), the gateway is slirp's own address and
-// its DHCP hands out the port's address first.
-func (m *Machine) netdev(i int, n MachineNIC) (string, error) {
+// nicIDs are the QEMU ids of a NIC's netdev and device, from its MAC
+// (stable across hot-plugs and restarts).
+func nicIDs(mac string) (netdev, device string) {
+	h := strings.ReplaceAll(strings.ToLower(mac), ":", "")
+	return "net-" + h, "nic-" + h
+}
+
+// nicDevice is the -device of a NIC. romfile= leaves out iPXE: the disk
+// boots, and the ROM costs over a second of firmware time under TCG.
+func nicDevice(n MachineNIC) string {
+	nd, dev := nicIDs(n.MAC)
+	return fmt.Sprintf("virtio-net-pci,netdev=%s,id=%s,mac=%s,romfile=", nd, dev, n.MAC)
+}
+
+// netdevOpts are the options of NIC i's -netdev user (also what QMP
+// netdev_add takes): slirp's network spans the port's subnet and
+// 169.254.169.254 (slirp forwards to the guest only addresses inside its
+// network), the gateway is slirp's own address and its DHCP hands out
+// the port's address first.
+func (m *Machine) netdevOpts(i int, n MachineNIC) ([][2]string, error) {
 	if !macRE.MatchString(n.MAC) {
-		return "", fmt.Errorf("qemu: bad MAC %q", n.MAC)
+		return nil, fmt.Errorf("qemu: bad MAC %q", n.MAC)
 	}
-	s := fmt.Sprintf("user,id=net%d,ipv6=off", i)
+	id, _ := nicIDs(n.MAC)
+	opts := [][2]string{{"id", id}, {"ipv6", "off"}}
 	if n.IP != "" {
 		ip := net.ParseIP(n.IP).To4()
 		_, subnet, err := net.ParseCIDR(n.CIDR)
 		if ip == nil || err != nil || subnet.IP.To4() == nil || !subnet.Contains(ip) {
-			return "", fmt.Errorf("qemu: address %q not in subnet %q", n.IP, n.CIDR)
+			return nil, fmt.Errorf("qemu: address %q not in subnet %q", n.IP, n.CIDR)
 		}
 		gw := net.ParseIP(n.Gateway).To4()
 		if gw == nil || !subnet.Contains(gw) || gw.Equal(ip) {
@@ -145,20 +163,21 @@ func (m *Machine) netdev(i int, n MachineNIC) (string, error) {
 		}
 		dns := otherHost(subnet, ip, gw, false)
 		vnet, vmask := spanning(subnet, metadataIP)
-		s += fmt.Sprintf(",net=%s/%s,host=%s,dhcpstart=%s,dns=%s", vnet, vmask, gw, ip, dns)
+		opts = append(opts, [2]string{"net", vnet.String() + "/" + vmask.String()}, [2]string{"host", gw.String()},
+			[2]string{"dhcpstart", ip.String()}, [2]string{"dns", dns.String()})
 	}
 	if m.Hostname != "" && hostnameRE.MatchString(m.Hostname) {
-		s += ",hostname=" + m.Hostname
+		opts = append(opts, [2]string{"hostname", m.Hostname})
 	}
 	if i == 0 {
 		if m.SSHPort > 0 {
-			s += fmt.Sprintf(",hostfwd=tcp:127.0.0.1:%d-:22", m.SSHPort)
+			opts = append(opts, [2]string{"hostfwd", fmt.Sprintf("tcp:127.0.0.1:%d-:22", m.SSHPort)})
 		}
 		if len(m.MetadataCmd) > 0 && n.IP != "" {
-			s += ",guestfwd=tcp:169.254.169.254:80-cmd:" + qemuOpt(shellJoin(m.MetadataCmd))
+			opts = append(opts, [2]string{"guestfwd", "tcp:169.254.169.254:80-cmd:" + shellJoin(m.MetadataCmd)})
 		}
 	}
-	return s, nil
+	return opts, nil
 }
 
 // spanning is the smallest network holding both subnet and ip.

@@ -29,13 +29,25 @@ const (
 // refcount block; clusters 3… the (empty) L1 table. QEMU allocates
 // everything else as the guest writes.
 func CreateOverlay(path, backing, backingFmt string, size int64) error {
-	if !filepath.IsAbs(backing) {
+	if backing == "" {
+		return fmt.Errorf("overlay: no backing file")
+	}
+	return createQcow2(path, backing, backingFmt, size)
+}
+
+// CreateEmpty writes an empty qcow2 (v3) image of size bytes at path, for
+// QEMU to copy into: its unwritten clusters read as zeros and cost no
+// space.
+func CreateEmpty(path string, size int64) error { return createQcow2(path, "", "", size) }
+
+func createQcow2(path, backing, backingFmt string, size int64) error {
+	if backing != "" && !filepath.IsAbs(backing) {
 		return fmt.Errorf("overlay: backing file %q is not an absolute path", backing)
 	}
 	if len(backing) > maxBackingLen {
 		return fmt.Errorf("overlay: backing file name longer than %d bytes", maxBackingLen)
 	}
-	if backingFmt != "raw" && backingFmt != "qcow2" {
+	if backing != "" && backingFmt != "raw" && backingFmt != "qcow2" {
 		return fmt.Errorf("overlay: backing format %q", backingFmt)
 	}
 	if size <= 0 || size%512 != 0 {
@@ -83,13 +95,18 @@ func overlayBytes(backing, backingFmt string, size int64) ([]byte, error) {
 
 	// Header extensions, then the backing file name, all in cluster 0.
 	off := int64(ovHeaderLen)
-	be.PutUint32(b[off:], extBackingFmt)
-	be.PutUint32(b[off+4:], uint32(len(backingFmt)))
-	copy(b[off+8:], backingFmt)
-	off += 8 + (int64(len(backingFmt))+7)/8*8
+	if backing != "" {
+		be.PutUint32(b[off:], extBackingFmt)
+		be.PutUint32(b[off+4:], uint32(len(backingFmt)))
+		copy(b[off+8:], backingFmt)
+		off += 8 + (int64(len(backingFmt))+7)/8*8
+	}
 	off += 8 // end-of-extensions: type 0, length 0
 	nameOff := off
 	copy(b[nameOff:], backing)
+	if backing == "" {
+		nameOff = 0
+	}
 
 	be.PutUint32(b[0:], 0x514649fb) // "QFI\xfb"
 	be.PutUint32(b[4:], 3)          // version

@@ -75,6 +75,25 @@ func TestCreateOverlayAgainstQemuImg(t *testing.T) {
 	}
 }
 
+func TestCreateEmpty(t *testing.T) {
+	qimg := testutil.RequireTool(t, "qemu-img")
+	p := filepath.Join(t.TempDir(), "e.qcow2")
+	if err := CreateEmpty(p, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(qimg, "check", p).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "No errors were found") {
+		t.Fatalf("check: %v\n%s", err, out)
+	}
+	out, _ = exec.Command(qimg, "info", "--output=json", p).Output()
+	if strings.Contains(string(out), "backing") || !strings.Contains(string(out), `"virtual-size": 1073741824`) {
+		t.Fatalf("info: %s", out)
+	}
+	if err := CreateOverlay(p, "", "raw", 1<<20); err == nil {
+		t.Fatal("an overlay without a backing file")
+	}
+}
+
 func TestCreateOverlayRefusals(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "x.qcow2")

@@ -36,6 +36,7 @@ type process struct {
 
 	stopping      atomic.Bool // stratus asked it to end
 	guestShutdown atomic.Bool // the guest powered itself off
+	detached      atomic.Bool // this stratus let go of it (Close): its end is not watched
 }
 
 // startProcess starts QEMU with args and connects to its QMP socket.
@@ -91,9 +92,10 @@ func exitStatus(err error, st *os.ProcessState) string {
 func (pr *process) finish(status string) {
 	pr.mu.Lock()
 	pr.status = status
+	c := pr.qmp
 	pr.mu.Unlock()
-	if pr.qmp != nil {
-		pr.qmp.Close()
+	if c != nil {
+		c.Close()
 	}
 	close(pr.exited)
 }
@@ -122,7 +124,9 @@ func (pr *process) connect(ctx context.Context, path, logPath string) error {
 // watch takes c as the process's QMP connection and notes a guest-made
 // shutdown (QEMU then exits on its own).
 func (pr *process) watch(c *qmp.Client) {
+	pr.mu.Lock()
 	pr.qmp = c
+	pr.mu.Unlock()
 	sub := c.Subscribe("SHUTDOWN")
 	go func() {
 		for {
