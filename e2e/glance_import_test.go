@@ -41,7 +41,9 @@ type cliError struct {
 	stdout, stderr string
 }
 
-func (e *cliError) Error() string { return e.err.Error() + "\nstdout: " + e.stdout + "\nstderr: " + e.stderr }
+func (e *cliError) Error() string {
+	return e.err.Error() + "\nstdout: " + e.stdout + "\nstderr: " + e.stderr
+}
 
 // waitImage polls the image until its status is none of busy.
 func waitImage(t *testing.T, n *Node, token, id string, busy ...string) map[string]any {

@@ -28,9 +28,9 @@ func (fakeCreds) PrincipalFor(ctx context.Context, user, project string) (*polic
 func TestEncodeURI(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://h/v1/images/abc/import?x=1&y=2#f": "https://h/v1/images/abc/import?x=1&y=2#f",
-		"http://h/a b/ü":  "http://h/a%20b/%C3%BC",
-		"http://h/a%20b":  "http://h/a%2520b",
-		"http://h/[x]{y}": "http://h/%5Bx%5D%7By%7D",
+		"http://h/a b/ü":                           "http://h/a%20b/%C3%BC",
+		"http://h/a%20b":                           "http://h/a%2520b",
+		"http://h/[x]{y}":                          "http://h/%5Bx%5D%7By%7D",
 	} {
 		if got := EncodeURI(in); got != want {
 			t.Errorf("EncodeURI(%q) = %q, want %q", in, got, want)
