@@ -8,12 +8,17 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/stratus-iaas/stratus/internal/blob"
 	"github.com/stratus-iaas/stratus/internal/catalog"
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/hypervisor"
+	"github.com/stratus-iaas/stratus/internal/job"
 	"github.com/stratus-iaas/stratus/internal/policy"
 	"github.com/stratus-iaas/stratus/internal/store/storetest"
 )
@@ -37,15 +42,61 @@ var testPrincipals = fakeAuth{
 }
 
 type env struct {
-	t   testing.TB
-	svc *Service
-	h   http.Handler
+	t    testing.TB
+	svc  *Service
+	h    http.Handler
+	imgs *fakeImages
+	net  *fakeNet
+	drv  hypervisor.Driver
+	jobs *job.Engine
+}
+
+// boot creates a server as token from the raw test image with flavor 1
+// and waits for it to leave BUILD; extra are more server fields.
+func (e *env) boot(token, name string, extra map[string]any, hdr ...string) map[string]any {
+	e.t.Helper()
+	srv := map[string]any{"name": name, "imageRef": imgRaw, "flavorRef": "1"}
+	for k, v := range extra {
+		srv[k] = v
+	}
+	r := e.must(e.do("POST", "/servers", token, map[string]any{"server": srv}, hdr...), 202)
+	id := r.JSON(e.t)["server"].(map[string]any)["id"].(string)
+	e.svc.work.idle()
+	return e.show(token, id)
+}
+
+// show returns a server's view.
+func (e *env) show(token, id string, hdr ...string) map[string]any {
+	e.t.Helper()
+	return e.must(e.do("GET", "/servers/"+id, token, nil, hdr...), 200).JSON(e.t)["server"].(map[string]any)
+}
+
+// act posts an action and waits for the workers.
+func (e *env) act(token, id string, body any, hdr ...string) resp {
+	e.t.Helper()
+	r := e.do("POST", "/servers/"+id+"/action", token, body, hdr...)
+	e.svc.work.idle()
+	return r
 }
 
 func newEnv(t testing.TB, opts ...func(*Options)) *env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	o := Options{DB: storetest.Open(t), Log: log, KeyAlgorithm: "ed25519"}
+	imgs := newFakeImages(t)
+	drv, err := hypervisor.New("fake", hypervisor.Options{Dir: filepath.Join(t.TempDir(), "instances")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := newFakeNet()
+	blobs, err := blob.NewFS(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	imgs.blobs = blobs
+	db := storetest.Open(t)
+	jobs := job.New(job.Options{DB: db, Log: log, Node: "n1", Poll: 20 * time.Millisecond, ProgressEvery: 10 * time.Millisecond})
+	o := Options{DB: db, Log: log, KeyAlgorithm: "ed25519", Images: imgs, Blobs: blobs, BlobPath: imgs.path, Driver: drv, Network: net, Jobs: jobs,
+		Hosts: []Host{{Name: "h1", Zone: "nova"}, {Name: "h2", Zone: "nova"}, {Name: "h3", Zone: "az2"}}}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -54,9 +105,13 @@ func newEnv(t testing.TB, opts ...func(*Options)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
+	if err := jobs.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { jobs.Close() })
 	mux := httpapi.NewMux(testPrincipals, log)
 	mux.Mount(httpapi.Group{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, Routes: svc.Routes(nil)})
-	return &env{t: t, svc: svc, h: mux}
+	return &env{t: t, svc: svc, h: mux, imgs: imgs, net: net, drv: drv, jobs: jobs}
 }
 
 type resp struct {

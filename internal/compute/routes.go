@@ -51,7 +51,7 @@ func gated(maxMinor int, rts []httpapi.Route) []httpapi.Route {
 }
 
 func (s *Service) apiRoutes() []httpapi.Route {
-	read, admin := policy.ProjectReader, policy.Admin
+	read, write, admin := policy.ProjectReader, policy.ProjectMember, policy.Admin
 	r := func(method, pattern string, rule policy.Rule, h httpapi.HandlerFunc) httpapi.Route {
 		return httpapi.Route{Method: method, Pattern: pattern, Policy: rule, Handler: h}
 	}
@@ -77,6 +77,22 @@ func (s *Service) apiRoutes() []httpapi.Route {
 		r(post, "/os-keypairs", read, s.createKeypair),
 		r(get, "/os-keypairs/{name}", read, s.getKeypair),
 		r(del, "/os-keypairs/{name}", read, s.deleteKeypair),
+
+		r(get, "/servers", read, s.listServers(false)),
+		r(get, "/servers/detail", read, s.listServers(true)),
+		r(post, "/servers", write, s.createServer),
+		r(get, "/servers/{server_id}", read, s.getServer),
+		r(put, "/servers/{server_id}", write, s.updateServer),
+		r(del, "/servers/{server_id}", write, s.deleteServer),
+		r(post, "/servers/{server_id}/action", write, s.serverAction),
+		r(post, "/servers/{server_id}/remote-consoles", write, s.remoteConsole),
+		r(get, "/servers/{server_id}/os-instance-actions", read, s.listInstanceActions),
+		r(get, "/servers/{server_id}/os-instance-actions/{request_id}", read, s.getInstanceAction),
+
+		r(get, "/os-server-groups", read, s.listServerGroups),
+		r(post, "/os-server-groups", write, s.createServerGroupHTTP),
+		r(get, "/os-server-groups/{group_id}", read, s.getServerGroup),
+		r(del, "/os-server-groups/{group_id}", write, s.deleteServerGroup),
 
 		r(get, "/limits", read, s.getLimits),
 		r(get, "/os-quota-sets/{project}", read, s.showQuotas(false)),

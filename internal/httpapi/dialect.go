@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -34,7 +33,7 @@ var (
 )
 
 func writeJSONBody(w http.ResponseWriter, r *http.Request, status int, v any) {
-	b, _ := json.Marshal(v)
+	b, _ := MarshalJSON(v)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)

@@ -129,7 +129,7 @@ func TestDialectBodies(t *testing.T) {
 	}{
 		{K5Import, "", `{"error_code":"40401","message":"Image 42 not found."}`},
 		{K5Export, "", `{"error_code":"40401","error_message":"Image 42 not found."}`},
-		{Glance, "application/json", `{"code":"404 Not Found","message":"Image 42 not found.\u003cbr /\u003e\u003cbr /\u003e\n\n\n","title":"Not Found"}`},
+		{Glance, "application/json", `{"code":"404 Not Found","message":"Image 42 not found.<br /><br />\n\n\n","title":"Not Found"}`},
 		{Glance, "", "<title>404 Not Found</title>"},
 	}
 	for _, c := range cases {

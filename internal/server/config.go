@@ -42,7 +42,6 @@ type Config struct {
 	JobWorkers        int           `yaml:"job_workers"`
 	JobProjectWorkers int           `yaml:"job_project_workers"`
 	JobRetention      time.Duration `yaml:"job_retention"`
-	KeyAlgorithm      string        `yaml:"key_algorithm"`
 	// Imports (Glance import, K5 vmimport, SCP import).
 	ImportConvert    string `yaml:"image_import_convert"`
 	ImportMaxActive  int    `yaml:"import_max_active"`
@@ -54,6 +53,15 @@ type Config struct {
 	VolumeBackend    string `yaml:"volume_backend"`
 	VolumeDir        string `yaml:"volume_dir"`
 	AvailabilityZone string `yaml:"availability_zone"`
+	// KeyAlgorithm is what generated key pairs use (rsa or ed25519).
+	KeyAlgorithm string `yaml:"key_algorithm"`
+	// Compute: the hypervisor driver and its settings, the compute hosts
+	// (name[@zone][:vcpus:ram_mb:disk_gb], comma separated) and the disk
+	// format of server snapshots.
+	Hypervisor         string `yaml:"hypervisor"`
+	HypervisorSettings string `yaml:"hypervisor_settings"`
+	ComputeHosts       string `yaml:"compute_hosts"`
+	SnapshotFormat     string `yaml:"snapshot_format"`
 }
 
 // Defaults are what `stratus serve` uses with no configuration at all.
@@ -78,6 +86,9 @@ func Defaults() Config {
 		WebDownloadPorts:  "80,443",
 		VolumeBackend:     "local",
 		AvailabilityZone:  "nova",
+		Hypervisor:        "fake",
+		ComputeHosts:      "compute-1",
+		SnapshotFormat:    "qcow2",
 	}
 }
 
@@ -114,6 +125,10 @@ func (c *Config) options() []option {
 		{"volume-backend", "STRATUS_VOLUME_BACKEND", "where volume bytes live: local (sparse files in volume-dir) or blob (qcow2 objects in the blob store)", &c.VolumeBackend},
 		{"volume-dir", "STRATUS_VOLUME_DIR", "directory of local volume files (default DATA_DIR/volumes)", &c.VolumeDir},
 		{"availability-zone", "STRATUS_AVAILABILITY_ZONE", "availability zone of this node's volumes", &c.AvailabilityZone},
+		{"hypervisor", "STRATUS_HYPERVISOR", "hypervisor driver that runs servers (fake)", &c.Hypervisor},
+		{"hypervisor-settings", "STRATUS_HYPERVISOR_SETTINGS", "driver settings as key=value,... (fake: spawn_delay, action_delay, vnc_base)", &c.HypervisorSettings},
+		{"compute-hosts", "STRATUS_COMPUTE_HOSTS", "compute hosts as name[@zone][:vcpus:ram_mb:disk_gb],... (zone default nova; no capacity means unlimited)", &c.ComputeHosts},
+		{"snapshot-format", "STRATUS_SNAPSHOT_FORMAT", "disk format of server snapshots (createImage, shelve): qcow2 or raw", &c.SnapshotFormat},
 	}
 }
 
@@ -223,6 +238,9 @@ func (c *Config) validate() error {
 	}
 	if c.JobWorkers < 1 || c.JobProjectWorkers < 1 || c.JobRetention <= 0 {
 		return fmt.Errorf("job-workers and job-project-workers must be at least 1 and job-retention positive")
+	}
+	if c.SnapshotFormat != "qcow2" && c.SnapshotFormat != "raw" {
+		return fmt.Errorf("snapshot-format must be qcow2 or raw")
 	}
 	if c.KeyAlgorithm != "rsa" && c.KeyAlgorithm != "ed25519" {
 		return fmt.Errorf("key-algorithm must be rsa or ed25519")

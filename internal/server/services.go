@@ -106,12 +106,10 @@ func (s *Server) assemble(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	computeSvc, err := compute.New(ctx, compute.Options{DB: s.db, Log: s.log.With("service", "compute"),
-		KeyAlgorithm: s.cfg.KeyAlgorithm})
+	computeSvc, err := s.newCompute(ctx, imageSvc, blobs, netSvc, jobs)
 	if err != nil {
 		return err
 	}
-	s.onClose(computeSvc.Close)
 	volSvc, err := s.volumeService(ctx, blobs, imageSvc, jobs, node)
 	if err != nil {
 		return err

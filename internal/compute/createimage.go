@@ -1,0 +1,268 @@
+package compute
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/diskimage/convert"
+	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/image"
+	"github.com/stratus-iaas/stratus/internal/job"
+	"github.com/stratus-iaas/stratus/internal/policy"
+)
+
+// Job kinds (append-only names).
+const (
+	kindCreateImage = "server.createImage"
+	kindShelve      = "server.shelve"
+)
+
+// snapshotInput is a snapshot job's input.
+type snapshotInput struct {
+	ServerID string `json:"server_id"`
+	ImageID  string `json:"image_id"`
+	Format   string `json:"format"` // qcow2 or raw
+	Shelve   bool   `json:"shelve,omitempty"`
+}
+
+// snapshotTasks are the task states of a server whose disk is being
+// copied into an image.
+var snapshotTasks = []string{taskImageSnapshot, taskImagePendingUp, taskImageUploading, taskShelving, taskShelvingImageUp}
+
+// registerJobs registers the snapshot kinds with the job engine.
+func (s *Service) registerJobs() {
+	if s.jobs == nil {
+		return
+	}
+	for _, k := range []string{kindCreateImage, kindShelve} {
+		s.jobs.Register(job.Kind{Name: k, Handler: s.runSnapshot, Resumable: true, MaxAttempts: 3,
+			FailMessage: "The snapshot of the server failed.", OnFail: s.snapshotFailed})
+	}
+}
+
+// snapshotImage creates the queued image a snapshot fills: the server's
+// image properties (Nova's initialize_instance_snapshot_metadata), then
+// instance_uuid, user_id, image_type, and the caller's metadata.
+func (s *Service) snapshotImage(ctx context.Context, p *policy.Principal, sv *Server, name, imageType string, md map[string]string) (*image.Image, error) {
+	props := map[string]string{}
+	var minRAM, minDisk int64
+	for k, v := range sv.SystemMetadata {
+		key, ok := cutPrefix(k, "image_")
+		if !ok {
+			continue
+		}
+		switch key {
+		case "min_ram":
+			minRAM, _ = strconv.ParseInt(v, 10, 64)
+		case "min_disk":
+			minDisk, _ = strconv.ParseInt(v, 10, 64)
+		case "disk_format", "container_format", "mappings", "block_device_mapping", "img_mappings", "img_block_device_mapping",
+			"cinder_encryption_key_id", "cinder_encryption_key_deletion_policy", "img_signature", "img_signature_hash_method",
+			"img_signature_key_type", "img_signature_certificate_uuid":
+		default:
+			if len(key) < 10 || key[:10] != "os_glance_" {
+				props[key] = v
+			}
+		}
+	}
+	props["image_location"], props["image_state"], props["owner_id"] = "snapshot", "available", sv.ProjectID
+	props["instance_uuid"], props["user_id"], props["image_type"] = sv.ID, p.UserID, imageType
+	vis := "private"
+	if p.ProjectID != sv.ProjectID {
+		vis = "shared"
+		props["instance_owner"] = sv.ProjectID
+	}
+	for k, v := range md {
+		props[k] = v
+	}
+	format, bare := s.snapshotFormat, "bare"
+	return s.images.CreateImage(ctx, p, image.Fields{Name: &name, DiskFormat: &format, ContainerFormat: &bare, Visibility: &vis,
+		MinRAM: &minRAM, MinDisk: &minDisk, Properties: props})
+}
+
+func cutPrefix(s, p string) (string, bool) {
+	if len(s) >= len(p) && s[:len(p)] == p {
+		return s[len(p):], true
+	}
+	return s, false
+}
+
+// CreateImage is seed 003's createImage: the image is created queued at
+// once and a job fills it with the server's disk. The server shows task
+// image_snapshot meanwhile.
+func (s *Service) CreateImage(ctx context.Context, p *policy.Principal, id, name string, md map[string]string, requestID string) (string, error) {
+	sv, err := s.Server(ctx, p, id)
+	if err != nil {
+		return "", err
+	}
+	if s.jobs == nil {
+		return "", fault.Invalidf("Snapshots are disabled on this deployment.")
+	}
+	c := check{action: "createImage", vms: []string{vmActive, vmStopped, vmPaused, vmSuspended}, tasks: idle}
+	if err := sv.checkState(c.action, c.vms, c.tasks, false); err != nil {
+		return "", err
+	}
+	im, err := s.snapshotImage(ctx, p, sv, name, "snapshot", md)
+	if err != nil {
+		return "", err
+	}
+	if err := s.startSnapshot(ctx, p, id, c, taskImageSnapshot, kindCreateImage, im.ID, requestID, nil); err != nil {
+		s.images.DeleteImage(context.WithoutCancel(ctx), p, im.ID)
+		return "", err
+	}
+	s.recordAction(ctx, nil, p, id, requestID, "createImage")
+	return im.ID, nil
+}
+
+// startSnapshot sets the server's task state and submits the snapshot job
+// in one transaction.
+func (s *Service) startSnapshot(ctx context.Context, p *policy.Principal, id string, c check, task, kind, imageID, requestID string, also func(sv *Server)) error {
+	_, err := s.mutate(ctx, id, func(tx *sql.Tx, sv *Server) error {
+		if sv.DeletedAt != 0 {
+			return serverNotFound(id)
+		}
+		if c.lock {
+			if err := sv.checkLock(p.IsAdmin()); err != nil {
+				return err
+			}
+		}
+		if err := sv.checkState(c.action, c.vms, c.tasks, c.mustLaunch); err != nil {
+			return err
+		}
+		sv.TaskState = strp(task)
+		if also != nil {
+			also(sv)
+		}
+		_, err := s.jobs.Submit(ctx, tx, job.Spec{Kind: kind, Project: sv.ProjectID, User: p.UserID, ResourceType: "server",
+			ResourceID: sv.ID, Input: snapshotInput{ServerID: sv.ID, ImageID: imageID, Format: s.snapshotFormat, Shelve: kind == kindShelve}})
+		return err
+	})
+	return err
+}
+
+// runSnapshot copies a server's disk into its image: the driver's
+// point-in-time copy, converted (qcow2, or raw by configuration) into a
+// temp blob with its checksums, committed (fsync), then published; the
+// server's task state is cleared when the job succeeds.
+func (s *Service) runSnapshot(ctx context.Context, r *job.Run) error {
+	var in snapshotInput
+	if err := r.Input(&in); err != nil {
+		return err
+	}
+	s.setTask(ctx, in.ServerID, snapshotTasks, map[bool]string{false: taskImageUploading, true: taskShelvingImageUp}[in.Shelve])
+	snap, err := s.driver.SnapshotSource(ctx, in.ServerID)
+	if err != nil {
+		return fault.Internalf("The server's disk could not be read.").WithCause(err)
+	}
+	defer snap.Release()
+	f, err := os.Open(snap.Path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	key := image.DataKey(in.ImageID) + "." + r.ID()[:8] + strconv.Itoa(r.Attempt())
+	w, err := s.blobs.Create(ctx, key)
+	if err != nil {
+		return err
+	}
+	res, err := convertInto(ctx, f, st.Size(), snap.Format, in.Format, w, r.Progress)
+	if err == nil {
+		err = w.Commit()
+	}
+	if err != nil {
+		w.Abort()
+		return err
+	}
+	vs := res.VirtualSize
+	d := image.Data{Size: res.OutBytes, MD5: res.OutSums["md5"], SHA512: res.OutSums["sha512"], VirtualSize: &vs}
+	if err := s.images.PublishData(context.WithoutCancel(ctx), in.ImageID, key, d); err != nil {
+		s.blobs.Delete(context.WithoutCancel(ctx), key)
+		return err
+	}
+	if in.Shelve {
+		return s.offload(ctx, r, in)
+	}
+	return r.Finish(ctx, map[string]string{"image_id": in.ImageID}, func(tx *sql.Tx) error {
+		return clearTask(ctx, tx, in.ServerID, snapshotTasks)
+	})
+}
+
+// convertInto converts a disk into w: in place when w can write at
+// offsets (the filesystem blob store), else through a temp file.
+func convertInto(ctx context.Context, src *os.File, size int64, from, to string, w blob.Writer, progress func(done, total int64)) (*convert.Result, error) {
+	opts := convert.Options{SrcFormat: from, DstFormat: to, OutHashes: []string{"md5", "sha512"}, Progress: progress}
+	if _, ok := w.(interface {
+		io.WriterAt
+		Truncate(int64) error
+	}); ok {
+		return convert.Convert(ctx, convert.Source{ReaderAt: src, Size: size}, w, opts)
+	}
+	tmp, err := os.CreateTemp("", "stratus-snapshot-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	res, err := convert.Convert(ctx, convert.Source{ReaderAt: src, Size: size}, tmp, opts)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	_, err = io.Copy(w, tmp)
+	return res, err
+}
+
+// setTask moves a server's task state along when it is one of from.
+func (s *Service) setTask(ctx context.Context, id string, from []string, to string) {
+	s.mutate(context.WithoutCancel(ctx), id, func(tx *sql.Tx, sv *Server) error {
+		if !contains(from, sv.task()) {
+			return errSkip
+		}
+		sv.TaskState = strp(to)
+		return nil
+	})
+}
+
+// clearTask clears a server's task state in tx when it is one of from.
+func clearTask(ctx context.Context, tx *sql.Tx, id string, from []string) error {
+	sv, err := getServerRow(ctx, tx, id)
+	if err != nil || !contains(from, sv.task()) {
+		return nil
+	}
+	prev := sv.UpdatedAt
+	sv.TaskState = nil
+	return writeServer(ctx, tx, sv, prev)
+}
+
+// snapshotFailed is the jobs' OnFail: the server's task state is cleared
+// and the image deleted, as Nova deletes the image of a failed snapshot.
+// It runs in the engine's transaction, so the image service (which writes
+// in its own) is called once that one has committed.
+func (s *Service) snapshotFailed(ctx context.Context, tx *sql.Tx, j *job.Job) error {
+	var in snapshotInput
+	if err := json.Unmarshal(j.Input, &in); err != nil {
+		return nil
+	}
+	if err := clearTask(ctx, tx, in.ServerID, snapshotTasks); err != nil && !errors.Is(err, errRaced) {
+		return err
+	}
+	p := &policy.Principal{UserID: j.User, ProjectID: j.Project, Roles: []string{"member"}}
+	go func() {
+		if err := s.images.DeleteImage(context.Background(), p, in.ImageID); err != nil && fault.KindOf(err) != fault.NotFound {
+			s.log.Warn("image of a failed snapshot not deleted", "image", in.ImageID, "err", err)
+		}
+	}()
+	return nil
+}

@@ -1,0 +1,241 @@
+package compute
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+// Host is a compute host servers are placed on. Zero capacities are
+// unlimited.
+type Host struct {
+	Name     string
+	Zone     string
+	VCPUs    int64
+	MemoryMB int64
+	DiskGB   int64
+}
+
+// ParseHosts reads hosts as "name[@zone][:vcpus:ram_mb:disk_gb]", comma
+// separated; the zone defaults to defZone.
+func ParseHosts(spec, defZone string) ([]Host, error) {
+	var out []Host
+	for _, item := range strings.Split(spec, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		parts := strings.Split(item, ":")
+		h := Host{Name: parts[0], Zone: defZone}
+		if n, z, ok := strings.Cut(h.Name, "@"); ok {
+			h.Name, h.Zone = n, z
+		}
+		if h.Name == "" || h.Zone == "" || strings.ContainsAny(h.Name, " /") {
+			return nil, fmt.Errorf("compute host %q: want name[@zone][:vcpus:ram_mb:disk_gb]", item)
+		}
+		if len(parts) != 1 && len(parts) != 4 {
+			return nil, fmt.Errorf("compute host %q: want name[@zone][:vcpus:ram_mb:disk_gb]", item)
+		}
+		for i, dst := range []*int64{&h.VCPUs, &h.MemoryMB, &h.DiskGB} {
+			if len(parts) == 4 {
+				n, err := strconv.ParseInt(parts[i+1], 10, 64)
+				if err != nil || n < 0 {
+					return nil, fmt.Errorf("compute host %q: capacity %q is not a number", item, parts[i+1])
+				}
+				*dst = n
+			}
+		}
+		for _, o := range out {
+			if o.Name == h.Name {
+				return nil, fmt.Errorf("compute host %q given twice", h.Name)
+			}
+		}
+		out = append(out, h)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no compute hosts")
+	}
+	return out, nil
+}
+
+// placement is what the scheduler must satisfy for one server.
+type placement struct {
+	serverID  string
+	project   string
+	flavor    FlavorInfo
+	zone      string // "" any
+	host      string // forced host ("" any)
+	group     *ServerGroup
+	dedicated bool
+	diffHost  []string // server ids (different_host hint)
+	sameHost  []string // server ids (same_host hint)
+}
+
+type hostUse struct {
+	vcpus, ram, disk, count int64
+	projects                map[string]bool
+	dedicated               map[string]bool // projects with a dedicated server here
+}
+
+func noValidHost(reason string) error {
+	return fault.New(fault.Internal, "No valid host was found. %s", reason)
+}
+
+// usage sums the live servers on each host.
+func (s *Service) usage(ctx context.Context, q store.Querier) (map[string]*hostUse, error) {
+	rows, err := q.QueryContext(ctx, `SELECT host, project_id, vcpus, memory_mb, root_gb, scheduler_hints FROM compute_servers
+		WHERE deleted_at = 0 AND host IS NOT NULL`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	use := map[string]*hostUse{}
+	for rows.Next() {
+		var host, project, hints string
+		var vcpus, ram, disk int64
+		if err := rows.Scan(&host, &project, &vcpus, &ram, &disk, &hints); err != nil {
+			return nil, err
+		}
+		u := use[host]
+		if u == nil {
+			u = &hostUse{projects: map[string]bool{}, dedicated: map[string]bool{}}
+			use[host] = u
+		}
+		u.vcpus, u.ram, u.disk, u.count = u.vcpus+vcpus, u.ram+ram, u.disk+disk, u.count+1
+		u.projects[project] = true
+		if strings.Contains(hints, `"fcx.dedicated"`) && dedicatedHint(hints) {
+			u.dedicated[project] = true
+		}
+	}
+	return use, rows.Err()
+}
+
+// hostsOf maps server ids to their hosts.
+func hostsOf(ctx context.Context, q store.Querier, ids []string) (map[string]int, error) {
+	out := map[string]int{}
+	for _, id := range ids {
+		var host *string
+		if err := q.QueryRowContext(ctx, `SELECT host FROM compute_servers WHERE id = $1 AND deleted_at = 0`, id).Scan(&host); err == nil && host != nil {
+			out[*host]++
+		}
+	}
+	return out, nil
+}
+
+// pick chooses a host for pl among s.hosts, as Nova's filter scheduler
+// would with the AZ, RAM/core/disk, (anti-)affinity, same/different host
+// filters and a RAM-spreading weigher. Callers hold s.schedMu.
+func (s *Service) pick(ctx context.Context, q store.Querier, pl placement) (*Host, error) {
+	use, err := s.usage(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var groupHosts map[string]int
+	if pl.group != nil {
+		if groupHosts, err = hostsOf(ctx, q, pl.group.Members); err != nil {
+			return nil, err
+		}
+	}
+	diff, _ := hostsOf(ctx, q, pl.diffHost)
+	same, _ := hostsOf(ctx, q, pl.sameHost)
+	type cand struct {
+		h      *Host
+		weight float64
+	}
+	var cands []cand
+	for i := range s.hosts {
+		h := &s.hosts[i]
+		u := use[h.Name]
+		if u == nil {
+			u = &hostUse{projects: map[string]bool{}, dedicated: map[string]bool{}}
+		}
+		if (pl.zone != "" && h.Zone != pl.zone) || (pl.host != "" && h.Name != pl.host) {
+			continue
+		}
+		if (h.VCPUs > 0 && u.vcpus+pl.flavor.VCPUs > h.VCPUs) || (h.MemoryMB > 0 && u.ram+pl.flavor.MemoryMB > h.MemoryMB) ||
+			(h.DiskGB > 0 && u.disk+pl.flavor.RootGB+pl.flavor.EphemeralGB > h.DiskGB) {
+			continue
+		}
+		if diff[h.Name] > 0 || (len(same) > 0 && same[h.Name] == 0) {
+			continue
+		}
+		// K5 dedicated instances: a host holds dedicated servers of one
+		// project only, and no other project's servers beside them.
+		others := 0
+		for p := range u.projects {
+			if p != pl.project {
+				others++
+			}
+		}
+		if pl.dedicated && others > 0 {
+			continue
+		}
+		if !pl.dedicated && len(u.dedicated) > 0 && !u.dedicated[pl.project] {
+			continue
+		}
+		w := -float64(u.count)
+		if h.MemoryMB > 0 {
+			w = float64(h.MemoryMB-u.ram) / float64(h.MemoryMB)
+		}
+		if pl.group != nil {
+			n := groupHosts[h.Name]
+			switch pl.group.Policy {
+			case "affinity":
+				if len(groupHosts) > 0 && n == 0 {
+					continue
+				}
+			case "anti-affinity":
+				max := 1
+				if v, ok := pl.group.Rules["max_server_per_host"]; ok {
+					max = v
+				}
+				if n >= max {
+					continue
+				}
+			case "soft-affinity":
+				w += float64(n) * 1000
+			case "soft-anti-affinity":
+				w -= float64(n) * 1000
+			}
+		}
+		cands = append(cands, cand{h, w})
+	}
+	if len(cands) == 0 {
+		return nil, noValidHost("There are not enough hosts available.")
+	}
+	sort.SliceStable(cands, func(i, j int) bool {
+		if cands[i].weight != cands[j].weight {
+			return cands[i].weight > cands[j].weight
+		}
+		return cands[i].h.Name < cands[j].h.Name
+	})
+	return cands[0].h, nil
+}
+
+// zones are the availability zones of the hosts, sorted.
+func (s *Service) zones() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, h := range s.hosts {
+		if !seen[h.Zone] {
+			seen[h.Zone] = true
+			out = append(out, h.Zone)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Service) hostByName(name string) *Host {
+	for i := range s.hosts {
+		if s.hosts[i].Name == name {
+			return &s.hosts[i]
+		}
+	}
+	return nil
+}

@@ -1,0 +1,216 @@
+package compute
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+)
+
+func (s *Service) createServer(w http.ResponseWriter, r *http.Request) error {
+	top, m, err := body(r, "server", "os:scheduler_hints", "OS-SCH-HNT:scheduler_hints")
+	if err != nil {
+		return err
+	}
+	c, err := parseCreate(r, top, m)
+	if err != nil {
+		return err
+	}
+	out, err := s.CreateServers(r.Context(), principal(r), c, httpapi.RequestID(r.Context()))
+	if err != nil {
+		return err
+	}
+	if c.ReturnReservation {
+		return httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"reservation_id": out.ReservationID})
+	}
+	sv := out.Servers[0]
+	groups := c.SecurityGroups
+	if len(groups) == 0 {
+		groups = []string{"default"}
+	}
+	sgs := make([]map[string]string, len(groups))
+	for i, g := range groups {
+		sgs[i] = map[string]string{"name": g}
+	}
+	lk := selfLinks(r, "servers", sv.ID)
+	body := map[string]any{"id": sv.ID, "links": lk, "OS-DCF:diskConfig": "MANUAL", "security_groups": sgs, "adminPass": out.AdminPass}
+	if sv.AutoDiskConfig {
+		body["OS-DCF:diskConfig"] = "AUTO"
+	}
+	w.Header().Set("Location", lk[0].Href)
+	return httpapi.WriteJSON(w, http.StatusAccepted, map[string]any{"server": body})
+}
+
+// portsOf reads the ports of a page of servers at once.
+func (s *Service) portsOf(ctx context.Context, svs []*Server) (map[string][]Port, error) {
+	ids := make([]string, 0, len(svs))
+	for _, sv := range svs {
+		if sv.VMState != vmBuilding && sv.DeletedAt == 0 {
+			ids = append(ids, sv.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return map[string][]Port{}, nil
+	}
+	return s.net.PortsOfServers(ctx, ids)
+}
+
+func (s *Service) listServers(detail bool) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f, err := parseServerFilter(r)
+		if err != nil {
+			return err
+		}
+		svs, err := s.ListServers(r.Context(), principal(r), f)
+		if err != nil {
+			return err
+		}
+		out := make([]map[string]any, len(svs))
+		if detail {
+			ports, err := s.portsOf(r.Context(), svs)
+			if err != nil {
+				return err
+			}
+			o := fullView(r)
+			o.serverGroups = false // not in the detail list, as Nova
+			for i, sv := range svs {
+				out[i] = serverView(r, sv, ports[sv.ID], nil, o)
+			}
+		} else {
+			for i, sv := range svs {
+				out[i] = briefView(r, sv)
+			}
+		}
+		body := map[string]any{"servers": out}
+		coll := "servers"
+		if detail {
+			coll = "servers/detail"
+		}
+		if len(svs) > 0 {
+			if l := nextLinks(r, len(svs), f.Limit, coll, svs[len(svs)-1].ID); l != nil {
+				body["servers_links"] = l
+			}
+		}
+		return httpapi.WriteJSON(w, http.StatusOK, body)
+	}
+}
+
+// groupsOf lists the server groups a server is in (2.71).
+func (s *Service) groupsOf(ctx context.Context, id string) []string {
+	rows, err := s.r.QueryContext(ctx, `SELECT group_id FROM compute_server_group_members WHERE server_id = $1`, id)
+	if err != nil {
+		return []string{}
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var g string
+		rows.Scan(&g)
+		out = append(out, g)
+	}
+	return out
+}
+
+// render is a server's full or update view with its ports and groups.
+func (s *Service) render(r *http.Request, sv *Server, o viewOpts) (map[string]any, error) {
+	var ports []Port
+	var err error
+	if sv.VMState != vmBuilding {
+		if ports, err = s.net.ServerPorts(r.Context(), sv.ID); err != nil {
+			return nil, err
+		}
+	}
+	var groups []string
+	if o.serverGroups {
+		groups = s.groupsOf(r.Context(), sv.ID)
+	}
+	return serverView(r, sv, ports, groups, o), nil
+}
+
+func (s *Service) getServer(w http.ResponseWriter, r *http.Request) error {
+	sv, err := s.Server(r.Context(), principal(r), r.PathValue("server_id"))
+	if err != nil {
+		return err
+	}
+	v, err := s.render(r, sv, fullView(r))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"server": v})
+}
+
+func (s *Service) updateServer(w http.ResponseWriter, r *http.Request) error {
+	_, m, err := body(r, "server")
+	if err != nil {
+		return err
+	}
+	allowed := []string{"name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"}
+	if atLeast(r, 19) {
+		allowed = append(allowed, "description")
+	}
+	if err := only("server", m, allowed...); err != nil {
+		return err
+	}
+	u := serverUpdate{}
+	if v, ok, err := str(m, "name"); err != nil {
+		return err
+	} else if ok {
+		if err := name("name", v); err != nil {
+			return err
+		}
+		u.name = &v
+	}
+	for key, dst := range map[string]**string{"accessIPv4": &u.ipv4, "accessIPv6": &u.ipv6} {
+		v, ok, err := str(m, key)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if v != "" {
+				if a, perr := netip.ParseAddr(v); perr != nil || (key == "accessIPv4") != a.Is4() {
+					return schemaErr(key, v, pyRepr(v)+" is not a '"+map[string]string{"accessIPv4": "ipv4", "accessIPv6": "ipv6"}[key]+"'")
+				}
+			}
+			*dst = &v
+		}
+	}
+	if v, ok, err := str(m, "OS-DCF:diskConfig"); err != nil {
+		return err
+	} else if ok {
+		if v != "AUTO" && v != "MANUAL" {
+			return schemaErr("OS-DCF:diskConfig", v, pyRepr(v)+" is not one of ['AUTO', 'MANUAL']")
+		}
+		u.diskConfig = &v
+	}
+	if v, ok := m["description"]; ok {
+		u.descSet = true
+		if v != nil {
+			d, isStr := v.(string)
+			if !isStr {
+				return schemaErr("description", v, pyRepr(v)+" is not of type 'string', 'null'")
+			}
+			if err := length("description", d, 0, 255); err != nil {
+				return err
+			}
+			u.desc = &d
+		}
+	}
+	sv, err := s.UpdateServer(r.Context(), principal(r), r.PathValue("server_id"), u)
+	if err != nil {
+		return err
+	}
+	v, err := s.render(r, sv, updateView(r))
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"server": v})
+}
+
+func (s *Service) deleteServer(w http.ResponseWriter, r *http.Request) error {
+	if err := s.DeleteServer(r.Context(), principal(r), r.PathValue("server_id"), httpapi.RequestID(r.Context())); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,46 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/compute"
+	"github.com/stratus-iaas/stratus/internal/hypervisor"
+	"github.com/stratus-iaas/stratus/internal/image"
+	"github.com/stratus-iaas/stratus/internal/job"
+	"github.com/stratus-iaas/stratus/internal/network"
+)
+
+// newCompute assembles the compute service: its hosts, the hypervisor
+// driver that runs their servers (files under DATA_DIR/instances), and
+// the image, network and job services it uses.
+func (s *Server) newCompute(ctx context.Context, images *image.Service, blobs blob.Store, net *network.Service, jobs *job.Engine) (*compute.Service, error) {
+	hosts, err := compute.ParseHosts(s.cfg.ComputeHosts, compute.DefaultZone)
+	if err != nil {
+		return nil, err
+	}
+	settings := map[string]string{}
+	for _, kv := range strings.FieldsFunc(s.cfg.HypervisorSettings, func(r rune) bool { return r == ',' || r == ' ' }) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return nil, fmt.Errorf("hypervisor-settings: %q is not key=value", kv)
+		}
+		settings[k] = v
+	}
+	drv, err := hypervisor.New(s.cfg.Hypervisor, hypervisor.Options{Dir: filepath.Join(s.cfg.DataDir, "instances"),
+		Host: hosts[0].Name, Log: s.log.With("service", "hypervisor"), Settings: settings})
+	if err != nil {
+		return nil, err
+	}
+	svc, err := compute.New(ctx, compute.Options{DB: s.db, Log: s.log.With("service", "compute"),
+		KeyAlgorithm: s.cfg.KeyAlgorithm, Images: images, Blobs: blobs, BlobPath: s.blobs.Path,
+		Driver: drv, Hosts: hosts, Network: net, Jobs: jobs, SnapshotFormat: s.cfg.SnapshotFormat})
+	if err != nil {
+		return nil, err
+	}
+	s.onClose(svc.Close)
+	return svc, nil
+}
