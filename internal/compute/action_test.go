@@ -72,10 +72,10 @@ func TestServerStateMachine(t *testing.T) {
 		t.Fatalf("disk after resize to m1.small: %v %v", st, err)
 	}
 	for body, msg := range map[string]string{
-		``:                          "There is no such action: None",
-		`{"fly": null}`:             "There is no such action: fly",
-		`{"a": 1, "b": 2}`:          "Malformed request body",
-		`{"reboot": {"type": "X"}}`: "is not one of",
+		``:                                  "There is no such action: None",
+		`{"fly": null}`:                     "There is no such action: fly",
+		`{"a": 1, "b": 2}`:                  "Malformed request body",
+		`{"reboot": {"type": "X"}}`:         "is not one of",
 		`{"resize": {"flavorRef": "nope"}}`: "Flavor nope could not be found.",
 	} {
 		r := e.act("alice", id, body)

@@ -20,8 +20,8 @@ import (
 type fakeImages struct {
 	dir   string
 	blobs *blob.FS
-	mu  sync.Mutex
-	m   map[string]*image.Image
+	mu    sync.Mutex
+	m     map[string]*image.Image
 }
 
 // Test images: a 1 MiB raw image everyone may use, one still queued, one

@@ -2,8 +2,8 @@ package compute
 
 import (
 	"context"
-	"errors"
 	"database/sql"
+	"errors"
 	"net/http"
 	"time"
 
