@@ -120,7 +120,7 @@ func (s *Server) assemble(ctx context.Context) error {
 		{Name: "volume", Prefix: catalog.VolumePrefix, Dialect: httpapi.Cinder, Routes: volSvc.Routes()},
 		// The compute service owns its group and routes the Nova image proxy.
 		{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"},
-			Routes: computeSvc.Routes(imageSvc.NovaRoutes(compute.LinkBase)), NotFound: notImplemented},
+			Routes: computeSvc.Routes(append(imageSvc.NovaRoutes(compute.LinkBase), volSvc.NovaRoutes()...)), NotFound: notImplemented},
 	}
 	groups = append(groups, unbuiltGroups()...)
 	groups = append(groups, httpapi.Group{Name: "stratus", Prefix: catalog.StratusPrefix, Dialect: httpapi.Plain, Routes: jobs.Routes()})

@@ -108,12 +108,11 @@ func (r resp) JSON(t *testing.T) map[string]any {
 	return m
 }
 
-// do sends a request as token to the v3 API of token's project (path
-// relative to /volume/v3/<project>), or to an absolute path starting with
-// "/volume".
+// do sends a request as token to the v3 API of token's project (a path
+// relative to /volume/v3/<project>), or to an absolute path.
 func (e *env) do(method, path, token string, body any, hdr ...string) resp {
 	e.t.Helper()
-	if path == "" || path[0] != '/' || (len(path) < 7 || path[:7] != "/volume") {
+	if path == "" || path[0] != '/' {
 		proj := projAlice
 		if p, ok := principals[token]; ok {
 			proj = p.ProjectID

@@ -145,7 +145,7 @@ func (s *Service) CreateVolume(ctx context.Context, p *policy.Principal, o Creat
 // checkSize applies Cinder's size rule and K5's 16 TB cap.
 func (s *Service) checkSize(size int64) error {
 	if size <= 0 {
-		return invalidInput("Volume size '%d' must be an integer and greater than 0", size)
+		return invalidInput("Volume size 'None' must be an integer and greater than 0") // absent: sizes below 1 fail validation
 	}
 	if size > MaxSizeGB {
 		return quotaError("Requested volume size %dG is larger than maximum allowed limit %dG.", size, int64(MaxSizeGB))

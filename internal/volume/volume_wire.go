@@ -155,7 +155,7 @@ type typeWire struct {
 	Description      *string           `json:"description"`
 	IsPublic         bool              `json:"is_public"`
 	AccessIsPublic   bool              `json:"os-volume-type-access:is_public"`
-	ExtraSpecs       map[string]string `json:"extra_specs,omitempty"`
+	ExtraSpecs       map[string]string `json:"extra_specs"`
 	QoSSpecsID       *string           `json:"qos_specs_id,omitempty"`
 	AvailabilityZone string            `json:"availability_zone,omitempty"`
 }
