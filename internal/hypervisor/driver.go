@@ -99,6 +99,11 @@ type Spec struct {
 	UserData []byte
 	KeyData  string // the key pair's public key, "" when none
 	NICs     []NIC
+	// RootVolume, when set, is the file of a block-storage volume that is
+	// the root disk itself (boot from volume): the driver uses it in place
+	// instead of making a disk from Image. Only drivers implementing
+	// Volumes accept it.
+	RootVolume string
 
 	// What the guest learns about itself from the metadata service or
 	// its config drive (drivers that run no guest ignore them).

@@ -44,6 +44,10 @@ type fakeServer struct {
 	NICs       []NIC      `json:"nics"`
 	Token      string     `json:"vnc_token"`
 	Boots      int        `json:"boots"`
+	// RootVolume is the volume file the root disk links to (boot from
+	// volume); Volumes are the attached volumes by device.
+	RootVolume string                `json:"root_volume,omitempty"`
+	Volumes    map[string]VolumeDisk `json:"volumes,omitempty"`
 }
 
 // Settings of the fake driver: spawn_delay and action_delay (Go
@@ -184,7 +188,12 @@ func (f *fake) Spawn(ctx context.Context, spec Spec) (err error) {
 	if err := sleep(ctx, f.spawnDelay); err != nil {
 		return err
 	}
-	if err := MakeRootDisk(ctx, spec.Image, f.DiskPath(spec.ID), int64(spec.RootGB)<<30); err != nil {
+	if spec.RootVolume != "" {
+		// The volume is the disk: the server's disk links to it.
+		if err := os.Symlink(spec.RootVolume, f.DiskPath(spec.ID)); err != nil {
+			return err
+		}
+	} else if err := MakeRootDisk(ctx, spec.Image, f.DiskPath(spec.ID), int64(spec.RootGB)<<30); err != nil {
 		return err
 	}
 	st, err := os.Stat(f.DiskPath(spec.ID))
@@ -192,7 +201,7 @@ func (f *fake) Spawn(ctx context.Context, spec Spec) (err error) {
 		return err
 	}
 	s := &fakeServer{PowerState: Running, Hostname: spec.Hostname, VCPUs: spec.VCPUs, MemoryMB: spec.MemoryMB,
-		RootBytes: st.Size(), NICs: spec.NICs, Token: newToken()}
+		RootBytes: st.Size(), NICs: spec.NICs, Token: newToken(), RootVolume: spec.RootVolume}
 	f.bootLog(spec.ID, s, spec.UserData, spec.KeyData)
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -12,8 +12,15 @@ import (
 
 // Rebuild replaces the root disk with a fresh one from spec.Image.
 func (f *fake) Rebuild(ctx context.Context, spec Spec) error {
-	if _, err := f.get(spec.ID); err != nil {
+	s, err := f.get(spec.ID)
+	if err != nil {
 		return err
+	}
+	f.mu.Lock()
+	onVolume := s.RootVolume != ""
+	f.mu.Unlock()
+	if onVolume {
+		return fmt.Errorf("%w: rebuilding a server whose root disk is a volume", ErrUnsupported)
 	}
 	if err := sleep(ctx, f.spawnDelay); err != nil {
 		return err
@@ -43,7 +50,7 @@ func (f *fake) Resize(ctx context.Context, spec Spec) error {
 			return fmt.Errorf("%w: the root disk cannot shrink (%d to %d bytes)", ErrInvalidState, s.RootBytes, size)
 		}
 		s.PrevBytes, s.PrevVCPUs, s.PrevMemory = s.RootBytes, s.VCPUs, s.MemoryMB
-		if size > s.RootBytes {
+		if size > s.RootBytes && s.RootVolume == "" { // a root volume keeps its size, as in Nova
 			if err := os.Truncate(f.DiskPath(spec.ID), size); err != nil {
 				return err
 			}

@@ -48,3 +48,20 @@ type HTTPServer interface {
 type Closer interface {
 	Close() error
 }
+
+// VolumeDisk is a block-storage volume given to a server: a raw file.
+type VolumeDisk struct {
+	VolumeID string
+	Device   string // the guest device, e.g. /dev/vdb
+	Path     string // the volume's raw file
+	ReadOnly bool
+}
+
+// Volumes is a driver that runs servers with block-storage volumes: it
+// boots from Spec.RootVolume when set, and attaches and detaches volume
+// files while a server exists. The compute service refuses volumes on a
+// driver without it.
+type Volumes interface {
+	AttachVolume(ctx context.Context, id string, v VolumeDisk) error
+	DetachVolume(ctx context.Context, id, device string) error
+}
