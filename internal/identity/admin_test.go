@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/stratus-iaas/stratus/internal/identity"
 )
 
 // TestCloudAdmin: only the admin role on the admin project makes a cloud
@@ -82,5 +84,23 @@ func TestCloudAdmin(t *testing.T) {
 	grant("projects/"+adminProject, carolID, dsAdmin)
 	if r := e.do(t, "POST", "/identity/v3/auth/tokens", "", passwordAuth("carol", "carol-pw", projectScope("admin"))); r.code != 401 {
 		t.Fatalf("token with only a domain-specific role: %d %s", r.code, r.body)
+	}
+}
+
+// TestAnyProjectAdmin: with Options.AnyProjectAdmin (--cloud-admin
+// any-project, Keystone's legacy policy) an admin of any project is a
+// cloud admin, and tokens carry no is_admin_project.
+func TestAnyProjectAdmin(t *testing.T) {
+	e := newEnv(t, func(o *identity.Options) { o.AnyProjectAdmin = true })
+	admin := e.admin(t)
+	projectID, aliceID := e.member(t, admin, "alice")
+	e.mustDo(t, "PUT", "/identity/v3/projects/"+projectID+"/users/"+aliceID+"/roles/"+e.roleID(t, admin, "admin"), admin, nil, 204)
+	alice := e.token(t, "alice", "alice-pw", "alice")
+	e.mustDo(t, "GET", "/identity/v3/users", alice, nil, 200)
+	e.member(t, admin, "bob")
+	bob := e.token(t, "bob", "bob-pw", "bob")
+	e.mustDo(t, "GET", "/identity/v3/users", bob, nil, 403)
+	if r := e.do(t, "GET", "/identity/v3/auth/tokens", admin, nil, "X-Subject-Token", alice); r.code != 200 || strings.Contains(r.body, "is_admin_project") {
+		t.Fatalf("is_admin_project sent: %s", r.body)
 	}
 }

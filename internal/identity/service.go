@@ -34,6 +34,11 @@ type Options struct {
 	// process only (tests).
 	CredentialKey []byte
 
+	// AnyProjectAdmin makes the admin role on any project a cloud admin,
+	// as Keystone's legacy policy without admin_project_name; by default
+	// only the admin project (and system scope) does.
+	AnyProjectAdmin bool
+
 	// CacheTTL is how long a validated token is trusted without looking
 	// at the database again: the delay before a revocation made on another
 	// node sharing the database takes effect here. 0 means 1 s.

@@ -157,7 +157,7 @@ func (s *Service) resolveToken(ctx context.Context, q store.Querier, info *token
 		return errInvalidToken
 	}
 	info.roles = roles
-	info.principal = principalOf(info)
+	info.principal = s.principalOf(info)
 	return nil
 }
 
@@ -205,7 +205,7 @@ func globalRolesOnly(ctx context.Context, q store.Querier, ids []string) ([]*Rol
 
 // principalOf is the caller a token stands for. A trust with
 // impersonation acts as the trustor.
-func principalOf(info *tokenInfo) *policy.Principal {
+func (s *Service) principalOf(info *tokenInfo) *policy.Principal {
 	u := info.user
 	if info.trust != nil && info.trust.Impersonation {
 		u = info.trustor
@@ -216,7 +216,7 @@ func principalOf(info *tokenInfo) *policy.Principal {
 	}
 	if info.project != nil {
 		p.ProjectID, p.ProjectName, p.ProjectDomain = info.project.ID, info.project.Name, info.project.DomainID
-		p.IsAdminProject = isAdminProject(info.project)
+		p.IsAdminProject = s.isAdminProject(info.project)
 	}
 	if info.domain != nil {
 		p.DomainID = info.domain.ID
@@ -232,8 +232,8 @@ func principalOf(info *tokenInfo) *policy.Principal {
 // as DevStack sets them): the admin role makes a cloud admin there only.
 const AdminProjectName = "admin"
 
-func isAdminProject(p *Project) bool {
-	return p.Name == AdminProjectName && p.DomainID == DefaultDomainID
+func (s *Service) isAdminProject(p *Project) bool {
+	return s.opts.AnyProjectAdmin || (p.Name == AdminProjectName && p.DomainID == DefaultDomainID)
 }
 
 // consumeTrustUse takes one use of a trust with limited uses, failing

@@ -183,8 +183,13 @@ func (s *Service) tokenWire(ctx context.Context, info *tokenInfo, withCatalog bo
 	if info.project != nil {
 		b.Project = &tokenProject{ID: info.project.ID, Name: info.project.Name,
 			Domain: domainRef{ID: info.projectDomain.ID, Name: info.projectDomain.Name}}
-		f, ap := false, isAdminProject(info.project)
-		b.IsDomain, b.IsAdminProject = &f, &ap
+		f, ap := false, s.isAdminProject(info.project)
+		b.IsDomain = &f
+		if !s.opts.AnyProjectAdmin {
+			// Keystone sends is_admin_project only when an admin project
+			// is configured.
+			b.IsAdminProject = &ap
+		}
 	}
 	if info.domain != nil {
 		b.Domain = &domainRef{ID: info.domain.ID, Name: info.domain.Name}

@@ -30,6 +30,11 @@ type Config struct {
 	// CredentialKeyFile holds the key credential blobs are encrypted with
 	// ("" is DATA_DIR/credential.key); nodes sharing a database share it.
 	CredentialKeyFile string `yaml:"credential_key_file"`
+	// CloudAdmin says where the admin role makes a cloud admin:
+	// "admin-project" (the admin project or system scope, the default) or
+	// "any-project" (Keystone's legacy default policy, for conformance
+	// suites whose admin accounts are project admins of fresh projects).
+	CloudAdmin string `yaml:"cloud_admin"`
 	// TempURLMethods are the methods a Swift temp URL may be signed for.
 	TempURLMethods string `yaml:"tempurl_methods"`
 	// MetricsListen serves /metrics on its own listener, without a token;
@@ -75,6 +80,7 @@ func Defaults() Config {
 		ImageSizeCap: 1 << 40,
 		LogLevel:     "info",
 		LogFormat:    "text",
+		CloudAdmin:   "admin-project",
 
 		TempURLMethods:    "GET HEAD PUT POST DELETE",
 		BodyMinRate:       1024,
@@ -110,6 +116,7 @@ func (c *Config) options() []option {
 		{"image-size-cap", "STRATUS_IMAGE_SIZE_CAP", "largest image upload in bytes", &c.ImageSizeCap},
 		{"log-level", "STRATUS_LOG_LEVEL", "debug, info, warn or error", &c.LogLevel},
 		{"log-format", "STRATUS_LOG_FORMAT", "text or json", &c.LogFormat},
+		{"cloud-admin", "STRATUS_CLOUD_ADMIN", "where the admin role makes a cloud admin: admin-project (the admin project or system scope) or any-project (Keystone's legacy policy)", &c.CloudAdmin},
 		{"credential-key-file", "STRATUS_CREDENTIAL_KEY_FILE", "key that encrypts stored credentials, created when missing (default DATA_DIR/credential.key; nodes sharing a database must share it)", &c.CredentialKeyFile},
 		{"tempurl-methods", "STRATUS_TEMPURL_METHODS", "methods a Swift temp URL may be signed for (space or comma separated; Swift's tempurl methods)", &c.TempURLMethods},
 		{"metrics-listen", "STRATUS_METRICS_LISTEN", "serve Prometheus /metrics on this address (host:port) without a token; empty: on --listen, to cloud admins only", &c.MetricsListen},
@@ -253,6 +260,9 @@ func (c *Config) validate() error {
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("data-dir must not be empty")
+	}
+	if c.CloudAdmin != "admin-project" && c.CloudAdmin != "any-project" {
+		return fmt.Errorf("cloud-admin must be admin-project or any-project")
 	}
 	if c.BodyMinRate < 0 {
 		return fmt.Errorf("body-min-rate must not be negative")

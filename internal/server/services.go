@@ -59,7 +59,8 @@ func (s *Server) assemble(ctx context.Context) error {
 		PublicURL:  s.publicURL,
 		Catalog:    endpoints(),
 
-		CredentialKey: credKey,
+		CredentialKey:   credKey,
+		AnyProjectAdmin: s.cfg.CloudAdmin == "any-project",
 	})
 	if err != nil {
 		return err
