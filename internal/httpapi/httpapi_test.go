@@ -26,6 +26,9 @@ func testMux() *Mux {
 	m := NewMux(fakeAuth{
 		"member": {UserID: "u1", ProjectID: "p1", Roles: []string{"member"}},
 		"admin":  {UserID: "u0", ProjectID: "p0", IsAdminProject: true, Roles: []string{"admin"}},
+		// An application credential limited to reading thing a (and b on "nova").
+		"ruled": {UserID: "u1", ProjectID: "p1", Roles: []string{"member"}, AccessRules: []policy.AccessRule{
+			{Service: "compute", Method: "GET", Path: "/v2/*/things/a"}, {Service: "nova", Method: "GET", Path: "/v2/p1/things/b"}}},
 	}, nil)
 	m.Mount(Group{Name: "compute", Prefix: "/compute", Dialect: Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"},
 		Routes: []Route{
@@ -83,6 +86,11 @@ func TestMux(t *testing.T) {
 		{"keystone 401", "GET", "/identity/v3/users", "", "", 401, `{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}`},
 		{"keystone public", "GET", "/identity/v3", "", "", 200, `{"ok":"yes"}`},
 		{"swift 404", "GET", "/object-store/v1/x", "", "", 404, `<html><h1>Not Found</h1><p>The resource could not be found.</p></html>`},
+		{"access rule allows", "GET", "/compute/v2/p1/things/a", "ruled", "", 200, `{"id":"a"}`},
+		{"access rule: other path", "GET", "/compute/v2/p1/things/c", "ruled", "", 401, `"unauthorized"`},
+		{"access rule: other service type", "GET", "/compute/v2/p1/things/b", "ruled", "", 401, `"unauthorized"`},
+		{"access rule: other method", "POST", "/compute/v2/p1/things", "ruled", `{}`, 401, `"unauthorized"`},
+		{"access rule: other service", "GET", "/identity/v3", "ruled", "", 200, `{"ok":"yes"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,10 +39,13 @@ type Authenticator interface {
 
 // Group is a set of routes served under one prefix in one dialect.
 type Group struct {
-	Name    string // service name for logs and metrics, e.g. "image"
-	Prefix  string // e.g. "/image"; "" for the root
-	Dialect Dialect
-	Routes  []Route
+	Name string // service name for logs and metrics, e.g. "image"
+	// ServiceTypes are the catalog types the group serves, against which
+	// application credentials' access rules are checked; empty is Name.
+	ServiceTypes []string
+	Prefix       string // e.g. "/image"; "" for the root
+	Dialect      Dialect
+	Routes       []Route
 	// RequestIDHeaders are extra headers that carry the request ID
 	// (x-compute-request-id on compute).
 	RequestIDHeaders []string

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -96,6 +97,9 @@ func (m *Mux) serve(g *Group, rt *Route, w http.ResponseWriter, r *http.Request)
 			return err
 		}
 	}
+	if p != nil && !accessRulesAllow(g, p, r) {
+		return unauthorized() // keystonemiddleware's "Token authorization failed"
+	}
 	if !rt.Policy.Allow(p) {
 		if p == nil {
 			return unauthorized()
@@ -123,6 +127,25 @@ func (m *Mux) serve(g *Group, rt *Route, w http.ResponseWriter, r *http.Request)
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
 	return rt.Handler(w, r)
+}
+
+// accessRulesAllow checks an application credential's access rules: the
+// call, with the path relative to the group's prefix, must match one. A
+// token may always be validated (GET /v3/auth/tokens), as in
+// keystonemiddleware.
+func accessRulesAllow(g *Group, p *policy.Principal, r *http.Request) bool {
+	if len(p.AccessRules) == 0 {
+		return true
+	}
+	types := g.ServiceTypes
+	if len(types) == 0 {
+		types = []string{g.Name}
+	}
+	path := strings.TrimPrefix(r.URL.Path, g.Prefix)
+	if slices.Contains(types, "identity") && r.Method == http.MethodGet && strings.HasSuffix(path, "/v3/auth/tokens") {
+		return true
+	}
+	return p.AllowsCall(types, r.Method, path)
 }
 
 func projectInPath(r *http.Request) string {

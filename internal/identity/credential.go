@@ -78,9 +78,10 @@ func (s *Service) credential(ctx context.Context, q store.Querier, id string) (*
 }
 
 // checkCredential validates c: an ec2 blob must be JSON naming an access
-// key and the credential a project; the id follows the access key, which
-// therefore cannot change after creation.
-func checkCredential(c *Credential, create bool) error {
+// key and the credential a project. A new ec2 credential's id is the hash
+// of its access key (Keystone's); an update may change the key, as in
+// Keystone, but not the trust it was made with.
+func checkCredential(c *Credential, before *Credential) error {
 	if c.Type != credTypeEC2 {
 		return nil
 	}
@@ -91,10 +92,12 @@ func checkCredential(c *Credential, create bool) error {
 	if c.ProjectID == "" {
 		return fault.Invalidf("Invalid blob in credential: project_id is required for ec2 credentials")
 	}
-	if create {
+	if before == nil {
 		c.ID = ec2CredentialID(b.Access)
-	} else if c.ID != ec2CredentialID(b.Access) {
-		return fault.Invalidf("Invalid blob in credential: the access key of an ec2 credential cannot change")
+		return nil
+	}
+	if before.Type == credTypeEC2 && before.ec2().TrustID != c.ec2().TrustID {
+		return fault.Invalidf("trust_id can not be updated for credential")
 	}
 	return nil
 }
@@ -106,7 +109,7 @@ func (s *Service) CreateCredential(ctx context.Context, p *policy.Principal, c *
 	if c.ID == "" {
 		c.ID = newID()
 	}
-	if err := checkCredential(c, true); err != nil {
+	if err := checkCredential(c, nil); err != nil {
 		return err
 	}
 	if err := ownerOrAdmin(p, c.UserID, "create_credential"); err != nil {
@@ -169,10 +172,11 @@ func (s *Service) UpdateCredential(ctx context.Context, p *policy.Principal, id 
 		if err := ownerOrAdmin(p, c.UserID, "update_credential"); err != nil {
 			return err
 		}
+		before := *c
 		if err := change(c); err != nil {
 			return err
 		}
-		if err := checkCredential(c, false); err != nil {
+		if err := checkCredential(c, &before); err != nil {
 			return err
 		}
 		if err := ownerOrAdmin(p, c.UserID, "update_credential"); err != nil {
@@ -180,6 +184,9 @@ func (s *Service) UpdateCredential(ctx context.Context, p *policy.Principal, id 
 		}
 		return updateCredential(ctx, tx, s.creds, c)
 	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, fault.Conflictf("Conflict occurred attempting to store credential - Duplicate entry.")
+	}
 	if err != nil {
 		return nil, err
 	}

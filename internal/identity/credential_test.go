@@ -1,6 +1,7 @@
 package identity_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -140,12 +141,22 @@ func TestCredentialsCRUD(t *testing.T) {
 	if r := e.do(t, "GET", c+"/"+id, alice, nil); r.code != 404 {
 		t.Fatalf("after delete: %d", r.code)
 	}
-	// An access key cannot be re-pointed: the id is its hash.
+	// The access key may change, as in Keystone: the id stays the hash of
+	// the first key, and the credential answers to the new key only.
 	sum := sha256.Sum256([]byte("a"))
 	ec2ID := hex.EncodeToString(sum[:])
-	if r := e.do(t, "PATCH", c+"/"+ec2ID, alice, map[string]any{"credential": map[string]any{"blob": `{"access":"b","secret":"s"}`}}); r.code != 400 {
+	if r := e.do(t, "PATCH", c+"/"+ec2ID, alice, map[string]any{"credential": map[string]any{"blob": `{"access":"b","secret":"s2"}`}}); r.code != 200 {
 		t.Fatalf("access change: %d %s", r.code, r.body)
 	}
+	if got, err := e.svc.EC2Credential(context.Background(), "b"); err != nil || got.ID != ec2ID || got.Secret != "s2" {
+		t.Fatalf("by the new key: %+v %v", got, err)
+	}
+	if _, err := e.svc.EC2Credential(context.Background(), "a"); err == nil {
+		t.Fatal("the old key still finds the credential")
+	}
+	e.mustDo(t, "POST", c, alice, map[string]any{"credential": map[string]any{"type": "ec2", "blob": `{"access":"x","secret":"s"}`, "user_id": aliceID, "project_id": projectID}}, 201)
+	e.mustDo(t, "PATCH", c+"/"+ec2ID, alice, map[string]any{"credential": map[string]any{"blob": `{"access":"x","secret":"s"}`}}, 409)
+	e.mustDo(t, "PATCH", c+"/"+ec2ID, alice, map[string]any{"credential": map[string]any{"blob": `{"access":"b","secret":"s","trust_id":"t"}`}}, 400)
 	// Deleting the project takes its credentials.
 	if r := e.do(t, "DELETE", "/identity/v3/projects/"+projectID, admin, nil); r.code != 204 {
 		t.Fatalf("delete project: %d", r.code)

@@ -95,15 +95,19 @@ func (s *Service) userEC2Credential(ctx context.Context, q store.Querier, userID
 		return nil, err
 	}
 	id := ec2CredentialID(access)
-	c, err := s.credential(ctx, q, id)
-	if err == nil && c.UserID != userID {
-		err = notFound("credential", id)
+	c, err := getEC2ByAccess(ctx, q, s.creds, access)
+	if errors.Is(err, store.ErrNotFound) {
+		// A credential of another type with that id is Keystone's 401.
+		if other, oerr := getCredential(ctx, q, s.creds, id); oerr == nil && other.UserID == userID {
+			return nil, fault.Unauthorizedf("EC2 access key not found.")
+		}
+		return nil, notFound("credential", id)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if c.Type != credTypeEC2 {
-		return nil, fault.Unauthorizedf("EC2 access key not found.")
+	if c.UserID != userID {
+		return nil, notFound("credential", id)
 	}
 	return c, nil
 }
@@ -112,10 +116,7 @@ func (s *Service) userEC2Credential(ctx context.Context, q store.Querier, userID
 // in clear), or a NotFound *fault.Error. It checks no caller: it is for
 // services that verify signatures made with the secret.
 func (s *Service) EC2Credential(ctx context.Context, access string) (*EC2Credential, error) {
-	c, err := getCredential(ctx, s.db.R(), s.creds, ec2CredentialID(access))
-	if err == nil && c.Type != credTypeEC2 {
-		err = store.ErrNotFound
-	}
+	c, err := getEC2ByAccess(ctx, s.db.R(), s.creds, access)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fault.NotFoundf("Could not find credential: %s.", ec2CredentialID(access))
 	}

@@ -59,8 +59,8 @@ func decodeEC2(r *http.Request) (*ec2Request, error) {
 // signedToken checks the request's signature with check and issues the
 // token of the credential it names.
 func (s *Service) signedToken(ctx context.Context, c *ec2Request, check func(secret string) (bool, error)) (*tokenInfo, error) {
-	cred, err := getCredential(ctx, s.db.R(), s.creds, ec2CredentialID(c.Access))
-	if errors.Is(err, store.ErrNotFound) || (err == nil && cred.Type != credTypeEC2) {
+	cred, err := getEC2ByAccess(ctx, s.db.R(), s.creds, c.Access)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, fault.NotFoundf("EC2 access key not found.")
 	}
 	if err != nil {

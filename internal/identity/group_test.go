@@ -26,9 +26,9 @@ func (e *env) tokenRoles(t *testing.T, body string) []string {
 	return names
 }
 
-func (e *env) mustDo(t *testing.T, method, path, tok string, body any, want int) resp {
+func (e *env) mustDo(t *testing.T, method, path, tok string, body any, want int, extra ...string) resp {
 	t.Helper()
-	r := e.do(t, method, path, tok, body)
+	r := e.do(t, method, path, tok, body, extra...)
 	if r.code != want {
 		t.Fatalf("%s %s: %d, want %d: %s", method, path, r.code, want, r.body)
 	}

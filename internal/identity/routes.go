@@ -100,6 +100,7 @@ func (s *Service) routes() []httpapi.Route {
 		rt("GET", "/v3/role_assignments", admin, s.listRoleAssignments),
 
 		rt("GET", "/v3/OS-TRUST/trusts", authn, s.listTrusts),
+		rt("GET", "/v3/OS-TRUST/trusts/{$}", authn, s.listTrusts), // tempest's trusts client lists with a slash
 		rt("POST", "/v3/OS-TRUST/trusts", authn, s.createTrust),
 		rt("GET", "/v3/OS-TRUST/trusts/{trust_id}", authn, s.getTrust),
 		rt("DELETE", "/v3/OS-TRUST/trusts/{trust_id}", authn, s.deleteTrust),

@@ -270,5 +270,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*policy.Princ
 	}
 	p := *info.principal
 	p.Roles = slices.Clone(p.Roles)
+	p.AccessRules = slices.Clone(p.AccessRules)
 	return &p, nil
 }

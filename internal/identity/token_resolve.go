@@ -224,6 +224,11 @@ func (s *Service) principalOf(info *tokenInfo) *policy.Principal {
 	for _, r := range info.roles {
 		p.Roles = append(p.Roles, r.Name)
 	}
+	if info.appCred != nil {
+		for _, r := range info.appCred.AccessRules {
+			p.AccessRules = append(p.AccessRules, policy.AccessRule{Service: r.Service, Method: r.Method, Path: r.Path})
+		}
+	}
 	return p
 }
 

@@ -7,6 +7,7 @@ package policy
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -34,8 +35,67 @@ type Principal struct {
 	IsAdminProject bool
 	SystemScope    bool
 	Roles          []string
-	ExpiresAt      time.Time
-	IssuedAt       time.Time
+	// AccessRules, when not empty, are the only calls the token may make
+	// (an application credential's access rules).
+	AccessRules []AccessRule
+	ExpiresAt   time.Time
+	IssuedAt    time.Time
+}
+
+// AccessRule allows one kind of call to a service: Method on paths
+// matching Path, where "*" (or "{name}") is one path segment and "**" any
+// number, as keystonemiddleware matches them. Path is relative to the
+// service's root (what follows the service's prefix here).
+type AccessRule struct {
+	Service, Method, Path string
+}
+
+// AllowsCall reports whether the principal may call method on path of a
+// service of one of serviceTypes: always when it has no access rules.
+func (p *Principal) AllowsCall(serviceTypes []string, method, path string) bool {
+	if p == nil || len(p.AccessRules) == 0 {
+		return true
+	}
+	for _, r := range p.AccessRules {
+		if r.Method == method && slices.Contains(serviceTypes, r.Service) && pathMatches(path, r.Path) {
+			return true
+		}
+	}
+	return false
+}
+
+// pathMatches matches an access rule's path pattern against a path.
+func pathMatches(path, pattern string) bool {
+	if pattern == "" {
+		return path == ""
+	}
+	switch {
+	case strings.HasPrefix(pattern, "**"):
+		rest := pattern[2:]
+		for i := 0; i <= len(path); i++ {
+			if pathMatches(path[i:], rest) {
+				return true
+			}
+		}
+		return false
+	case pattern[0] == '*' || pattern[0] == '{':
+		rest := pattern[1:]
+		if pattern[0] == '{' {
+			end := strings.IndexByte(pattern, '}')
+			if end < 0 {
+				return path == pattern
+			}
+			rest = pattern[end+1:]
+		}
+		// One or more characters of one segment.
+		for i := 1; i <= len(path) && path[i-1] != '/'; i++ {
+			if pathMatches(path[i:], rest) {
+				return true
+			}
+		}
+		return false
+	}
+	return path != "" && path[0] == pattern[0] && pathMatches(path[1:], pattern[1:])
 }
 
 // HasRole reports whether the principal holds role.

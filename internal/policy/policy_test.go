@@ -56,3 +56,35 @@ func TestInProject(t *testing.T) {
 		t.Fatal("nil principal has no rights")
 	}
 }
+
+func TestAccessRules(t *testing.T) {
+	p := &Principal{AccessRules: []AccessRule{
+		{Service: "compute", Method: "GET", Path: "/v2.1/servers/*/ips"},
+		{Service: "image", Method: "GET", Path: "/v2/images/**"},
+		{Service: "object-store", Method: "PUT", Path: "/v1/{account}/c/o"},
+	}}
+	for _, c := range []struct {
+		types        []string
+		method, path string
+		want         bool
+	}{
+		{[]string{"compute"}, "GET", "/v2.1/servers/abc/ips", true},
+		{[]string{"compute"}, "GET", "/v2.1/servers//ips", false},
+		{[]string{"compute"}, "GET", "/v2.1/servers/a/b/ips", false},
+		{[]string{"compute"}, "POST", "/v2.1/servers/abc/ips", false},
+		{[]string{"image"}, "GET", "/v2/images/x/file", true},
+		{[]string{"image"}, "GET", "/v2/images/", true},
+		{[]string{"image"}, "GET", "/v2/images", false},
+		{[]string{"compute"}, "GET", "/v2/images/x", false},
+		{[]string{"object-store"}, "PUT", "/v1/AUTH_p/c/o", true},
+		{[]string{"object-store"}, "PUT", "/v1/AUTH_p/c/o2", false},
+		{[]string{"volumev3", "block-storage"}, "GET", "/v3/p/volumes", false},
+	} {
+		if got := p.AllowsCall(c.types, c.method, c.path); got != c.want {
+			t.Errorf("%v %s %s: %v, want %v", c.types, c.method, c.path, got, c.want)
+		}
+	}
+	if !(&Principal{}).AllowsCall([]string{"compute"}, "DELETE", "/anything") {
+		t.Error("a principal without rules is limited")
+	}
+}

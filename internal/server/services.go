@@ -118,7 +118,8 @@ func (s *Server) assemble(ctx context.Context) error {
 	groups := []httpapi.Group{
 		netSvc.Group(),
 		{Name: "image", Prefix: catalog.ImagePrefix, Dialect: httpapi.Glance, Routes: imageSvc.Routes()},
-		{Name: "volume", Prefix: catalog.VolumePrefix, Dialect: httpapi.Cinder, Routes: volSvc.Routes()},
+		{Name: "volume", Prefix: catalog.VolumePrefix, Dialect: httpapi.Cinder, Routes: volSvc.Routes(),
+			ServiceTypes: []string{"volumev3", "block-storage", "volumev2", "blockstoragev2", "volume"}},
 		// The compute service owns its group and routes the Nova image proxy.
 		{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"},
 			Routes: computeSvc.Routes(append(imageSvc.NovaRoutes(compute.LinkBase), volSvc.NovaRoutes()...)), NotFound: notImplemented},
