@@ -133,7 +133,7 @@ func tooLarge(limit int64) error {
 // content against the declared disk_format, and commits (fsync).
 func (s *Service) receive(ctx context.Context, im *Image, body io.Reader, size int64) (Data, string, error) {
 	key := uploadKey(im.ID)
-	w, err := s.blobs.Create(ctx, key)
+	w, err := blob.CreateSized(ctx, s.blobs, key, size)
 	if err != nil {
 		return Data{}, "", err
 	}
@@ -159,7 +159,15 @@ func (s *Service) receive(ctx context.Context, im *Image, body io.Reader, size i
 		w.Abort()
 		return Data{}, "", tooLarge(s.sizeCap)
 	}
-	vsize, err := inspect(w, hs, im)
+	ra, readBack := w.(io.ReaderAt)
+	if !readBack {
+		vsize, err := s.inspectCommitted(ctx, w, key, hs, im)
+		if err != nil {
+			return Data{}, "", err
+		}
+		return Data{Size: hs.n, MD5: hs.md5, SHA512: hs.sha512, VirtualSize: vsize}, key, nil
+	}
+	vsize, err := inspect(ra, hs, im)
 	if err != nil {
 		w.Abort()
 		return Data{}, "", err
@@ -168,6 +176,28 @@ func (s *Service) receive(ctx context.Context, im *Image, body io.Reader, size i
 		return Data{}, "", err
 	}
 	return Data{Size: hs.n, MD5: hs.md5, SHA512: hs.sha512, VirtualSize: vsize}, key, nil
+}
+
+// inspectCommitted inspects an upload whose writer cannot be read back
+// before Commit (S3): the key is fresh and no row names it yet, so it is
+// committed first and the stored bytes are inspected through ranged reads,
+// with the same verdict as the filesystem's read-back; a refused upload's
+// key is deleted.
+func (s *Service) inspectCommitted(ctx context.Context, w blob.Writer, key string, hs *hashResult, im *Image) (*int64, error) {
+	if err := w.Commit(); err != nil {
+		return nil, err
+	}
+	r, err := s.blobs.Open(ctx, key)
+	var vsize *int64
+	if err == nil {
+		vsize, err = inspect(r, hs, im)
+		r.Close()
+	}
+	if err != nil {
+		s.blobs.Delete(context.WithoutCancel(ctx), key)
+		return nil, err
+	}
+	return vsize, nil
 }
 
 // archiveContainers hold a disk inside an archive: their bytes are not
@@ -183,7 +213,9 @@ var archiveContainers = map[string]bool{"ova": true, "docker": true, "compressed
 // (backing files, extents, parents) that whoever trusts the declaration
 // would open; content that is a safe image of the declared format, or no
 // image at all (an archive), is kept.
-func inspect(w blob.Writer, hs *hashResult, im *Image) (*int64, error) {
+// ra reads the uploaded bytes back; when nil, the head and tail kept by
+// copyHashed are inspected.
+func inspect(ra io.ReaderAt, hs *hashResult, im *Image) (*int64, error) {
 	declared, known := diskimage.Format(""), false
 	if im.DiskFormat != nil {
 		if f, err := diskimage.ParseFormat(*im.DiskFormat); err == nil && f != "" {
@@ -197,7 +229,7 @@ func inspect(w blob.Writer, hs *hashResult, im *Image) (*int64, error) {
 	}
 	var info *diskimage.Info
 	var err error
-	if ra, ok := w.(io.ReaderAt); ok {
+	if ra != nil {
 		info, err = diskimage.Inspect(ra, hs.n, compare)
 	} else {
 		info, err = diskimage.InspectHeadTail(hs.head, hs.tail, hs.n, compare)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/hashcopy"
@@ -147,9 +148,17 @@ func TestUploadFailsCleanly(t *testing.T) {
 			e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/file", "alice", data[:1000]), 204)
 		})
 	}
-	root := e.svc.blobs.(interface{ Path(string) (string, error) })
-	p, _ := root.Path("x")
-	if tmp, _ := os.ReadDir(filepath.Join(filepath.Dir(p), ".tmp")); len(tmp) != 0 {
-		t.Fatalf("%d temp files left", len(tmp))
+	if root, ok := e.svc.blobs.(interface{ Path(string) (string, error) }); ok {
+		p, _ := root.Path("x")
+		if tmp, _ := os.ReadDir(filepath.Join(filepath.Dir(p), ".tmp")); len(tmp) != 0 {
+			t.Fatalf("%d temp files left", len(tmp))
+		}
+	}
+	if s3, ok := e.svc.blobs.(interface {
+		SweepUploads(context.Context, time.Duration) (int, error)
+	}); ok {
+		if n, err := s3.SweepUploads(context.Background(), 0); err != nil || n != 0 {
+			t.Fatalf("%d multipart uploads left (%v)", n, err)
+		}
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/blob/blobtest"
 	"github.com/stratus-iaas/stratus/internal/catalog"
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -50,10 +50,7 @@ func newEnv(t *testing.T) *env {
 
 func newEnvTB(t testing.TB) *env {
 	t.Helper()
-	blobs, err := blob.NewFS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs := blobtest.Open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	svc, err := New(context.Background(), Options{DB: storetest.Open(t), Blobs: blobs, Log: log, SizeCap: 64 << 20})
 	if err != nil {

@@ -8,12 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/blob/blobtest"
 	"github.com/stratus-iaas/stratus/internal/catalog"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/store"
@@ -28,11 +27,7 @@ type cluster struct {
 }
 
 func newCluster(t *testing.T) *cluster {
-	blobs, err := blob.NewFS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &cluster{t: t, db: storetest.Open(t), blobs: blobs}
+	return &cluster{t: t, db: storetest.Open(t), blobs: blobtest.Open(t)}
 }
 
 // start starts (or restarts) node name.
@@ -152,17 +147,13 @@ func TestUploadLeases(t *testing.T) {
 // imageBlobs lists the image blobs e's store holds.
 func imageBlobs(t *testing.T, e *env) []string {
 	t.Helper()
-	p, err := e.svc.blobs.(interface{ Path(string) (string, error) }).Path("images/x")
+	var names []string
+	err := e.svc.blobs.List(context.Background(), "images/", func(i blob.Info) error {
+		names = append(names, i.Key)
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	ents, err := os.ReadDir(filepath.Dir(p))
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
 	}
 	return names
 }

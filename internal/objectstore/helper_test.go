@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/blob/blobtest"
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/policy"
@@ -50,10 +51,10 @@ func testDomains(ctx context.Context, project string) (string, error) {
 }
 
 type testEnv struct {
-	t   testing.TB
-	srv *httptest.Server
-	svc *Service
-	fs  *blob.FS
+	t     testing.TB
+	srv   *httptest.Server
+	svc   *Service
+	blobs blob.Store
 }
 
 func newEnv(t testing.TB) *testEnv { return newEnvWith(t, Options{}) }
@@ -62,11 +63,8 @@ func newEnv(t testing.TB) *testEnv { return newEnvWith(t, Options{}) }
 func newEnvWith(t testing.TB, opts Options) *testEnv {
 	t.Helper()
 	db := storetest.Open(t)
-	fs, err := blob.NewFS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.DB, opts.Blobs = db, fs
+	blobs := blobtest.Open(t)
+	opts.DB, opts.Blobs = db, blobs
 	if opts.ProjectDomain == nil {
 		opts.ProjectDomain = testDomains
 	}
@@ -78,7 +76,7 @@ func newEnvWith(t testing.TB, opts Options) *testEnv {
 	mux.Mount(svc.Group())
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() { srv.Close(); svc.Close() })
-	return &testEnv{t: t, srv: srv, svc: svc, fs: fs}
+	return &testEnv{t: t, srv: srv, svc: svc, blobs: blobs}
 }
 
 const acctA = "/object-store/v1/AUTH_pa"

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"io"
-	"io/fs"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/iotest"
 	"time"
+
+	"github.com/stratus-iaas/stratus/internal/blob"
 )
 
 func TestReadSmall(t *testing.T) {
@@ -63,17 +63,10 @@ func (e *testEnv) inlineRows() int {
 // blobFiles counts the object files in the blob store.
 func (e *testEnv) blobFiles() int {
 	e.t.Helper()
-	root, err := e.fs.Path("swift")
-	if err != nil {
+	n := 0
+	if err := e.blobs.List(context.Background(), "swift/", func(blob.Info) error { n++; return nil }); err != nil {
 		e.t.Fatal(err)
 	}
-	n := 0
-	filepath.WalkDir(root, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			n++
-		}
-		return nil
-	})
 	return n
 }
 

@@ -3,6 +3,7 @@ package objectstore
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -45,6 +46,13 @@ func (s *memStore) Delete(ctx context.Context, key string) error {
 	s.mu.Lock()
 	delete(s.m, key)
 	s.mu.Unlock()
+	return nil
+}
+
+func (s *memStore) Stage(ctx context.Context, key string) (blob.Staged, error) {
+	return nil, errors.New("memStore: no staging")
+}
+func (s *memStore) List(ctx context.Context, prefix string, fn func(blob.Info) error) error {
 	return nil
 }
 

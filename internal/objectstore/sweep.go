@@ -4,53 +4,27 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"io/fs"
-	"path/filepath"
 	"time"
+
+	"github.com/stratus-iaas/stratus/internal/blob"
 )
 
 // sweepOrphans deletes blobs under swift/ that no row references and that
-// were last written before olderThan ago: the bytes of PUTs that crashed
-// between their blob commit and their row commit. It needs a filesystem
-// store (one with Path); other stores are skipped.
+// were committed before olderThan ago: the bytes of PUTs that crashed
+// between their blob commit and their row commit. It lists the blob store,
+// so it works on every backend; with several nodes each runs it, and a
+// delete of what another node already deleted is harmless.
 func (s *Service) sweepOrphans(ctx context.Context, olderThan time.Duration) (int, error) {
-	p, ok := s.blobs.(interface{ Path(string) (string, error) })
-	if !ok {
-		return 0, nil
-	}
-	root, err := p.Path("swift")
-	if err != nil {
-		return 0, err
-	}
-	base := filepath.Dir(root)
 	cut := time.Now().Add(-olderThan)
 	n := 0
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if d.IsDir() {
+	err := s.blobs.List(ctx, "swift/", func(b blob.Info) error {
+		if b.ModTime.After(cut) {
 			return nil
 		}
-		info, err := d.Info()
-		if err != nil || info.ModTime().After(cut) {
-			return nil
-		}
-		rel, err := filepath.Rel(base, path)
-		if err != nil {
-			return nil
-		}
-		key := filepath.ToSlash(rel)
 		var one int
-		err = s.db.R().QueryRowContext(ctx, `SELECT 1 FROM swift_objects WHERE blob_key = $1 LIMIT 1`, key).Scan(&one)
+		err := s.db.R().QueryRowContext(ctx, `SELECT 1 FROM swift_objects WHERE blob_key = $1 LIMIT 1`, b.Key).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			if err := s.blobs.Delete(ctx, key); err == nil {
+			if err := s.blobs.Delete(ctx, b.Key); err == nil {
 				n++
 			}
 			return nil

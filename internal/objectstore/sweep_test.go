@@ -13,7 +13,7 @@ func TestSweepOrphans(t *testing.T) {
 		e.must(201, "PUT", acctA+"/c/kept", "tok-a", "kept bytes")
 		// A blob committed by a PUT that crashed before its row.
 		key := newBlobKey()
-		w, err := e.fs.Create(ctx, key)
+		w, err := e.blobs.Create(ctx, key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -24,7 +24,7 @@ func TestSweepOrphans(t *testing.T) {
 		if n, err := e.svc.sweepOrphans(ctx, 0); err != nil || n != 1 {
 			t.Fatalf("swept %d, %v", n, err)
 		}
-		if _, err := e.fs.Stat(ctx, key); err == nil {
+		if _, err := e.blobs.Stat(ctx, key); err == nil {
 			t.Fatal("orphan still there")
 		}
 		if _, b := e.must(200, "GET", acctA+"/c/kept", "tok-a", ""); b != "kept bytes" {

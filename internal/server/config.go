@@ -16,10 +16,18 @@ import (
 // Config is every option of `stratus serve`. Precedence, lowest first:
 // defaults, --config file, STRATUS_* environment, command-line flags.
 type Config struct {
-	DataDir       string        `yaml:"data_dir"`
-	Listen        string        `yaml:"listen"`
-	PublicURL     string        `yaml:"public_url"`
-	Database      string        `yaml:"database"`
+	DataDir   string `yaml:"data_dir"`
+	Listen    string `yaml:"listen"`
+	PublicURL string `yaml:"public_url"`
+	Database  string `yaml:"database"`
+	// Blob is where image and object bytes go: "" for the data dir, or
+	// s3://BUCKET[/PREFIX]?endpoint=URL (internal/blob/s3blob).
+	Blob string `yaml:"blob"`
+	// S3 credentials when Blob is s3:// (the AWS_* environment variables
+	// otherwise); only in the config file, never as flags.
+	S3AccessKey   string        `yaml:"s3_access_key"`
+	S3SecretKey   string        `yaml:"s3_secret_key"`
+	S3Region      string        `yaml:"s3_region"`
 	AdminPassword string        `yaml:"admin_password"`
 	Region        string        `yaml:"region"`
 	TokenTTL      time.Duration `yaml:"token_ttl"`
@@ -109,6 +117,7 @@ func (c *Config) options() []option {
 		{"listen", "STRATUS_LISTEN", "address to listen on (host:port; port 0 picks a free one)", &c.Listen},
 		{"public-url", "STRATUS_PUBLIC_URL", "base URL clients reach this node at (default http://LISTEN)", &c.PublicURL},
 		{"database", "STRATUS_DATABASE", "metadata store: empty for SQLite in the data dir, sqlite:PATH, or postgres://...", &c.Database},
+		{"blob", "STRATUS_BLOB", "byte store: empty for DATA_DIR/blobs, or s3://BUCKET[/PREFIX]?endpoint=URL (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_REGION or the config file's s3_access_key/s3_secret_key/s3_region)", &c.Blob},
 		{"admin-password", "STRATUS_ADMIN_PASSWORD", "password of the bootstrap admin user (generated and printed once when empty)", &c.AdminPassword},
 		{"region", "STRATUS_REGION", "region name in the service catalog", &c.Region},
 		{"token-ttl", "STRATUS_TOKEN_TTL", "lifetime of issued tokens", &c.TokenTTL},
@@ -266,6 +275,9 @@ func (c *Config) validate() error {
 	}
 	if c.BodyMinRate < 0 {
 		return fmt.Errorf("body-min-rate must not be negative")
+	}
+	if c.Blob != "" && !strings.HasPrefix(c.Blob, "s3://") {
+		return fmt.Errorf("blob: %q is neither empty (the data dir) nor s3://BUCKET?endpoint=URL", c.Blob)
 	}
 	for _, m := range c.tempURLMethods() {
 		switch m {

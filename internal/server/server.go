@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -24,7 +23,7 @@ type Server struct {
 	log       *slog.Logger
 	out       io.Writer // where first-start notices (generated password) go
 	db        *store.DB
-	blobs     *blob.FS
+	blobs     blob.Store
 	mux       *httpapi.Mux
 	ln        net.Listener
 	metricsLn net.Listener // --metrics-listen, or nil
@@ -57,7 +56,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, out io.Writer) (*Ser
 		ln.Close()
 		return nil, err
 	}
-	if s.blobs, err = blob.NewFS(filepath.Join(cfg.DataDir, "blobs")); err != nil {
+	if s.blobs, err = openBlobs(ctx, cfg); err != nil {
 		s.Close()
 		return nil, err
 	}

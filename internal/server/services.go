@@ -10,7 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/blob/s3blob"
 	"github.com/stratus-iaas/stratus/internal/catalog"
 	"github.com/stratus-iaas/stratus/internal/compute"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -80,9 +80,10 @@ func (s *Server) assemble(ctx context.Context) error {
 	s.mux.AddRequestAuthenticator(scpauth.New(s.db, scpCredentials{ids}, nil))
 	s.mux.Mount(ids.Group())
 
-	// One group-committing blob store for every service: concurrent small
-	// writes share directory fsyncs and large ones start writeback early.
-	blobs := blob.NewGroup(s.blobs)
+	blobs := s.blobs
+	if st, ok := blobs.(*s3blob.Store); ok {
+		s.sweepUploads(st)
+	}
 	objSvc, err := objectstore.New(ctx, objectstore.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "object-store"),
 		TempURLMethods: s.cfg.tempURLMethods(), ProjectDomain: ids.ProjectDomainID})
 	if err != nil {

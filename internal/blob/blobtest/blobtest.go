@@ -1,0 +1,84 @@
+// Package blobtest gives tests a blob store: the filesystem store in a
+// temp dir, or, when STRATUS_TEST_S3 holds an s3:// URL (the --blob form,
+// credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY), a fresh
+// prefix of that bucket, emptied when the test ends. The service suites
+// thus run on both backends, as storetest runs them on both databases.
+// It also starts a real SeaweedFS server for the tests that need one.
+package blobtest
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/blob/s3blob"
+	"github.com/stratus-iaas/stratus/internal/testutil"
+)
+
+// S3Env names the variable holding the S3 URL the suites run on.
+const S3Env = "STRATUS_TEST_S3"
+
+// S3 reports whether the suites run on S3.
+func S3() bool { return os.Getenv(S3Env) != "" }
+
+// Open returns an empty store for one test.
+func Open(t testing.TB) blob.Store {
+	t.Helper()
+	raw := os.Getenv(S3Env)
+	if raw == "" {
+		fs, err := blob.NewFS(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	o, err := s3blob.ParseURL(raw, os.Getenv)
+	if err != nil {
+		t.Fatalf("%s: %v", S3Env, err)
+	}
+	o.Prefix += "t-" + randHex(6) + "/"
+	o.StageDir = t.TempDir()
+	return OpenS3(t, o)
+}
+
+// OpenS3 opens a store with o and deletes every key under its prefix when
+// the test ends.
+func OpenS3(t testing.TB, o s3blob.Options) *s3blob.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := s3blob.New(ctx, o)
+	if err != nil {
+		t.Fatalf("s3 store: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		st.List(ctx, "", func(i blob.Info) error { return st.Delete(ctx, i.Key) })
+	})
+	return st
+}
+
+// RequireWeed returns the weed binary, skipping the test when it is
+// missing (failing under STRATUS_REQUIRE_TOOLS=1, as CI runs).
+func RequireWeed(t testing.TB) string {
+	t.Helper()
+	if p := WeedPath(); p != "" {
+		return p
+	}
+	return testutil.RequireTool(t, "weed") // skips or fails with the standard message
+}
+
+// StartSeaweedT starts a SeaweedFS server for the test, stopped when it
+// ends.
+func StartSeaweedT(t testing.TB) *Seaweed {
+	t.Helper()
+	weed := RequireWeed(t)
+	sw, err := StartSeaweed(weed, t.TempDir())
+	if err != nil {
+		t.Fatalf("seaweedfs: %v", err)
+	}
+	t.Cleanup(sw.Stop)
+	return sw
+}
