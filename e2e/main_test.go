@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stratus-iaas/stratus/internal/blob/blobtest"
 	"github.com/stratus-iaas/stratus/internal/store/storetest"
 	"github.com/stratus-iaas/stratus/internal/testutil"
 )
@@ -55,6 +56,7 @@ type Node struct {
 	Addr     string
 	DataDir  string
 	Database string // "" for SQLite in DataDir
+	Blob     string // --blob: "" for DataDir/blobs (blobtest.NodeBlob)
 	Env      []string
 	cmd      *exec.Cmd
 	done     chan struct{}
@@ -63,11 +65,12 @@ type Node struct {
 }
 
 // StartNode starts stratus on a free loopback port with a fresh data dir
-// (and a fresh PostgreSQL database when STRATUS_TEST_PG is set). extraEnv
+// (and a fresh PostgreSQL database when STRATUS_TEST_PG is set, a fresh
+// prefix of an S3 bucket when STRATUS_TEST_S3 is). extraEnv
 // adds STRATUS_* settings. The node is killed when the test ends.
 func StartNode(t testing.TB, extraEnv ...string) *Node {
 	t.Helper()
-	n := &Node{t: t, DataDir: t.TempDir(), Database: storetest.DSN(t), Env: extraEnv}
+	n := &Node{t: t, DataDir: t.TempDir(), Database: storetest.DSN(t), Blob: blobtest.NodeBlob(), Env: extraEnv}
 	n.start()
 	t.Cleanup(func() { n.Kill() })
 	return n
@@ -94,6 +97,7 @@ func (n *Node) start() {
 		"STRATUS_DATA_DIR="+n.DataDir,
 		"STRATUS_LISTEN="+n.Addr,
 		"STRATUS_DATABASE="+n.Database,
+		"STRATUS_BLOB="+n.Blob,
 		"STRATUS_ADMIN_PASSWORD="+AdminPassword,
 		"STRATUS_BCRYPT_COST=4",
 		"STRATUS_LOG_LEVEL=warn",

@@ -35,8 +35,14 @@ func (s *Server) newCompute(ctx context.Context, images *image.Service, blobs bl
 	if err != nil {
 		return nil, err
 	}
+	// Drivers clone a boot image's local file when the blob store has one
+	// (the filesystem); on S3 they read it through Blobs.
+	var blobPath func(string) (string, error)
+	if p, ok := blobs.(interface{ Path(string) (string, error) }); ok {
+		blobPath = p.Path
+	}
 	svc, err := compute.New(ctx, compute.Options{DB: s.db, Log: s.log.With("service", "compute"),
-		KeyAlgorithm: s.cfg.KeyAlgorithm, Images: images, Blobs: blobs, BlobPath: s.blobs.Path,
+		KeyAlgorithm: s.cfg.KeyAlgorithm, Images: images, Blobs: blobs, BlobPath: blobPath,
 		Driver: drv, Hosts: hosts, Network: net, Jobs: jobs, SnapshotFormat: s.cfg.SnapshotFormat})
 	if err != nil {
 		return nil, err

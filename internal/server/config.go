@@ -55,6 +55,7 @@ type Config struct {
 	JobWorkers        int           `yaml:"job_workers"`
 	JobProjectWorkers int           `yaml:"job_project_workers"`
 	JobRetention      time.Duration `yaml:"job_retention"`
+	JobLease          time.Duration `yaml:"job_lease"`
 	// Imports (Glance import, K5 vmimport, SCP import).
 	ImportConvert    string `yaml:"image_import_convert"`
 	ImportMaxActive  int    `yaml:"import_max_active"`
@@ -95,6 +96,7 @@ func Defaults() Config {
 		JobWorkers:        4,
 		JobProjectWorkers: 2,
 		JobRetention:      7 * 24 * time.Hour,
+		JobLease:          30 * time.Second,
 		KeyAlgorithm:      "rsa",
 		ImportMaxActive:   100,
 		WebDownloadPorts:  "80,443",
@@ -133,6 +135,7 @@ func (c *Config) options() []option {
 		{"job-workers", "STRATUS_JOB_WORKERS", "long jobs (imports, exports, conversions) this node runs at once", &c.JobWorkers},
 		{"job-project-workers", "STRATUS_JOB_PROJECT_WORKERS", "long jobs of one project running at once over all nodes", &c.JobProjectWorkers},
 		{"job-retention", "STRATUS_JOB_RETENTION", "how long finished jobs (import/export status) are kept", &c.JobRetention},
+		{"job-lease", "STRATUS_JOB_LEASE", "how long a running job stays its node's without renewal; another node takes it over after that", &c.JobLease},
 		{"image-import-convert", "STRATUS_IMAGE_IMPORT_CONVERT", `"raw" converts qcow2/vmdk/vhd/vhdx data imported through Glance's import to raw; "" keeps it`, &c.ImportConvert},
 		{"import-max-active", "STRATUS_IMPORT_MAX_ACTIVE", "K5 imports (and, apart, exports) of one project queued or running at once; more is 503/50301", &c.ImportMaxActive},
 		{"web-download-allowed-ports", "STRATUS_WEB_DOWNLOAD_ALLOWED_PORTS", "ports Glance's web-download import may fetch from (comma separated)", &c.WebDownloadPorts},
@@ -252,8 +255,8 @@ func (c *Config) validate() error {
 	if _, err := c.webDownloadPorts(); err != nil {
 		return err
 	}
-	if c.JobWorkers < 1 || c.JobProjectWorkers < 1 || c.JobRetention <= 0 {
-		return fmt.Errorf("job-workers and job-project-workers must be at least 1 and job-retention positive")
+	if c.JobWorkers < 1 || c.JobProjectWorkers < 1 || c.JobRetention <= 0 || c.JobLease < time.Second {
+		return fmt.Errorf("job-workers and job-project-workers must be at least 1, job-retention positive and job-lease at least 1s")
 	}
 	if c.SnapshotFormat != "qcow2" && c.SnapshotFormat != "raw" {
 		return fmt.Errorf("snapshot-format must be qcow2 or raw")

@@ -10,6 +10,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/stratus-iaas/stratus/internal/blob"
 	"github.com/stratus-iaas/stratus/internal/blob/s3blob"
 	"github.com/stratus-iaas/stratus/internal/catalog"
 	"github.com/stratus-iaas/stratus/internal/compute"
@@ -98,7 +99,7 @@ func (s *Server) assemble(ctx context.Context) error {
 		return fmt.Errorf("node id: %w", err)
 	}
 	jobs := job.New(job.Options{DB: s.db, Log: s.log.With("service", "job"), Node: node,
-		Workers: s.cfg.JobWorkers, PerProject: s.cfg.JobProjectWorkers, Retention: s.cfg.JobRetention})
+		Workers: s.cfg.JobWorkers, PerProject: s.cfg.JobProjectWorkers, Retention: s.cfg.JobRetention, Lease: s.cfg.JobLease})
 	imageSvc, err := image.New(ctx, image.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "image"),
 		SizeCap: s.cfg.ImageSizeCap, Node: node, Jobs: jobs, ImportConvert: s.cfg.ImportConvert, WebDownload: s.webDownload()})
 	if err != nil {

@@ -8,7 +8,9 @@ package blobtest
 
 import (
 	"context"
+	"net/url"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,6 +43,23 @@ func Open(t testing.TB) blob.Store {
 	o.Prefix += "t-" + randHex(6) + "/"
 	o.StageDir = t.TempDir()
 	return OpenS3(t, o)
+}
+
+// NodeBlob is the --blob setting for one stratus process of an
+// end-to-end test: "" (its data dir) unless the suites run on S3, then a
+// fresh prefix of that bucket (credentials come from the AWS_* variables
+// the process inherits).
+func NodeBlob() string {
+	raw := os.Getenv(S3Env)
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw // the node refuses it with a clear message
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/e2e-" + randHex(6)
+	return u.String()
 }
 
 // OpenS3 opens a store with o and deletes every key under its prefix when

@@ -96,6 +96,14 @@ func StartSeaweed(weed, dir string) (*Seaweed, error) {
 		s.Stop()
 		return nil, fmt.Errorf("%w\n%s", err, s.Log())
 	}
+	// Every write under /buckets is fsynced before it is acknowledged.
+	shell := exec.Command(weed, "shell", fmt.Sprintf("-master=127.0.0.1:%d.%d", ports[0], ports[1]),
+		fmt.Sprintf("-filer=127.0.0.1:%d.%d", ports[4], ports[5]))
+	shell.Stdin = strings.NewReader("fs.configure -locationPrefix=/buckets/ -fsync -apply\nexit\n")
+	if out, err := shell.CombinedOutput(); err != nil || !strings.Contains(string(out), `"fsync":  true`) {
+		s.Stop()
+		return nil, fmt.Errorf("configuring fsync: %v\n%s", err, out)
+	}
 	return s, nil
 }
 
