@@ -243,7 +243,8 @@ func convertible(im *Image) bool {
 // convertStaged converts the staged data to a new raw blob.
 func (s *Service) convertStaged(ctx context.Context, r *job.Run, im *Image, rd blob.Reader) (string, Data, error) {
 	key := uploadKey(im.ID)
-	w, err := s.blobs.Create(ctx, key)
+	// Raw output is written at offsets (holes skipped): a staged writer.
+	w, err := s.blobs.Stage(ctx, key)
 	if err != nil {
 		return "", Data{}, err
 	}

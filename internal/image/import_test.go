@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/blob/blobtest"
 	"github.com/stratus-iaas/stratus/internal/catalog"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -25,14 +25,11 @@ import (
 // newImportEnv is newEnv with a running job engine, so imports run.
 func newImportEnv(t *testing.T, convertTo string, web WebDownload) *env {
 	t.Helper()
-	blobs, err := blob.NewFS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs := blobtest.OpenGroup(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	db := storetest.Open(t)
 	eng := job.New(job.Options{DB: db, Node: "n1", Log: log, Poll: 10 * time.Millisecond, ProgressEvery: 10 * time.Millisecond})
-	svc, err := New(context.Background(), Options{DB: db, Blobs: blob.NewGroup(blobs), Log: log, SizeCap: 64 << 20,
+	svc, err := New(context.Background(), Options{DB: db, Blobs: blobs, Log: log, SizeCap: 64 << 20,
 		Jobs: eng, ImportConvert: convertTo, WebDownload: web})
 	if err != nil {
 		t.Fatal(err)

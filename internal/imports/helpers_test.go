@@ -7,13 +7,12 @@ import (
 	"io"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/blob/blobtest"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert"
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/image"
@@ -147,11 +146,7 @@ func newFixture(t *testing.T, start bool, opts ...func(*Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t)
-	fs, err := blob.NewFS(filepath.Join(t.TempDir(), "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	imgs, err := image.New(ctx, image.Options{DB: db, Blobs: blob.NewGroup(fs)})
+	imgs, err := image.New(ctx, image.Options{DB: db, Blobs: blobtest.OpenGroup(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

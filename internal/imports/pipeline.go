@@ -8,7 +8,6 @@ import (
 	"github.com/stratus-iaas/stratus/internal/blob"
 	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert"
-	"github.com/stratus-iaas/stratus/internal/diskimage/raw"
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/image"
 	"github.com/stratus-iaas/stratus/internal/job"
@@ -28,9 +27,9 @@ type partial struct {
 	Key string `json:"key"`
 }
 
-// newBlob checkpoints and creates a fresh blob for image id's bytes,
-// first deleting the blob an interrupted attempt may have left.
-func (s *Service) newBlob(ctx context.Context, r *job.Run, id string) (blob.Writer, string, error) {
+// newKey checkpoints a fresh blob key for image id's bytes, first
+// deleting the blob an interrupted attempt may have left.
+func (s *Service) newKey(ctx context.Context, r *job.Run, id string) (string, error) {
 	var old partial
 	if ok, _ := r.LoadCheckpoint(&old); ok && old.Key != "" {
 		if err := s.images.Blobs().Delete(ctx, old.Key); err != nil {
@@ -39,9 +38,18 @@ func (s *Service) newBlob(ctx context.Context, r *job.Run, id string) (blob.Writ
 	}
 	key := image.NewDataKey(id)
 	if err := r.Checkpoint(partial{Key: key}); err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// newBlob starts a streamed blob of size bytes for image id's bytes.
+func (s *Service) newBlob(ctx context.Context, r *job.Run, id string, size int64) (blob.Writer, string, error) {
+	key, err := s.newKey(ctx, r, id)
+	if err != nil {
 		return nil, "", err
 	}
-	w, err := s.images.Blobs().Create(ctx, key)
+	w, err := blob.CreateSized(ctx, s.images.Blobs(), key, size)
 	return w, key, err
 }
 
@@ -56,13 +64,15 @@ type converted struct {
 // raw blob of image id, reporting progress. The caller commits or aborts
 // c.w.
 func (s *Service) convertObject(ctx context.Context, r *job.Run, id string, obj Object, srcFormat string, srcHashes []string) (*converted, error) {
-	w, key, err := s.newBlob(ctx, r, id)
+	key, err := s.newKey(ctx, r, id)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := w.(raw.File); !ok {
-		w.Abort()
-		return nil, errors.New("imports: the blob store cannot write raw images in place")
+	// Raw output is written at offsets (holes skipped): a staged writer,
+	// uploaded at Commit when the store is S3.
+	w, err := s.images.Blobs().Stage(ctx, key)
+	if err != nil {
+		return nil, err
 	}
 	res, err := convert.Convert(ctx, convert.Source{ReaderAt: obj, Size: obj.Size()}, w, convert.Options{
 		SrcFormat: srcFormat, DstFormat: "raw", SrcHashes: srcHashes, OutHashes: []string{"md5", "sha512"},

@@ -89,7 +89,7 @@ func (s *Service) runSCPImport(ctx context.Context, r *job.Run) error {
 	if err != nil {
 		return imageFault(err)
 	}
-	w, key, err := s.newBlob(ctx, r, in.ImageID)
+	w, key, err := s.newBlob(ctx, r, in.ImageID, size)
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,17 @@ func Open(t testing.TB) blob.Store {
 	return OpenS3(t, o)
 }
 
+// OpenGroup is Open with the filesystem store wrapped in blob.Group, as
+// the server runs it.
+func OpenGroup(t testing.TB) blob.Store {
+	t.Helper()
+	s := Open(t)
+	if fs, ok := s.(*blob.FS); ok {
+		return blob.NewGroup(fs)
+	}
+	return s
+}
+
 // NodeBlob is the --blob setting for one stratus process of an
 // end-to-end test: "" (its data dir) unless the suites run on S3, then a
 // fresh prefix of that bucket (credentials come from the AWS_* variables
