@@ -67,31 +67,20 @@ func (b *Blob) Fill(ctx context.Context, key string, size int64, fill func(conte
 	return b.store(ctx, key, raw, size)
 }
 
-// store converts the raw file to qcow2 and commits it under key.
+// store converts the raw file to qcow2 into a staged blob (written at
+// offsets; on S3 uploaded at Commit) and commits it under key.
 func (b *Blob) store(ctx context.Context, key string, raw *os.File, size int64) error {
 	bk, err := blobKey(key)
 	if err != nil {
 		return err
 	}
-	q, err := b.staging.tempFile()
+	w, err := b.blobs.Stage(ctx, bk)
 	if err != nil {
 		return err
 	}
-	defer discard(q)
-	_, err = convert.Convert(ctx, convert.Source{ReaderAt: raw, Size: size}, q,
+	_, err = convert.Convert(ctx, convert.Source{ReaderAt: raw, Size: size}, w,
 		convert.Options{SrcFormat: "raw", DstFormat: "qcow2", SkipInspect: true})
 	if err != nil {
-		return err
-	}
-	st, err := q.Stat()
-	if err != nil {
-		return err
-	}
-	w, err := b.blobs.Create(ctx, bk)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, io.NewSectionReader(q, 0, st.Size())); err != nil {
 		w.Abort()
 		return err
 	}
@@ -106,6 +95,19 @@ func (b *Blob) Copy(ctx context.Context, src, dst string, progress func(done, to
 	}
 	dk, err := blobKey(dst)
 	if err != nil {
+		return false, err
+	}
+	if _, ok := b.blobs.(blob.Copier); ok {
+		// A server-side copy: no byte passes through this node.
+		err := blob.Copy(ctx, b.blobs, sk, dk)
+		if errors.Is(err, blob.ErrNotFound) {
+			return false, ErrNotFound
+		}
+		if err == nil && progress != nil {
+			if n, serr := b.blobs.Stat(ctx, dk); serr == nil {
+				progress(n, n)
+			}
+		}
 		return false, err
 	}
 	r, err := b.blobs.Open(ctx, sk)

@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/blob/blobtest"
 )
 
 const mib = 1 << 20
@@ -45,11 +45,7 @@ func stores(t *testing.T) map[string]Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsb, err := blob.NewFS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := NewBlob(fsb, t.TempDir())
+	b, err := NewBlob(blobtest.Open(t), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

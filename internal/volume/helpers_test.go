@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/blob/blobtest"
 	"github.com/stratus-iaas/stratus/internal/catalog"
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -66,10 +67,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t)
-	blobs, err := blob.NewFS(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs := blobtest.Open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	imgs, err := image.New(ctx, image.Options{DB: db, Blobs: blobs, Log: log})
 	if err != nil {
@@ -180,7 +178,7 @@ func (e *env) createVolume(token string, body map[string]any) map[string]any {
 
 func (e *env) waitVolume(token, id, status string) map[string]any {
 	e.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute) // a 1 GiB raw upload on S3 on a loaded machine
 	for {
 		r := e.must(e.do("GET", "volumes/"+id, token, nil), 200)
 		v := r.JSON(e.t)["volume"].(map[string]any)

@@ -7,9 +7,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"os"
 	"time"
 
+	"github.com/stratus-iaas/stratus/internal/blob"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert"
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/image"
@@ -168,7 +168,14 @@ func (s *Service) writeImage(ctx context.Context, r *job.Run, v *Volume, in uplo
 	var rnd [6]byte
 	rand.Read(rnd[:])
 	key := image.DataKey(in.ImageID) + "." + hex.EncodeToString(rnd[:])
-	w, err := s.blobs.Create(ctx, key)
+	// Raw and qcow2 output is written at offsets: a staged writer (on S3,
+	// a local file uploaded at Commit); vmdk output is a stream.
+	var w blob.Writer
+	if in.DiskFormat == "vmdk" {
+		w, err = s.blobs.Create(ctx, key)
+	} else {
+		w, err = s.blobs.Stage(ctx, key)
+	}
 	if err != nil {
 		return err
 	}
@@ -179,16 +186,7 @@ func (s *Service) writeImage(ctx context.Context, r *job.Run, v *Volume, in uplo
 	if f := src.File(); f != nil {
 		ra = f
 	}
-	var res *convert.Result
-	if _, ok := w.(interface {
-		io.WriterAt
-		Truncate(int64) error
-		io.ReaderAt
-	}); ok || in.DiskFormat == "vmdk" {
-		res, err = convert.Convert(ctx, convert.Source{ReaderAt: ra, Size: src.Size()}, w, opts)
-	} else {
-		res, err = convertViaTemp(ctx, ra, src.Size(), w, opts)
-	}
+	res, err := convert.Convert(ctx, convert.Source{ReaderAt: ra, Size: src.Size()}, w, opts)
 	if err != nil {
 		w.Abort()
 		return err
@@ -206,25 +204,6 @@ func (s *Service) writeImage(ctx context.Context, r *job.Run, v *Volume, in uplo
 		return nil
 	}
 	return err
-}
-
-// convertViaTemp converts into a temp file and streams it to w, for blob
-// stores whose writers only append.
-func convertViaTemp(ctx context.Context, src io.ReaderAt, size int64, w io.Writer, opts convert.Options) (*convert.Result, error) {
-	f, err := os.CreateTemp("", "stratus-upload-*")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	res, err := convert.Convert(ctx, convert.Source{ReaderAt: src, Size: size}, f, opts)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := io.Copy(w, io.NewSectionReader(f, 0, res.OutBytes)); err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 func restorePrevious(ctx context.Context, tx *sql.Tx, id string) error {
