@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"io"
 	"os"
 	"strconv"
 
-	"github.com/stratus-iaas/stratus/internal/blob"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert"
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/image"
@@ -171,11 +169,14 @@ func (s *Service) runSnapshot(ctx context.Context, r *job.Run) error {
 		return err
 	}
 	key := image.DataKey(in.ImageID) + "." + r.ID()[:8] + strconv.Itoa(r.Attempt())
-	w, err := s.blobs.Create(ctx, key)
+	// qcow2 and raw output is written at offsets: a staged writer (on
+	// S3, a local file uploaded at Commit).
+	w, err := s.blobs.Stage(ctx, key)
 	if err != nil {
 		return err
 	}
-	res, err := convertInto(ctx, f, st.Size(), snap.Format, in.Format, w, r.Progress)
+	res, err := convert.Convert(ctx, convert.Source{ReaderAt: f, Size: st.Size()}, w, convert.Options{SrcFormat: snap.Format,
+		DstFormat: in.Format, OutHashes: []string{"md5", "sha512"}, Progress: r.Progress})
 	if err == nil {
 		err = w.Commit()
 	}
@@ -195,33 +196,6 @@ func (s *Service) runSnapshot(ctx context.Context, r *job.Run) error {
 	return r.Finish(ctx, map[string]string{"image_id": in.ImageID}, func(tx *sql.Tx) error {
 		return clearTask(ctx, tx, in.ServerID, snapshotTasks)
 	})
-}
-
-// convertInto converts a disk into w: in place when w can write at
-// offsets (the filesystem blob store), else through a temp file.
-func convertInto(ctx context.Context, src *os.File, size int64, from, to string, w blob.Writer, progress func(done, total int64)) (*convert.Result, error) {
-	opts := convert.Options{SrcFormat: from, DstFormat: to, OutHashes: []string{"md5", "sha512"}, Progress: progress}
-	if _, ok := w.(interface {
-		io.WriterAt
-		Truncate(int64) error
-	}); ok {
-		return convert.Convert(ctx, convert.Source{ReaderAt: src, Size: size}, w, opts)
-	}
-	tmp, err := os.CreateTemp("", "stratus-snapshot-*")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	res, err := convert.Convert(ctx, convert.Source{ReaderAt: src, Size: size}, tmp, opts)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
-	_, err = io.Copy(w, tmp)
-	return res, err
 }
 
 // setTask moves a server's task state along when it is one of from.
