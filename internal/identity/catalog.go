@@ -111,7 +111,7 @@ func (s *Service) expandURL(url, projectID string) (string, bool) {
 type catalogSnapshot struct {
 	services  []*CatalogService
 	endpoints []*Endpoint
-	filters   map[string][]string // project id → endpoint ids (OS-EP-FILTER)
+	filters   map[string][]string // project id → endpoint ids (OS-EP-FILTER, direct and by groups)
 }
 
 type catalogCache struct {
@@ -137,12 +137,15 @@ func (s *Service) catalogRows(ctx context.Context) (*catalogSnapshot, error) {
 	}
 	c.mu.Unlock()
 	q := s.db.R()
-	snap := &catalogSnapshot{filters: map[string][]string{}}
+	snap := &catalogSnapshot{}
 	var err error
 	if snap.services, err = listServices(ctx, q); err != nil {
 		return nil, err
 	}
 	if snap.endpoints, err = listEndpoints(ctx, q); err != nil {
+		return nil, err
+	}
+	if snap.filters, err = projectGroupEndpoints(ctx, q, snap.endpoints); err != nil {
 		return nil, err
 	}
 	rows, err := q.QueryContext(ctx, "SELECT project_id, endpoint_id FROM identity_project_endpoints")

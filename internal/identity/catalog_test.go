@@ -111,3 +111,52 @@ func TestCatalogWrites(t *testing.T) {
 	e.mustDo(t, "POST", v3+"/regions", alice, map[string]any{"region": map[string]any{}}, 403)
 	e.mustDo(t, "DELETE", v3+"/services/"+nova, admin, nil, 404)
 }
+
+func TestEndpointGroupsAndPolicies(t *testing.T) {
+	e := newEnv(t)
+	admin := e.admin(t)
+	v3 := "/identity/v3"
+	projectID, _ := e.member(t, admin, "alice")
+	alice := e.token(t, "alice", "alice-pw", "alice")
+	r := e.mustDo(t, "GET", v3+"/services?type=compute", admin, nil, 200)
+	nova := get(r.json(t)["services"].([]any)[0], "id").(string)
+
+	groups := v3 + "/OS-EP-FILTER/endpoint_groups"
+	e.mustDo(t, "POST", groups, admin, map[string]any{"endpoint_group": map[string]any{"name": "g", "filters": map[string]any{}}}, 400)
+	e.mustDo(t, "POST", groups, admin, map[string]any{"endpoint_group": map[string]any{"name": "g", "filters": map[string]any{"url": "x"}}}, 400)
+	r = e.mustDo(t, "POST", groups, admin, map[string]any{"endpoint_group": map[string]any{"name": "compute-public", "description": "d",
+		"filters": map[string]any{"service_id": nova, "interface": "public"}}}, 201)
+	g := get(r.json(t), "endpoint_group", "id").(string)
+	e.mustDo(t, "HEAD", groups+"/"+g, admin, nil, 200)
+	if r := e.mustDo(t, "GET", groups+"/"+g+"/endpoints", admin, nil, 200); len(r.json(t)["endpoints"].([]any)) != 1 {
+		t.Fatalf("group endpoints: %s", r.body)
+	}
+	e.mustDo(t, "PUT", groups+"/"+g+"/projects/"+projectID, admin, nil, 204)
+	e.mustDo(t, "HEAD", groups+"/"+g+"/projects/"+projectID, admin, nil, 200)
+	if r := e.mustDo(t, "GET", v3+"/OS-EP-FILTER/projects/"+projectID+"/endpoint_groups", admin, nil, 200); !strings.Contains(r.body, g) {
+		t.Fatalf("project's groups: %s", r.body)
+	}
+	c := e.mustDo(t, "GET", v3+"/auth/catalog", alice, nil, 200).body
+	if !strings.Contains(c, `"interface":"public"`) || strings.Contains(c, `"interface":"internal"`) || strings.Contains(c, `"type":"identity"`) {
+		t.Fatalf("catalog limited by the endpoint group: %s", c)
+	}
+	e.mustDo(t, "PATCH", groups+"/"+g, admin, map[string]any{"endpoint_group": map[string]any{"filters": map[string]any{"service_id": nova}}}, 200)
+	if c := e.mustDo(t, "GET", v3+"/auth/catalog", alice, nil, 200).body; !strings.Contains(c, `"interface":"internal"`) {
+		t.Fatalf("catalog after widening the group: %s", c)
+	}
+	e.mustDo(t, "DELETE", groups+"/"+g, admin, nil, 204)
+	if c := e.mustDo(t, "GET", v3+"/auth/catalog", alice, nil, 200).body; !strings.Contains(c, `"type":"identity"`) {
+		t.Fatalf("catalog after deleting the group: %s", c)
+	}
+	e.mustDo(t, "GET", groups, alice, nil, 403)
+
+	r = e.mustDo(t, "POST", v3+"/policies", admin, map[string]any{"policy": map[string]any{"type": "application/json", "blob": `{"a":"b"}`, "x": 1}}, 201)
+	pid := get(r.json(t), "policy", "id").(string)
+	e.mustDo(t, "PATCH", v3+"/policies/"+pid, admin, map[string]any{"policy": map[string]any{"blob": `{}`}}, 200)
+	if r := e.mustDo(t, "GET", v3+"/policies", admin, nil, 200); !strings.Contains(r.body, pid) || !strings.Contains(r.body, `"blob":"{}"`) {
+		t.Fatalf("policies: %s", r.body)
+	}
+	e.mustDo(t, "POST", v3+"/policies", admin, map[string]any{"policy": map[string]any{"type": "x"}}, 400)
+	e.mustDo(t, "DELETE", v3+"/policies/"+pid, admin, nil, 204)
+	e.mustDo(t, "GET", v3+"/policies/"+pid, admin, nil, 404)
+}

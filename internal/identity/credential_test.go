@@ -88,7 +88,7 @@ func TestEC2Credentials(t *testing.T) {
 	if r := e.do(t, "DELETE", "/identity/v3/users/"+aliceID, admin, nil); r.code != 204 {
 		t.Fatalf("delete user: %d", r.code)
 	}
-	if r := e.do(t, "GET", "/identity/v3/credentials?user_id="+aliceID, admin, nil); r.code != 200 || strings.Contains(r.body, "ec2") {
+	if r := e.do(t, "GET", "/identity/v3/credentials?user_id="+aliceID, admin, nil); r.code != 200 || strings.Contains(r.body, `"type":"ec2"`) {
 		t.Fatalf("credentials outlived their user: %s", r.body)
 	}
 }

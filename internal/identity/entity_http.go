@@ -55,6 +55,11 @@ func (e *entity[T]) respond(w http.ResponseWriter, r *http.Request, status int, 
 
 // listed runs the list query and writes {"<name>s": [...], "links": ...}.
 func (e *entity[T]) listed(w http.ResponseWriter, r *http.Request, db store.Querier, f filter) error {
+	return e.listedAs(w, r, db, f, e.name+"s")
+}
+
+// listedAs is listed with the collection's key given.
+func (e *entity[T]) listedAs(w http.ResponseWriter, r *http.Request, db store.Querier, f filter, key string) error {
 	vs, err := e.list(r.Context(), db, f)
 	if err != nil {
 		return err
@@ -70,7 +75,7 @@ func (e *entity[T]) listed(w http.ResponseWriter, r *http.Request, db store.Quer
 			out = append(out, m)
 		}
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{e.name + "s": out, "links": listLinks(r)})
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{key: out, "links": listLinks(r)})
 }
 
 // show is GET /v3/<name>s/{id}.

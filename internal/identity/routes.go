@@ -163,6 +163,25 @@ func (s *Service) routes() []httpapi.Route {
 		rt("HEAD", "/v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}", admin, s.checkProjectEndpoint),
 		rt("GET", "/v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}", admin, s.checkProjectEndpoint),
 		rt("DELETE", "/v3/OS-EP-FILTER/projects/{project_id}/endpoints/{endpoint_id}", admin, s.removeProjectEndpoint),
+		rt("GET", "/v3/OS-EP-FILTER/endpoint_groups", admin, s.listEndpointGroups),
+		rt("POST", "/v3/OS-EP-FILTER/endpoint_groups", admin, s.createEndpointGroup),
+		rt("GET", "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}", admin, endpointGroupKind.show(s)),
+		rt("HEAD", "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}", admin, s.checkEndpointGroup),
+		rt("PATCH", "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}", admin, endpointGroupKind.update(s)),
+		rt("DELETE", "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}", admin, endpointGroupKind.remove(s, deleteEndpointGroupRows)),
+		rt("GET", "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/endpoints", admin, s.listEndpointGroupEndpoints),
+		rt("GET", "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects", admin, s.listEndpointGroupProjects),
+		rt("PUT", "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}", admin, s.addProjectEndpointGroup),
+		rt("HEAD", "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}", admin, s.checkProjectEndpointGroup),
+		rt("GET", "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}", admin, s.checkProjectEndpointGroup),
+		rt("DELETE", "/v3/OS-EP-FILTER/endpoint_groups/{endpoint_group_id}/projects/{project_id}", admin, s.removeProjectEndpointGroup),
+		rt("GET", "/v3/OS-EP-FILTER/projects/{project_id}/endpoint_groups", admin, s.listProjectEndpointGroups),
+
+		rt("GET", "/v3/policies", admin, s.listPolicyBlobs),
+		rt("POST", "/v3/policies", admin, s.createPolicyBlob),
+		rt("GET", "/v3/policies/{policy_id}", admin, policyBlobKind.show(s)),
+		rt("PATCH", "/v3/policies/{policy_id}", admin, policyBlobKind.update(s)),
+		rt("DELETE", "/v3/policies/{policy_id}", admin, policyBlobKind.remove(s, nil)),
 	}
 	routes = append(routes, s.grantRoutes()...)
 	// Keystone APIs stratus does not implement answer 501.
@@ -175,9 +194,8 @@ func (s *Service) routes() []httpapi.Route {
 }
 
 var notImplemented = []string{
-	"/v3/policies",
-	"/v3/OS-FEDERATION", "/v3/OS-OAUTH1", "/v3/OS-EP-FILTER/endpoint_groups",
-	"/v3/OS-EP-FILTER/projects/{project_id}/endpoint_groups", "/v3/OS-REVOKE", "/v3/OS-SIMPLE-CERT",
+	"/v3/OS-FEDERATION", "/v3/OS-OAUTH1", "/v3/OS-ENDPOINT-POLICY", "/v3/policies/{policy_id}/OS-ENDPOINT-POLICY",
+	"/v3/OS-REVOKE", "/v3/OS-SIMPLE-CERT",
 	"/v3/auth/OS-FEDERATION",
 	// Domain-specific configuration (per-domain identity drivers). The
 	// per-group defaults, /v3/domains/config/{group}[/{option}]/default,
