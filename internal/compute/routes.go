@@ -87,6 +87,11 @@ func (s *Service) apiRoutes() []httpapi.Route {
 		r(post, "/servers/{server_id}/action", write, s.serverAction),
 		r(post, "/servers/{server_id}/remote-consoles", write, s.remoteConsole),
 		r(get, "/servers/{server_id}/os-instance-actions", read, s.listInstanceActions),
+		r(get, "/servers/{server_id}/os-volume_attachments", read, s.listVolumeAttachments),
+		r(post, "/servers/{server_id}/os-volume_attachments", write, s.attachVolume),
+		r(get, "/servers/{server_id}/os-volume_attachments/{volume_id}", read, s.getVolumeAttachment),
+		r(put, "/servers/{server_id}/os-volume_attachments/{volume_id}", write, s.updateVolumeAttachment),
+		r(del, "/servers/{server_id}/os-volume_attachments/{volume_id}", write, s.detachVolume),
 		r(get, "/servers/{server_id}/os-instance-actions/{request_id}", read, s.getInstanceAction),
 
 		r(get, "/os-server-groups", read, s.listServerGroups),

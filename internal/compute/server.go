@@ -130,6 +130,9 @@ type Server struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	DeletedAt      int64 // 0 while the server exists
+
+	// Volumes are its attached volumes, loaded for views from block storage.
+	Volumes []AttachedVolume
 }
 
 // InstanceName is Nova's instance_name_template, instance-%08x.

@@ -72,6 +72,9 @@ func (s *Service) listServers(detail bool) httpapi.HandlerFunc {
 			if err != nil {
 				return err
 			}
+			if err := s.loadVolumes(r.Context(), svs); err != nil {
+				return err
+			}
 			o := fullView(r)
 			o.serverGroups = false // not in the detail list, as Nova
 			for i, sv := range svs {
@@ -118,6 +121,11 @@ func (s *Service) render(r *http.Request, sv *Server, o viewOpts) (map[string]an
 	var err error
 	if sv.VMState != vmBuilding {
 		if ports, err = s.net.ServerPorts(r.Context(), sv.ID); err != nil {
+			return nil, err
+		}
+	}
+	if o.extVolumes {
+		if err := s.loadVolumes(r.Context(), []*Server{sv}); err != nil {
 			return nil, err
 		}
 	}

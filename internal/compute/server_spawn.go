@@ -218,6 +218,7 @@ func (s *Service) destroy(ctx context.Context, id, requestID string) {
 	if err := s.net.UnbindPorts(context.WithoutCancel(ctx), ownerOf(sv), id); err != nil {
 		s.log.Warn("ports of a deleted server not released", "server", id, "err", err)
 	}
+	s.releaseVolumes(ctx, sv)
 	if shelved := sv.SystemMetadata["shelved_image_id"]; shelved != "" {
 		s.images.DeleteImage(context.WithoutCancel(ctx), ownerOf(sv), shelved)
 	}

@@ -174,7 +174,15 @@ func serverView(r *http.Request, sv *Server, ports []Port, groups []string, o vi
 		v["OS-EXT-STS:task_state"], v["OS-EXT-STS:vm_state"], v["OS-EXT-STS:power_state"] = sv.TaskState, sv.VMState, sv.PowerState
 	}
 	if o.extVolumes {
-		v["os-extended-volumes:volumes_attached"] = []any{}
+		vols := []map[string]any{}
+		for _, a := range sv.Volumes {
+			m := map[string]any{"id": a.VolumeID}
+			if atLeast(r, 3) {
+				m["delete_on_termination"] = a.DeleteOnTermination
+			}
+			vols = append(vols, m)
+		}
+		v["os-extended-volumes:volumes_attached"] = vols
 	}
 	if atLeast(r, 9) {
 		v["locked"] = sv.LockedBy != nil

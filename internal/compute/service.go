@@ -58,6 +58,9 @@ type Options struct {
 	Hosts  []Host
 	// Network is the network service (nil: servers get no NICs).
 	Network Network
+	// Volumes is block storage (nil: volume attachments and mappings to
+	// volumes answer 501).
+	Volumes Volumes
 	// Workers bounds the driver operations running at once (default 64).
 	Workers int
 	// Jobs runs snapshots (createImage, shelve); nil disables them.
@@ -80,6 +83,7 @@ type Service struct {
 	driver         hypervisor.Driver
 	hosts          []Host
 	net            Network
+	vols           Volumes
 	work           *workers
 	schedMu        sync.Mutex
 	jobs           *job.Engine
@@ -94,7 +98,7 @@ const DefaultZone = "nova"
 // servers an earlier run left mid-operation.
 func New(ctx context.Context, opts Options) (*Service, error) {
 	s := &Service{db: opts.DB, r: opts.DB.R(), log: opts.Log, keyAlg: opts.KeyAlgorithm, quotas: QuotaDefaults(),
-		images: opts.Images, blobs: opts.Blobs, blobPath: opts.BlobPath, driver: opts.Driver, hosts: opts.Hosts, net: opts.Network,
+		images: opts.Images, blobs: opts.Blobs, blobPath: opts.BlobPath, driver: opts.Driver, hosts: opts.Hosts, net: opts.Network, vols: opts.Volumes,
 		jobs: opts.Jobs, snapshotFormat: opts.SnapshotFormat}
 	if s.snapshotFormat == "" {
 		s.snapshotFormat = "qcow2"

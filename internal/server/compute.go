@@ -17,7 +17,7 @@ import (
 // newCompute assembles the compute service: its hosts, the hypervisor
 // driver that runs their servers (files under DATA_DIR/instances), and
 // the image, network and job services it uses.
-func (s *Server) newCompute(ctx context.Context, images *image.Service, blobs blob.Store, net *network.Service, jobs *job.Engine) (*compute.Service, error) {
+func (s *Server) newCompute(ctx context.Context, images *image.Service, blobs blob.Store, net *network.Service, jobs *job.Engine, vols compute.Volumes) (*compute.Service, error) {
 	hosts, err := compute.ParseHosts(s.cfg.ComputeHosts, compute.DefaultZone)
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func (s *Server) newCompute(ctx context.Context, images *image.Service, blobs bl
 	}
 	svc, err := compute.New(ctx, compute.Options{DB: s.db, Log: s.log.With("service", "compute"),
 		KeyAlgorithm: s.cfg.KeyAlgorithm, Images: images, Blobs: blobs, BlobPath: blobPath,
-		Driver: drv, Hosts: hosts, Network: net, Jobs: jobs, SnapshotFormat: s.cfg.SnapshotFormat})
+		Driver: drv, Hosts: hosts, Network: net, Volumes: vols, Jobs: jobs, SnapshotFormat: s.cfg.SnapshotFormat})
 	if err != nil {
 		return nil, err
 	}

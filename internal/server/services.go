@@ -109,11 +109,11 @@ func (s *Server) assemble(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	computeSvc, err := s.newCompute(ctx, imageSvc, blobs, netSvc, jobs)
+	volSvc, err := s.volumeService(ctx, blobs, imageSvc, jobs, node)
 	if err != nil {
 		return err
 	}
-	volSvc, err := s.volumeService(ctx, blobs, imageSvc, jobs, node)
+	computeSvc, err := s.newCompute(ctx, imageSvc, blobs, netSvc, jobs, volSvc)
 	if err != nil {
 		return err
 	}

@@ -106,6 +106,8 @@ type AttachOpts struct {
 	HostName   string
 	Mountpoint string
 	Mode       string // rw (default) or ro
+	// DeleteOnTermination marks the volume to go with its server.
+	DeleteOnTermination bool
 }
 
 // Attach records an attachment and makes the volume in-use (os-attach).
@@ -122,7 +124,8 @@ func (s *Service) Attach(ctx context.Context, p *policy.Principal, id string, o 
 		return nil, fault.Invalidf("Expected a UUID but received %s.", o.ServerID)
 	}
 	a := &Attachment{ID: newID(), VolumeID: id, ServerID: o.ServerID, HostName: o.HostName, Mountpoint: o.Mountpoint,
-		Mode: o.Mode, Status: Attached, AttachedAt: time.Now().UTC(), CreatedAt: time.Now().UTC()}
+		Mode: o.Mode, Status: Attached, AttachedAt: time.Now().UTC(), CreatedAt: time.Now().UTC(),
+		DeleteOnTermination: o.DeleteOnTermination}
 	_, err := s.change(ctx, p, id, func(tx *sql.Tx, v *Volume) error {
 		switch {
 		case v.Status == StatusMaintenance:
@@ -293,17 +296,30 @@ func (s *Service) VolumePath(ctx context.Context, p *policy.Principal, id string
 	return path, nil
 }
 
-// ServerAttachments lists the attachments of a server's volumes that p may see.
-func (s *Service) ServerAttachments(ctx context.Context, p *policy.Principal, serverID string) ([]*Attachment, error) {
-	all, err := attachmentsOfServer(ctx, s.r, serverID)
+// AttachmentsOfServers maps the attachments of servers' volumes by
+// server, for the compute service's views (which checked the servers).
+func (s *Service) AttachmentsOfServers(ctx context.Context, serverIDs []string) (map[string][]*Attachment, error) {
+	all, err := attachmentsOfServers(ctx, s.r, serverIDs)
 	if err != nil {
 		return nil, err
 	}
-	var out []*Attachment
+	out := map[string][]*Attachment{}
 	for _, a := range all {
-		if _, err := getVolume(ctx, s.r, scope(p), a.VolumeID); err == nil {
-			out = append(out, a)
-		}
+		out[a.ServerID] = append(out[a.ServerID], a)
 	}
 	return out, nil
+}
+
+// SetDeleteOnTermination changes whether a volume goes with the server it
+// is attached to (Nova's volume attachment update, 2.85).
+func (s *Service) SetDeleteOnTermination(ctx context.Context, p *policy.Principal, id, serverID string, v bool) error {
+	_, err := s.change(ctx, p, id, func(tx *sql.Tx, vol *Volume) error {
+		for _, a := range vol.Attachments {
+			if a.ServerID == serverID {
+				return setDeleteOnTermination(ctx, tx, a.ID, v)
+			}
+		}
+		return fault.NotFoundf("Volume attachment could not be found with filter: instance_uuid = %s, volume_id = %s.", serverID, id)
+	})
+	return err
 }

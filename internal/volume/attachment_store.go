@@ -3,18 +3,19 @@ package volume
 import (
 	"context"
 	"database/sql"
+	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
-const attachmentCols = "id, volume_id, server_id, host_name, mountpoint, attach_mode, status, attached_at, created_at"
+const attachmentCols = "id, volume_id, server_id, host_name, mountpoint, attach_mode, status, attached_at, created_at, delete_on_termination"
 
 func scanAttachment(sc scanner) (*Attachment, error) {
 	var a Attachment
 	var server, host, mount sql.NullString
 	var attached sql.NullInt64
 	var created int64
-	if err := sc.Scan(&a.ID, &a.VolumeID, &server, &host, &mount, &a.Mode, &a.Status, &attached, &created); err != nil {
+	if err := sc.Scan(&a.ID, &a.VolumeID, &server, &host, &mount, &a.Mode, &a.Status, &attached, &created, &a.DeleteOnTermination); err != nil {
 		return nil, err
 	}
 	a.ServerID, a.HostName, a.Mountpoint = server.String, host.String, mount.String
@@ -30,10 +31,15 @@ func insertAttachment(ctx context.Context, tx *sql.Tx, a *Attachment) error {
 	if !a.AttachedAt.IsZero() {
 		attached = a.AttachedAt.UnixMicro()
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO volume_attachments ("+attachmentCols+") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
+	_, err := tx.ExecContext(ctx, "INSERT INTO volume_attachments ("+attachmentCols+") VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
 		a.ID, a.VolumeID, nullStr(a.ServerID), nullStr(a.HostName), nullStr(a.Mountpoint), a.Mode, a.Status, attached,
-		a.CreatedAt.UnixMicro())
+		a.CreatedAt.UnixMicro(), a.DeleteOnTermination)
 	return err
+}
+
+func setDeleteOnTermination(ctx context.Context, tx *sql.Tx, id string, v bool) error {
+	res, err := tx.ExecContext(ctx, "UPDATE volume_attachments SET delete_on_termination = $2 WHERE id = $1", id, v)
+	return affectedOne(res, err)
 }
 
 func setAttachmentStatus(ctx context.Context, tx *sql.Tx, id, status string) error {
@@ -65,7 +71,7 @@ func listAttachments(ctx context.Context, q store.Querier, volumeID string) ([]*
 
 // attachmentsOf maps the attachments of project's volumes ("" for all) by volume.
 func attachmentsOf(ctx context.Context, q store.Querier, project string) (map[string][]*Attachment, error) {
-	query := "SELECT a.id, a.volume_id, a.server_id, a.host_name, a.mountpoint, a.attach_mode, a.status, a.attached_at, a.created_at FROM volume_attachments a"
+	query := "SELECT a.id, a.volume_id, a.server_id, a.host_name, a.mountpoint, a.attach_mode, a.status, a.attached_at, a.created_at, a.delete_on_termination FROM volume_attachments a"
 	var args []any
 	if project != "" {
 		query += " JOIN volumes v ON v.id = a.volume_id WHERE v.project_id = $1"
@@ -87,9 +93,19 @@ func attachmentsOf(ctx context.Context, q store.Querier, project string) (map[st
 	return out, rows.Err()
 }
 
-// attachmentsOfServer lists the attachments of a server's volumes.
-func attachmentsOfServer(ctx context.Context, q store.Querier, serverID string) ([]*Attachment, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+attachmentCols+" FROM volume_attachments WHERE server_id = $1 ORDER BY created_at", serverID)
+// attachmentsOfServers lists the attachments of servers' volumes.
+func attachmentsOfServers(ctx context.Context, q store.Querier, serverIDs []string) ([]*Attachment, error) {
+	if len(serverIDs) == 0 {
+		return nil, nil
+	}
+	var ph []string
+	args := make([]any, len(serverIDs))
+	for i, id := range serverIDs {
+		args[i] = id
+		ph = append(ph, "$"+itoa(i+1))
+	}
+	rows, err := q.QueryContext(ctx, "SELECT "+attachmentCols+" FROM volume_attachments WHERE server_id IN ("+
+		strings.Join(ph, ",")+") ORDER BY created_at", args...)
 	if err != nil {
 		return nil, err
 	}

@@ -94,6 +94,9 @@ type Attachment struct {
 	Status     string // attaching, attached, detaching
 	AttachedAt time.Time
 	CreatedAt  time.Time
+	// DeleteOnTermination: the volume is deleted with its server (set by
+	// the compute service, Nova's block device mapping flag).
+	DeleteOnTermination bool
 }
 
 // Snapshot is the domain record of one snapshot.
