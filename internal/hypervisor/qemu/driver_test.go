@@ -44,7 +44,7 @@ func (l *eventLog) all() []hypervisor.Event {
 	return append([]hypervisor.Event{}, l.evs...)
 }
 
-func newDriver(t *testing.T, dir string, events *eventLog) *Driver {
+func newDriver(t testing.TB, dir string, events *eventLog) *Driver {
 	t.Helper()
 	testutil.RequireTool(t, "qemu-system-x86_64")
 	opts := hypervisor.Options{Dir: dir, Host: "h1", PublicURL: "http://127.0.0.1:5000",
