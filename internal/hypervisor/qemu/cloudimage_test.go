@@ -83,9 +83,9 @@ func TestCloudImageBootsWithMetadata(t *testing.T) {
 			id = "b7c5d0e2-5c1f-4c43-9a55-0000000000c2"
 		}
 		spec := hypervisor.Spec{ID: id, Name: "cloud", Hostname: "cloud-vm", VCPUs: 1, MemoryMB: 512, RootGB: 3,
-			Image:       hypervisor.Image{ID: "debian-cloud", Format: "qcow2", Path: img},
-			UserData:    []byte("#cloud-config\nwrite_files:\n  - path: /var/tmp/stratus-user-data\n    content: \"user data reached " + id + "\\n\"\n"),
-			KeyName:     "k1", KeyData: authorized, ProjectID: "p1", ConfigDrive: drive,
+			Image:    hypervisor.Image{ID: "debian-cloud", Format: "qcow2", Path: img},
+			UserData: []byte("#cloud-config\nwrite_files:\n  - path: /var/tmp/stratus-user-data\n    content: \"user data reached " + id + "\\n\"\n"),
+			KeyName:  "k1", KeyData: authorized, ProjectID: "p1", ConfigDrive: drive,
 			NICs: []hypervisor.NIC{{PortID: "port-c", NetworkID: "net-c", MAC: "fa:16:3e:00:00:c1", IPs: []string{"10.0.0.7"},
 				CIDR: "10.0.0.0/24", Gateway: "10.0.0.1", DNS: []string{"10.0.0.2"}}}}
 		start := time.Now()
