@@ -14,12 +14,13 @@ import (
 	"github.com/stratus-iaas/stratus/internal/hypervisor"
 )
 
-// CloudImage is the image scripts/build-cloud-image makes, or the file
-// STRATUS_CLOUD_IMAGE names; "" when there is none.
+// CloudImage is the image scripts/build-cloud-image made, named by
+// STRATUS_CLOUD_IMAGE; "" when unset or missing. (Booting it takes minutes
+// under TCG, so the tests that do run only when asked.)
 func CloudImage() string {
 	p := os.Getenv("STRATUS_CLOUD_IMAGE")
 	if p == "" {
-		p = "/var/cache/stratus/debian-cloud.qcow2"
+		return ""
 	}
 	if _, err := os.Stat(p); err != nil {
 		return ""
@@ -69,7 +70,7 @@ func sshRun(t testing.TB, addr, user string, key ed25519.PrivateKey, cmd string,
 func TestCloudImageBootsWithMetadata(t *testing.T) {
 	img := CloudImage()
 	if img == "" {
-		t.Skip("no cloud image (scripts/build-cloud-image)")
+		t.Skip("STRATUS_CLOUD_IMAGE names no image (scripts/build-cloud-image makes one)")
 	}
 	pub, key, _ := ed25519.GenerateKey(rand.Reader)
 	sshPub, _ := ssh.NewPublicKey(pub)
@@ -93,11 +94,11 @@ func TestCloudImageBootsWithMetadata(t *testing.T) {
 			t.Fatal(err)
 		}
 		acc, _ := d.Access(ctx, id)
-		out := sshRun(t, acc.SSH, "debian", key, "cat /var/tmp/stratus-user-data; hostname; ip -4 -o addr show; ls /dev/disk/by-label; cloud-init status --long", 15*time.Minute)
+		out := sshRun(t, acc.SSH, "debian", key, "cat /var/tmp/stratus-user-data; hostname; ip -4 -o addr show; ls /dev/disk/by-label; cloud-init query subplatform", 15*time.Minute)
 		t.Logf("config drive %v: SSH and user data after %v:\n%s", drive, time.Since(start).Round(time.Second), out)
-		source := "DataSourceOpenStack" // the metadata service
+		source := "metadata (http://169.254.169.254)"
 		if drive {
-			source = "DataSourceConfigDrive"
+			source = "config-disk (/dev/sr0)"
 		}
 		if !strings.Contains(out, "user data reached "+id) || !strings.Contains(out, "cloud-vm") || !strings.Contains(out, "10.0.0.7/24") ||
 			!strings.Contains(out, source) {
