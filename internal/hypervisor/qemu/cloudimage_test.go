@@ -90,6 +90,7 @@ func TestCloudImageBootsWithMetadata(t *testing.T) {
 			NICs: []hypervisor.NIC{{PortID: "port-c", NetworkID: "net-c", MAC: "fa:16:3e:00:00:c1", IPs: []string{"10.0.0.7"},
 				CIDR: "10.0.0.0/24", Gateway: "10.0.0.1", DNS: []string{"10.0.0.2"}}}}
 		start := time.Now()
+		defer d.Destroy(ctx, id)
 		if err := d.Spawn(ctx, spec); err != nil {
 			t.Fatal(err)
 		}

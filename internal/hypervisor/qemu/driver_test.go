@@ -56,6 +56,13 @@ func newDriver(t testing.TB, dir string, events *eventLog) *Driver {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Whatever a failed test left running is killed: every QEMU of this
+	// test names its directory on its command line.
+	t.Cleanup(func() {
+		for _, pid := range qemuProcesses(dir) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
 	return d.(*Driver)
 }
 
