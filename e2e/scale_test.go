@@ -5,14 +5,18 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,7 +37,7 @@ type scaleCluster struct {
 // startScaleCluster starts PostgreSQL (STRATUS_TEST_PG, or
 // scripts/pg-start), SeaweedFS, n nodes with job leases of lease and
 // haproxy in front of them. Every process is stopped when the test ends.
-func startScaleCluster(t *testing.T, n int, lease time.Duration) *scaleCluster {
+func startScaleCluster(t *testing.T, n int, lease time.Duration, extraEnv ...string) *scaleCluster {
 	t.Helper()
 	haproxy := testutil.RequireTool(t, "haproxy")
 	pg := os.Getenv(storetest.PGEnv)
@@ -55,6 +59,7 @@ func startScaleCluster(t *testing.T, n int, lease time.Duration) *scaleCluster {
 		"STRATUS_PUBLIC_URL=http://"+frontAddr,
 		"STRATUS_CREDENTIAL_KEY_FILE="+keyFile,
 		"STRATUS_JOB_LEASE="+lease.String())
+	env = append(env, extraEnv...)
 	// One at a time: the first bootstraps the admin and the credential key.
 	for i := 0; i < n; i++ {
 		node := &Node{t: t, DataDir: t.TempDir(), Database: c.DB, Env: env}
@@ -118,7 +123,25 @@ backend nodes
 // TestScaleOut: three nodes on one PostgreSQL and one SeaweedFS bucket
 // behind haproxy serve every request from any node.
 func TestScaleOut(t *testing.T) {
-	c := startScaleCluster(t, 3, 3*time.Second)
+	// The web-download source of the import a killed node was running.
+	var sourceRequests atomic.Int32
+	source := make([]byte, 8<<20+5)
+	rand.Read(source)
+	src := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(len(source)))
+		if sourceRequests.Add(1) == 1 {
+			// The first download stalls half-way until its node dies.
+			w.Write(source[:len(source)/2])
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+			return
+		}
+		w.Write(source)
+	}))
+	defer src.Close()
+	_, srcPort, _ := net.SplitHostPort(src.Listener.Addr().String())
+	c := startScaleCluster(t, 3, 3*time.Second,
+		"STRATUS_WEB_DOWNLOAD_ALLOWED_PORTS="+srcPort, "STRATUS_WEB_DOWNLOAD_ALLOWED_HOSTS=127.0.0.1")
 	a, b, cc := c.Nodes[0], c.Nodes[1], c.Nodes[2]
 
 	t.Run("openstack CLI through the front end", func(t *testing.T) {
@@ -246,4 +269,88 @@ func TestScaleOut(t *testing.T) {
 		}
 		wg.Wait()
 	})
+
+	// Last: it kills a node.
+	t.Run("an import whose node is killed finishes on another node", func(t *testing.T) {
+		tok := a.AdminToken(t)
+		id := imgCreate(t, a, tok, map[string]any{"name": "imported", "disk_format": "raw", "container_format": "bare"})
+		code, _, body := a.Do(t, "POST", "/image/v2/images/"+id+"/import", tok,
+			map[string]any{"method": map[string]any{"name": "web-download", "uri": src.URL + "/disk.raw"}})
+		if code != 202 {
+			t.Fatalf("import: %d %s", code, body)
+		}
+		// The node running the job is the one holding its lease.
+		var owner string
+		for i := 0; owner == "" && i < 600; i++ {
+			if j := jobOf(t, a, tok, id); j.State == "running" && sourceRequests.Load() == 1 {
+				owner = j.LeaseOwner
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		victim := c.byNodeID(t, owner)
+		victim.Kill()
+		var survivor *Node
+		for _, n := range c.Nodes {
+			if n != victim {
+				survivor = n
+			}
+		}
+		im := waitImage(t, survivor, tok, id, "importing")
+		sum := md5.Sum(source)
+		if im["status"] != "active" || im["checksum"] != hex.EncodeToString(sum[:]) {
+			t.Fatalf("after the kill: %v", im)
+		}
+		j := jobOf(t, survivor, tok, id)
+		if j.State != "succeeded" || j.Attempt != 2 || j.LeaseOwner == owner {
+			t.Fatalf("job %+v, want succeeded on its second attempt elsewhere", j)
+		}
+		// The image's bytes are served by every node still up.
+		for _, n := range c.Nodes {
+			if n == victim {
+				continue
+			}
+			req, _ := http.NewRequest("GET", n.URL+"/image/v2/images/"+id+"/file", nil)
+			req.Header.Set("X-Auth-Token", tok)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !bytes.Equal(got, source) {
+				t.Fatalf("download from %s: %d bytes", n.Addr, len(got))
+			}
+		}
+	})
+}
+
+// jobBody is what /stratus/v1/jobs shows of a job.
+type jobBody struct {
+	State      string `json:"state"`
+	Attempt    int    `json:"attempt"`
+	LeaseOwner string `json:"lease_owner"`
+}
+
+// jobOf returns the (only) job of resource id.
+func jobOf(t *testing.T, n *Node, token, id string) jobBody {
+	t.Helper()
+	code, _, body := n.Do(t, "GET", "/stratus/v1/jobs?resource_id="+id, token, nil)
+	var doc struct{ Jobs []jobBody }
+	if err := json.Unmarshal(body, &doc); code != 200 || err != nil || len(doc.Jobs) != 1 {
+		t.Fatalf("jobs of %s: %d %s", id, code, body)
+	}
+	return doc.Jobs[0]
+}
+
+// byNodeID is the node whose data dir holds node id.
+func (c *scaleCluster) byNodeID(t *testing.T, id string) *Node {
+	t.Helper()
+	for _, n := range c.Nodes {
+		b, err := os.ReadFile(filepath.Join(n.DataDir, "node-id"))
+		if err == nil && strings.TrimSpace(string(b)) == id {
+			return n
+		}
+	}
+	t.Fatalf("no node has id %q", id)
+	return nil
 }
