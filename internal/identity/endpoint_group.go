@@ -106,8 +106,10 @@ func endpointGroupWire(r *http.Request, g *EndpointGroup) map[string]any {
 var endpointGroupKind = &entity[EndpointGroup]{
 	name: "endpoint_group", param: "endpoint_group_id", table: "identity_endpoint_groups",
 	fetch: getEndpointGroup, list: listEndpointGroups, apply: applyEndpointGroup, save: saveEndpointGroup, wire: endpointGroupWire,
-	conflict: func(*EndpointGroup) error { return fault.Conflictf("Conflict occurred attempting to store endpoint_group.") },
-	filters:  []string{"name"},
+	conflict: func(*EndpointGroup) error {
+		return fault.Conflictf("Conflict occurred attempting to store endpoint_group.")
+	},
+	filters: []string{"name"},
 }
 
 func (s *Service) listEndpointGroups(w http.ResponseWriter, r *http.Request) error {
