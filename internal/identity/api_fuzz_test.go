@@ -19,6 +19,11 @@ func FuzzIdentityAPI(f *testing.F) {
 		{`{"user":{"name":"u","password":"pw","default_project_id":"x","options":{}}}`, "include_names=1&include_subtree=true"},
 		{`{"role":{"name":"r","domain_id":null}}`, "parents_as_list&subtree_as_ids"},
 		{`{"credential":{"type":"ec2","blob":"{\"access\":\"a\"}","user_id":"u"}}`, "type=ec2"},
+		{`{"trust":{"trustor_user_id":"u","trustee_user_id":"v","impersonation":true,"roles":[{"name":"member"}],"remaining_uses":2,"expires_at":"2030-01-01"}}`, "trustor_user_id=u"},
+		{`{"application_credential":{"name":"a","roles":[{"id":"x"}],"access_rules":[{"service":"compute","method":"GET","path":"/**"}],"expires_at":"2030-01-01T00:00:00"}}`, "name=a"},
+		{`{"registered_limits":[{"service_id":"s","resource_name":"r","default_limit":1}],"limits":[{"project_id":"p","service_id":"s","resource_name":"r","resource_limit":-1}]}`, "resource_name=r"},
+		{`{"credentials":{"access":"a","signature":"s","token":"QVdTNA==","params":{"SignatureVersion":"2"},"headers":{"Authorization":"AWS4-HMAC-SHA256 Credential=a/b"}}}`, "name__icontains=A"},
+		{`{"endpoint_group":{"name":"g","filters":{"service_id":"x"}},"endpoint":{"service_id":"x","interface":"public","url":"u","region":"r"},"tags":["a"]}`, "tags-any=a,b&not-tags=c"},
 	} {
 		f.Add(s.body, s.query)
 	}
@@ -39,6 +44,19 @@ func FuzzIdentityAPI(f *testing.F) {
 			{"GET", "/identity/v3/users?" + query, admin},
 			{"GET", "/identity/v3/role_assignments?" + query, admin},
 			{"GET", "/identity/v3/auth/tokens?" + query, admin},
+			{"POST", "/identity/v3/OS-TRUST/trusts", admin},
+			{"GET", "/identity/v3/OS-TRUST/trusts?" + query, admin},
+			{"POST", "/identity/v3/users/x/application_credentials", admin},
+			{"POST", "/identity/v3/registered_limits", admin},
+			{"POST", "/identity/v3/limits", admin},
+			{"POST", "/identity/v3/ec2tokens", admin},
+			{"POST", "/identity/v3/s3tokens", admin},
+			{"POST", "/identity/v3/endpoints", admin},
+			{"POST", "/identity/v3/OS-EP-FILTER/endpoint_groups", admin},
+			{"PUT", "/identity/v3/projects/default/tags", admin},
+			{"POST", "/identity/v3/groups", admin},
+			{"GET", "/identity/v3/groups?" + query, admin},
+			{"GET", "/identity/v3/endpoints?" + query, admin},
 		} {
 			var b any
 			if c.method != "GET" {

@@ -175,3 +175,18 @@ func (s *Service) authDomains(w http.ResponseWriter, r *http.Request) error {
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"domains": out, "links": listLinks(r)})
 }
+
+// authSystem is GET /v3/auth/system: the system scopes the caller may
+// ask for, [{"all": true}] when it (or a group of it) has a system role.
+func (s *Service) authSystem(w http.ResponseWriter, r *http.Request) error {
+	p := policy.FromContext(r.Context())
+	as, err := actorAssignments(r.Context(), s.db.R(), p.UserID, [2]string{targetSystem, systemAll})
+	if err != nil {
+		return err
+	}
+	systems := []map[string]bool{}
+	if len(as) > 0 {
+		systems = append(systems, map[string]bool{"all": true})
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"system": systems, "links": listLinks(r)})
+}

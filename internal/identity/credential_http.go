@@ -78,7 +78,9 @@ func (s *Service) listCredentials(w http.ResponseWriter, r *http.Request) error 
 	}
 	out := make([]map[string]any, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, credentialWire(r, c))
+		if m := credentialWire(r, c); matchesFilters(r, []string{"user_id", "type"}, m) {
+			out = append(out, m)
+		}
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"credentials": out, "links": listLinks(r)})
 }

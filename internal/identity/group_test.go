@@ -177,6 +177,13 @@ func TestInheritedAndSystemGrants(t *testing.T) {
 	e.mustDo(t, "PUT", v3+"/system/users/"+u+"/roles/"+adminRole, admin, nil, 204)
 	sysAdmin := e.mustDo(t, "POST", v3+"/auth/tokens", "", auth(`{"system":{"all":true}}`), 201).hdr.Get("X-Subject-Token")
 	e.mustDo(t, "GET", v3+"/users", sysAdmin, nil, 200)
+	r = e.mustDo(t, "GET", v3+"/auth/system", sysAdmin, nil, 200)
+	if !strings.Contains(r.body, `"system":[{"all":true}]`) {
+		t.Fatalf("auth/system: %s", r.body)
+	}
+	if r := e.mustDo(t, "GET", v3+"/auth/system", admin, nil, 200); !strings.Contains(r.body, `"system":[]`) {
+		t.Fatalf("auth/system without system roles: %s", r.body)
+	}
 	r = e.mustDo(t, "GET", v3+"/role_assignments?scope.system=all", admin, nil, 200)
 	if !strings.Contains(r.body, `"system":{"all":true}`) {
 		t.Fatalf("system assignments: %s", r.body)

@@ -47,6 +47,7 @@ func (s *Service) routes() []httpapi.Route {
 		rt("GET", "/v3/auth/catalog", authn, s.authCatalog),
 		rt("GET", "/v3/auth/projects", authn, s.authProjects),
 		rt("GET", "/v3/auth/domains", authn, s.authDomains),
+		rt("GET", "/v3/auth/system", authn, s.authSystem),
 
 		rt("GET", "/v3/domains", admin, s.listDomains),
 		rt("POST", "/v3/domains", admin, s.createDomain),
