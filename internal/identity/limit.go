@@ -176,7 +176,17 @@ func decodeLimits(r *http.Request, key string) ([]object, error) {
 // --- registered limits ---
 
 func (s *Service) createRegisteredLimits(w http.ResponseWriter, r *http.Request) error {
-	objs, err := decodeLimits(r, "registered_limits")
+	return s.createUnified(w, r, true)
+}
+
+// createUnified is POST /v3/registered_limits and /v3/limits: every entity
+// of the list is stored, or none.
+func (s *Service) createUnified(w http.ResponseWriter, r *http.Request, registered bool) error {
+	kind, key, wire := "limit", "limits", limitWire
+	if registered {
+		kind, key, wire = "registered_limit", "registered_limits", registeredLimitWire
+	}
+	objs, err := decodeLimits(r, key)
 	if err != nil {
 		return err
 	}
@@ -185,31 +195,51 @@ func (s *Service) createRegisteredLimits(w http.ResponseWriter, r *http.Request)
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		for _, o := range objs {
 			l := &UnifiedLimit{ID: newID()}
-			if err := readLimit(o, l, true, true); err != nil {
+			if err := readLimit(o, l, registered, true); err != nil {
 				return err
 			}
-			if err := checkLimitRefs(ctx, tx, l, "registered_limit"); err != nil {
+			if err := checkLimitRefs(ctx, tx, l, kind); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, "INSERT INTO identity_registered_limits ("+registeredLimitCols+", created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-				l.ID, l.ServiceID, l.RegionID, l.ResourceName, l.Limit, l.Description, s.nowMicro()); err != nil {
-				return store.Map(err)
+			if err := s.insertUnified(ctx, tx, l, registered); err != nil {
+				return err
 			}
 			made = append(made, l)
 		}
 		return nil
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return limitConflict("registered_limit")
+		return limitConflict(kind)
 	}
 	if err != nil {
 		return err
 	}
 	out := []map[string]any{}
 	for _, l := range made {
-		out = append(out, registeredLimitWire(r, l))
+		out = append(out, wire(r, l))
 	}
-	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"registered_limits": out})
+	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{key: out})
+}
+
+// insertUnified stores a registered limit, or a limit whose registered
+// limit exists (Keystone's NoLimitReference, a 403, otherwise).
+func (s *Service) insertUnified(ctx context.Context, tx *sql.Tx, l *UnifiedLimit, registered bool) error {
+	if registered {
+		_, err := tx.ExecContext(ctx, "INSERT INTO identity_registered_limits ("+registeredLimitCols+", created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			l.ID, l.ServiceID, l.RegionID, l.ResourceName, l.Limit, l.Description, s.nowMicro())
+		return store.Map(err)
+	}
+	n, err := countRows(ctx, tx, "SELECT COUNT(*) FROM identity_registered_limits WHERE service_id = $1 AND region_id = $2 AND resource_name = $3",
+		l.ServiceID, l.RegionID, l.ResourceName)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fault.Forbiddenf("You are not authorized to perform the requested action.")
+	}
+	_, err = tx.ExecContext(ctx, "INSERT INTO identity_limits ("+limitCols+", created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+		l.ID, l.ProjectID, l.DomainID, l.ServiceID, l.RegionID, l.ResourceName, l.Limit, l.Description, s.nowMicro())
+	return store.Map(err)
 }
 
 func (s *Service) listRegisteredLimits(w http.ResponseWriter, r *http.Request) error {
@@ -320,48 +350,7 @@ func (s *Service) deleteRegisteredLimit(w http.ResponseWriter, r *http.Request) 
 // --- limits ---
 
 func (s *Service) createLimits(w http.ResponseWriter, r *http.Request) error {
-	objs, err := decodeLimits(r, "limits")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	var made []*UnifiedLimit
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		for _, o := range objs {
-			l := &UnifiedLimit{ID: newID()}
-			if err := readLimit(o, l, false, true); err != nil {
-				return err
-			}
-			if err := checkLimitRefs(ctx, tx, l, "limit"); err != nil {
-				return err
-			}
-			n, err := countRows(ctx, tx, "SELECT COUNT(*) FROM identity_registered_limits WHERE service_id = $1 AND region_id = $2 AND resource_name = $3",
-				l.ServiceID, l.RegionID, l.ResourceName)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				return fault.Forbiddenf("You are not authorized to perform the requested action.") // Keystone's NoLimitReference
-			}
-			if _, err := tx.ExecContext(ctx, "INSERT INTO identity_limits ("+limitCols+", created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-				l.ID, l.ProjectID, l.DomainID, l.ServiceID, l.RegionID, l.ResourceName, l.Limit, l.Description, s.nowMicro()); err != nil {
-				return store.Map(err)
-			}
-			made = append(made, l)
-		}
-		return nil
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return limitConflict("limit")
-	}
-	if err != nil {
-		return err
-	}
-	out := []map[string]any{}
-	for _, l := range made {
-		out = append(out, limitWire(r, l))
-	}
-	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"limits": out})
+	return s.createUnified(w, r, false)
 }
 
 // listLimits lists limits: all for an admin, those of its project (or
