@@ -3,6 +3,7 @@ package compute
 import (
 	"net/http"
 	"net/netip"
+	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -183,9 +184,46 @@ func (s *Service) actResizeEnd(confirm bool) actionHandler {
 
 func (s *Service) actSecurityGroup(add bool) actionHandler {
 	return func(w http.ResponseWriter, r *http.Request, id string, arg any) error {
-		if _, err := s.Server(r.Context(), principal(r), id); err != nil {
+		key := map[bool]string{true: "addSecurityGroup", false: "removeSecurityGroup"}[add]
+		m, err := object(key, arg)
+		if err != nil {
 			return err
 		}
-		return fault.NotImplementedf("Adding or removing a server's security groups is done on its ports through the network API (PUT /v2.0/ports/{id}); the compute action is not implemented.")
+		if err := required(key, m, "name"); err != nil {
+			return err
+		}
+		if err := only(key, m, "name"); err != nil {
+			return err
+		}
+		grp, _, err := str(m, "name")
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(grp) == "" {
+			return fault.Invalidf("Security group name cannot be empty")
+		}
+		p := principal(r)
+		if _, err := s.Server(r.Context(), p, id); err != nil {
+			return err
+		}
+		sgs, ok := s.net.(SecurityGroups)
+		if !ok {
+			return fault.NotImplementedf("Security groups need the network service.")
+		}
+		if add {
+			err = sgs.AddServerSecurityGroup(r.Context(), p, id, grp)
+		} else {
+			err = sgs.RemoveServerSecurityGroup(r.Context(), p, id, grp)
+		}
+		if err != nil {
+			switch fault.KindOf(err) {
+			case fault.NotFound:
+				return fault.NotFoundf("%s", faultMessage(err))
+			case fault.Invalid, fault.Conflict:
+				return fault.Invalidf("%s", faultMessage(err))
+			}
+			return err
+		}
+		return accepted(w)
 	}
 }

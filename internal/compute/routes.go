@@ -19,6 +19,7 @@ var prefixes = []prefix{{version: "v2.1"}, {version: "v2", tenant: "-"}, {versio
 func (s *Service) Routes(imageProxy []httpapi.Route) []httpapi.Route {
 	out := versionRoutes()
 	api := append(s.apiRoutes(), gated(35, imageProxy)...)
+	api = append(api, gated(35, s.proxyRoutes())...)
 	for _, pf := range prefixes {
 		base := "/" + pf.version
 		if pf.tenant != "" {
@@ -92,6 +93,30 @@ func (s *Service) apiRoutes() []httpapi.Route {
 		r(get, "/servers/{server_id}/os-volume_attachments/{volume_id}", read, s.getVolumeAttachment),
 		r(put, "/servers/{server_id}/os-volume_attachments/{volume_id}", write, s.updateVolumeAttachment),
 		r(del, "/servers/{server_id}/os-volume_attachments/{volume_id}", write, s.detachVolume),
+		r(get, "/servers/{server_id}/metadata", read, s.listMetadata),
+		r(put, "/servers/{server_id}/metadata", write, s.setMetadata(true)),
+		r(post, "/servers/{server_id}/metadata", write, s.setMetadata(false)),
+		r(get, "/servers/{server_id}/metadata/{key}", read, s.getMetadataItem),
+		r(put, "/servers/{server_id}/metadata/{key}", write, s.setMetadataItem),
+		r(del, "/servers/{server_id}/metadata/{key}", write, s.deleteMetadataItem),
+		r(get, "/servers/{server_id}/tags", read, s.listTags),
+		r(put, "/servers/{server_id}/tags", write, s.replaceTags),
+		r(del, "/servers/{server_id}/tags", write, s.deleteAllTags),
+		r(get, "/servers/{server_id}/tags/{tag}", read, s.checkTag),
+		r(put, "/servers/{server_id}/tags/{tag}", write, s.addTag),
+		r(del, "/servers/{server_id}/tags/{tag}", write, s.deleteTag),
+		r(get, "/servers/{server_id}/ips", read, s.listIPs),
+		r(get, "/servers/{server_id}/ips/{network}", read, s.listIPs),
+		r(get, "/servers/{server_id}/os-interface", read, s.listInterfaces),
+		r(post, "/servers/{server_id}/os-interface", write, s.attachInterface),
+		r(get, "/servers/{server_id}/os-interface/{port_id}", read, s.getInterface),
+		r(del, "/servers/{server_id}/os-interface/{port_id}", write, s.detachInterface),
+		r(get, "/servers/{server_id}/os-server-password", read, s.getPassword),
+		r(del, "/servers/{server_id}/os-server-password", write, s.clearPassword),
+		r(get, "/servers/{server_id}/os-security-groups", read, s.serverSecGroups),
+
+		r(get, "/os-availability-zone", read, s.listZones(false)),
+		r(get, "/os-availability-zone/detail", read, s.listZones(true)),
 		r(get, "/servers/{server_id}/os-instance-actions/{request_id}", read, s.getInstanceAction),
 
 		r(get, "/os-server-groups", read, s.listServerGroups),
@@ -105,5 +130,20 @@ func (s *Service) apiRoutes() []httpapi.Route {
 		r(get, "/os-quota-sets/{project}/defaults", read, s.quotaDefaults),
 		r(put, "/os-quota-sets/{project}", admin, s.updateQuotas),
 		r(del, "/os-quota-sets/{project}", admin, s.deleteQuotas),
+	}
+}
+
+// proxyRoutes are Nova's proxies of the network service's security groups
+// (404 from 2.36, as Nova).
+func (s *Service) proxyRoutes() []httpapi.Route {
+	read, write := policy.ProjectReader, policy.ProjectMember
+	return []httpapi.Route{
+		{Method: http.MethodGet, Pattern: "/os-security-groups", Policy: read, Handler: s.listSecGroups},
+		{Method: http.MethodPost, Pattern: "/os-security-groups", Policy: write, Handler: s.createSecGroup},
+		{Method: http.MethodGet, Pattern: "/os-security-groups/{group_id}", Policy: read, Handler: s.showSecGroup},
+		{Method: http.MethodPut, Pattern: "/os-security-groups/{group_id}", Policy: write, Handler: s.updateSecGroup},
+		{Method: http.MethodDelete, Pattern: "/os-security-groups/{group_id}", Policy: write, Handler: s.deleteSecGroup},
+		{Method: http.MethodPost, Pattern: "/os-security-group-rules", Policy: write, Handler: s.createSecGroupRule},
+		{Method: http.MethodDelete, Pattern: "/os-security-group-rules/{rule_id}", Policy: write, Handler: s.deleteSecGroupRule},
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/stratus-iaas/stratus/internal/fault"
 )
 
 // workers run driver operations in the background: at most n at once,
@@ -111,3 +113,18 @@ func (w *workers) close() {
 }
 
 func waitTick() { time.Sleep(time.Millisecond) }
+
+// do runs fn on server id's queue and waits for it (an operation the API
+// answers with its outcome, such as an interface attach).
+func (w *workers) do(ctx context.Context, id string, fn func(ctx context.Context) error) error {
+	done := make(chan error, 1)
+	w.run(id, func(wctx context.Context) { done <- fn(wctx) })
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.ctx.Done():
+		return fault.New(fault.Unavailable, "The compute service is shutting down.")
+	}
+}
