@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -93,16 +94,25 @@ func TestComputeServerLifecycleCLI(t *testing.T) {
 	}
 	n.MustOpenStack(t, "image", "create", "--file", raw, "--disk-format", "raw", "--container-format", "bare", "--public", "img1")
 	n.MustOpenStack(t, "keypair", "create", "k1")
-	vm := cmpJSON(t, n.MustOpenStack(t, "server", "create", "--image", "img1", "--flavor", "m1.tiny", "--key-name", "k1", "--wait", "vm1", "-f", "json"))
+	n.MustOpenStack(t, "network", "create", "net1")
+	n.MustOpenStack(t, "subnet", "create", "--network", "net1", "--subnet-range", "192.168.10.0/24", "sub1")
+	vm := cmpJSON(t, n.MustOpenStack(t, "server", "create", "--image", "img1", "--flavor", "m1.tiny", "--network", "net1",
+		"--key-name", "k1", "--wait", "vm1", "-f", "json"))
 	id := vm["id"].(string)
 	if vm["status"] != "ACTIVE" || vm["key_name"] != "k1" || vm["OS-EXT-STS:power_state"].(float64) != 1 {
 		t.Fatalf("server create: %v", vm)
 	}
+	if addr := fmt.Sprint(vm["addresses"]); !strings.Contains(addr, "net1") || !strings.Contains(addr, "192.168.10.") {
+		t.Fatalf("server addresses: %v", vm["addresses"])
+	}
 	if out := n.MustOpenStack(t, "server", "list", "-f", "value", "-c", "Name", "-c", "Status"); out != "vm1 ACTIVE\n" {
 		t.Fatalf("server list: %q", out)
 	}
+	tok := n.AdminToken(t)
 	status := func() string {
-		return strings.TrimSpace(n.MustOpenStack(t, "server", "show", "vm1", "-f", "value", "-c", "status"))
+		_, _, b := n.Do(t, "GET", "/compute/v2.1/servers/"+id, tok, nil)
+		st, _ := cmpJSON(t, string(b))["server"].(map[string]any)["status"].(string)
+		return st
 	}
 	waitStatus := func(want string) {
 		t.Helper()
@@ -140,12 +150,24 @@ func TestComputeServerLifecycleCLI(t *testing.T) {
 			t.Fatalf("snapshot properties lack %s: %s", want, props)
 		}
 	}
-	vm2 := cmpJSON(t, n.MustOpenStack(t, "server", "create", "--image", "snap1", "--flavor", "m1.tiny", "--wait", "vm2", "-f", "json"))
+	vm2 := cmpJSON(t, n.MustOpenStack(t, "server", "create", "--image", "snap1", "--flavor", "m1.tiny", "--network", "net1", "--wait", "vm2", "-f", "json"))
 	if vm2["status"] != "ACTIVE" || diskMD5(t, n, id) != diskMD5(t, n, vm2["id"].(string)) {
 		t.Fatalf("second server's disk differs from the first's")
 	}
 	if log := n.MustOpenStack(t, "console", "log", "show", "--lines", "3", "vm1"); !strings.Contains(log, "vm1 login:") {
 		t.Fatalf("console log: %q", log)
+	}
+	// A port made beforehand, attached and detached; security groups.
+	n.MustOpenStack(t, "port", "create", "--network", "net1", "p1")
+	n.MustOpenStack(t, "server", "add", "port", "vm1", "p1")
+	if addr := n.MustOpenStack(t, "server", "show", "vm1", "-f", "value", "-c", "addresses"); strings.Count(addr, "192.168.10.") != 2 {
+		t.Fatalf("addresses after add port: %s", addr)
+	}
+	n.MustOpenStack(t, "server", "remove", "port", "vm1", "p1")
+	n.MustOpenStack(t, "security", "group", "create", "sg1")
+	n.MustOpenStack(t, "server", "add", "security", "group", "vm1", "sg1")
+	if sgs := n.MustOpenStack(t, "server", "show", "vm1", "-f", "value", "-c", "security_groups"); !strings.Contains(sgs, "sg1") {
+		t.Fatalf("security groups: %s", sgs)
 	}
 
 	// Another project's user sees none of it.

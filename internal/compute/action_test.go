@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert"
+	"github.com/stratus-iaas/stratus/internal/hypervisor"
 	"github.com/stratus-iaas/stratus/internal/image"
 )
 
@@ -307,5 +308,20 @@ func TestShelveUnshelve(t *testing.T) {
 	}
 	if st, err := os.Stat(e.drv.DiskPath(id)); err != nil || st.Size() != 1<<30 {
 		t.Fatalf("disk after unshelve: %v", err)
+	}
+}
+
+func TestDriverEvents(t *testing.T) {
+	e := newEnv(t)
+	id := e.boot("alice", "ev", nil)["id"].(string)
+	e.svc.HandleEvent(hypervisor.Event{ServerID: id, State: hypervisor.Shutdown})
+	e.svc.work.idle()
+	if v := e.show("alice", id); v["status"] != "SHUTOFF" || v["OS-EXT-STS:power_state"].(float64) != 4 {
+		t.Fatalf("after a guest shutdown: %v %v", v["status"], v["OS-EXT-STS:power_state"])
+	}
+	e.svc.HandleEvent(hypervisor.Event{ServerID: id, State: hypervisor.Running})
+	e.svc.work.idle()
+	if v := e.show("alice", id); v["status"] != "ACTIVE" {
+		t.Fatalf("after a guest start: %v", v["status"])
 	}
 }

@@ -127,7 +127,9 @@ type blobReader struct{ blob.Reader }
 // spec is what the driver needs to run sv.
 func (s *Service) spec(ctx context.Context, sv *Server, im *image.Image) (hypervisor.Spec, error) {
 	sp := hypervisor.Spec{ID: sv.ID, Name: sv.Name, Hostname: sv.Hostname, VCPUs: int(sv.Flavor.VCPUs),
-		MemoryMB: int(sv.Flavor.MemoryMB), RootGB: int(sv.Flavor.RootGB)}
+		MemoryMB: int(sv.Flavor.MemoryMB), RootGB: int(sv.Flavor.RootGB), KeyName: deref(sv.KeyName), ProjectID: sv.ProjectID,
+		AvailabilityZone: deref(sv.Zone), Metadata: sv.Metadata, ConfigDrive: sv.ConfigDrive != "", LaunchIndex: sv.LaunchIndex,
+		ReservationID: sv.ReservationID, Flavor: sv.Flavor.Name}
 	if im != nil {
 		sp.Image = s.imageSource(im)
 	}
@@ -141,7 +143,14 @@ func (s *Service) spec(ctx context.Context, sv *Server, im *image.Image) (hyperv
 	if err != nil {
 		return sp, err
 	}
+	seen := map[string]bool{}
 	for _, p := range ports {
+		for _, g := range p.SecurityGroups {
+			if !seen[g] {
+				seen[g] = true
+				sp.SecurityGroups = append(sp.SecurityGroups, g)
+			}
+		}
 		nic := hypervisor.NIC{PortID: p.ID, NetworkID: p.NetworkID, MAC: p.MACAddress}
 		for _, ip := range p.FixedIPs {
 			nic.IPs = append(nic.IPs, ip.IPAddress)
@@ -233,4 +242,32 @@ func (s *Service) destroy(ctx context.Context, id, requestID string) {
 		s.log.Error("deleted server not recorded", "server", id, "err", err)
 	}
 	s.event(ctx, id, requestID, "compute_terminate_instance", start, nil)
+}
+
+// HandleEvent records what a driver saw happen on its own (Nova's
+// power-state sync): a guest that shut itself down leaves its server
+// SHUTOFF; a VM that died leaves it SHUTOFF with a fault.
+func (s *Service) HandleEvent(ev hypervisor.Event) {
+	ctx := context.Background()
+	s.work.run(ev.ServerID, func(wctx context.Context) {
+		_, err := s.mutate(ctx, ev.ServerID, func(tx *sql.Tx, sv *Server) error {
+			if sv.DeletedAt != 0 || sv.TaskState != nil || sv.PowerState == int(ev.State) {
+				return errSkip
+			}
+			sv.PowerState = int(ev.State)
+			switch {
+			case (ev.State == hypervisor.Shutdown || ev.State == hypervisor.Crashed) && sv.VMState == vmActive:
+				sv.VMState = vmStopped
+			case ev.State == hypervisor.Running && sv.VMState == vmStopped:
+				sv.VMState = vmActive
+			}
+			if ev.Fault != "" {
+				sv.Fault = &Fault{Code: 500, Message: ev.Fault, Created: time.Now().UTC()}
+			}
+			return nil
+		})
+		if err != nil {
+			s.log.Warn("driver event not recorded", "server", ev.ServerID, "err", err)
+		}
+	})
 }

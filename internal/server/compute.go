@@ -30,10 +30,16 @@ func (s *Server) newCompute(ctx context.Context, images *image.Service, blobs bl
 		}
 		settings[k] = v
 	}
+	var svc *compute.Service
+	events := make(chan hypervisor.Event, 64)
 	drv, err := hypervisor.New(s.cfg.Hypervisor, hypervisor.Options{Dir: filepath.Join(s.cfg.DataDir, "instances"),
-		Host: hosts[0].Name, Log: s.log.With("service", "hypervisor"), Settings: settings})
+		Host: hosts[0].Name, Log: s.log.With("service", "hypervisor"), Settings: settings, PublicURL: s.publicURL,
+		Events: func(ev hypervisor.Event) { events <- ev }})
 	if err != nil {
 		return nil, err
+	}
+	if c, ok := drv.(hypervisor.Closer); ok {
+		s.onClose(c.Close) // after the compute service's workers stop (closers run in reverse)
 	}
 	// Drivers clone a boot image's local file when the blob store has one
 	// (the filesystem); on S3 they read it through Blobs.
@@ -41,12 +47,19 @@ func (s *Server) newCompute(ctx context.Context, images *image.Service, blobs bl
 	if p, ok := blobs.(interface{ Path(string) (string, error) }); ok {
 		blobPath = p.Path
 	}
-	svc, err := compute.New(ctx, compute.Options{DB: s.db, Log: s.log.With("service", "compute"),
+	svc, err = compute.New(ctx, compute.Options{DB: s.db, Log: s.log.With("service", "compute"),
 		KeyAlgorithm: s.cfg.KeyAlgorithm, Images: images, Blobs: blobs, BlobPath: blobPath,
 		Driver: drv, Hosts: hosts, Network: net, Volumes: vols, Jobs: jobs, SnapshotFormat: s.cfg.SnapshotFormat})
 	if err != nil {
 		return nil, err
 	}
 	s.onClose(svc.Close)
+	// Events a driver sees on its own (a guest powering itself off) reach
+	// the compute service once it exists.
+	go func() {
+		for ev := range events {
+			svc.HandleEvent(ev)
+		}
+	}()
 	return svc, nil
 }
