@@ -387,7 +387,7 @@ func parseTags(path string, v any) ([]string, error) {
 // noVolumes is the answer to block device mappings that need block
 // storage, which stratus does not serve yet.
 func noVolumes() *fault.Error {
-	return fault.NotImplementedf("Block device mappings to volumes (destination_type volume, volume_id, snapshot_id) need block storage, which is not available yet; boot from an image (imageRef, or a block_device_mapping_v2 entry with source_type image and destination_type local).")
+	return fault.NotImplementedf("Booting from a volume (block device mappings with destination_type volume, volume_id or snapshot_id) is not available yet; boot from an image (imageRef, or a block_device_mapping_v2 entry with source_type image and destination_type local) and attach volumes with os-volume_attachments.")
 }
 
 // parseBDMs accepts the block device mappings stratus can serve: one
