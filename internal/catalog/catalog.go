@@ -19,13 +19,14 @@ func (e Entry) URL(publicURL, projectID string) string {
 
 // Service paths: one listener serves every service under its own prefix.
 const (
-	IdentityPrefix    = "/identity"
-	ComputePrefix     = "/compute"
-	ImagePrefix       = "/image"
-	VolumePrefix      = "/volume"
-	ObjectStorePrefix = "/object-store"
-	ImportPrefix      = "/import"
-	NetworkPrefix     = "/networking" // devstack's path for Neutron
+	IdentityPrefix      = "/identity"
+	ComputePrefix       = "/compute"
+	ImagePrefix         = "/image"
+	VolumePrefix        = "/volume"
+	ObjectStorePrefix   = "/object-store"
+	ImportPrefix        = "/import"        // K5 vmimport: /v1/imageimport, /v1/imageexport
+	VirtualServerPrefix = "/virtualserver" // SCP virtualserver: /v1/images/{id}/import
+	NetworkPrefix       = "/networking"    // devstack's path for Neutron
 	// StratusPrefix holds stratus's own admin APIs (/stratus/v1/jobs).
 	StratusPrefix = "/stratus"
 )

@@ -76,7 +76,7 @@ func (s *Service) StartExport(ctx context.Context, p *policy.Principal, req *exp
 		return "", internalErr("50002", err)
 	case im.Status != image.StatusActive && (im.Size == nil || im.Status == image.StatusQueued):
 		return "", errNoImageData
-	case im.Size != nil && *im.Size > s.sizeCap, im.VirtualSize != nil && *im.VirtualSize > s.sizeCap:
+	case im.Size != nil && *im.Size > s.exportCap, im.VirtualSize != nil && *im.VirtualSize > s.exportCap:
 		return "", errExportTooLarge
 	}
 	if im.Name != nil {
@@ -204,6 +204,9 @@ func (s *Service) CancelExport(ctx context.Context, p *policy.Principal, id stri
 	return nil
 }
 
+// errUploadEnded stops the converter when the upload has ended first.
+var errUploadEnded = errors.New("imports: the upload ended")
+
 // runK5Export is the image.export job: the image's bytes are converted to
 // a streamOptimized VMDK and streamed into the object, which becomes
 // visible only when complete and checked (a cancelled or failed export
@@ -245,12 +248,12 @@ func (s *Service) runK5Export(ctx context.Context, r *job.Run) error {
 	}()
 	t := in.Target
 	putErr := s.objects.PutObject(ctx, p, t.Account, t.Container, t.Object, pr, -1)
-	pr.CloseWithError(errors.New("upload ended"))
+	pr.CloseWithError(errUploadEnded)
 	cerr := <-convErr
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case cerr != nil:
+	case cerr != nil && !errors.Is(cerr, errUploadEnded):
 		if imageFault(cerr) != cerr {
 			return fault.Invalidf(msgExportNotValid).WithCause(cerr)
 		}

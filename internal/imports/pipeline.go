@@ -60,10 +60,20 @@ type converted struct {
 	res *convert.Result
 }
 
-// convertObject converts obj (declared srcFormat; "" probes) into a new
-// raw blob of image id, reporting progress. The caller commits or aborts
-// c.w.
+// convertObject inspects obj (declared srcFormat) and converts it into
+// a new raw blob of image id, reporting progress. The caller commits or
+// aborts c.w.
 func (s *Service) convertObject(ctx context.Context, r *job.Run, id string, obj Object, srcFormat string, srcHashes []string) (*converted, error) {
+	info, err := diskimage.Inspect(obj, obj.Size(), diskimage.Format(srcFormat))
+	if err == nil && !info.Safe {
+		err = &diskimage.Error{Kind: diskimage.KindUnsafe, Format: srcFormat, Reason: "image failed safety checks"}
+	}
+	if err != nil {
+		return nil, imageFault(err)
+	}
+	if info.VirtualSize > s.sizeCap {
+		return nil, errImportTooLarge
+	}
 	key, err := s.newKey(ctx, r, id)
 	if err != nil {
 		return nil, err
@@ -76,7 +86,7 @@ func (s *Service) convertObject(ctx context.Context, r *job.Run, id string, obj 
 	}
 	res, err := convert.Convert(ctx, convert.Source{ReaderAt: obj, Size: obj.Size()}, w, convert.Options{
 		SrcFormat: srcFormat, DstFormat: "raw", SrcHashes: srcHashes, OutHashes: []string{"md5", "sha512"},
-		Progress: r.Progress, Sync: true,
+		Progress: r.Progress, Sync: true, SkipInspect: true, // inspected above
 	})
 	if err != nil {
 		w.Abort()

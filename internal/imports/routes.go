@@ -3,6 +3,7 @@ package imports
 import (
 	"net/http"
 
+	"github.com/stratus-iaas/stratus/internal/catalog"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/policy"
 )
@@ -10,8 +11,8 @@ import (
 // Prefixes the service is mounted under (catalog types vmimport and
 // virtualserver).
 const (
-	vmimportPrefix = "/import"
-	scpPrefix      = "/virtualserver"
+	vmimportPrefix = catalog.ImportPrefix
+	scpPrefix      = catalog.VirtualServerPrefix
 )
 
 // Groups are the service's route groups: K5 import (errors

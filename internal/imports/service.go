@@ -68,9 +68,11 @@ type Options struct {
 	// MaxActive is the most imports (and, apart, exports) of one project
 	// queued or running at once; one more is 503/50301 (default 100).
 	MaxActive int
-	// SizeCap is the largest source object of an import and the largest
-	// image an export takes (default 1 TiB).
+	// SizeCap is the largest source object, and virtual size, of an import
+	// (default 1 TiB).
 	SizeCap int64
+	// ExportSizeCap is the largest image an export takes (default SizeCap).
+	ExportSizeCap int64
 	// PublicURL is the base URL the cloud is reached at (SCP urls must
 	// name it; the versions document links to it).
 	PublicURL string
@@ -88,6 +90,7 @@ type Service struct {
 	log       *slog.Logger
 	maxActive int
 	sizeCap   int64
+	exportCap int64
 	publicURL string
 	now       func() time.Time
 }
@@ -108,6 +111,10 @@ func New(opts Options) *Service {
 	}
 	if s.sizeCap <= 0 {
 		s.sizeCap = 1 << 40
+	}
+	s.exportCap = opts.ExportSizeCap
+	if s.exportCap <= 0 {
+		s.exportCap = s.sizeCap
 	}
 	s.jobs.Register(job.Kind{Name: KindK5Import, Handler: s.runK5Import, Resumable: true, OnFail: s.k5ImportFailed,
 		FailMessage: "Internal server error.", InterruptedMessage: "Import process has stopped unexpectedly."})

@@ -59,6 +59,7 @@ type Config struct {
 	// Imports (Glance import, K5 vmimport, SCP import).
 	ImportConvert    string `yaml:"image_import_convert"`
 	ImportMaxActive  int    `yaml:"import_max_active"`
+	ExportSizeCap    int64  `yaml:"export_size_cap"`
 	WebDownloadPorts string `yaml:"web_download_allowed_ports"`
 	WebDownloadHosts string `yaml:"web_download_allowed_hosts"`
 	// Block storage: where volume bytes live ("local" files in VolumeDir,
@@ -138,6 +139,7 @@ func (c *Config) options() []option {
 		{"job-lease", "STRATUS_JOB_LEASE", "how long a running job stays its node's without renewal; another node takes it over after that", &c.JobLease},
 		{"image-import-convert", "STRATUS_IMAGE_IMPORT_CONVERT", `"raw" converts qcow2/vmdk/vhd/vhdx data imported through Glance's import to raw; "" keeps it`, &c.ImportConvert},
 		{"import-max-active", "STRATUS_IMPORT_MAX_ACTIVE", "K5 imports (and, apart, exports) of one project queued or running at once; more is 503/50301", &c.ImportMaxActive},
+		{"export-size-cap", "STRATUS_EXPORT_SIZE_CAP", "largest image a K5 export takes, in bytes (0: the image size cap); larger is 400/40011", &c.ExportSizeCap},
 		{"web-download-allowed-ports", "STRATUS_WEB_DOWNLOAD_ALLOWED_PORTS", "ports Glance's web-download import may fetch from (comma separated)", &c.WebDownloadPorts},
 		{"web-download-allowed-hosts", "STRATUS_WEB_DOWNLOAD_ALLOWED_HOSTS", "hosts, addresses or CIDRs web-download may fetch from even when loopback, private or link-local (comma separated)", &c.WebDownloadHosts},
 		{"key-algorithm", "STRATUS_KEY_ALGORITHM", "algorithm of key pairs compute generates: rsa (2048 bits, as Nova) or ed25519", &c.KeyAlgorithm},

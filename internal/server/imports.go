@@ -2,10 +2,15 @@ package server
 
 import (
 	"context"
+	"io"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/identity"
 	"github.com/stratus-iaas/stratus/internal/image"
+	"github.com/stratus-iaas/stratus/internal/imports"
+	"github.com/stratus-iaas/stratus/internal/job"
+	"github.com/stratus-iaas/stratus/internal/objectstore"
 	"github.com/stratus-iaas/stratus/internal/policy"
 	"github.com/stratus-iaas/stratus/internal/scpauth"
 )
@@ -34,4 +39,37 @@ func (c scpCredentials) Credential(ctx context.Context, access string) (*scpauth
 
 func (c scpCredentials) PrincipalFor(ctx context.Context, userID, projectID string) (*policy.Principal, error) {
 	return c.ids.PrincipalFor(ctx, userID, projectID)
+}
+
+// importObjects is the object store as the import service needs it.
+type importObjects struct{ s *objectstore.Service }
+
+func (o importObjects) OpenObject(ctx context.Context, p *policy.Principal, account, container, object string) (imports.Object, error) {
+	return o.s.OpenObject(ctx, p, account, container, object)
+}
+
+func (o importObjects) HeadObject(ctx context.Context, p *policy.Principal, account, container, object string) (imports.ObjectInfo, error) {
+	info, err := o.s.HeadObject(ctx, p, account, container, object)
+	if err != nil {
+		return imports.ObjectInfo{}, err
+	}
+	return imports.ObjectInfo{Size: info.Size, ETag: info.ETag}, nil
+}
+
+func (o importObjects) PutObject(ctx context.Context, p *policy.Principal, account, container, object string, body io.Reader, size int64) error {
+	_, err := o.s.PutObject(ctx, p, account, container, object, body, objectstore.PutOptions{Size: size, ContentType: "application/octet-stream"})
+	return err
+}
+
+func (o importObjects) DeleteObject(ctx context.Context, p *policy.Principal, account, container, object string) error {
+	return o.s.DeleteObject(ctx, p, account, container, object)
+}
+
+// importGroups builds the import/export service (K5 vmimport and SCP
+// virtualserver) on the job engine and returns its route groups.
+func (s *Server) importGroups(jobs *job.Engine, imgs *image.Service, objs *objectstore.Service, ids *identity.Service) []httpapi.Group {
+	svc := imports.New(imports.Options{DB: s.db, Jobs: jobs, Images: imgs, Objects: importObjects{objs}, Ident: ids,
+		Log: s.log.With("service", "vmimport"), MaxActive: s.cfg.ImportMaxActive, SizeCap: s.cfg.ImageSizeCap, ExportSizeCap: s.cfg.ExportSizeCap,
+		PublicURL: s.publicURL})
+	return svc.Groups()
 }

@@ -38,6 +38,8 @@ func endpoints() []catalog.Entry {
 		{Type: "block-storage", Name: "cinder", Path: catalog.VolumePrefix + "/v3/{project_id}"},
 		{Type: "volumev2", Name: "cinderv2", Path: catalog.VolumePrefix + "/v2/{project_id}"},
 		{Type: "blockstoragev2", Name: "cinderv2", Path: catalog.VolumePrefix + "/v2/{project_id}"},
+		{Type: "vmimport", Name: "vmimport", Path: catalog.ImportPrefix},
+		{Type: "virtualserver", Name: "virtualserver", Path: catalog.VirtualServerPrefix},
 	}
 }
 
@@ -126,6 +128,7 @@ func (s *Server) assemble(ctx context.Context) error {
 		{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"},
 			Routes: computeSvc.Routes(append(imageSvc.NovaRoutes(compute.LinkBase), volSvc.NovaRoutes()...)), NotFound: notImplemented},
 	}
+	groups = append(groups, s.importGroups(jobs, imageSvc, objSvc, ids)...)
 	groups = append(groups, unbuiltGroups()...)
 	groups = append(groups, httpapi.Group{Name: "stratus", Prefix: catalog.StratusPrefix, Dialect: httpapi.Plain, Routes: jobs.Routes()})
 	for _, g := range groups {

@@ -3,7 +3,6 @@ package server
 import (
 	"net/http"
 
-	"github.com/stratus-iaas/stratus/internal/catalog"
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 )
@@ -17,7 +16,5 @@ func notImplemented(w http.ResponseWriter, r *http.Request) error {
 // unbuiltGroups are services whose prefix is reserved but whose APIs are
 // not built: every request under them is a 501.
 func unbuiltGroups() []httpapi.Group {
-	return []httpapi.Group{
-		{Name: "import", Prefix: catalog.ImportPrefix, Dialect: httpapi.K5Import, NotFound: notImplemented},
-	}
+	return nil // every reserved prefix is served now
 }
