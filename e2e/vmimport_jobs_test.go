@@ -37,7 +37,8 @@ func (k *k5) waitFor(t *testing.T, path string, cond func(map[string]any) bool) 
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
-	t.Fatalf("%s: condition never held", path)
+	_, st := k.call(t, "GET", path, nil)
+	t.Fatalf("%s: condition never held: %v\n%s", path, st, k.n.Log())
 	return nil
 }
 

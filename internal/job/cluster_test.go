@@ -165,3 +165,61 @@ func TestShutdown(t *testing.T) {
 		t.Fatalf("offset page: %d", len(page))
 	}
 }
+
+// TestPinned: a pinned job runs only on its node; when that node dies,
+// another node fails it (its bytes are on the dead node) instead of
+// running it.
+func TestPinned(t *testing.T) {
+	db := storetest.Open(t)
+	resources(t, db)
+	var mu sync.Mutex
+	ranOn := map[string]string{}
+	kind := func(node string) Kind {
+		return Kind{Name: "test.pin", Resumable: true, OnFail: failResource, InterruptedMessage: "node gone",
+			Handler: func(ctx context.Context, r *Run) error {
+				mu.Lock()
+				ranOn[r.ID()] = node
+				mu.Unlock()
+				return nil
+			}}
+	}
+	a := New(Options{DB: db, Node: "a", Poll: 10 * time.Millisecond, PinJobs: true})
+	a.Register(kind("a"))
+	b := testEngine(t, db, "b", kind("b"))
+	var ids []string
+	for i := 0; i < 10; i++ {
+		ids = append(ids, submit(t, a, "test.pin", "p", fmt.Sprintf("r%d", i), nil))
+	}
+	// a is not started: b runs a job of its own after a's, and leaves a's alone.
+	if j := wait(t, b, submit(t, b, "test.pin", "q", "own", nil)); j.State != Succeeded {
+		t.Fatalf("b's own job: %s", j.State)
+	}
+	if n, _ := b.CountActive(context.Background(), db.R(), "p"); n != 10 {
+		t.Fatalf("%d of a's jobs still queued, want 10", n)
+	}
+	if err := a.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for _, id := range ids {
+		if j := wait(t, b, id); j.State != Succeeded || j.Node != "a" || j.LeaseOwner != "" {
+			t.Fatalf("%s: %s on %q", id, j.State, j.Node)
+		}
+	}
+	mu.Lock()
+	for _, id := range ids {
+		if ranOn[id] != "a" {
+			t.Errorf("%s ran on %s", id, ranOn[id])
+		}
+	}
+	mu.Unlock()
+	// A job pinned to a dead node, running with an expired lease.
+	id := submit(t, a, "test.pin", "p", "dead", nil)
+	db.Tx(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec("UPDATE jobs SET node = 'c', state = 'running', lease_owner = 'c', lease_expires = 1, attempt = 1 WHERE id = $1", id)
+		return err
+	})
+	if j := wait(t, b, id); j.State != Failed || j.Message != "node gone" || resourceStatus(t, db, "dead") != "error:failed" {
+		t.Fatalf("dead node's pinned job: %s %q", j.State, j.Message)
+	}
+}

@@ -38,6 +38,10 @@ type Options struct {
 	// SweepEvery is how often they are swept (default 1 h).
 	Retention  time.Duration
 	SweepEvery time.Duration
+	// PinJobs pins every job to the node that submits it (Spec.Node
+	// overrides): for node-local blob stores, where only the submitting
+	// node has the bytes a job reads and writes.
+	PinJobs bool
 }
 
 // Engine runs jobs.
@@ -195,7 +199,10 @@ func (e *Engine) Submit(ctx context.Context, tx *sql.Tx, s Spec) (string, error)
 		return "", fmt.Errorf("job: input: %w", err)
 	}
 	j := &Job{ID: s.ID, Kind: s.Kind, Project: s.Project, User: s.User, ResourceType: s.ResourceType,
-		ResourceID: s.ResourceID, State: Queued, Input: in}
+		ResourceID: s.ResourceID, State: Queued, Input: in, Node: s.Node}
+	if j.Node == "" && e.opts.PinJobs {
+		j.Node = e.node
+	}
 	if j.ID == "" {
 		j.ID = newID()
 	}

@@ -72,6 +72,8 @@ type Spec struct {
 	ResourceType string
 	ResourceID   string
 	Input        any // stored as JSON
+	// Node pins the job to one node ("" for Options.PinJobs' default).
+	Node string
 }
 
 // Job is a job's row.
@@ -92,6 +94,7 @@ type Job struct {
 	Result       json.RawMessage
 	Checkpoint   json.RawMessage
 	Attempt      int
+	Node         string // "" when any node may run it
 	LeaseOwner   string
 	LeaseExpires time.Time
 	CreatedAt    time.Time

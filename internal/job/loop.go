@@ -53,7 +53,7 @@ func (e *Engine) dispatch(ctx context.Context) error {
 	if free <= 0 {
 		return nil
 	}
-	cands, err := queuedJobs(ctx, e.db.R(), 64)
+	cands, err := queuedJobs(ctx, e.db.R(), e.node, 64)
 	if err != nil || len(cands) == 0 {
 		return err
 	}
@@ -115,6 +115,9 @@ func (e *Engine) recoverJobs(ctx context.Context, startup bool) error {
 				return e.expire(ctx, tx, j, Cancelled, "", k)
 			case k.Deadline > 0 && !j.StartedAt.IsZero() && time.Since(j.StartedAt) > k.Deadline:
 				return e.expire(ctx, tx, j, Failed, k.DeadlineMessage, k)
+			case j.Node != "" && j.Node != e.node:
+				// Pinned to a node that has died: its bytes are on that node.
+				return e.expire(ctx, tx, j, Failed, k.InterruptedMessage, k)
 			case k.Resumable && j.Attempt < k.MaxAttempts:
 				return requeueJob(ctx, tx, j.ID, j.LeaseOwner, j.leaseUS)
 			}

@@ -12,14 +12,14 @@ import (
 )
 
 const jobCols = `id, kind, project_id, user_id, resource_type, resource_id, state, progress, bytes_done, bytes_total,
-	message, error_code, input, result, checkpoint, attempt, lease_owner, lease_expires, created_at, updated_at, started_at, finished_at`
+	message, error_code, input, result, checkpoint, attempt, node, lease_owner, lease_expires, created_at, updated_at, started_at, finished_at`
 
 func scanJob(sc interface{ Scan(...any) error }) (*Job, error) {
 	var j Job
 	var in, res, cp string
 	var lease, created, updated, started, finished int64
 	err := sc.Scan(&j.ID, &j.Kind, &j.Project, &j.User, &j.ResourceType, &j.ResourceID, &j.State, &j.Progress,
-		&j.BytesDone, &j.BytesTotal, &j.Message, &j.Code, &in, &res, &cp, &j.Attempt, &j.LeaseOwner, &lease,
+		&j.BytesDone, &j.BytesTotal, &j.Message, &j.Code, &in, &res, &cp, &j.Attempt, &j.Node, &j.LeaseOwner, &lease,
 		&created, &updated, &started, &finished)
 	if err != nil {
 		return nil, store.Map(err)
@@ -40,8 +40,8 @@ func raw(s string) []byte {
 
 func insertJob(ctx context.Context, q store.Querier, j *Job) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO jobs (id, kind, project_id, user_id, resource_type, resource_id, state,
-		input, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-		j.ID, j.Kind, j.Project, j.User, j.ResourceType, j.ResourceID, j.State, string(j.Input), store.Now())
+		input, node, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+		j.ID, j.Kind, j.Project, j.User, j.ResourceType, j.ResourceID, j.State, string(j.Input), j.Node, store.Now())
 	return store.Map(err)
 }
 
@@ -139,11 +139,11 @@ func countJobs(ctx context.Context, q store.Querier, f Filter) (int, error) {
 
 // candidate is a queued job a node may claim.
 type candidate struct {
-	id, kind, project string
+	id, kind, project, node string
 }
 
-func queuedJobs(ctx context.Context, q store.Querier, limit int) ([]candidate, error) {
-	rows, err := q.QueryContext(ctx, "SELECT id, kind, project_id FROM jobs WHERE state = $1 ORDER BY created_at, id LIMIT $2", Queued, limit)
+func queuedJobs(ctx context.Context, q store.Querier, node string, limit int) ([]candidate, error) {
+	rows, err := q.QueryContext(ctx, "SELECT id, kind, project_id, node FROM jobs WHERE state = $1 AND node IN ('', $3) ORDER BY created_at, id LIMIT $2", Queued, limit, node)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func queuedJobs(ctx context.Context, q store.Querier, limit int) ([]candidate, e
 	var out []candidate
 	for rows.Next() {
 		var c candidate
-		if err := rows.Scan(&c.id, &c.kind, &c.project); err != nil {
+		if err := rows.Scan(&c.id, &c.kind, &c.project, &c.node); err != nil {
 			return nil, err
 		}
 		out = append(out, c)

@@ -101,7 +101,9 @@ func (s *Server) assemble(ctx context.Context) error {
 		return fmt.Errorf("node id: %w", err)
 	}
 	jobs := job.New(job.Options{DB: s.db, Log: s.log.With("service", "job"), Node: node,
-		Workers: s.cfg.JobWorkers, PerProject: s.cfg.JobProjectWorkers, Retention: s.cfg.JobRetention, Lease: s.cfg.JobLease})
+		Workers: s.cfg.JobWorkers, PerProject: s.cfg.JobProjectWorkers, Retention: s.cfg.JobRetention, Lease: s.cfg.JobLease,
+		// Blobs are node-local: a job runs on the node that has its bytes.
+		PinJobs: true})
 	imageSvc, err := image.New(ctx, image.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "image"),
 		SizeCap: s.cfg.ImageSizeCap, Node: node, Jobs: jobs, ImportConvert: s.cfg.ImportConvert, WebDownload: s.webDownload()})
 	if err != nil {
