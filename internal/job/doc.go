@@ -84,7 +84,9 @@
 // otherwise, or past MaxAttempts, the job fails with
 // Kind.InterruptedMessage and OnFail runs. Jobs are claimed with a
 // compare-and-set UPDATE on the row, so one node runs each job, on SQLite
-// and PostgreSQL alike.
+// and PostgreSQL alike. With Options.PinJobs (set by the server when blobs
+// are node-local) or Spec.Node, a job runs only on its node; another node
+// that finds such a job's lease expired fails it instead of resuming it.
 //
 // # Publishing rule
 //

@@ -102,8 +102,9 @@ func (s *Server) assemble(ctx context.Context) error {
 	}
 	jobs := job.New(job.Options{DB: s.db, Log: s.log.With("service", "job"), Node: node,
 		Workers: s.cfg.JobWorkers, PerProject: s.cfg.JobProjectWorkers, Retention: s.cfg.JobRetention, Lease: s.cfg.JobLease,
-		// Blobs are node-local: a job runs on the node that has its bytes.
-		PinJobs: true})
+		// With node-local blobs a job runs on the node that has its bytes;
+		// on S3 any node can run any job.
+		PinJobs: s.cfg.Blob == ""})
 	imageSvc, err := image.New(ctx, image.Options{DB: s.db, Blobs: blobs, Log: s.log.With("service", "image"),
 		SizeCap: s.cfg.ImageSizeCap, Node: node, Jobs: jobs, ImportConvert: s.cfg.ImportConvert, WebDownload: s.webDownload()})
 	if err != nil {
