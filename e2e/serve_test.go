@@ -34,9 +34,10 @@ func TestUnbuiltServicesAnswer501InTheirDialect(t *testing.T) {
 	if code != 501 || !strings.Contains(string(body), `"notImplemented"`) {
 		t.Fatalf("volume backups: %d %s", code, body)
 	}
-	code, _, body = n.Do(t, "GET", "/compute/v2.1/servers", tok, nil)
+	// Servers are built now (issue 13): an unbuilt compute API answers 501.
+	code, _, body = n.Do(t, "GET", "/compute/v2.1/os-no-such-extension", tok, nil)
 	if code != 501 || !strings.Contains(string(body), `"notImplemented"`) {
-		t.Fatalf("compute servers: %d %s", code, body)
+		t.Fatalf("compute: %d %s", code, body)
 	}
 	code, _, body = n.Do(t, "GET", "/compute/v2.1", "", nil)
 	if code != 200 || !strings.Contains(string(body), `"CURRENT"`) {
