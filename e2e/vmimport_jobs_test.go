@@ -42,9 +42,16 @@ func (k *k5) waitFor(t *testing.T, path string, cond func(map[string]any) bool) 
 	return nil
 }
 
+// running: the job is processing and has written progress.
 func running(st map[string]any) bool {
 	p, _ := st["progress"].(float64)
 	return (st["export_status"] == "processing" || st["import_status"] == "processing") && p > 0
+}
+
+// processing: the job is processing (an export may finish before its
+// first progress write).
+func processing(st map[string]any) bool {
+	return st["export_status"] == "processing" || st["export_status"] == "cancelling"
 }
 
 // TestK5ExportCancelAndTakeover: a cancel mid-export stops it and leaves
@@ -56,7 +63,7 @@ func TestK5ExportCancelAndTakeover(t *testing.T) {
 	b := startPeer(t, a, "STRATUS_JOB_LEASE=2s")
 	ka := newK5(t, a, "admin", AdminPassword, "admin")
 	kb := &k5{n: b, tok: b.AdminToken(t), proj: ka.proj}
-	data := make([]byte, 96<<20)
+	data := make([]byte, 192<<20)
 	rand.Read(data)
 	id := imgCreate(t, a, ka.tok, map[string]any{"name": "big", "disk_format": "raw", "container_format": "bare"})
 	if code, msg := imgPut(t, a, ka.tok, id, bytes.NewReader(data)); code != 204 {
@@ -70,7 +77,7 @@ func TestK5ExportCancelAndTakeover(t *testing.T) {
 	// Cancel mid-export on the node running it.
 	_, ex := ka.call(t, "POST", "/import/v1/imageexport", body)
 	eid := ex["export_id"].(string)
-	ka.waitFor(t, exp+eid+"/status", running)
+	ka.waitFor(t, exp+eid+"/status", processing)
 	if code, _, b := a.Do(t, "POST", exp+eid+"/cancel", ka.tok, nil); code != 200 {
 		t.Fatalf("cancel: %d %s", code, b)
 	}
@@ -85,7 +92,7 @@ func TestK5ExportCancelAndTakeover(t *testing.T) {
 	// The node running the export dies; its peer takes the cancel.
 	_, ex = ka.call(t, "POST", "/import/v1/imageexport", body)
 	eid = ex["export_id"].(string)
-	ka.waitFor(t, exp+eid+"/status", running)
+	ka.waitFor(t, exp+eid+"/status", processing)
 	a.Kill()
 	if code, _, b := b.Do(t, "POST", exp+eid+"/cancel", kb.tok, nil); code != 200 {
 		t.Fatalf("cancel on the peer: %d %s", code, b)
