@@ -374,7 +374,11 @@ func deleteProjectRows(ctx context.Context, tx *sql.Tx, id string) error {
 		"DELETE FROM identity_project_tags WHERE project_id = $1",
 		"DELETE FROM identity_app_cred_roles WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE project_id = $1)",
 		"DELETE FROM identity_app_cred_access_rules WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE project_id = $1)",
-		"DELETE FROM identity_app_creds WHERE project_id = $1")
+		"DELETE FROM identity_app_creds WHERE project_id = $1",
+		"DELETE FROM identity_project_endpoints WHERE project_id = $1",
+		"DELETE FROM identity_project_endpoint_groups WHERE project_id = $1",
+		"DELETE FROM identity_limits WHERE project_id = $1",
+		"UPDATE identity_trusts SET deleted_at = 1 WHERE deleted_at = 0 AND project_id = $1")
 }
 
 // hierarchy adds parents and subtree to m as the query asks
