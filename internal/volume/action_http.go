@@ -37,7 +37,7 @@ var volumeActions = map[string]struct {
 	"os-initialize_connection": {false, unbuiltAction},
 	"os-terminate_connection":  {false, unbuiltAction},
 	"os-migrate_volume":        {true, unbuiltAction},
-	"os-retype":                {false, unbuiltAction},
+	"os-retype":                {false, (*Service).retypeAction},
 	"os-reimage":               {false, unbuiltAction},
 	"revert":                   {false, unbuiltAction},
 }
@@ -204,6 +204,30 @@ func (s *Service) resetStatusAction(w http.ResponseWriter, r *http.Request, id s
 		return err
 	}
 	if err := s.ResetStatus(r.Context(), principal(r), id, deref(st), deref(att), deref(mig)); err != nil {
+		return err
+	}
+	return accepted(w)
+}
+
+func (s *Service) retypeAction(w http.ResponseWriter, r *http.Request, id string, o object) error {
+	if err := o.only("new_type", "migration_policy"); err != nil {
+		return err
+	}
+	t, _, err := o.str("new_type")
+	if err != nil {
+		return err
+	}
+	if t == nil || *t == "" {
+		return validation(o.path, o.raw(), "'new_type' is a required property")
+	}
+	mp, _, err := o.str("migration_policy")
+	if err != nil {
+		return err
+	}
+	if mp != nil && *mp != "never" && *mp != "on-demand" {
+		return validation(o.path+"/migration_policy", *mp, "'"+*mp+"' is not one of ['never', 'on-demand']")
+	}
+	if err := s.Retype(r.Context(), principal(r), id, *t); err != nil {
 		return err
 	}
 	return accepted(w)

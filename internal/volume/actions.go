@@ -279,6 +279,48 @@ func (s *Service) SetReadonly(ctx context.Context, p *policy.Principal, id strin
 	return err
 }
 
+// Retype changes a volume's type (os-retype). Every type lives on the one
+// volume store, so no migration is ever needed and migration_policy does
+// not matter; per-type quotas apply.
+func (s *Service) Retype(ctx context.Context, p *policy.Principal, id, newType string) error {
+	_, err := s.change(ctx, p, id, func(tx *sql.Tx, v *Volume) error {
+		t, err := s.typeByNameOrID(ctx, tx, p, newType)
+		if err != nil {
+			if fault.KindOf(err) == fault.NotFound {
+				return invalidInput("Invalid volume_type passed: %s.", newType)
+			}
+			return err
+		}
+		if (v.Status != StatusAvailable && v.Status != StatusInUse) || v.MigrationStatus != "" || t.ID == v.TypeID {
+			return invalidVolume("Retype needs volume to be in available or in-use state, not be part of an active migration " +
+				"or a consistency group, requested type has to be different that the one from the volume, and for in-use volumes " +
+				"front-end qos specs cannot change.")
+		}
+		// Only the new type's own quotas change: the volume already counts.
+		if err := lockProject(ctx, tx, v.ProjectID); err != nil {
+			return err
+		}
+		lim, err := projectLimits(ctx, tx, v.ProjectID)
+		if err != nil {
+			return err
+		}
+		u, err := projectUsage(ctx, tx, v.ProjectID)
+		if err != nil {
+			return err
+		}
+		if l := lim["volumes_"+t.Name]; l >= 0 && u["volumes_"+t.Name]+1 > l {
+			return quotaError("Maximum number of volumes allowed (%d) exceeded for quota 'volumes_%s'.", l, t.Name)
+		}
+		if l := lim["gigabytes_"+t.Name]; l >= 0 && u["gigabytes_"+t.Name]+v.Size > l {
+			return quotaError("Requested volume or snapshot exceeds allowed gigabytes_%s quota. Requested %dG, quota is %dG and %dG has been consumed.",
+				t.Name, v.Size, l, u["gigabytes_"+t.Name])
+		}
+		v.TypeID = t.ID
+		return nil
+	})
+	return err
+}
+
 // VolumePath is the local raw file of a volume, for a hypervisor driver;
 // a volume whose bytes are in the blob store has none (409).
 func (s *Service) VolumePath(ctx context.Context, p *policy.Principal, id string) (string, error) {

@@ -176,3 +176,24 @@ func TestFailedJobLeavesError(t *testing.T) {
 	}
 	e.must(e.do("DELETE", "volumes/"+id, "alice", nil), 202)
 }
+
+func TestTransfer(t *testing.T) {
+	e := newEnv(t)
+	id := e.createVolume("alice", map[string]any{"size": 1})["id"].(string)
+	tr := e.must(e.do("POST", "os-volume-transfer", "alice", map[string]any{"transfer": map[string]any{"volume_id": id, "name": "t"}}), 202).JSON(t)["transfer"].(map[string]any)
+	e.waitVolume("alice", id, "awaiting-transfer")
+	tid, key := tr["id"].(string), tr["auth_key"].(string)
+	e.fault(e.do("GET", "os-volume-transfer/"+tid, "bob", nil), 404, "itemNotFound", "Transfer "+tid+" could not be found.")
+	e.fault(e.do("POST", "os-volume-transfer/"+tid+"/accept", "bob", map[string]any{"accept": map[string]any{"auth_key": "wrong"}}), 400, "badRequest",
+		"Invalid auth key: Attempt to transfer "+tid+" with invalid auth key.")
+	e.must(e.do("POST", "os-volume-transfer/"+tid+"/accept", "bob", map[string]any{"accept": map[string]any{"auth_key": key}}), 202)
+	v := e.waitVolume("bob", id, "available")
+	if v["os-vol-tenant-attr:tenant_id"] != projBob || v["user_id"] != "u-bob" {
+		t.Fatalf("accepted volume %v", v)
+	}
+	e.fault(e.do("GET", "volumes/"+id, "alice", nil), 404, "itemNotFound", "")
+	// A transfer withdrawn leaves the volume available.
+	tid = e.must(e.do("POST", "os-volume-transfer", "bob", map[string]any{"transfer": map[string]any{"volume_id": id}}), 202).JSON(t)["transfer"].(map[string]any)["id"].(string)
+	e.must(e.do("DELETE", "os-volume-transfer/"+tid, "bob", nil), 202)
+	e.waitVolume("bob", id, "available")
+}

@@ -27,7 +27,7 @@ func (s *Service) Routes() []httpapi.Route {
 // unbuilt are Cinder APIs stratus does not serve: 501 in Cinder's format
 // (docs/compatibility.md lists them).
 var unbuilt = []string{"backups", "messages", "groups", "group_types", "group_snapshots", "attachments",
-	"os-volume-transfer", "volume-transfers", "qos-specs", "os-services", "os-hosts", "scheduler-stats",
+	"volume-transfers", "qos-specs", "os-services", "os-hosts", "scheduler-stats",
 	"capabilities", "clusters", "workers", "manageable_volumes", "manageable_snapshots", "os-volume-manage",
 	"os-snapshot-manage", "consistencygroups", "cgsnapshots", "default-types", "resource_filters", "os-backup"}
 
@@ -46,6 +46,8 @@ func (s *Service) versionRoutes(major int, p string) []httpapi.Route {
 		{Method: http.MethodDelete, Pattern: p + "/types/{type_id}", Policy: admin, Handler: v(s.deleteTypeHTTP)},
 		{Method: http.MethodPost, Pattern: p + "/types/{type_id}/action", Policy: admin, Handler: v(s.typeActionHTTP)},
 		{Method: http.MethodGet, Pattern: p + "/types/{type_id}/os-volume-type-access", Policy: admin, Handler: v(s.typeAccessHTTP)},
+		{Method: http.MethodGet, Pattern: p + "/types/{type_id}/encryption", Policy: admin, Handler: v(notImplemented)},
+		{Method: http.MethodPost, Pattern: p + "/types/{type_id}/encryption", Policy: admin, Handler: v(notImplemented)},
 		{Method: http.MethodGet, Pattern: p + "/types/{type_id}/extra_specs", Policy: read, Handler: v(s.listSpecsHTTP)},
 		{Method: http.MethodPost, Pattern: p + "/types/{type_id}/extra_specs", Policy: admin, Handler: v(s.createSpecsHTTP)},
 		{Method: http.MethodGet, Pattern: p + "/types/{type_id}/extra_specs/{key}", Policy: read, Handler: v(s.showSpecHTTP)},
@@ -74,6 +76,12 @@ func (s *Service) versionRoutes(major int, p string) []httpapi.Route {
 		{Method: http.MethodDelete, Pattern: p + "/os-quota-sets/{target}", Policy: admin, Handler: v(s.deleteQuotaHTTP)},
 		{Method: http.MethodGet, Pattern: p + "/os-quota-class-sets/{class}", Policy: admin, Handler: v(s.showQuotaClassHTTP)},
 		{Method: http.MethodPut, Pattern: p + "/os-quota-class-sets/{class}", Policy: admin, Handler: v(s.updateQuotaClassHTTP)},
+		{Method: http.MethodPost, Pattern: p + "/os-volume-transfer", Policy: write, Handler: v(s.createTransferHTTP)},
+		{Method: http.MethodGet, Pattern: p + "/os-volume-transfer", Policy: read, Handler: v(s.listTransfersHTTP(false))},
+		{Method: http.MethodGet, Pattern: p + "/os-volume-transfer/detail", Policy: read, Handler: v(s.listTransfersHTTP(true))},
+		{Method: http.MethodGet, Pattern: p + "/os-volume-transfer/{transfer_id}", Policy: read, Handler: v(s.showTransferHTTP)},
+		{Method: http.MethodDelete, Pattern: p + "/os-volume-transfer/{transfer_id}", Policy: write, Handler: v(s.deleteTransferHTTP)},
+		{Method: http.MethodPost, Pattern: p + "/os-volume-transfer/{transfer_id}/accept", Policy: write, Handler: v(s.acceptTransferHTTP)},
 		{Method: http.MethodGet, Pattern: p + "/limits", Policy: read, Handler: v(s.limitsHTTP)},
 		{Method: http.MethodGet, Pattern: p + "/os-availability-zone", Policy: read, Handler: v(s.zonesHTTP)},
 		{Method: http.MethodGet, Pattern: p + "/extensions", Policy: read, Handler: v(s.extensionsHTTP)},

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
@@ -207,6 +209,37 @@ func (s *Service) RestoreSnapshot(ctx context.Context, p *policy.Principal, id s
 			Input: restoreInput{VolumeID: v.ID, SnapshotID: sn.ID, SnapshotKey: sn.StoreKey, VolumeKey: v.StoreKey, Size: v.Size}})
 		return err
 	})
+}
+
+// UpdateSnapshotStatus is os-update_snapshot_status, by which a snapshot's
+// maker reports its progress: from creating to creating, available or
+// error, from deleting to deleting or error_deleting. progress is "N%".
+func (s *Service) UpdateSnapshotStatus(ctx context.Context, p *policy.Principal, id, status, progress string) error {
+	allowed := map[string][]string{SnapCreating: {SnapCreating, SnapAvailable, SnapError}, SnapDeleting: {SnapDeleting, SnapErrorDel}}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		sn, err := getSnapshot(ctx, tx, scope(p), id)
+		if err != nil {
+			return err
+		}
+		next, ok := allowed[sn.Status]
+		if !ok {
+			return fault.Invalidf("Snapshot status %s not allowed for update_snapshot_status", sn.Status)
+		}
+		if !contains(next, status) {
+			return fault.Invalidf("Provided snapshot status %s not allowed for snapshot with status %s.", status, sn.Status)
+		}
+		sn.Status, sn.UpdatedAt = status, time.Now().UTC()
+		if n, err := strconv.Atoi(strings.TrimSuffix(progress, "%")); err == nil && n >= 0 && n <= 100 {
+			sn.Progress = n
+		} else if progress != "" {
+			return fault.Invalidf("progress must be an integer percentage")
+		}
+		return updateSnapshot(ctx, tx, sn)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return snapshotNotFound(id)
+	}
+	return err
 }
 
 // ResetSnapshotStatus is the admin os-reset_status of a snapshot.

@@ -103,7 +103,7 @@ func (s *Service) listSnapshotsHTTP(detail bool) httpapi.HandlerFunc {
 		}
 		body := map[string]any{"snapshots": out}
 		if len(sns) > 0 && len(sns) == lq.limit {
-			body["snapshots_links"] = nextLink(r, "snapshots", sns[len(sns)-1].ID)
+			body["snapshots_links"] = nextLink(r, collection("snapshots", detail), sns[len(sns)-1].ID)
 		}
 		return httpapi.WriteJSON(w, http.StatusOK, body)
 	}
@@ -115,12 +115,15 @@ func (s *Service) createSnapshotHTTP(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	var opts SnapshotOpts
-	vid, _, err := o.str("volume_id")
+	vid, present, err := o.str("volume_id")
 	if err != nil {
 		return err
 	}
-	if vid == nil {
+	if !present {
 		return validation("snapshot", o.raw(), "'volume_id' is a required property")
+	}
+	if vid == nil {
+		return volumeNotFound("None") // Cinder looks the null id up
 	}
 	opts.VolumeID = *vid
 	if opts.Name, err = o.text("name", "display_name"); err != nil {
@@ -196,7 +199,27 @@ func (s *Service) snapshotActionHTTP(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 		return accepted(w)
-	case "os-reset_status", "os-force_delete", "os-update_snapshot_status":
+	case "os-update_snapshot_status":
+		o, err := toObject(name, raw)
+		if err != nil {
+			return err
+		}
+		st, _, err := o.str("status")
+		if err != nil {
+			return err
+		}
+		if st == nil {
+			return validation(name, o.raw(), "'status' is a required property")
+		}
+		progress, _, err := o.str("progress")
+		if err != nil {
+			return err
+		}
+		if err := s.UpdateSnapshotStatus(r.Context(), p, id, *st, deref(progress)); err != nil {
+			return err
+		}
+		return accepted(w)
+	case "os-reset_status", "os-force_delete":
 		if !p.IsAdmin() {
 			return fault.Forbiddenf("Policy doesn't allow volume_extension:snapshot_admin_actions:%s to be performed.", name[3:])
 		}

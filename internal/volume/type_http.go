@@ -96,7 +96,16 @@ func (s *Service) updateTypeHTTP(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"volume_type": s.typeView(r, t, false)})
+	// Cinder's volume_type_access extension adds its attribute to show,
+	// list and create, not to update.
+	v := s.typeView(r, t, false)
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"volume_type": struct {
+		ID          string            `json:"id"`
+		Name        string            `json:"name"`
+		Description *string           `json:"description"`
+		IsPublic    bool              `json:"is_public"`
+		ExtraSpecs  map[string]string `json:"extra_specs"`
+	}{v.ID, v.Name, v.Description, v.IsPublic, v.ExtraSpecs}})
 }
 
 func (s *Service) deleteTypeHTTP(w http.ResponseWriter, r *http.Request) error {

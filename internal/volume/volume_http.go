@@ -85,7 +85,7 @@ func (s *Service) showVolumeHTTP(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"volume": volumeDetail(r, v)})
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"volume": volumeShow(r, v)})
 }
 
 func (s *Service) listVolumesHTTP(detail bool) httpapi.HandlerFunc {
@@ -102,7 +102,7 @@ func (s *Service) listVolumesHTTP(detail bool) httpapi.HandlerFunc {
 		if detail {
 			out := make([]volumeWire, 0, len(vs))
 			for _, v := range vs {
-				out = append(out, volumeDetail(r, v))
+				out = append(out, volumeShow(r, v))
 			}
 			body["volumes"] = out
 		} else {
@@ -113,7 +113,7 @@ func (s *Service) listVolumesHTTP(detail bool) httpapi.HandlerFunc {
 			body["volumes"] = out
 		}
 		if len(vs) > 0 && len(vs) == lq.limit {
-			body["volumes_links"] = nextLink(r, "volumes", vs[len(vs)-1].ID)
+			body["volumes_links"] = nextLink(r, collection("volumes", detail), vs[len(vs)-1].ID)
 		}
 		return httpapi.WriteJSON(w, http.StatusOK, body)
 	}

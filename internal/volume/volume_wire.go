@@ -104,11 +104,13 @@ type volumeWire struct {
 	Multiattach        bool              `json:"multiattach"`
 	Attachments        []attachmentWire  `json:"attachments"`
 	MigrationStatus    json.RawMessage   `json:"migration_status,omitempty"` // admins only, may be null
-	Host               *string           `json:"os-vol-host-attr:host"`
-	TenantID           string            `json:"os-vol-tenant-attr:tenant_id"`
-	MigStat            *string           `json:"os-vol-mig-status-attr:migstat"`
-	NameID             *string           `json:"os-vol-mig-status-attr:name_id"`
-	ImageMetadata      map[string]string `json:"volume_image_metadata,omitempty"`
+	// Extension attributes: on show and detail only (Cinder adds them with
+	// @wsgi.extends to those two, not to create or update).
+	Host          json.RawMessage   `json:"os-vol-host-attr:host,omitempty"`
+	TenantID      string            `json:"os-vol-tenant-attr:tenant_id,omitempty"`
+	MigStat       json.RawMessage   `json:"os-vol-mig-status-attr:migstat,omitempty"`
+	NameID        json.RawMessage   `json:"os-vol-mig-status-attr:name_id,omitempty"`
+	ImageMetadata map[string]string `json:"volume_image_metadata,omitempty"`
 }
 
 // visibleMetadata is the metadata with readonly and attached_mode, which
@@ -126,14 +128,15 @@ func visibleMetadata(v *Volume) map[string]string {
 	return m
 }
 
+// volumeDetail is the view of create and update; volumeShow adds the
+// extension attributes for show and the detailed list.
 func volumeDetail(r *http.Request, v *Volume) volumeWire {
 	p := policy.FromContext(r.Context())
 	w := volumeWire{ID: v.ID, Status: v.Status, Size: v.Size, AvailabilityZone: v.AvailabilityZone,
 		CreatedAt: stamp(v.CreatedAt), UpdatedAt: stampOrNil(v.UpdatedAt), Name: v.Name, Description: v.Description,
 		SnapshotID: ptr(v.SnapshotID), SourceVolID: ptr(v.SourceVolID), Metadata: visibleMetadata(v),
 		Links: links(r, "volumes", v.ID), UserID: v.UserID, Bootable: map[bool]string{true: "true", false: "false"}[v.Bootable],
-		Attachments: attachmentsWire(v, p), Host: ptr(v.Host), TenantID: v.ProjectID, MigStat: ptr(v.MigrationStatus),
-		ImageMetadata: v.ImageMetadata}
+		Attachments: attachmentsWire(v, p)}
 	if v.Type != nil {
 		w.VolumeType = &v.Type.Name
 	} else if v.TypeID != "" {
@@ -142,8 +145,18 @@ func volumeDetail(r *http.Request, v *Volume) volumeWire {
 	if p.IsAdmin() {
 		w.MigrationStatus, _ = json.Marshal(ptr(v.MigrationStatus))
 	}
-	if w.ImageMetadata != nil && len(w.ImageMetadata) == 0 {
-		w.ImageMetadata = nil
+	return w
+}
+
+func volumeShow(r *http.Request, v *Volume) volumeWire {
+	w := volumeDetail(r, v)
+	raw := func(s string) json.RawMessage {
+		b, _ := json.Marshal(ptr(s))
+		return b
+	}
+	w.Host, w.TenantID, w.MigStat, w.NameID = raw(v.Host), v.ProjectID, raw(v.MigrationStatus), raw("")
+	if len(v.ImageMetadata) > 0 {
+		w.ImageMetadata = v.ImageMetadata
 	}
 	return w
 }
@@ -206,6 +219,14 @@ func snapshotView(r *http.Request, sn *Snapshot, detail bool) snapshotWire {
 		}
 	}
 	return w
+}
+
+// collection is the name of a list in its next link ("volumes/detail").
+func collection(name string, detail bool) string {
+	if detail {
+		return name + "/detail"
+	}
+	return name
 }
 
 // nextLink is Cinder's collection link: present when the page is full.
