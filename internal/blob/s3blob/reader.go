@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/minio/minio-go/v7"
 
@@ -54,21 +55,40 @@ func (r *reader) Size() int64 { return r.size }
 // get opens bytes [off, off+n) of the object.
 func (r *reader) get(off, n int64) (io.ReadCloser, error) {
 	opts := minio.GetObjectOptions{}
-	if err := opts.SetRange(off, off+n-1); err != nil {
-		return nil, err
+	if off != 0 || n != r.size {
+		if err := opts.SetRange(off, off+n-1); err != nil {
+			return nil, err
+		}
 	}
 	if r.etag != "" {
 		opts.SetMatchETag(r.etag)
 	}
-	body, _, _, err := r.s.core.GetObject(r.ctx, r.s.opts.Bucket, r.obj, opts)
+	rc, _, _, err := r.s.core.GetObject(r.ctx, r.s.opts.Bucket, r.obj, opts)
 	if notFound(err) {
 		return nil, blob.ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("blob: read %s: %w", r.obj, err)
 	}
-	return body, nil
+	return &body{rc}, nil
 }
+
+// body is a GET's body that io.Copy drains with large buffers (fewer
+// reads and writes per byte than its default 32 KiB, which showed when
+// a node relays a large object from the store to its client).
+type body struct{ io.ReadCloser }
+
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+
+func (b *body) WriteTo(w io.Writer) (int64, error) {
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	return io.CopyBuffer(writerOnly{w}, b.ReadCloser, *bp)
+}
+
+// writerOnly hides a destination's ReadFrom, which would copy with its
+// own small buffer.
+type writerOnly struct{ io.Writer }
 
 func (r *reader) Read(p []byte) (int, error) {
 	if r.pos >= r.size {
@@ -102,7 +122,9 @@ func (r *reader) Read(p []byte) (int, error) {
 
 // WriteTo streams the rest of the object in one GET with large buffers.
 func (r *reader) WriteTo(w io.Writer) (int64, error) {
-	buf := make([]byte, 256<<10)
+	bp := copyBufs.Get().(*[]byte)
+	defer copyBufs.Put(bp)
+	buf := *bp
 	var total int64
 	for {
 		n, err := r.Read(buf)
