@@ -32,6 +32,11 @@ func (s *Service) Rebuild(ctx context.Context, p *policy.Principal, id string, r
 	if err != nil {
 		return nil, err
 	}
+	if cur.ImageID == "" {
+		// Nova re-images a root volume from 2.93 on (Cinder's os-reimage),
+		// which stratus does not implement.
+		return nil, fault.Invalidf("Unable to rebuild with a different image for a volume-backed server.")
+	}
 	im, err := s.images.Image(ctx, p, idFromHref(rb.imageRef))
 	if err != nil {
 		if fault.KindOf(err) == fault.NotFound {

@@ -78,15 +78,31 @@ func (s *Service) prepareCreate(ctx context.Context, p *policy.Principal, c *cre
 	if err != nil {
 		return nil, nil, nil, nil, fault.Invalidf("Flavor %s could not be found.", c.FlavorRef)
 	}
-	im, err := s.images.Image(ctx, p, idFromHref(c.ImageRef))
-	if err != nil {
-		if fault.KindOf(err) == fault.NotFound {
-			return nil, nil, nil, nil, fault.Invalidf("Can not find requested image")
+	var im *image.Image
+	if c.bootVolume() != nil {
+		// Volume-backed: the flavor's disk does not matter; the mappings'
+		// volumes are checked instead (a volume goes to one server only).
+		for _, m := range c.Volumes {
+			if m.Source == "volume" && c.MaxCount > 1 {
+				return nil, nil, nil, nil, fault.Invalidf("Cannot attach one or more volumes to multiple instances")
+			}
 		}
-		return nil, nil, nil, nil, err
-	}
-	if err := checkImage(p, im, f); err != nil {
-		return nil, nil, nil, nil, err
+		if im, err = s.checkVolumeBDMs(ctx, p, c); err != nil {
+			return nil, nil, nil, nil, err
+		}
+	} else {
+		if im, err = s.images.Image(ctx, p, idFromHref(c.ImageRef)); err != nil {
+			if fault.KindOf(err) == fault.NotFound {
+				return nil, nil, nil, nil, fault.Invalidf("Can not find requested image")
+			}
+			return nil, nil, nil, nil, err
+		}
+		if err := checkImage(p, im, f); err != nil {
+			return nil, nil, nil, nil, err
+		}
+		if _, err := s.checkVolumeBDMs(ctx, p, c); err != nil {
+			return nil, nil, nil, nil, err
+		}
 	}
 	var kp *Keypair
 	if c.KeyName != nil {
@@ -209,7 +225,7 @@ func (s *Service) CreateServers(ctx context.Context, p *policy.Principal, c *cre
 func (s *Service) newServer(p *policy.Principal, c *createRequest, f *Flavor, im *image.Image, kp *Keypair, now time.Time,
 	seq int64, index int, resv, nets string) *Server {
 	sv := &Server{ID: uuid.NewString(), Seq: seq, ProjectID: p.ProjectID, UserID: p.UserID, Name: c.Name,
-		Description: c.Description, VMState: vmBuilding, TaskState: strp(taskScheduling), ImageID: im.ID, Flavor: flavorInfo(f),
+		Description: c.Description, VMState: vmBuilding, TaskState: strp(taskScheduling), Flavor: flavorInfo(f),
 		UserData: c.UserData, AutoDiskConfig: c.DiskConfig == "AUTO", AccessIPv4: c.AccessIPv4, AccessIPv6: c.AccessIPv6,
 		ReservationID: resv, LaunchIndex: index, RootDevice: strp("/dev/vda"), Metadata: c.Metadata,
 		SystemMetadata: map[string]string{}, Tags: c.Tags, SecurityGroups: c.SecurityGroups, Networks: nets,
@@ -241,7 +257,11 @@ func (s *Service) newServer(p *policy.Principal, c *createRequest, f *Flavor, im
 	if kp != nil {
 		sv.KeyName, sv.KeyData = strp(kp.Name), strp(kp.PublicKey)
 	}
-	imageSystemMetadata(sv, im, f)
+	if im != nil {
+		sv.ImageID = im.ID
+		imageSystemMetadata(sv, im, f)
+	}
+	s.saveVolumeBDMs(sv, c)
 	sv.Hostname = hostnameOf(sv.Name, nil)
 	return sv
 }

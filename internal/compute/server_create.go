@@ -33,6 +33,7 @@ type createRequest struct {
 	UserData          *string
 	Description       *string
 	Tags              []string
+	Volumes           []bdmVolume // block device mappings to volumes
 	Hints             map[string]any
 	Host              string
 }
@@ -219,7 +220,7 @@ func parseCreate(r *http.Request, top, m map[string]any) (*createRequest, error)
 	if err := parseBDMs(m, c); err != nil {
 		return nil, err
 	}
-	if c.ImageRef == "" {
+	if c.ImageRef == "" && c.bootVolume() == nil {
 		return nil, fault.Invalidf("Missing imageRef attribute")
 	}
 	for _, key := range []string{"os:scheduler_hints", "OS-SCH-HNT:scheduler_hints"} {
@@ -384,16 +385,16 @@ func parseTags(path string, v any) ([]string, error) {
 	return out, nil
 }
 
-// noVolumes is the answer to block device mappings that need block
-// storage, which stratus does not serve yet.
+// noVolumes is the answer to block device mappings to volumes when no
+// block storage is configured.
 func noVolumes() *fault.Error {
-	return fault.NotImplementedf("Booting from a volume (block device mappings with destination_type volume, volume_id or snapshot_id) is not available yet; boot from an image (imageRef, or a block_device_mapping_v2 entry with source_type image and destination_type local) and attach volumes with os-volume_attachments.")
+	return fault.NotImplementedf("Block device mappings to volumes need block storage, which is not configured.")
 }
 
-// parseBDMs accepts the block device mappings stratus can serve: one
-// image copied to the local root disk (source_type image, destination_type
-// local, boot_index 0). Mappings to volumes answer 501 until block storage
-// exists.
+// parseBDMs reads block device mappings: an image copied to the local
+// root disk (source_type image, destination_type local, boot_index 0), and
+// mappings to volumes (destination_type volume, the only kind K5 allows)
+// of an existing volume or one made from an image, a snapshot or nothing.
 func parseBDMs(m map[string]any, c *createRequest) error {
 	legacy, hasLegacy := m["block_device_mapping"]
 	v2, hasV2 := m["block_device_mapping_v2"]
@@ -409,8 +410,33 @@ func parseBDMs(m map[string]any, c *createRequest) error {
 		if !ok {
 			return schemaErr("block_device_mapping", legacy, pyRepr(legacy)+" is not of type 'array'")
 		}
-		if len(list) > 0 {
-			return noVolumes()
+		for _, item := range list {
+			b, err := object("block_device_mapping", item)
+			if err != nil {
+				return err
+			}
+			src, id := "volume", ""
+			if id, _, err = str(b, "volume_id"); err != nil {
+				return err
+			}
+			if id == "" {
+				src = "snapshot"
+				if id, _, err = str(b, "snapshot_id"); err != nil {
+					return err
+				}
+			}
+			if id == "" {
+				return fault.Invalidf("Block Device Mapping is Invalid: Unrecognized legacy format.")
+			}
+			b["uuid"] = id
+			m, err := parseVolumeBDM(b, src)
+			if err != nil {
+				return err
+			}
+			if dev := m.Device; dev == "/dev/vda" || dev == "" {
+				m.BootIndex = 0 // the legacy mapping of the root device
+			}
+			c.Volumes = append(c.Volumes, m)
 		}
 	}
 	if !hasV2 {
@@ -433,8 +459,19 @@ func parseBDMs(m map[string]any, c *createRequest) error {
 		if err != nil {
 			return err
 		}
-		if dst == "volume" || src == "volume" || src == "snapshot" {
-			return noVolumes()
+		if dst == "volume" || src == "volume" || src == "snapshot" || src == "blank" {
+			if dst != "volume" {
+				return fault.Invalidf("Block Device Mapping is Invalid: Mapping %s to %s is not supported.", src, dst)
+			}
+			m, err := parseVolumeBDM(b, src)
+			if err != nil {
+				return err
+			}
+			if m.BootIndex == 0 && c.bootVolume() != nil {
+				return fault.Invalidf("Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.")
+			}
+			c.Volumes = append(c.Volumes, m)
+			continue
 		}
 		if src != "image" {
 			return fault.NotImplementedf("Only a block device mapping of an image to the local root disk (source_type image, destination_type local, boot_index 0) is supported.")

@@ -178,13 +178,23 @@ func (s *Service) spawn(ctx context.Context, id, requestID string) {
 		return
 	}
 	start := time.Now()
-	im, err := s.serviceImage(ctx, sv, sv.ImageID)
+	var im *image.Image
+	if sv.ImageID != "" {
+		im, err = s.serviceImage(ctx, sv, sv.ImageID)
+	}
 	var sp hypervisor.Spec
+	var data []bdmVolume
 	if err == nil {
 		sp, err = s.spec(ctx, sv, im)
 	}
 	if err == nil {
+		sp.RootVolume, data, err = s.buildVolumes(ctx, sv)
+	}
+	if err == nil {
 		err = s.driver.Spawn(ctx, sp)
+	}
+	if err == nil {
+		err = s.attachBuilt(ctx, sv, data)
 	}
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return // shutting down: reconciled at the next start

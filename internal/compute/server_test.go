@@ -98,7 +98,7 @@ func TestServerCreateErrors(t *testing.T) {
 		{"user_data", srv("user_data", "not base64!"), 400, "is not a 'base64'"},
 		{"counts", srv("min_count", 3, "max_count", 2), 400, "min_count must be <= max_count"},
 		{"quota", srv("min_count", 3), 403, "Quota exceeded for instances: Requested 3, but already used 0 of 2 instances"},
-		{"volume bdm", srv("block_device_mapping_v2", []any{map[string]any{"source_type": "image", "destination_type": "volume", "uuid": imgRaw, "boot_index": "0", "volume_size": "20"}}), 501, "Booting from a volume"},
+		{"volume bdm", srv("block_device_mapping_v2", []any{map[string]any{"source_type": "image", "destination_type": "volume", "uuid": imgRaw, "boot_index": "0", "volume_size": "20"}}), 501, "Block device mappings to volumes need block storage"},
 		{"group", map[string]any{"server": srv()["server"], "os:scheduler_hints": map[string]any{"group": "99999999-9999-9999-9999-999999999999"}}, 400, "Instance group 99999999-9999-9999-9999-999999999999 could not be found."},
 		{"2.37 networks required", srv(), 400, "'networks' is a required property"},
 	} {

@@ -2,6 +2,8 @@ package compute
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +112,84 @@ func TestVolumeAttachments(t *testing.T) {
 	}
 	if v := waitVolume(t, vs, "alice", v1, "available"); len(v.Attachments) != 0 {
 		t.Fatal("detached volume keeps an attachment")
+	}
+}
+
+// TestBootFromVolume boots a server whose root disk is a volume made from
+// an image (K5's only block device mapping), with a blank data volume.
+func TestBootFromVolume(t *testing.T) {
+	var vs *volume.Service
+	e := newEnv(t, withVolumes(t, &vs), func(o *Options) {
+		// The volume service reads image bytes from the blob store.
+		data, err := os.ReadFile(filepath.Join(o.Images.(*fakeImages).dir, imgRaw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := o.Blobs.Create(context.Background(), imgRaw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(data)
+		if err := w.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	})
+	bdm := []any{
+		map[string]any{"source_type": "image", "destination_type": "volume", "uuid": imgRaw, "boot_index": 0, "volume_size": 1,
+			"delete_on_termination": true},
+		map[string]any{"source_type": "blank", "destination_type": "volume", "volume_size": "1", "boot_index": -1},
+	}
+	r := e.must(e.do("POST", "/servers", "alice", map[string]any{"server": map[string]any{"name": "bfv", "flavorRef": "1",
+		"block_device_mapping_v2": bdm}}), 202)
+	id := r.JSON(t)["server"].(map[string]any)["id"].(string)
+	var sv map[string]any
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		e.svc.work.idle()
+		sv = e.show("alice", id)
+		if sv["status"] != "BUILD" || time.Now().After(deadline) {
+			break
+		}
+	}
+	if sv["status"] != "ACTIVE" || sv["image"] != "" {
+		t.Fatalf("server %v %v: %v", sv["status"], sv["image"], sv["fault"])
+	}
+	att := sv["os-extended-volumes:volumes_attached"].([]any)
+	if len(att) != 2 {
+		t.Fatalf("volumes attached: %v", att)
+	}
+	root := att[0].(map[string]any)["id"].(string)
+	rv, err := vs.Volume(context.Background(), testPrincipals["alice"], root)
+	if err != nil || rv.Status != "in-use" || !rv.Bootable || rv.Attachments[0].Mountpoint != "/dev/vda" {
+		t.Fatalf("root volume %+v %v", rv, err)
+	}
+	// The server's disk is the volume: its first bytes are the image's.
+	disk, err := os.ReadFile(e.drv.DiskPath(id))
+	if err != nil || len(disk) != 1<<30 || !strings.HasPrefix(string(disk[:32]), "stratus test image") {
+		t.Fatalf("root disk: %d bytes, %v", len(disk), err)
+	}
+	if r := e.do("DELETE", "/servers/"+id+"/os-volume_attachments/"+root, "alice", nil); r.Code != 400 {
+		t.Fatalf("detach of the root volume: %d %s", r.Code, r.Body)
+	}
+	if r := e.act("alice", id, map[string]any{"rebuild": map[string]any{"imageRef": imgRaw}}); r.Code != 400 {
+		t.Fatalf("rebuild of a volume-backed server: %d %s", r.Code, r.Body)
+	}
+	data := att[1].(map[string]any)["id"].(string)
+	e.must(e.do("DELETE", "/servers/"+id, "alice", nil), 204)
+	e.svc.work.idle()
+	if _, err := vs.Volume(context.Background(), testPrincipals["alice"], root); fault.KindOf(err) != fault.NotFound {
+		t.Fatalf("root volume (delete_on_termination) after server delete: %v", err)
+	}
+	waitVolume(t, vs, "alice", data, "available")
+	// Booting from an image volume needs a size; from a missing volume fails.
+	for _, m := range []map[string]any{
+		{"source_type": "image", "destination_type": "volume", "uuid": imgRaw, "boot_index": 0},
+		{"source_type": "volume", "destination_type": "volume", "uuid": "00000000-0000-0000-0000-000000000000", "boot_index": 0},
+		{"source_type": "volume", "destination_type": "volume", "uuid": data, "boot_index": 0}, // not bootable
+	} {
+		r := e.do("POST", "/servers", "alice", map[string]any{"server": map[string]any{"name": "x", "flavorRef": "1",
+			"block_device_mapping_v2": []any{m}}})
+		if r.Code != 400 {
+			t.Errorf("%v: %d %s", m, r.Code, r.Body)
+		}
 	}
 }
