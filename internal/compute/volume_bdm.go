@@ -237,4 +237,3 @@ func (s *Service) attachBuilt(ctx context.Context, sv *Server, data []bdmVolume)
 	}
 	return nil
 }
-
