@@ -204,3 +204,69 @@ func TestVolumeCLI(t *testing.T) {
 		t.Fatal("deleted volume's file is still there")
 	}
 }
+
+// TestVolumeServerCLI: `server add volume` / `server remove volume` on the
+// fake driver (which opens the volume's file), and a server booted from a
+// volume made from an image (`server create --boot-from-volume`).
+func TestVolumeServerCLI(t *testing.T) {
+	t.Parallel()
+	n := StartNode(t)
+	raw := filepath.Join(t.TempDir(), "img.raw")
+	data := make([]byte, 1<<20)
+	copy(data, "stratus boot sector")
+	if err := os.WriteFile(raw, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	n.MustOpenStack(t, "image", "create", "--file", raw, "--disk-format", "raw", "--container-format", "bare", "img1")
+	n.MustOpenStack(t, "network", "create", "net1")
+	n.MustOpenStack(t, "subnet", "create", "--network", "net1", "--subnet-range", "192.168.20.0/24", "sub1")
+	vol := field(t, n.MustOpenStack(t, "volume", "create", "--size", "1", "data1", "-f", "json"), "id")
+	volWait(t, n, "volume", vol, "available")
+	vm := field(t, n.MustOpenStack(t, "server", "create", "--image", "img1", "--flavor", "m1.tiny", "--network", "net1",
+		"--wait", "vm1", "-f", "json"), "id")
+
+	n.MustOpenStack(t, "server", "add", "volume", "vm1", "data1")
+	v := volWait(t, n, "volume", vol, "in-use")
+	if !strings.Contains(fmt.Sprint(v["attachments"]), vm) {
+		t.Fatalf("attachments: %v", v["attachments"])
+	}
+	if out := n.MustOpenStack(t, "console", "log", "show", "vm1"); !strings.Contains(out, "[vdb] 2097152 512-byte logical blocks (1 GiB, rw, volume "+vol+")") {
+		t.Fatalf("the guest does not see the volume:\n%s", out)
+	}
+	if out := n.MustOpenStack(t, "server", "show", "vm1", "-f", "json"); !strings.Contains(out, vol) {
+		t.Fatalf("server show lacks the volume: %s", out)
+	}
+	if _, err := n.OpenStack(t, nil, "volume", "delete", "data1"); err == nil {
+		t.Fatal("an attached volume was deleted")
+	}
+	n.MustOpenStack(t, "server", "remove", "volume", "vm1", "data1")
+	volWait(t, n, "volume", vol, "available")
+
+	// Boot from a 1 GiB volume made from the image: the server's disk is
+	// the volume's file, holding the image's bytes.
+	bfv := field(t, n.MustOpenStack(t, "server", "create", "--image", "img1", "--boot-from-volume", "1", "--flavor", "m1.tiny",
+		"--network", "net1", "--wait", "bfv", "-f", "json"), "id")
+	show := imgJSON(t, n.MustOpenStack(t, "server", "show", bfv, "-f", "json"))
+	att := fmt.Sprint(show["volumes_attached"])
+	list := imgJSON(t, `{"v":`+n.MustOpenStack(t, "volume", "list", "-f", "json")+`}`)["v"].([]any)
+	var root string
+	for _, x := range list {
+		m := x.(map[string]any)
+		if m["ID"] != vol {
+			root = m["ID"].(string)
+		}
+	}
+	if root == "" || !strings.Contains(att, root) {
+		t.Fatalf("boot volume %q not in %s", root, att)
+	}
+	if got, want := volDigest(t, volFile(n, root)), volDigest(t, volRawOf(t, raw, "raw", 1<<30)); got != want {
+		t.Fatal("the boot volume does not hold the image")
+	}
+	disk, err := os.Readlink(filepath.Join(n.DataDir, "instances", bfv, "disk"))
+	if err != nil || disk != volFile(n, root) {
+		t.Fatalf("the server's disk is %q (%v), not its volume", disk, err)
+	}
+	n.MustOpenStack(t, "server", "delete", "--wait", "bfv", "vm1")
+	// --boot-from-volume leaves delete_on_termination false: the volume stays.
+	volWait(t, n, "volume", root, "available")
+}
