@@ -133,7 +133,9 @@ func (s *Service) render(r *http.Request, sv *Server, o viewOpts) (map[string]an
 	if o.serverGroups {
 		groups = s.groupsOf(r.Context(), sv.ID)
 	}
-	return serverView(r, sv, ports, groups, o), nil
+	v := serverView(r, sv, ports, groups, o)
+	s.addAccess(r.Context(), v, sv)
+	return v, nil
 }
 
 func (s *Service) getServer(w http.ResponseWriter, r *http.Request) error {

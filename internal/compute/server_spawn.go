@@ -157,7 +157,7 @@ func (s *Service) spec(ctx context.Context, sv *Server, im *image.Image) (hyperv
 		}
 		sp.NICs = append(sp.NICs, nic)
 	}
-	return sp, nil
+	return sp, s.addSubnets(ctx, &sp, ports)
 }
 
 // serviceImage reads an image as the service (the server's owner may no

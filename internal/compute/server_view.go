@@ -123,7 +123,9 @@ func serverView(r *http.Request, sv *Server, ports []Port, groups []string, o vi
 		v["flavor"] = map[string]any{"id": sv.Flavor.ID, "links": bookmarkLink(r, "flavors", sv.Flavor.ID)}
 	}
 	status := v["status"].(string)
-	if (status == "ERROR" || status == "DELETED") && sv.Fault != nil {
+	// As Nova, a fault shows on an ERROR or DELETED server; also on one
+	// whose VM died (SHUTOFF, power state CRASHED) until it runs again.
+	if (status == "ERROR" || status == "DELETED" || status == "SHUTOFF" && sv.PowerState == powerCrashed) && sv.Fault != nil {
 		f := map[string]any{"code": sv.Fault.Code, "created": isotime(sv.Fault.Created), "message": sv.Fault.Message}
 		if sv.Fault.Details != "" && (admin || sv.Fault.Code != 500) {
 			f["details"] = sv.Fault.Details

@@ -134,6 +134,9 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 		s.work.close()
 		return nil, fmt.Errorf("compute: reconcile servers: %w", err)
 	}
+	if err := s.syncPowerStates(ctx); err != nil {
+		s.log.Warn("power states not synced", "err", err)
+	}
 	return s, nil
 }
 

@@ -3,15 +3,19 @@ package server
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/blob"
 	"github.com/stratus-iaas/stratus/internal/compute"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/hypervisor"
+	_ "github.com/stratus-iaas/stratus/internal/hypervisor/qemu" // registers the "qemu" driver
 	"github.com/stratus-iaas/stratus/internal/image"
 	"github.com/stratus-iaas/stratus/internal/job"
 	"github.com/stratus-iaas/stratus/internal/network"
+	"github.com/stratus-iaas/stratus/internal/policy"
 )
 
 // newCompute assembles the compute service: its hosts, the hypervisor
@@ -41,6 +45,17 @@ func (s *Server) newCompute(ctx context.Context, images *image.Service, blobs bl
 	if c, ok := drv.(hypervisor.Closer); ok {
 		s.onClose(c.Close) // after the compute service's workers stop (closers run in reverse)
 	}
+	if err := s.sizeHosts(ctx, drv, hosts); err != nil {
+		return nil, err
+	}
+	if h, ok := drv.(hypervisor.HTTPServer); ok {
+		prefix, handler := h.HTTPHandler()
+		s.mux.Mount(httpapi.Group{Name: "console", Prefix: prefix, Dialect: httpapi.Plain, Routes: []httpapi.Route{
+			{Method: http.MethodGet, Pattern: "/{path...}", Policy: policy.Public, Handler: func(w http.ResponseWriter, r *http.Request) error {
+				handler.ServeHTTP(w, r)
+				return nil
+			}}}})
+	}
 	// Drivers clone a boot image's local file when the blob store has one
 	// (the filesystem); on S3 they read it through Blobs.
 	var blobPath func(string) (string, error)
@@ -62,4 +77,28 @@ func (s *Server) newCompute(ctx context.Context, images *image.Service, blobs bl
 		}
 	}()
 	return svc, nil
+}
+
+// sizeHosts gives hosts without a configured capacity the capacity of
+// this machine when the driver runs real guests (it describes its host),
+// and applies the allocation ratios to every capacity.
+func (s *Server) sizeHosts(ctx context.Context, drv hypervisor.Driver, hosts []compute.Host) error {
+	var hi hypervisor.HostInfo
+	if d, ok := drv.(hypervisor.Describer); ok {
+		var err error
+		if hi, err = d.HostInfo(ctx); err != nil {
+			return err
+		}
+		s.log.Info("compute host", "hypervisor", hi.Type, "accel", hi.Accel, "vcpus", hi.VCPUs, "memory_mb", hi.MemoryMB, "disk_gb", hi.DiskGB)
+	}
+	for i := range hosts {
+		h := &hosts[i]
+		if h.VCPUs == 0 && h.MemoryMB == 0 && h.DiskGB == 0 && hi.VCPUs > 0 {
+			h.VCPUs, h.MemoryMB, h.DiskGB = int64(hi.VCPUs), hi.MemoryMB, hi.DiskGB
+		}
+		h.VCPUs = int64(float64(h.VCPUs) * s.cfg.CPUAllocationRatio)
+		h.MemoryMB = int64(float64(h.MemoryMB) * s.cfg.RAMAllocationRatio)
+		h.DiskGB = int64(float64(h.DiskGB) * s.cfg.DiskAllocationRatio)
+	}
+	return nil
 }

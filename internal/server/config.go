@@ -77,6 +77,13 @@ type Config struct {
 	HypervisorSettings string `yaml:"hypervisor_settings"`
 	ComputeHosts       string `yaml:"compute_hosts"`
 	SnapshotFormat     string `yaml:"snapshot_format"`
+	// ComputeDriver is another name of Hypervisor (the QEMU issue's).
+	ComputeDriver string `yaml:"compute_driver"`
+	// Overcommit: a host offers its vCPUs, memory and disk times these to
+	// the scheduler (Nova's cpu/ram/disk_allocation_ratio defaults).
+	CPUAllocationRatio  float64 `yaml:"cpu_allocation_ratio"`
+	RAMAllocationRatio  float64 `yaml:"ram_allocation_ratio"`
+	DiskAllocationRatio float64 `yaml:"disk_allocation_ratio"`
 }
 
 // Defaults are what `stratus serve` uses with no configuration at all.
@@ -106,6 +113,10 @@ func Defaults() Config {
 		Hypervisor:        "fake",
 		ComputeHosts:      "compute-1",
 		SnapshotFormat:    "qcow2",
+
+		CPUAllocationRatio:  16,
+		RAMAllocationRatio:  1.5,
+		DiskAllocationRatio: 1,
 	}
 }
 
@@ -146,8 +157,12 @@ func (c *Config) options() []option {
 		{"volume-backend", "STRATUS_VOLUME_BACKEND", "where volume bytes live: local (sparse files in volume-dir) or blob (qcow2 objects in the blob store)", &c.VolumeBackend},
 		{"volume-dir", "STRATUS_VOLUME_DIR", "directory of local volume files (default DATA_DIR/volumes)", &c.VolumeDir},
 		{"availability-zone", "STRATUS_AVAILABILITY_ZONE", "availability zone of this node's volumes", &c.AvailabilityZone},
-		{"hypervisor", "STRATUS_HYPERVISOR", "hypervisor driver that runs servers (fake)", &c.Hypervisor},
-		{"hypervisor-settings", "STRATUS_HYPERVISOR_SETTINGS", "driver settings as key=value,... (fake: spawn_delay, action_delay, vnc_base)", &c.HypervisorSettings},
+		{"hypervisor", "STRATUS_HYPERVISOR", "hypervisor driver that runs servers: fake (no guests, real disks) or qemu (a QEMU per server)", &c.Hypervisor},
+		{"compute-driver", "STRATUS_COMPUTE_DRIVER", "the same as --hypervisor", &c.ComputeDriver},
+		{"hypervisor-settings", "STRATUS_HYPERVISOR_SETTINGS", "driver settings as key=value,... (fake: spawn_delay, action_delay, vnc_base; qemu: binary, accel, shutdown_timeout, reboot_timeout, novnc_dir, console_ttl)", &c.HypervisorSettings},
+		{"cpu-allocation-ratio", "STRATUS_CPU_ALLOCATION_RATIO", "vCPUs the scheduler places per host CPU", &c.CPUAllocationRatio},
+		{"ram-allocation-ratio", "STRATUS_RAM_ALLOCATION_RATIO", "guest memory the scheduler places per byte of host memory", &c.RAMAllocationRatio},
+		{"disk-allocation-ratio", "STRATUS_DISK_ALLOCATION_RATIO", "root disk the scheduler places per byte of host disk", &c.DiskAllocationRatio},
 		{"compute-hosts", "STRATUS_COMPUTE_HOSTS", "compute hosts as name[@zone][:vcpus:ram_mb:disk_gb],... (zone default nova; no capacity means unlimited)", &c.ComputeHosts},
 		{"snapshot-format", "STRATUS_SNAPSHOT_FORMAT", "disk format of server snapshots (createImage, shelve): qcow2 or raw", &c.SnapshotFormat},
 	}
@@ -168,6 +183,8 @@ func (c *Config) ParseFlags(fs *flag.FlagSet, args []string, getenv func(string)
 			fs.Int64Var(p, o.name, *p, help)
 		case *time.Duration:
 			fs.DurationVar(p, o.name, *p, help)
+		case *float64:
+			fs.Float64Var(p, o.name, *p, help)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -212,6 +229,8 @@ func copyValue(dst, src any) {
 		*d = *src.(*int64)
 	case *time.Duration:
 		*d = *src.(*time.Duration)
+	case *float64:
+		*d = *src.(*float64)
 	}
 }
 
@@ -233,6 +252,12 @@ func setFromString(dst any, v string) error {
 		*d = n
 	case *time.Duration:
 		n, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		*d = n
+	case *float64:
+		n, err := strconv.ParseFloat(v, 64)
 		if err != nil {
 			return err
 		}
@@ -259,6 +284,15 @@ func (c *Config) validate() error {
 	}
 	if c.JobWorkers < 1 || c.JobProjectWorkers < 1 || c.JobRetention <= 0 || c.JobLease < time.Second {
 		return fmt.Errorf("job-workers and job-project-workers must be at least 1, job-retention positive and job-lease at least 1s")
+	}
+	if c.ComputeDriver != "" {
+		if c.Hypervisor != "fake" && c.Hypervisor != c.ComputeDriver {
+			return fmt.Errorf("hypervisor %q and compute-driver %q disagree", c.Hypervisor, c.ComputeDriver)
+		}
+		c.Hypervisor = c.ComputeDriver
+	}
+	if !(c.CPUAllocationRatio > 0 && c.RAMAllocationRatio > 0 && c.DiskAllocationRatio > 0) {
+		return fmt.Errorf("cpu-, ram- and disk-allocation-ratio must be positive")
 	}
 	if c.SnapshotFormat != "qcow2" && c.SnapshotFormat != "raw" {
 		return fmt.Errorf("snapshot-format must be qcow2 or raw")
