@@ -27,9 +27,17 @@ func (s *Service) Routes() []httpapi.Route {
 // unbuilt are Cinder APIs stratus does not serve: 501 in Cinder's format
 // (docs/compatibility.md lists them).
 var unbuilt = []string{"backups", "messages", "groups", "group_types", "group_snapshots", "attachments",
-	"volume-transfers", "qos-specs", "os-services", "os-hosts", "scheduler-stats",
-	"capabilities", "clusters", "workers", "manageable_volumes", "manageable_snapshots", "os-volume-manage",
+	"volume-transfers", "qos-specs", "clusters", "workers", "manageable_volumes", "manageable_snapshots", "os-volume-manage",
 	"os-snapshot-manage", "consistencygroups", "cgsnapshots", "default-types", "resource_filters", "os-backup"}
+
+// encryptionHTTP: volume encryption types are not served; a missing type
+// is still 404 as in Cinder.
+func (s *Service) encryptionHTTP(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.VolumeType(r.Context(), principal(r), r.PathValue("type_id")); err != nil {
+		return err
+	}
+	return notImplemented(w, r)
+}
 
 func notImplemented(w http.ResponseWriter, r *http.Request) error {
 	return fault.NotImplementedf("The requested API is not implemented in stratus yet.")
@@ -46,8 +54,15 @@ func (s *Service) versionRoutes(major int, p string) []httpapi.Route {
 		{Method: http.MethodDelete, Pattern: p + "/types/{type_id}", Policy: admin, Handler: v(s.deleteTypeHTTP)},
 		{Method: http.MethodPost, Pattern: p + "/types/{type_id}/action", Policy: admin, Handler: v(s.typeActionHTTP)},
 		{Method: http.MethodGet, Pattern: p + "/types/{type_id}/os-volume-type-access", Policy: admin, Handler: v(s.typeAccessHTTP)},
-		{Method: http.MethodGet, Pattern: p + "/types/{type_id}/encryption", Policy: admin, Handler: v(notImplemented)},
-		{Method: http.MethodPost, Pattern: p + "/types/{type_id}/encryption", Policy: admin, Handler: v(notImplemented)},
+		{Method: http.MethodGet, Pattern: p + "/types/{type_id}/encryption", Policy: admin, Handler: v(s.encryptionHTTP)},
+		{Method: http.MethodPost, Pattern: p + "/types/{type_id}/encryption", Policy: admin, Handler: v(s.encryptionHTTP)},
+
+		{Method: http.MethodGet, Pattern: p + "/os-services", Policy: admin, Handler: v(s.servicesHTTP)},
+		{Method: http.MethodPut, Pattern: p + "/os-services/{action}", Policy: admin, Handler: v(s.updateServiceHTTP)},
+		{Method: http.MethodGet, Pattern: p + "/os-hosts", Policy: admin, Handler: v(s.hostsHTTP)},
+		{Method: http.MethodGet, Pattern: p + "/os-hosts/{host}", Policy: admin, Handler: v(s.showHostHTTP)},
+		{Method: http.MethodGet, Pattern: p + "/scheduler-stats/get_pools", Policy: admin, Handler: v(s.poolsHTTP)},
+		{Method: http.MethodGet, Pattern: p + "/capabilities/{host}", Policy: admin, Handler: v(s.capabilitiesHTTP)},
 		{Method: http.MethodGet, Pattern: p + "/types/{type_id}/extra_specs", Policy: read, Handler: v(s.listSpecsHTTP)},
 		{Method: http.MethodPost, Pattern: p + "/types/{type_id}/extra_specs", Policy: admin, Handler: v(s.createSpecsHTTP)},
 		{Method: http.MethodGet, Pattern: p + "/types/{type_id}/extra_specs/{key}", Policy: read, Handler: v(s.showSpecHTTP)},

@@ -152,3 +152,29 @@ func TestNovaVolumeProxy(t *testing.T) {
 	e.fault(do("GET", "/os-volumes/"+id, nil), 404, "itemNotFound", "Volume "+id+" could not be found.")
 	e.fault(do("POST", "/os-volumes", map[string]any{"volume": map[string]any{"display_name": "x"}}), 400, "badRequest", "")
 }
+
+func TestBackendViews(t *testing.T) {
+	e := newEnv(t)
+	e.createVolume("alice", map[string]any{"size": 1})
+	svcs := e.must(e.do("GET", "os-services?binary=cinder-volume", "admin", nil), 200).JSON(t)["services"].([]any)
+	if len(svcs) != 1 || svcs[0].(map[string]any)["host"] != "n1@local" || svcs[0].(map[string]any)["state"] != "up" {
+		t.Fatalf("services %v", svcs)
+	}
+	e.fault(e.do("GET", "os-services", "alice", nil), 403, "forbidden", "")
+	e.fault(e.do("PUT", "os-services/enable", "admin", map[string]any{"host": "nope", "binary": "cinder-volume"}), 404, "itemNotFound",
+		"Could not find binary cinder-volume on host nope.")
+	e.fault(e.do("PUT", "os-services/disable", "admin", map[string]any{"host": "n1@local", "binary": "cinder-volume"}), 501, "notImplemented", "")
+	h := e.must(e.do("GET", "os-hosts/n1@local", "admin", nil), 200).JSON(t)["host"].([]any)
+	if r := h[0].(map[string]any)["resource"].(map[string]any); r["volume_count"] != "1" || r["total_volume_gb"] != "1" {
+		t.Fatalf("host %v", h)
+	}
+	p := e.must(e.do("GET", "scheduler-stats/get_pools?detail=True", "admin", nil), 200).JSON(t)["pools"].([]any)
+	c := p[0].(map[string]any)["capabilities"].(map[string]any)
+	if c["vendor_name"] != vendorName || c["total_capacity_gb"].(float64) <= 0 {
+		t.Fatalf("pools %v", p)
+	}
+	capa := e.must(e.do("GET", "capabilities/n1@local", "admin", nil), 200).JSON(t)
+	if capa["volume_backend_name"] != c["volume_backend_name"] || capa["storage_protocol"] != c["storage_protocol"] {
+		t.Fatalf("capabilities %v vs pools %v", capa, c)
+	}
+}
