@@ -10,6 +10,7 @@ import (
 // Routes are the Glance v2 routes, mounted under catalog.ImagePrefix.
 func (s *Service) Routes() []httpapi.Route {
 	read, write := policy.ProjectReader, policy.ProjectMember
+	const ns, ns1 = "/v2/metadefs/namespaces", "/v2/metadefs/namespaces/{namespace}"
 	return []httpapi.Route{
 		{Method: http.MethodGet, Pattern: "", Policy: policy.Public, Handler: s.listVersions},
 		{Method: http.MethodGet, Pattern: "/{$}", Policy: policy.Public, Handler: s.listVersions},
@@ -21,6 +22,38 @@ func (s *Service) Routes() []httpapi.Route {
 		{Method: http.MethodGet, Pattern: "/v2/schemas/member", Policy: read, Handler: s.schemaMember},
 		{Method: http.MethodGet, Pattern: "/v2/schemas/members", Policy: read, Handler: s.schemaMembers},
 		{Method: http.MethodGet, Pattern: "/v2/schemas/metadefs/{name}", Policy: read, Handler: s.schemaMetadef},
+
+		// Metadata definitions: reads as each namespace's visibility allows,
+		// writes admin-only (decided by the service, after the namespace is
+		// found, as Glance's policy: a private namespace of another project is 404).
+		{Method: http.MethodGet, Pattern: "/v2/metadefs/resource_types", Policy: read, Handler: s.listResourceTypesHTTP},
+		{Method: http.MethodGet, Pattern: ns, Policy: read, Handler: s.listNamespacesHTTP},
+		{Method: http.MethodPost, Pattern: ns, Policy: read, Handler: s.createNamespaceHTTP},
+		{Method: http.MethodGet, Pattern: ns1, Policy: read, Handler: s.getNamespaceHTTP},
+		{Method: http.MethodPut, Pattern: ns1, Policy: read, Handler: s.updateNamespaceHTTP},
+		{Method: http.MethodDelete, Pattern: ns1, Policy: read, Handler: s.deleteNamespaceHTTP},
+		{Method: http.MethodGet, Pattern: ns1 + "/resource_types", Policy: read, Handler: s.listAssociationsHTTP},
+		{Method: http.MethodPost, Pattern: ns1 + "/resource_types", Policy: read, Handler: s.associateHTTP},
+		{Method: http.MethodDelete, Pattern: ns1 + "/resource_types/{resource_type}", Policy: read, Handler: s.dissociateHTTP},
+		{Method: http.MethodGet, Pattern: ns1 + "/objects", Policy: read, Handler: s.listObjectsHTTP},
+		{Method: http.MethodPost, Pattern: ns1 + "/objects", Policy: read, Handler: s.createObjectHTTP},
+		{Method: http.MethodDelete, Pattern: ns1 + "/objects", Policy: read, Handler: s.deleteContentsHTTP(ContentObjects)},
+		{Method: http.MethodGet, Pattern: ns1 + "/objects/{object}", Policy: read, Handler: s.getObjectHTTP},
+		{Method: http.MethodPut, Pattern: ns1 + "/objects/{object}", Policy: read, Handler: s.updateObjectHTTP},
+		{Method: http.MethodDelete, Pattern: ns1 + "/objects/{object}", Policy: read, Handler: s.deleteObjectHTTP},
+		{Method: http.MethodGet, Pattern: ns1 + "/properties", Policy: read, Handler: s.listPropertiesHTTP},
+		{Method: http.MethodPost, Pattern: ns1 + "/properties", Policy: read, Handler: s.createPropertyHTTP},
+		{Method: http.MethodDelete, Pattern: ns1 + "/properties", Policy: read, Handler: s.deleteContentsHTTP(ContentProperties)},
+		{Method: http.MethodGet, Pattern: ns1 + "/properties/{property}", Policy: read, Handler: s.getPropertyHTTP},
+		{Method: http.MethodPut, Pattern: ns1 + "/properties/{property}", Policy: read, Handler: s.updatePropertyHTTP},
+		{Method: http.MethodDelete, Pattern: ns1 + "/properties/{property}", Policy: read, Handler: s.deletePropertyHTTP},
+		{Method: http.MethodGet, Pattern: ns1 + "/tags", Policy: read, Handler: s.listTagsHTTP},
+		{Method: http.MethodPost, Pattern: ns1 + "/tags", Policy: read, Handler: s.createTagsHTTP},
+		{Method: http.MethodDelete, Pattern: ns1 + "/tags", Policy: read, Handler: s.deleteContentsHTTP(ContentTags)},
+		{Method: http.MethodGet, Pattern: ns1 + "/tags/{tag}", Policy: read, Handler: s.getTagHTTP},
+		{Method: http.MethodPost, Pattern: ns1 + "/tags/{tag}", Policy: read, Handler: s.createTagHTTP},
+		{Method: http.MethodPut, Pattern: ns1 + "/tags/{tag}", Policy: read, Handler: s.updateTagHTTP},
+		{Method: http.MethodDelete, Pattern: ns1 + "/tags/{tag}", Policy: read, Handler: s.deleteTagHTTP},
 
 		{Method: http.MethodPost, Pattern: "/v2/images", Policy: write, Handler: s.createImage},
 		{Method: http.MethodGet, Pattern: "/v2/images", Policy: read, Handler: s.listImages},

@@ -105,6 +105,9 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	if n > 0 {
 		s.log.Warn("images whose upload was interrupted are queued again", "count", n)
 	}
+	if err := seedMetadefs(ctx, s.db); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

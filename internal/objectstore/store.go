@@ -414,18 +414,5 @@ func pgByteOrder(ctx context.Context, db *store.DB) error {
 
 // queryAll runs query and scans every row with scan.
 func queryAll[T any](ctx context.Context, q store.Querier, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return store.QueryAll(ctx, q, func(s store.Scanner) (T, error) { return scan(s) }, query, args...)
 }

@@ -131,3 +131,99 @@ func novaProbes() []probe {
 	}
 	return out
 }
+
+// adminDoes is a setup of requests made by the cloud admin (the only
+// writer of metadata definitions).
+func adminDoes(steps ...func(w *world, c caller) *http.Request) func(w *world, c caller) {
+	return func(w *world, c caller) {
+		for _, s := range steps {
+			req := s(w, c)
+			w.authorize(req, cloudAdmin)
+			if r := w.do(req); r.status >= 300 {
+				w.t.Fatalf("setup %s %s: %d %.200s", req.Method, req.URL.Path, r.status, r.body)
+			}
+		}
+	}
+}
+
+// metadefFixture makes md-pub (public, with an object o, a property p, a
+// tag t and an association with OS::Glance::Image) and md-priv (private
+// to the owning project).
+func (w *world) metadefFixture() {
+	w.must(201, "POST", "/image/v2/metadefs/namespaces", cloudAdmin, map[string]any{"namespace": "md-pub", "visibility": "public",
+		"owner": w.owner, "resource_type_associations": []any{map[string]any{"name": "OS::Glance::Image"}},
+		"objects": []any{map[string]any{"name": "o"}}, "tags": []any{map[string]any{"name": "t"}},
+		"properties": map[string]any{"p": map[string]any{"title": "P", "type": "string"}}})
+	w.must(201, "POST", "/image/v2/metadefs/namespaces", cloudAdmin, map[string]any{"namespace": "md-priv", "owner": w.owner})
+}
+
+// metadefProbes: reads follow the namespace's visibility (public: anyone
+// with a token; private: its owner's project and cloud admins); every
+// write is the cloud admin's. Writes that change a namespace for good
+// work on one made for each caller, public so that refusals are the
+// policy's (403) and not the visibility's.
+func metadefProbes() []probe {
+	const md = "/image/v2/metadefs"
+	ns, ns1 := md+"/namespaces", md+"/namespaces/{namespace}"
+	admins := callers{cloudAdmin}
+	type obj = map[string]any
+	mkNS := func(name string, extra ...obj) func(w *world, c caller) *http.Request {
+		body := obj{"namespace": name, "visibility": "public"}
+		for _, e := range extra {
+			for k, v := range e {
+				body[k] = v
+			}
+		}
+		return call("POST", ns, body)
+	}
+	pub := ns + "/md-pub"
+	return []probe{
+		{route: "GET " + md + "/resource_types", name: "resource types", allow: withToken, req: call("GET", md+"/resource_types", nil)},
+		{route: "GET " + ns, name: "list", allow: withToken, req: call("GET", ns, nil)},
+		{route: "POST " + ns, name: "create", allow: admins, req: mkNS("new-{c}")},
+		{route: "GET " + ns1, name: "show public", allow: withToken, req: call("GET", pub, nil)},
+		{route: "GET " + ns1, name: "show private", allow: acctReaders, req: call("GET", ns+"/md-priv", nil)},
+		{route: "PUT " + ns1, name: "update", allow: admins, setup: adminDoes(mkNS("put-{c}")),
+			req: call("PUT", ns+"/put-{c}", obj{"namespace": "put-{c}", "visibility": "public"})},
+		{route: "DELETE " + ns1, name: "delete", allow: admins, setup: adminDoes(mkNS("del-{c}")), req: call("DELETE", ns+"/del-{c}", nil)},
+		{route: "GET " + ns1 + "/resource_types", name: "associations", allow: withToken, req: call("GET", pub+"/resource_types", nil)},
+		{route: "POST " + ns1 + "/resource_types", name: "associate", allow: admins, setup: adminDoes(mkNS("rt-{c}")),
+			req: call("POST", ns+"/rt-{c}/resource_types", obj{"name": "OS::Nova::Flavor"})},
+		{route: "DELETE " + ns1 + "/resource_types/{resource_type}", name: "dissociate", allow: admins,
+			setup: adminDoes(mkNS("drt-{c}", obj{"resource_type_associations": []obj{{"name": "OS::Nova::Flavor"}}})),
+			req:   call("DELETE", ns+"/drt-{c}/resource_types/OS::Nova::Flavor", nil)},
+		{route: "GET " + ns1 + "/objects", name: "private objects", allow: acctReaders, req: call("GET", ns+"/md-priv/objects", nil)},
+		{route: "POST " + ns1 + "/objects", name: "add an object", allow: admins, req: call("POST", pub+"/objects", obj{"name": "o-{c}"})},
+		{route: "DELETE " + ns1 + "/objects", name: "delete all objects", allow: admins,
+			setup: adminDoes(mkNS("dobj-{c}", obj{"objects": []obj{{"name": "x"}}})), req: call("DELETE", ns+"/dobj-{c}/objects", nil)},
+		{route: "GET " + ns1 + "/objects/{object}", name: "an object", allow: withToken, req: call("GET", pub+"/objects/o", nil)},
+		{route: "PUT " + ns1 + "/objects/{object}", name: "update an object", allow: admins,
+			setup: adminDoes(call("POST", pub+"/objects", obj{"name": "po-{c}"})),
+			req:   call("PUT", pub+"/objects/po-{c}", obj{"name": "po-{c}", "description": "d"})},
+		{route: "DELETE " + ns1 + "/objects/{object}", name: "delete an object", allow: admins,
+			setup: adminDoes(call("POST", pub+"/objects", obj{"name": "do-{c}"})), req: call("DELETE", pub+"/objects/do-{c}", nil)},
+		{route: "GET " + ns1 + "/properties", name: "private properties", allow: acctReaders, req: call("GET", ns+"/md-priv/properties", nil)},
+		{route: "POST " + ns1 + "/properties", name: "add a property", allow: admins,
+			req: call("POST", pub+"/properties", obj{"name": "p-{c}", "title": "t", "type": "string"})},
+		{route: "DELETE " + ns1 + "/properties", name: "delete all properties", allow: admins,
+			setup: adminDoes(mkNS("dprop-{c}")), req: call("DELETE", ns+"/dprop-{c}/properties", nil)},
+		{route: "GET " + ns1 + "/properties/{property}", name: "a property", allow: withToken, req: call("GET", pub+"/properties/p", nil)},
+		{route: "PUT " + ns1 + "/properties/{property}", name: "update a property", allow: admins,
+			setup: adminDoes(call("POST", pub+"/properties", obj{"name": "pp-{c}", "title": "t", "type": "string"})),
+			req:   call("PUT", pub+"/properties/pp-{c}", obj{"name": "pp-{c}", "title": "u", "type": "string"})},
+		{route: "DELETE " + ns1 + "/properties/{property}", name: "delete a property", allow: admins,
+			setup: adminDoes(call("POST", pub+"/properties", obj{"name": "dp-{c}", "title": "t", "type": "string"})),
+			req:   call("DELETE", pub+"/properties/dp-{c}", nil)},
+		{route: "GET " + ns1 + "/tags", name: "private tags", allow: acctReaders, req: call("GET", ns+"/md-priv/tags", nil)},
+		{route: "POST " + ns1 + "/tags", name: "replace tags", allow: admins, setup: adminDoes(mkNS("tags-{c}")),
+			req: call("POST", ns+"/tags-{c}/tags", obj{"tags": []obj{{"name": "a"}}})},
+		{route: "DELETE " + ns1 + "/tags", name: "delete all tags", allow: admins, setup: adminDoes(mkNS("dtags-{c}")),
+			req: call("DELETE", ns+"/dtags-{c}/tags", nil)},
+		{route: "GET " + ns1 + "/tags/{tag}", name: "a tag", allow: withToken, req: call("GET", pub+"/tags/t", nil)},
+		{route: "POST " + ns1 + "/tags/{tag}", name: "add a tag", allow: admins, req: call("POST", pub+"/tags/t-{c}", nil)},
+		{route: "PUT " + ns1 + "/tags/{tag}", name: "rename a tag", allow: admins, setup: adminDoes(call("POST", pub+"/tags/pt-{c}", nil)),
+			req: call("PUT", pub+"/tags/pt-{c}", obj{"name": "pt2-{c}"})},
+		{route: "DELETE " + ns1 + "/tags/{tag}", name: "delete a tag", allow: admins, setup: adminDoes(call("POST", pub+"/tags/dt-{c}", nil)),
+			req: call("DELETE", pub+"/tags/dt-{c}", nil)},
+	}
+}

@@ -134,6 +134,7 @@ func TestAccessMatrix(t *testing.T) {
 	w := newWorld(t)
 	probes := append(objectProbes(), imageProbes()...)
 	probes = append(probes, novaProbes()...)
+	probes = append(probes, metadefProbes()...)
 	checkCoverage(t, w, probes)
 	t.Logf("%d probes × %d callers", len(probes), len(allCallers))
 	for _, p := range probes {

@@ -91,6 +91,7 @@ func newWorld(t *testing.T) *world {
 	w.acct = catalog.ObjectStorePrefix + "/v1/AUTH_" + w.owner
 	w.objectFixture()
 	w.imageFixture()
+	w.metadefFixture()
 	return w
 }
 
