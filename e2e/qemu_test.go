@@ -71,7 +71,7 @@ dw 0xaa55
 
 // tinyVMDK assembles the boot sector with nasm, puts it on a 1 MiB disk
 // and turns that into a VMDK with qemu-img.
-func tinyVMDK(t *testing.T) string {
+func tinyVMDK(t testing.TB) string {
 	t.Helper()
 	nasm := testutil.RequireTool(t, "nasm")
 	qimg := testutil.RequireTool(t, "qemu-img")
@@ -91,6 +91,29 @@ func tinyVMDK(t *testing.T) string {
 		t.Fatalf("qemu-img: %v\n%s", err, out)
 	}
 	return vmdk
+}
+
+// k5ImportTiny imports the tiny guest's VMDK through the K5 import API
+// (object storage, then POST /v1/imageimport) and returns the image id.
+func k5ImportTiny(t *testing.T, n *Node) string {
+	t.Helper()
+	vmdk, err := os.ReadFile(tinyVMDK(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := newK5(t, n, "admin", AdminPassword, "admin")
+	loc := k.putObject(t, "disks", "tiny.vmdk", vmdk)
+	const id = "5a1e7c2d-1d2b-4c4e-9f00-00000000715e"
+	code, resp := k.call(t, "POST", "/import/v1/imageimport", map[string]any{"name": "tiny", "location": loc, "id": id,
+		"checksum": sha1hex(vmdk), "os_type": "Red Hat Enterprise Linux 7"})
+	if code != 201 || resp["import_id"] == nil {
+		t.Fatalf("import: %d %v", code, resp)
+	}
+	st := k.waitStatus(t, "/import/v1/imageimport/"+resp["import_id"].(string)+"/status", "import_status")
+	if st["import_status"] != "succeeded" {
+		t.Fatalf("import: %v", st)
+	}
+	return id
 }
 
 // qemuPids lists the QEMU processes whose command line holds s.
@@ -113,7 +136,7 @@ func qemuPids(s string) []int {
 
 // startQEMUNode starts stratus with the QEMU driver; whatever QEMU the
 // test leaves (it names the node's data dir) is killed at the end.
-func startQEMUNode(t *testing.T, env ...string) *Node {
+func startQEMUNode(t testing.TB, env ...string) *Node {
 	t.Helper()
 	testutil.RequireTool(t, "qemu-system-x86_64")
 	n := StartNode(t, append([]string{"STRATUS_COMPUTE_DRIVER=qemu",
@@ -167,16 +190,15 @@ func (n *Node) consoleLines(t *testing.T, server string, want int) string {
 	}
 }
 
-// TestQEMUTinyGuestCLI boots a guest the test assembles, through the API
-// and Debian's openstack CLI, on QEMU (TCG where there is no hardware
+// TestQEMUTinyGuestCLI boots a guest the test assembles (a VMDK imported
+// through the K5 import API) with Debian's openstack CLI, on QEMU (TCG where there is no hardware
 // virtualisation): console output, power actions, a live snapshot booted
 // as a second server, a VNC console, a crash, a restart of stratus, and
 // no QEMU left behind.
 func TestQEMUTinyGuestCLI(t *testing.T) {
 	n := startQEMUNode(t)
-	vmdk := tinyVMDK(t)
-	n.MustOpenStack(t, "image", "create", "--file", vmdk, "--disk-format", "vmdk", "--container-format", "bare", "tiny")
-	vm := cmpJSON(t, n.MustOpenStack(t, "server", "create", "--image", "tiny", "--flavor", "m1.tiny", "--wait", "tiny1", "-f", "json"))
+	imageID := k5ImportTiny(t, n)
+	vm := cmpJSON(t, n.MustOpenStack(t, "server", "create", "--image", imageID, "--flavor", "m1.tiny", "--wait", "tiny1", "-f", "json"))
 	id := vm["id"].(string)
 	if vm["status"] != "ACTIVE" {
 		t.Fatalf("create: %v", vm)
