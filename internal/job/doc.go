@@ -99,6 +99,7 @@
 //
 // Kind names are dotted strings, append-only. In use: image.import (K5
 // vmimport), image.export (K5 vmexport), image.scpImport (SCP import),
-// image.glanceImport (Glance interoperable import). Reserved:
-// server.createImage, volume.copy, volume.uploadImage, snapshot.create.
+// image.glanceImport (Glance interoperable import), volume.create,
+// snapshot.create, volume.restore and volume.uploadImage (block storage).
+// Reserved: server.createImage, volume.copy.
 package job
