@@ -60,9 +60,11 @@ func (s *Service) actRebuild(w http.ResponseWriter, r *http.Request, id string, 
 		if v, ok, err := str(m, key); err != nil {
 			return err
 		} else if ok {
-			if a, perr := netip.ParseAddr(v); perr != nil || (key == "accessIPv4") != a.Is4() {
+			a, perr := netip.ParseAddr(v)
+			if perr != nil || (key == "accessIPv4") != a.Is4() {
 				return schemaErr(key, v, pyRepr(v)+" is not a '"+map[string]string{"accessIPv4": "ipv4", "accessIPv6": "ipv6"}[key]+"'")
 			}
+			v = a.String()
 			*dst = &v
 		}
 	}

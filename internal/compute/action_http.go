@@ -17,8 +17,8 @@ type actionHandler func(w http.ResponseWriter, r *http.Request, id string, arg a
 
 // unbuiltActions are Nova actions stratus does not serve yet: 501.
 var unbuiltActions = map[string]bool{
-	"rescue": true, "unrescue": true, "migrate": true, "os-migrateLive": true, "evacuate": true, "createBackup": true,
-	"forceDelete": true, "restore": true, "os-resetNetwork": true, "injectNetworkInfo": true, "trigger_crash_dump": true,
+	"rescue": true, "unrescue": true, "migrate": true, "os-migrateLive": true, "evacuate": true,
+	"os-resetNetwork": true, "injectNetworkInfo": true, "trigger_crash_dump": true,
 	"addFixedIp": true, "removeFixedIp": true, "addFloatingIp": true, "removeFloatingIp": true,
 	"os-getSPICEConsole": true, "os-getRDPConsole": true, "os-getSerialConsole": true,
 }
@@ -32,6 +32,7 @@ func (s *Service) actions() map[string]actionHandler {
 		"os-getConsoleOutput": s.actConsoleOutput, "os-getVNCConsole": s.actVNCConsole,
 		"createImage": s.actCreateImage, "shelve": s.actShelve, "unshelve": s.actUnshelve, "shelveOffload": s.actShelveOffload,
 		"addSecurityGroup": s.actSecurityGroup(true), "removeSecurityGroup": s.actSecurityGroup(false),
+		"forceDelete": s.actForceDelete, "restore": s.actRestore, "createBackup": s.actCreateBackup,
 	}
 }
 
@@ -60,6 +61,9 @@ func (s *Service) serverAction(w http.ResponseWriter, r *http.Request) error {
 		h, ok := s.actions()[key]
 		if !ok {
 			if unbuiltActions[key] {
+				if _, err := s.Server(r.Context(), principal(r), r.PathValue("server_id")); err != nil {
+					return err
+				}
 				return fault.NotImplementedf("The %s action is not implemented in stratus yet.", key)
 			}
 			return fault.Invalidf("There is no such action: %s", key)
@@ -299,4 +303,30 @@ func (s *Service) remoteConsole(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"remote_console": map[string]string{"protocol": proto, "type": typ, "url": u}})
+}
+
+// actForceDelete is os-deferred-delete's forceDelete: with no deferred
+// delete (reclaim_instance_interval 0) it is a delete, in any state.
+func (s *Service) actForceDelete(w http.ResponseWriter, r *http.Request, id string, arg any) error {
+	if err := nullOrEmpty("forceDelete", arg); err != nil {
+		return err
+	}
+	if err := s.DeleteServer(r.Context(), principal(r), id, httpapi.RequestID(r.Context())); err != nil {
+		return err
+	}
+	return accepted(w)
+}
+
+// actRestore restores a soft-deleted server; stratus deletes at once, so
+// no server is ever SOFT_DELETED and restore is refused as Nova refuses
+// it for any other state.
+func (s *Service) actRestore(w http.ResponseWriter, r *http.Request, id string, arg any) error {
+	if err := nullOrEmpty("restore", arg); err != nil {
+		return err
+	}
+	sv, err := s.Server(r.Context(), principal(r), id)
+	if err != nil {
+		return err
+	}
+	return conflict("restore", sv.ID, "vm_state", sv.VMState)
 }

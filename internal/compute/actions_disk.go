@@ -177,13 +177,16 @@ func (s *Service) Resize(ctx context.Context, p *policy.Principal, id, flavorRef
 		if err != nil {
 			return err
 		}
+		mig := s.recordMigration(ctx, cur)
 		sp, err := s.spec(ctx, cur, nil)
+		if err == nil {
+			err = s.driver.Resize(ctx, sp)
+		}
 		if err != nil {
+			s.setMigrationStatus(ctx, mig, "error")
 			return err
 		}
-		if err := s.driver.Resize(ctx, sp); err != nil {
-			return err
-		}
+		s.setMigrationStatus(ctx, mig, "finished")
 		if wasStopped {
 			return s.driver.PowerOff(ctx, id, 0)
 		}
@@ -225,6 +228,9 @@ func (s *Service) resizeEnd(ctx context.Context, p *policy.Principal, id string,
 			err = s.driver.ConfirmResize(ctx, id)
 		} else if err = s.driver.RevertResize(ctx, id); err == nil && stopped {
 			err = s.driver.PowerOff(ctx, id, 0)
+		}
+		if err == nil {
+			s.setMigrationStatus(ctx, s.lastMigration(ctx, id), map[bool]string{true: "confirmed", false: "reverted"}[confirm])
 		}
 		return err
 	}, func(sv *Server) {

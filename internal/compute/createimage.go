@@ -27,11 +27,15 @@ type snapshotInput struct {
 	ImageID  string `json:"image_id"`
 	Format   string `json:"format"` // qcow2 or raw
 	Shelve   bool   `json:"shelve,omitempty"`
+	// BackupType and Rotation are createBackup's: once the image is
+	// active, the oldest backups of that type beyond Rotation go.
+	BackupType string `json:"backup_type,omitempty"`
+	Rotation   int    `json:"rotation,omitempty"`
 }
 
 // snapshotTasks are the task states of a server whose disk is being
 // copied into an image.
-var snapshotTasks = []string{taskImageSnapshot, taskImagePendingUp, taskImageUploading, taskShelving, taskShelvingImageUp}
+var snapshotTasks = []string{taskImageSnapshot, taskImageBackup, taskImagePendingUp, taskImageUploading, taskShelving, taskShelvingImageUp}
 
 // registerJobs registers the snapshot kinds with the job engine.
 func (s *Service) registerJobs() {
@@ -118,9 +122,72 @@ func (s *Service) CreateImage(ctx context.Context, p *policy.Principal, id, name
 	return im.ID, nil
 }
 
+// CreateBackup is createBackup: a snapshot with image_type backup and
+// backup_type, after which the server's backups of that type are rotated
+// to the newest rotation ones.
+func (s *Service) CreateBackup(ctx context.Context, p *policy.Principal, id, name, backupType string, rotation int, md map[string]string, requestID string) (string, error) {
+	sv, err := s.Server(ctx, p, id)
+	if err != nil {
+		return "", err
+	}
+	if s.jobs == nil {
+		return "", fault.Invalidf("Snapshots are disabled on this deployment.")
+	}
+	c := check{action: "createBackup", vms: []string{vmActive, vmStopped, vmPaused, vmSuspended}, tasks: idle}
+	if err := sv.checkState(c.action, c.vms, c.tasks, false); err != nil {
+		return "", err
+	}
+	props := map[string]string{"backup_type": backupType}
+	for k, v := range md {
+		props[k] = v
+	}
+	im, err := s.snapshotImage(ctx, p, sv, name, "backup", props)
+	if err != nil {
+		return "", err
+	}
+	in := snapshotInput{BackupType: backupType, Rotation: rotation}
+	if err := s.startSnapshotInput(ctx, p, id, c, taskImageBackup, kindCreateImage, im.ID, in, nil); err != nil {
+		s.images.DeleteImage(context.WithoutCancel(ctx), p, im.ID)
+		return "", err
+	}
+	s.recordAction(ctx, nil, p, id, requestID, "createBackup")
+	return im.ID, nil
+}
+
+// ImageLister is the optional part of Images that lists images (backup
+// rotation).
+type ImageLister interface {
+	ListImages(ctx context.Context, p *policy.Principal, o image.ListOptions) ([]*image.Image, bool, error)
+}
+
+// rotateBackups deletes a server's backups of a type beyond the newest
+// rotation ones, as Nova's _rotate_backups.
+func (s *Service) rotateBackups(ctx context.Context, p *policy.Principal, serverID, backupType string, rotation int) error {
+	il, ok := s.images.(ImageLister)
+	if !ok {
+		return nil
+	}
+	list, _, err := il.ListImages(ctx, p, image.ListOptions{Visibility: "all",
+		Properties: map[string]string{"instance_uuid": serverID, "image_type": "backup", "backup_type": backupType},
+		Sort:       []image.SortKey{{Key: "created_at", Desc: true}}, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	for i := rotation; i < len(list); i++ {
+		if err := s.images.DeleteImage(ctx, p, list[i].ID); err != nil && !isNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}
+
 // startSnapshot sets the server's task state and submits the snapshot job
 // in one transaction.
 func (s *Service) startSnapshot(ctx context.Context, p *policy.Principal, id string, c check, task, kind, imageID, requestID string, also func(sv *Server)) error {
+	return s.startSnapshotInput(ctx, p, id, c, task, kind, imageID, snapshotInput{}, also)
+}
+
+func (s *Service) startSnapshotInput(ctx context.Context, p *policy.Principal, id string, c check, task, kind, imageID string, in snapshotInput, also func(sv *Server)) error {
 	_, err := s.mutate(ctx, id, func(tx *sql.Tx, sv *Server) error {
 		if sv.DeletedAt != 0 {
 			return serverNotFound(id)
@@ -137,8 +204,9 @@ func (s *Service) startSnapshot(ctx context.Context, p *policy.Principal, id str
 		if also != nil {
 			also(sv)
 		}
+		in.ServerID, in.ImageID, in.Format, in.Shelve = sv.ID, imageID, s.snapshotFormat, kind == kindShelve
 		_, err := s.jobs.Submit(ctx, tx, job.Spec{Kind: kind, Project: sv.ProjectID, User: p.UserID, ResourceType: "server",
-			ResourceID: sv.ID, Input: snapshotInput{ServerID: sv.ID, ImageID: imageID, Format: s.snapshotFormat, Shelve: kind == kindShelve}})
+			ResourceID: sv.ID, Input: in})
 		return err
 	})
 	return err
@@ -192,6 +260,12 @@ func (s *Service) runSnapshot(ctx context.Context, r *job.Run) error {
 	}
 	if in.Shelve {
 		return s.offload(ctx, r, in)
+	}
+	if in.BackupType != "" {
+		p := &policy.Principal{UserID: r.Job().User, ProjectID: r.Job().Project, Roles: []string{"member"}}
+		if err := s.rotateBackups(context.WithoutCancel(ctx), p, in.ServerID, in.BackupType, in.Rotation); err != nil {
+			s.log.Warn("backups not rotated", "server", in.ServerID, "err", err)
+		}
 	}
 	return r.Finish(ctx, map[string]string{"image_id": in.ImageID}, func(tx *sql.Tx) error {
 		return clearTask(ctx, tx, in.ServerID, snapshotTasks)

@@ -77,9 +77,11 @@ func (s *Service) listFlavors(detail bool) httpapi.HandlerFunc {
 			}
 		}
 		withSpecs := detail && atLeast(r, 61)
-		fs, err := s.ListFlavors(r.Context(), p, f, withSpecs)
-		if err != nil {
-			return err
+		var fs []*Flavor
+		if limit > 0 { // limit=0 is an empty page, as in Nova
+			if fs, err = s.ListFlavors(r.Context(), p, f, withSpecs); err != nil {
+				return err
+			}
 		}
 		out := make([]map[string]any, len(fs))
 		for i, fl := range fs {

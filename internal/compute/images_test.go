@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"testing"
 	"time"
@@ -126,4 +127,23 @@ func (f *fakeImages) get(id string) *image.Image {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.m[id]
+}
+
+// ListImages filters by properties only, newest first.
+func (f *fakeImages) ListImages(ctx context.Context, p *policy.Principal, o image.ListOptions) ([]*image.Image, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*image.Image
+	for _, im := range f.m {
+		ok := true
+		for k, v := range o.Properties {
+			ok = ok && im.Properties[k] == v
+		}
+		if ok {
+			c := *im
+			out = append(out, &c)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out, false, nil
 }

@@ -8,11 +8,13 @@ import (
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"math/big"
 	"strings"
 	"time"
 
@@ -133,7 +135,9 @@ func (s *Service) CreateKeypair(ctx context.Context, userID, name, typ string, p
 	case publicKey != nil:
 		kp.PublicKey = *publicKey
 	case typ == "x509":
-		return nil, "", fault.NotImplementedf("Generating x509 key pairs is not supported; import a certificate as public_key.")
+		if private, kp.PublicKey, err = generateX509(userID); err != nil {
+			return nil, "", err
+		}
 	default:
 		if private, kp.PublicKey, err = generateKey(s.keyAlg); err != nil {
 			return nil, "", err
@@ -231,4 +235,31 @@ func (s *Service) DeleteKeypair(ctx context.Context, userID, name, zone string) 
 		_, err := tx.ExecContext(ctx, `DELETE FROM compute_keypairs WHERE user_id = $1 AND name = $2`, userID, name)
 		return err
 	})
+}
+
+// generateX509 makes an x509 key pair as Nova's generate_winrm_x509_cert:
+// a self-signed client certificate for CN=<user> valid ten years (PEM, the
+// public part) and its RSA 2048 key, base64 encoded (Nova wraps the key in
+// PKCS#12; here it is the PKCS#8 DER).
+func generateX509(user string) (private, cert string, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", "", err
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
+	if err != nil {
+		return "", "", err
+	}
+	now := time.Now().UTC()
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: user}, NotBefore: now,
+		NotAfter: now.AddDate(10, 0, 0), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return "", "", err
+	}
+	pk, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", "", err
+	}
+	return base64.StdEncoding.EncodeToString(pk), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), nil
 }

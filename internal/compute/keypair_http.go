@@ -120,9 +120,11 @@ func (s *Service) listKeypairs(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	kps, err := s.ListKeypairs(r.Context(), user, limit, marker)
-	if err != nil {
-		return err
+	var kps []*Keypair
+	if !atLeast(r, 35) || limit > 0 { // limit=0 is an empty page, as in Nova
+		if kps, err = s.ListKeypairs(r.Context(), user, limit, marker); err != nil {
+			return err
+		}
 	}
 	out := make([]map[string]any, len(kps))
 	for i, kp := range kps {

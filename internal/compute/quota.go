@@ -80,9 +80,9 @@ func (s *Service) Limits(ctx context.Context, project, user string) (map[string]
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]int64, len(s.quotas))
-	for k, v := range s.quotas {
-		out[k] = v
+	out, err := s.defaultQuotas(ctx, s.r)
+	if err != nil {
+		return nil, err
 	}
 	for k, v := range set {
 		out[k] = v

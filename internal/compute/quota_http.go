@@ -118,8 +118,12 @@ func (s *Service) showQuotas(detail bool) httpapi.HandlerFunc {
 }
 
 func (s *Service) quotaDefaults(w http.ResponseWriter, r *http.Request) error {
+	defaults, err := s.defaultQuotas(r.Context(), s.r)
+	if err != nil {
+		return err
+	}
 	vals := map[string]any{}
-	for k, v := range s.quotas {
+	for k, v := range defaults {
 		vals[k] = v
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, quotaSetView(r, r.PathValue("project"), vals))

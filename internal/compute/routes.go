@@ -2,6 +2,7 @@ package compute
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -18,8 +19,10 @@ var prefixes = []prefix{{version: "v2.1"}, {version: "v2", tenant: "-"}, {versio
 // here up to microversion 2.35 as Nova does.
 func (s *Service) Routes(imageProxy []httpapi.Route) []httpapi.Route {
 	out := versionRoutes()
+	s.proxied = imageProxy
 	api := append(s.apiRoutes(), gated(35, imageProxy)...)
 	api = append(api, gated(35, s.proxyRoutes())...)
+	api = append(api, s.gatedRoutes()...)
 	for _, pf := range prefixes {
 		base := "/" + pf.version
 		if pf.tenant != "" {
@@ -130,7 +133,68 @@ func (s *Service) apiRoutes() []httpapi.Route {
 		r(get, "/os-quota-sets/{project}/defaults", read, s.quotaDefaults),
 		r(put, "/os-quota-sets/{project}", admin, s.updateQuotas),
 		r(del, "/os-quota-sets/{project}", admin, s.deleteQuotas),
+		r(get, "/os-quota-class-sets/{class}", admin, s.getQuotaClass),
+		r(put, "/os-quota-class-sets/{class}", admin, s.updateQuotaClass),
+
+		r(get, "/os-aggregates", admin, s.listAggregates),
+		r(post, "/os-aggregates", admin, s.createAggregate),
+		r(get, "/os-aggregates/{aggregate_id}", admin, s.getAggregate),
+		r(put, "/os-aggregates/{aggregate_id}", admin, s.updateAggregate),
+		r(del, "/os-aggregates/{aggregate_id}", admin, s.deleteAggregate),
+		r(post, "/os-aggregates/{aggregate_id}/action", admin, s.aggregateAction),
+		r(get, "/os-services", admin, s.listServices),
+		r(put, "/os-services/{service_id}", admin, s.updateService),
+		r(del, "/os-services/{service_id}", admin, s.deleteService),
+		r(get, "/os-hypervisors", admin, s.listHypervisors(false)),
+		r(get, "/os-hypervisors/detail", admin, s.listHypervisors(true)),
+		r(get, "/os-hypervisors/statistics", admin, s.hypervisorStats),
+		r(get, "/os-hypervisors/{hypervisor_id}", admin, s.showHypervisor),
+		r(get, "/os-hypervisors/{hypervisor_id}/uptime", admin, s.hypervisorUptime),
+		r(get, "/os-hypervisors/{hypervisor_id}/search", admin, s.searchHypervisors(false)),
+		r(get, "/os-hypervisors/{hypervisor_id}/servers", admin, s.searchHypervisors(true)),
+		r(get, "/os-migrations", admin, s.listMigrations),
+		r(get, "/servers/{server_id}/migrations", admin, s.listServerMigrations),
+		r(get, "/servers/{server_id}/migrations/{migration_id}", admin, s.getServerMigration),
+		r(get, "/servers/{server_id}/diagnostics", admin, s.serverDiagnostics),
+		r(post, "/os-server-external-events", admin, s.externalEvent),
+		r(get, "/os-simple-tenant-usage", admin, s.listTenantUsages),
+		r(get, "/os-simple-tenant-usage/{tenant_id}", read, s.getTenantUsage),
+		r(get, "/os-instance_usage_audit_log", admin, s.listAuditLogs),
+		r(get, "/os-instance_usage_audit_log/{before}", admin, s.getAuditLog),
+		r(get, "/extensions", read, s.listExtensions),
+		r(get, "/extensions/{alias}", read, s.getExtension),
 	}
+}
+
+// gatedRoutes are APIs Nova removed at a microversion: os-hosts from
+// 2.43, the network proxies from 2.36.
+func (s *Service) gatedRoutes() []httpapi.Route {
+	read, admin := policy.ProjectReader, policy.Admin
+	r := func(method, pattern string, rule policy.Rule, h httpapi.HandlerFunc) httpapi.Route {
+		return httpapi.Route{Method: method, Pattern: pattern, Policy: rule, Handler: h}
+	}
+	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
+	hosts := []httpapi.Route{
+		r(get, "/os-hosts", admin, s.listHosts),
+		r(get, "/os-hosts/{host}", admin, s.showHost),
+		r(put, "/os-hosts/{host}", admin, s.updateHost),
+		r(get, "/os-hosts/{host}/startup", admin, s.hostPowerAction),
+		r(get, "/os-hosts/{host}/shutdown", admin, s.hostPowerAction),
+		r(get, "/os-hosts/{host}/reboot", admin, s.hostPowerAction),
+	}
+	nets := []httpapi.Route{
+		r(get, "/os-tenant-networks", read, s.listNetworks(false)),
+		r(get, "/os-tenant-networks/{network_id}", read, s.showNetwork(false)),
+		r(post, "/os-tenant-networks", read, s.networkGone),
+		r(del, "/os-tenant-networks/{network_id}", read, s.networkGone),
+		r(get, "/os-networks", read, s.listNetworks(true)),
+		r(get, "/os-networks/{network_id}", read, s.showNetwork(true)),
+		r(post, "/os-networks", admin, s.networkGone),
+		r(del, "/os-networks/{network_id}", admin, s.networkGone),
+		r(post, "/os-networks/{network_id}/action", admin, s.networkGone),
+		r(post, "/os-networks/add", admin, s.networkGone),
+	}
+	return append(gated(42, hosts), gated(35, nets)...)
 }
 
 // proxyRoutes are Nova's proxies of the network service's security groups
@@ -146,4 +210,32 @@ func (s *Service) proxyRoutes() []httpapi.Route {
 		{Method: http.MethodPost, Pattern: "/os-security-group-rules", Policy: write, Handler: s.createSecGroupRule},
 		{Method: http.MethodDelete, Pattern: "/os-security-group-rules/{rule_id}", Policy: write, Handler: s.deleteSecGroupRule},
 	}
+}
+
+// NotFound answers paths under the compute prefix that no route matches:
+// 404 under a collection the API serves (an empty id, an unknown
+// sub-resource), as Nova answers, and 501 for the APIs stratus does not
+// serve yet.
+func (s *Service) NotFound(w http.ResponseWriter, r *http.Request) error {
+	rest := strings.TrimPrefix(r.URL.Path, "/compute/")
+	parts := strings.Split(rest, "/")
+	if len(parts) > 0 && (parts[0] == "v2" || parts[0] == "v1.1") && len(parts) > 1 {
+		parts = parts[2:]
+	} else if len(parts) > 0 {
+		parts = parts[1:]
+	}
+	if len(parts) > 0 && s.collections()[parts[0]] {
+		return fault.NotFoundf("The resource could not be found.")
+	}
+	return fault.NotImplementedf("The requested API is not implemented in stratus yet.")
+}
+
+// collections are the first path segments of the API's routes.
+func (s *Service) collections() map[string]bool {
+	out := map[string]bool{"images": true}
+	for _, rt := range append(append(append(s.apiRoutes(), s.proxyRoutes()...), s.gatedRoutes()...), s.proxied...) {
+		seg := strings.SplitN(strings.TrimPrefix(rt.Pattern, "/"), "/", 2)[0]
+		out[seg] = true
+	}
+	return out
 }

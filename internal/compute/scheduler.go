@@ -127,6 +127,46 @@ func hostsOf(ctx context.Context, q store.Querier, ids []string) (map[string]int
 	return out, nil
 }
 
+// groupMemberHosts counts the placed members of a server group (but
+// self) per host, as committed: members placed earlier in the same
+// request count.
+func groupMemberHosts(ctx context.Context, q store.Querier, groupID, self string) (map[string]int, error) {
+	rows, err := q.QueryContext(ctx, `SELECT s.host FROM compute_server_group_members m JOIN compute_servers s ON s.id = m.server_id
+		WHERE m.group_id = $1 AND s.id <> $2 AND s.deleted_at = 0 AND s.host IS NOT NULL`, groupID, self)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		out[h]++
+	}
+	return out, rows.Err()
+}
+
+// disabledHosts are the hosts whose nova-compute is disabled or forced
+// down (Nova's ComputeFilter).
+func disabledHosts(ctx context.Context, q store.Querier) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT host FROM compute_services WHERE binary_name = 'nova-compute' AND (disabled OR forced_down)`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			return nil, err
+		}
+		out[h] = true
+	}
+	return out, rows.Err()
+}
+
 // pick chooses a host for pl among s.hosts, as Nova's filter scheduler
 // would with the AZ, RAM/core/disk, (anti-)affinity, same/different host
 // filters and a RAM-spreading weigher. Callers hold s.schedMu.
@@ -137,10 +177,15 @@ func (s *Service) pick(ctx context.Context, q store.Querier, pl placement) (*Hos
 	}
 	var groupHosts map[string]int
 	if pl.group != nil {
-		if groupHosts, err = hostsOf(ctx, q, pl.group.Members); err != nil {
+		if groupHosts, err = groupMemberHosts(ctx, q, pl.group.ID, pl.serverID); err != nil {
 			return nil, err
 		}
 	}
+	disabled, err := disabledHosts(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	hosts := s.zonedHosts(ctx)
 	diff, _ := hostsOf(ctx, q, pl.diffHost)
 	same, _ := hostsOf(ctx, q, pl.sameHost)
 	type cand struct {
@@ -148,8 +193,11 @@ func (s *Service) pick(ctx context.Context, q store.Querier, pl placement) (*Hos
 		weight float64
 	}
 	var cands []cand
-	for i := range s.hosts {
-		h := &s.hosts[i]
+	for i := range hosts {
+		h := &hosts[i]
+		if disabled[h.Name] && pl.host == "" {
+			continue
+		}
 		u := use[h.Name]
 		if u == nil {
 			u = &hostUse{projects: map[string]bool{}, dedicated: map[string]bool{}}
@@ -218,10 +266,10 @@ func (s *Service) pick(ctx context.Context, q store.Querier, pl placement) (*Hos
 }
 
 // zones are the availability zones of the hosts, sorted.
-func (s *Service) zones() []string {
+func (s *Service) zones(ctx context.Context) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, h := range s.hosts {
+	for _, h := range s.zonedHosts(ctx) {
 		if !seen[h.Zone] {
 			seen[h.Zone] = true
 			out = append(out, h.Zone)

@@ -277,6 +277,9 @@ func (s *Service) createSecGroupRule(w http.ResponseWriter, r *http.Request) err
 	if f.Protocol == "" && f.RemoteGroupID == "" && f.RemoteIPPrefix == "" && f.PortRangeMin == nil {
 		return fault.Invalidf("Not enough parameters to build a valid rule.")
 	}
+	if err := checkRulePorts(f.Protocol, f.PortRangeMin, f.PortRangeMax); err != nil {
+		return err
+	}
 	p := principal(r)
 	if _, err := api.SecurityGroup(r.Context(), p, parent); err != nil {
 		return sgErr(err, parent)
@@ -333,4 +336,39 @@ func (s *Service) serverSecGroups(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"security_groups": out})
+}
+
+// checkRulePorts is Nova's port range check of a proxied rule.
+func checkRulePorts(proto string, from, to *int) error {
+	str := func(p *int) string {
+		if p == nil {
+			return "None"
+		}
+		return strconv.Itoa(*p)
+	}
+	bad := func(msg string) error {
+		return fault.Invalidf("Invalid port range %s:%s. %s", str(from), str(to), msg)
+	}
+	switch proto {
+	case "tcp", "udp":
+		if from == nil || to == nil {
+			return nil
+		}
+		if *from > *to {
+			return bad("Former value cannot be greater than the later")
+		}
+		if *from < 1 || *from > 65535 || *to < 1 || *to > 65535 {
+			return bad("Valid " + strings.ToUpper(proto) + " ports should be between 1-65535")
+		}
+	case "icmp":
+		for _, p := range []*int{from, to} {
+			if p != nil && (*p < -1 || *p > 255) {
+				return bad("For ICMP, the type:code must be valid")
+			}
+		}
+	case "":
+	default:
+		return fault.Invalidf("Invalid IP protocol %s.", proto)
+	}
+	return nil
 }

@@ -32,6 +32,7 @@ const (
 	taskNetworking        = "networking"
 	taskSpawning          = "spawning"
 	taskImageSnapshot     = "image_snapshot"
+	taskImageBackup       = "image_backup"
 	taskImagePendingUp    = "image_pending_upload"
 	taskImageUploading    = "image_uploading"
 	taskUpdatingPassword  = "updating_password"

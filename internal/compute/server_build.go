@@ -117,12 +117,12 @@ func (s *Service) prepareCreate(ctx context.Context, p *policy.Principal, c *cre
 			if !p.IsAdmin() {
 				return nil, nil, nil, nil, fault.Forbiddenf("Policy doesn't allow os_compute_api:servers:create:forced_host to be performed.")
 			}
-			if h := s.hostByName(host); h == nil || (zone != "" && h.Zone != zone) {
+			if h := s.hostByName(host); h == nil || (zone != "" && s.hostZone(ctx, *h) != zone) {
 				return nil, nil, nil, nil, fault.Invalidf("No valid host was found. Compute host %s could not be found.", host)
 			}
 			c.Host = host
 		}
-		if zone != "" && !contains(s.zones(), zone) {
+		if zone != "" && !contains(s.zones(ctx), zone) {
 			return nil, nil, nil, nil, fault.Invalidf("The requested availability zone is not available")
 		}
 		c.Zone = zone

@@ -152,7 +152,7 @@ func parseCreate(r *http.Request, top, m map[string]any) (*createRequest, error)
 			if perr != nil || (key == "accessIPv4") != a.Is4() {
 				return nil, schemaErr(key, v, fmt.Sprintf("%s is not a '%s'", pyRepr(v), map[string]string{"accessIPv4": "ipv4", "accessIPv6": "ipv6"}[key]))
 			}
-			*dst = v
+			*dst = a.String() // Nova stores addresses normalized (netaddr)
 		}
 	}
 	if c.Zone, _, err = str(m, "availability_zone"); err != nil {

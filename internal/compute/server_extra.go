@@ -222,11 +222,12 @@ func (s *Service) listZones(detail bool) httpapi.HandlerFunc {
 		}
 		var out []map[string]any
 		now := naiveTime(time.Now())
-		for _, z := range s.zones() {
+		zoned := s.zonedHosts(r.Context())
+		for _, z := range s.zones(r.Context()) {
 			zone := map[string]any{"zoneName": z, "zoneState": map[string]bool{"available": true}, "hosts": nil}
 			if detail {
 				hosts := map[string]any{}
-				for _, h := range s.hosts {
+				for _, h := range zoned {
 					if h.Zone == z {
 						hosts[h.Name] = map[string]any{"nova-compute": map[string]any{"available": true, "active": true, "updated_at": now}}
 					}

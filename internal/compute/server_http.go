@@ -62,9 +62,11 @@ func (s *Service) listServers(detail bool) httpapi.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		svs, err := s.ListServers(r.Context(), principal(r), f)
-		if err != nil {
-			return err
+		var svs []*Server
+		if f.Limit > 0 { // limit=0 is an empty page, as in Nova
+			if svs, err = s.ListServers(r.Context(), principal(r), f); err != nil {
+				return err
+			}
 		}
 		out := make([]map[string]any, len(svs))
 		if detail {
@@ -178,9 +180,11 @@ func (s *Service) updateServer(w http.ResponseWriter, r *http.Request) error {
 		}
 		if ok {
 			if v != "" {
-				if a, perr := netip.ParseAddr(v); perr != nil || (key == "accessIPv4") != a.Is4() {
+				a, perr := netip.ParseAddr(v)
+				if perr != nil || (key == "accessIPv4") != a.Is4() {
 					return schemaErr(key, v, pyRepr(v)+" is not a '"+map[string]string{"accessIPv4": "ipv4", "accessIPv6": "ipv6"}[key]+"'")
 				}
+				v = a.String()
 			}
 			*dst = &v
 		}

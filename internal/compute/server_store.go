@@ -118,8 +118,14 @@ func insertServer(ctx context.Context, tx *sql.Tx, s *Server) error {
 
 // nextSeq reserves n instance numbers and returns the first.
 func nextSeq(ctx context.Context, tx *sql.Tx, n int) (int64, error) {
+	return nextCounter(ctx, tx, "server_seq", n)
+}
+
+// nextCounter reserves n numbers of a counter (server_seq, aggregate_id,
+// migration_id) and returns the first.
+func nextCounter(ctx context.Context, tx *sql.Tx, name string, n int) (int64, error) {
 	var v int64
-	err := tx.QueryRowContext(ctx, `UPDATE compute_counters SET value = value + $1 WHERE name = 'server_seq' RETURNING value`, n).Scan(&v)
+	err := tx.QueryRowContext(ctx, `UPDATE compute_counters SET value = value + $1 WHERE name = $2 RETURNING value`, n, name).Scan(&v)
 	return v - int64(n) + 1, err
 }
 

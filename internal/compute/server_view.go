@@ -158,7 +158,10 @@ func serverView(r *http.Request, sv *Server, ports []Port, groups []string, o vi
 		}
 	}
 	if o.secGroups {
-		v["security_groups"] = securityGroups(sv, ports)
+		// Nova adds the key only when the server has groups.
+		if g := securityGroups(sv, ports); len(g) > 0 {
+			v["security_groups"] = g
+		}
 	}
 	if admin && o.extAttr {
 		v["OS-EXT-SRV-ATTR:host"], v["OS-EXT-SRV-ATTR:hypervisor_hostname"] = sv.Host, sv.Node

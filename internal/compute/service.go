@@ -22,6 +22,7 @@ import (
 	"sync"
 
 	"github.com/stratus-iaas/stratus/internal/blob"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/hypervisor"
 	"github.com/stratus-iaas/stratus/internal/image"
 	"github.com/stratus-iaas/stratus/internal/job"
@@ -88,6 +89,7 @@ type Service struct {
 	schedMu        sync.Mutex
 	jobs           *job.Engine
 	snapshotFormat string
+	proxied        []httpapi.Route // the image and volume services' routes mounted here
 }
 
 // DefaultZone is the availability zone of the default host, Nova's

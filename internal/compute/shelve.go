@@ -85,7 +85,7 @@ func isNotFound(err error) bool {
 // Unshelve places a shelved server on a host again and boots it from its
 // shelved image, which is then deleted; zone (2.77) picks the zone.
 func (s *Service) Unshelve(ctx context.Context, p *policy.Principal, id, zone, requestID string) error {
-	if zone != "" && !contains(s.zones(), zone) {
+	if zone != "" && !contains(s.zones(ctx), zone) {
 		return fault.Invalidf("The requested availability zone is not available")
 	}
 	sv, err := s.startTask(ctx, p, id, check{action: "unshelve", vms: []string{vmShelved, vmShelvedOffloaded}, tasks: idle, lock: true}, taskUnshelving, nil)
@@ -262,5 +262,52 @@ func (s *Service) actShelveOffload(w http.ResponseWriter, r *http.Request, id st
 	if _, err := s.startTask(r.Context(), p, id, check{action: "shelveOffload", vms: []string{vmShelved, vmShelvedOffloaded}, tasks: idle}, "", nil); err != nil {
 		return err
 	}
+	return accepted(w)
+}
+
+// actCreateBackup is createBackup: name, backup_type and rotation are
+// required; the answer is createImage's (a Location before 2.45, the
+// image id from it).
+func (s *Service) actCreateBackup(w http.ResponseWriter, r *http.Request, id string, arg any) error {
+	m, err := object("createBackup", arg)
+	if err != nil {
+		return err
+	}
+	if err := required("createBackup", m, "name", "backup_type", "rotation"); err != nil {
+		return err
+	}
+	if err := only("createBackup", m, "name", "backup_type", "rotation", "metadata"); err != nil {
+		return err
+	}
+	nm, _, err := str(m, "name")
+	if err != nil {
+		return err
+	}
+	if err := name("name", nm); err != nil {
+		return err
+	}
+	bt, _, err := str(m, "backup_type")
+	if err != nil {
+		return err
+	}
+	rotation, err := intField(m, "rotation", 0, 0)
+	if err != nil {
+		return err
+	}
+	md := map[string]string{}
+	if v, ok := m["metadata"]; ok {
+		if md, err = parseImageMetadata(v); err != nil {
+			return err
+		}
+	}
+	imageID, err := s.CreateBackup(r.Context(), principal(r), id, nm, bt, int(rotation), md, httpapi.RequestID(r.Context()))
+	if err != nil {
+		return err
+	}
+	if atLeast(r, 45) {
+		return httpapi.WriteJSON(w, http.StatusAccepted, map[string]string{"image_id": imageID})
+	}
+	self, _ := links(r)
+	w.Header().Set("Location", self+"/images/"+imageID)
 	return accepted(w)
 }

@@ -59,8 +59,9 @@ func nextLinks(r *http.Request, n, limit int, collection, lastID string) []link 
 	return []link{{Rel: "next", Href: self + "/" + collection + "?" + b.String()}}
 }
 
-// page reads limit and marker as Nova's get_limit_and_marker: a limit is a
-// non-negative integer, capped at maxLimit; 0 or none means maxLimit.
+// page reads limit and marker as Nova's get_limit_and_marker: a limit is
+// a non-negative integer, capped at maxLimit (none means maxLimit; 0 is an
+// empty page).
 func page(r *http.Request) (limit int, marker string, err error) {
 	q := r.URL.Query()
 	limit = maxLimit
@@ -72,9 +73,7 @@ func page(r *http.Request) (limit int, marker string, err error) {
 		if n < 0 {
 			return 0, "", fault.Invalidf("Invalid input received: limit must be >= 0")
 		}
-		if n > 0 && n < maxLimit {
-			limit = n
-		}
+		limit = min(n, maxLimit)
 	}
 	return limit, q.Get("marker"), nil
 }

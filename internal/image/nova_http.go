@@ -111,11 +111,16 @@ func (s *Service) novaList(detail bool) httpapi.HandlerFunc {
 				o.Properties[key] = vs[0]
 			}
 		}
-		switch q.Get("type") {
+		// K5's types (BASE, SERVER, ALL); any other value is Nova's own
+		// filter, property image_type (snapshot, backup).
+		switch t := q.Get("type"); t {
+		case "", "ALL":
 		case "SERVER":
 			o.Properties["image_type"] = "snapshot"
 		case "BASE":
 			o.NotProperties = map[string]string{"image_type": "snapshot"}
+		default:
+			o.Properties["image_type"] = t
 		}
 		imgs, more, err := s.ListImages(r.Context(), principal(r), o)
 		if err != nil {

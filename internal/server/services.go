@@ -129,7 +129,7 @@ func (s *Server) assemble(ctx context.Context) error {
 			ServiceTypes: []string{"volumev3", "block-storage", "volumev2", "blockstoragev2", "volume"}},
 		// The compute service owns its group and routes the Nova image proxy.
 		{Name: "compute", Prefix: catalog.ComputePrefix, Dialect: httpapi.Nova, RequestIDHeaders: []string{"X-Compute-Request-Id"},
-			Routes: computeSvc.Routes(append(imageSvc.NovaRoutes(compute.LinkBase), volSvc.NovaRoutes()...)), NotFound: notImplemented},
+			Routes: computeSvc.Routes(append(imageSvc.NovaRoutes(compute.LinkBase), volSvc.NovaRoutes()...)), NotFound: computeSvc.NotFound},
 	}
 	groups = append(groups, s.importGroups(jobs, imageSvc, objSvc, ids)...)
 	groups = append(groups, unbuiltGroups()...)

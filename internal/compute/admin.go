@@ -1,0 +1,985 @@
+package compute
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/crc32"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/hypervisor"
+	"github.com/stratus-iaas/stratus/internal/network"
+	"github.com/stratus-iaas/stratus/internal/policy"
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+// The admin APIs around the servers: os-migrations, os-quota-class-sets,
+// os-simple-tenant-usage, os-instance_usage_audit_log, diagnostics,
+// os-server-external-events, os-hosts, extensions and the deprecated
+// network proxies (os-networks, os-tenant-networks).
+
+// ---- migrations (resizes are same-host migrations) ----
+
+// recordMigration stores a resize of sv (its Flavor the new one, its
+// OldFlavor the old) as a migration in progress; "" when it cannot.
+func (s *Service) recordMigration(ctx context.Context, sv *Server) string {
+	old := sv.Flavor
+	if sv.OldFlavor != nil {
+		old = *sv.OldFlavor
+	}
+	id := uuid.NewString()
+	now := store.Now()
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		n, err := nextCounter(ctx, tx, "migration_id", 1)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO compute_migrations (id, uuid, server_id, project_id, user_id, source_host, dest_host,
+			old_flavor_id, new_flavor_id, status, migration_type, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, 'migrating', 'resize', $9, $9)`,
+			n, id, sv.ID, sv.ProjectID, sv.UserID, deref(sv.Host), old.ID, sv.Flavor.ID, now)
+		return err
+	})
+	if err != nil {
+		s.log.Warn("migration not recorded", "server", sv.ID, "err", err)
+		return ""
+	}
+	return id
+}
+
+// lastMigration is the uuid of a server's latest migration.
+func (s *Service) lastMigration(ctx context.Context, serverID string) string {
+	var id string
+	_ = s.r.QueryRowContext(ctx, `SELECT uuid FROM compute_migrations WHERE server_id = $1 ORDER BY id DESC LIMIT 1`, serverID).Scan(&id)
+	return id
+}
+
+func (s *Service) setMigrationStatus(ctx context.Context, id, status string) {
+	if id == "" {
+		return
+	}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE compute_migrations SET status = $1, updated_at = $2 WHERE uuid = $3`, status, store.Now(), id)
+		return err
+	})
+	if err != nil {
+		s.log.Warn("migration status not saved", "migration", id, "err", err)
+	}
+}
+
+// flavorNumber is the integer id Nova shows for a flavor in migrations
+// (instance_type_id): the flavor id when numeric, else a stable hash.
+func flavorNumber(id string) int64 {
+	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
+		return n
+	}
+	return int64(crc32.ChecksumIEEE([]byte(id)) & 0x7fffffff)
+}
+
+func (s *Service) listMigrations(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	cond, args := []string{"1 = 1"}, []any{}
+	add := func(expr string, v any) {
+		args = append(args, v)
+		cond = append(cond, fmt.Sprintf(expr, len(args)))
+	}
+	if v := q.Get("instance_uuid"); v != "" {
+		add("server_id = $%d", v)
+	}
+	if v := q.Get("status"); v != "" {
+		add("status = $%d", v)
+	}
+	if v := q.Get("migration_type"); v != "" {
+		if v == "evacuation" || v == "live-migration" || v == "migration" {
+			return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"migrations": []any{}})
+		}
+		add("migration_type = $%d", v)
+	}
+	for _, k := range []string{"host", "source_compute"} {
+		if v := q.Get(k); v != "" {
+			add("(source_host = $%d OR dest_host = $"+strconv.Itoa(len(args)+1)+")", v)
+			args = append(args, v)
+		}
+	}
+	if v := q.Get("changes-since"); v != "" && atLeast(r, 59) {
+		t, ok := parseTime(v)
+		if !ok {
+			return queryErr("changes-since", v, "'"+v+"' is not a 'date-time'")
+		}
+		add("updated_at >= $%d", t.UnixMicro())
+	}
+	limit, marker := -1, ""
+	if atLeast(r, 59) {
+		var err error
+		if limit, marker, err = page(r); err != nil {
+			return err
+		}
+	}
+	if marker != "" {
+		var id int64
+		if err := s.r.QueryRowContext(r.Context(), `SELECT id FROM compute_migrations WHERE uuid = $1`, marker).Scan(&id); err != nil {
+			return fault.Invalidf("Marker %s could not be found.", marker)
+		}
+		add("id < $%d", id)
+	}
+	sqlq := `SELECT id, uuid, server_id, source_host, dest_host, old_flavor_id, new_flavor_id, status, migration_type, created_at, updated_at
+		FROM compute_migrations WHERE ` + strings.Join(cond, " AND ") + ` ORDER BY id DESC`
+	if limit >= 0 {
+		sqlq += " LIMIT " + strconv.Itoa(limit)
+	}
+	rows, err := s.r.QueryContext(r.Context(), sqlq, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	out := []map[string]any{}
+	var last string
+	for rows.Next() {
+		var id, created, updated int64
+		var uid, server, oldF, newF, status, mtype string
+		var src, dst sql.NullString
+		if err := rows.Scan(&id, &uid, &server, &src, &dst, &oldF, &newF, &status, &mtype, &created, &updated); err != nil {
+			return err
+		}
+		m := map[string]any{"id": id, "instance_uuid": server, "source_compute": nullStr(src), "source_node": nullStr(src),
+			"dest_compute": nullStr(dst), "dest_node": nullStr(dst), "dest_host": "127.0.0.1", "status": status,
+			"old_instance_type_id": flavorNumber(oldF), "new_instance_type_id": flavorNumber(newF),
+			"created_at": naiveTime(store.Time(created)), "updated_at": naiveTime(store.Time(updated))}
+		if atLeast(r, 23) {
+			m["migration_type"] = mtype
+		}
+		if atLeast(r, 59) {
+			m["uuid"] = uid
+		}
+		out = append(out, m)
+		last = uid
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	body := map[string]any{"migrations": out}
+	if atLeast(r, 59) && limit > 0 && len(out) == limit {
+		body["migrations_links"] = nextLinks(r, len(out), limit, "os-migrations", last)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, body)
+}
+
+// listServerMigrations is GET /servers/{id}/migrations: live migrations in
+// progress, of which stratus has none.
+func (s *Service) listServerMigrations(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.Server(r.Context(), principal(r), r.PathValue("server_id")); err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"migrations": []any{}})
+}
+
+func (s *Service) getServerMigration(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.Server(r.Context(), principal(r), r.PathValue("server_id")); err != nil {
+		return err
+	}
+	return fault.NotFoundf("In-progress live migration %s is not found for server %s.", r.PathValue("migration_id"), r.PathValue("server_id"))
+}
+
+// ---- quota classes ----
+
+// classFiltered are the resources a quota class set hides at a
+// microversion (Nova's quota_classes: network ones from 2.50, injected
+// files from 2.57; server groups before 2.50).
+func classFiltered(minor int) map[string]bool {
+	f := map[string]bool{}
+	if minor < 50 {
+		f["server_groups"], f["server_group_members"] = true, true
+	} else {
+		for _, k := range []string{"fixed_ips", "floating_ips", "security_groups", "security_group_rules"} {
+			f[k] = true
+		}
+	}
+	if minor >= 57 {
+		for _, k := range []string{"injected_files", "injected_file_content_bytes", "injected_file_path_bytes"} {
+			f[k] = true
+		}
+	}
+	return f
+}
+
+// defaultQuotas are the configured defaults under the 'default' quota
+// class's stored limits.
+func (s *Service) defaultQuotas(ctx context.Context, q store.Querier) (map[string]int64, error) {
+	out := make(map[string]int64, len(s.quotas))
+	for k, v := range s.quotas {
+		out[k] = v
+	}
+	rows, err := q.QueryContext(ctx, `SELECT resource, hard_limit FROM compute_quota_classes WHERE class_name = 'default'`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var res string
+		var n int64
+		if err := rows.Scan(&res, &n); err != nil {
+			return nil, err
+		}
+		out[res] = n
+	}
+	return out, rows.Err()
+}
+
+func quotaClassView(r *http.Request, id string, vals map[string]int64) map[string]any {
+	out := map[string]any{}
+	if id != "" {
+		out["id"] = id
+	}
+	f := classFiltered(mv(r))
+	for _, res := range quotaResources {
+		if v, ok := vals[res]; ok && !f[res] {
+			out[res] = v
+		}
+	}
+	return map[string]any{"quota_class_set": out}
+}
+
+// getQuotaClass is GET /os-quota-class-sets/{id}: every class has the
+// default limits but 'default', which may be changed.
+func (s *Service) getQuotaClass(w http.ResponseWriter, r *http.Request) error {
+	vals, err := s.defaultQuotas(r.Context(), s.r)
+	if err != nil {
+		return err
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, quotaClassView(r, r.PathValue("class"), vals))
+}
+
+func (s *Service) updateQuotaClass(w http.ResponseWriter, r *http.Request) error {
+	_, m, err := body(r, "quota_class_set")
+	if err != nil {
+		return err
+	}
+	class := r.PathValue("class")
+	if err := length("id", class, 1, 255); err != nil {
+		return err
+	}
+	f := classFiltered(mv(r))
+	var allowed []string
+	for _, res := range quotaResources {
+		if !f[res] || (mv(r) < 50 && (res == "server_groups" || res == "server_group_members")) {
+			allowed = append(allowed, res)
+		}
+	}
+	if err := only("quota_class_set", m, allowed...); err != nil {
+		return err
+	}
+	set := map[string]int64{}
+	for k := range m {
+		n, err := intField(m, k, -1, 0)
+		if err != nil {
+			return err
+		}
+		set[k] = n
+	}
+	err = s.db.Tx(r.Context(), func(tx *sql.Tx) error {
+		for k, n := range set {
+			if _, err := tx.ExecContext(r.Context(), `INSERT INTO compute_quota_classes (class_name, resource, hard_limit) VALUES ($1, $2, $3)
+				ON CONFLICT (class_name, resource) DO UPDATE SET hard_limit = excluded.hard_limit`, class, k, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	vals, err := s.defaultQuotas(r.Context(), s.r)
+	if err != nil {
+		return err
+	}
+	if class != "default" {
+		for k, n := range set {
+			vals[k] = n
+		}
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, quotaClassView(r, "", vals))
+}
+
+// ---- os-simple-tenant-usage ----
+
+func parseUsageTime(name, v string, def time.Time) (time.Time, error) {
+	if v == "" {
+		return def, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04:05.999999", "2006-01-02 15:04:05.999999", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	if t, ok := parseTime(v); ok {
+		return t.UTC(), nil
+	}
+	return time.Time{}, fault.Invalidf("Invalid %s time. The time should be formatted as %%Y-%%m-%%dT%%H:%%M:%%S.%%f (%s)", name, v)
+}
+
+type serverUsage struct {
+	sv           *Server
+	start, end   time.Time
+	ended        *time.Time
+	hours        float64
+	uptime       int64
+	state, label string
+}
+
+// usageRange reads start and end (now by default), refusing a start
+// after the end.
+func usageRange(r *http.Request) (time.Time, time.Time, error) {
+	now := time.Now().UTC()
+	q := r.URL.Query()
+	start, err := parseUsageTime("start", q.Get("start"), now)
+	if err != nil {
+		return start, start, err
+	}
+	end, err := parseUsageTime("end", q.Get("end"), now)
+	if err != nil {
+		return start, end, err
+	}
+	if start.After(end) {
+		return start, end, fault.Invalidf("Invalid start time. The start time cannot occur after the end time.")
+	}
+	return start, end, nil
+}
+
+// usages are the servers (deleted ones included) that ran in [start, end],
+// of one project or all, with their hours in the window.
+func (s *Service) usages(ctx context.Context, project string, start, end time.Time) ([]serverUsage, error) {
+	cond, args := ` WHERE created_at < $1`, []any{end.UnixMicro()}
+	if project != "" {
+		cond += ` AND project_id = $2`
+		args = append(args, project)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+serverCols+` FROM compute_servers`+cond+` ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	now := time.Now().UTC()
+	var out []serverUsage
+	for rows.Next() {
+		sv, err := scanServer(rows)
+		if err != nil {
+			return nil, err
+		}
+		began := sv.CreatedAt
+		if sv.LaunchedAt != nil {
+			began = *sv.LaunchedAt
+		}
+		var ended *time.Time
+		if sv.TerminatedAt != nil {
+			ended = sv.TerminatedAt
+		} else if sv.DeletedAt != 0 {
+			t := store.Time(sv.DeletedAt)
+			ended = &t
+		}
+		if ended != nil && ended.Before(start) {
+			continue
+		}
+		a, b := began, now
+		if ended != nil {
+			b = *ended
+		}
+		if a.Before(start) {
+			a = start
+		}
+		if b.After(end) {
+			b = end
+		}
+		u := serverUsage{sv: sv, start: began, ended: ended, state: sv.VMState}
+		if b.After(a) {
+			u.hours = b.Sub(a).Hours()
+		}
+		if sv.DeletedAt != 0 {
+			u.state = "terminated"
+		}
+		if ended == nil {
+			u.uptime = int64(now.Sub(began).Seconds())
+		} else {
+			u.uptime = int64(ended.Sub(began).Seconds())
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+func tenantUsageView(project string, list []serverUsage, start, end time.Time, detailed bool) map[string]any {
+	var hours, gb, mb, vcpus float64
+	servers := []map[string]any{}
+	for _, u := range list {
+		f := u.sv.Flavor
+		hours += u.hours
+		gb += u.hours * float64(f.RootGB+f.EphemeralGB)
+		mb += u.hours * float64(f.MemoryMB)
+		vcpus += u.hours * float64(f.VCPUs)
+		if detailed {
+			var ended any
+			if u.ended != nil {
+				ended = naiveTime(*u.ended)
+			}
+			servers = append(servers, map[string]any{"instance_id": u.sv.ID, "name": u.sv.Name, "hours": u.hours,
+				"memory_mb": f.MemoryMB, "local_gb": f.RootGB + f.EphemeralGB, "vcpus": f.VCPUs, "tenant_id": u.sv.ProjectID,
+				"flavor": f.Name, "started_at": naiveTime(u.start), "ended_at": ended, "state": u.state, "uptime": u.uptime})
+		}
+	}
+	v := map[string]any{"tenant_id": project, "total_hours": hours, "total_local_gb_usage": gb, "total_memory_mb_usage": mb,
+		"total_vcpus_usage": vcpus, "start": naiveTime(start), "stop": naiveTime(end)}
+	if detailed {
+		v["server_usages"] = servers
+	}
+	return v
+}
+
+// pageUsages applies 2.40's limit and marker (a server id) to usages.
+func pageUsages(r *http.Request, list []serverUsage) ([]serverUsage, int, error) {
+	if !atLeast(r, 40) {
+		return list, -1, nil
+	}
+	limit, marker, err := page(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	if marker != "" {
+		i := 0
+		for i < len(list) && list[i].sv.ID != marker {
+			i++
+		}
+		if i == len(list) {
+			return nil, 0, fault.Invalidf("marker [%s] not found", marker)
+		}
+		list = list[i+1:]
+	}
+	if limit >= 0 && len(list) > limit {
+		list = list[:limit]
+	}
+	return list, limit, nil
+}
+
+func (s *Service) listTenantUsages(w http.ResponseWriter, r *http.Request) error {
+	start, end, err := usageRange(r)
+	if err != nil {
+		return err
+	}
+	detailed, _ := strictBool(r.URL.Query().Get("detailed"))
+	list, err := s.usages(r.Context(), "", start, end)
+	if err != nil {
+		return err
+	}
+	list, limit, err := pageUsages(r, list)
+	if err != nil {
+		return err
+	}
+	byProject := map[string][]serverUsage{}
+	var order []string
+	for _, u := range list {
+		if _, ok := byProject[u.sv.ProjectID]; !ok {
+			order = append(order, u.sv.ProjectID)
+		}
+		byProject[u.sv.ProjectID] = append(byProject[u.sv.ProjectID], u)
+	}
+	out := []map[string]any{}
+	for _, p := range order {
+		out = append(out, tenantUsageView(p, byProject[p], start, end, detailed))
+	}
+	body := map[string]any{"tenant_usages": out}
+	if limit > 0 && len(list) == limit {
+		body["tenant_usages_links"] = nextLinks(r, len(list), limit, "os-simple-tenant-usage", list[len(list)-1].sv.ID)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, body)
+}
+
+func (s *Service) getTenantUsage(w http.ResponseWriter, r *http.Request) error {
+	p, project := principal(r), r.PathValue("tenant_id")
+	if project != p.ProjectID && !p.IsAdmin() {
+		return fault.Forbiddenf("Policy doesn't allow os_compute_api:os-simple-tenant-usage:show to be performed.")
+	}
+	start, end, err := usageRange(r)
+	if err != nil {
+		return err
+	}
+	list, err := s.usages(r.Context(), project, start, end)
+	if err != nil {
+		return err
+	}
+	list, limit, err := pageUsages(r, list)
+	if err != nil {
+		return err
+	}
+	v := map[string]any{}
+	if len(list) > 0 || !atLeast(r, 40) {
+		v = tenantUsageView(project, list, start, end, true)
+	}
+	body := map[string]any{"tenant_usage": v}
+	if limit > 0 && len(list) == limit {
+		body["tenant_usage_links"] = nextLinks(r, len(list), limit, "os-simple-tenant-usage/"+project, list[len(list)-1].sv.ID)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, body)
+}
+
+// ---- os-instance_usage_audit_log ----
+
+// auditLog is Nova's audit of instance usage per period; stratus runs no
+// periodic audit task, so every host is "not run".
+func (s *Service) auditLog(r *http.Request, before time.Time) map[string]any {
+	end := time.Date(before.Year(), before.Month(), 1, 0, 0, 0, 0, time.UTC)
+	begin := end.AddDate(0, -1, 0)
+	var hosts []string
+	for _, h := range s.hosts {
+		hosts = append(hosts, h.Name)
+	}
+	return map[string]any{"hosts_not_run": hosts, "log": map[string]any{}, "num_hosts": len(hosts), "num_hosts_done": 0,
+		"num_hosts_not_run": len(hosts), "num_hosts_running": 0, "total_errors": 0, "total_instances": 0,
+		"overall_status": fmt.Sprintf("0 of %d hosts done. 0 errors.", len(hosts)),
+		"period_beginning": begin.Format("2006-01-02 15:04:05"), "period_ending": end.Format("2006-01-02 15:04:05")}
+}
+
+func (s *Service) listAuditLogs(w http.ResponseWriter, r *http.Request) error {
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance_usage_audit_logs": s.auditLog(r, time.Now().UTC())})
+}
+
+func (s *Service) getAuditLog(w http.ResponseWriter, r *http.Request) error {
+	v, _ := url.PathUnescape(r.PathValue("before"))
+	var t time.Time
+	var ok bool
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04:05.999999", "2006-01-02T15:04:05", "2006-01-02T15:04:05.999999"} {
+		if tt, err := time.Parse(layout, v); err == nil {
+			t, ok = tt, true
+			break
+		}
+	}
+	if !ok {
+		return fault.Invalidf("Invalid timestamp for date %s", v)
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instance_usage_audit_log": s.auditLog(r, t)})
+}
+
+// ---- diagnostics ----
+
+func (s *Service) serverDiagnostics(w http.ResponseWriter, r *http.Request) error {
+	sv, err := s.Server(r.Context(), principal(r), r.PathValue("server_id"))
+	if err != nil {
+		return err
+	}
+	if sv.VMState == vmBuilding || sv.Host == nil {
+		return fault.Conflictf("Cannot 'get_diagnostics' instance %s while it is in vm_state %s", sv.ID, sv.VMState)
+	}
+	ports, _ := s.net.ServerPorts(r.Context(), sv.ID)
+	state := map[int]string{int(hypervisor.Running): "running", int(hypervisor.Paused): "paused", int(hypervisor.Shutdown): "shutdown",
+		int(hypervisor.Crashed): "crashed", int(hypervisor.Suspended): "suspended"}[sv.PowerState]
+	if state == "" {
+		state = "pending"
+	}
+	var uptime int64
+	if sv.LaunchedAt != nil {
+		uptime = int64(time.Since(*sv.LaunchedAt).Seconds())
+	}
+	if !atLeast(r, 48) {
+		v := map[string]any{"memory": sv.Flavor.MemoryMB * 1024, "uptime": uptime, "vda_read": 0, "vda_write": 0,
+			"vda_read_req": 0, "vda_write_req": 0, "vda_errors": -1}
+		for i := int64(0); i < sv.Flavor.VCPUs; i++ {
+			v[fmt.Sprintf("cpu%d_time", i)] = 0
+		}
+		for i := range ports {
+			for _, k := range []string{"rx", "rx_drop", "rx_errors", "rx_packets", "tx", "tx_drop", "tx_errors", "tx_packets"} {
+				v[fmt.Sprintf("tap%d_%s", i, k)] = 0
+			}
+		}
+		return httpapi.WriteJSON(w, http.StatusOK, v)
+	}
+	cpus := []map[string]any{}
+	for i := int64(0); i < sv.Flavor.VCPUs; i++ {
+		cpus = append(cpus, map[string]any{"id": i, "time": 0, "utilisation": nil})
+	}
+	nics := []map[string]any{}
+	for _, p := range ports {
+		nics = append(nics, map[string]any{"mac_address": p.MACAddress, "rx_octets": 0, "rx_errors": 0, "rx_drop": 0, "rx_packets": 0,
+			"rx_rate": nil, "tx_octets": 0, "tx_errors": 0, "tx_drop": 0, "tx_packets": 0, "tx_rate": nil})
+	}
+	disks := []map[string]any{{"read_bytes": 0, "read_requests": 0, "write_bytes": 0, "write_requests": 0, "errors_count": 0}}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"state": state, "driver": "libvirt", "hypervisor": "kvm",
+		"hypervisor_os": "linux", "uptime": uptime, "config_drive": sv.ConfigDrive != "", "num_cpus": sv.Flavor.VCPUs,
+		"num_nics": len(nics), "num_disks": len(disks), "memory_details": map[string]any{"maximum": sv.Flavor.MemoryMB, "used": 0},
+		"cpu_details": cpus, "nic_details": nics, "disk_details": disks})
+}
+
+// ---- os-server-external-events ----
+
+var externalEvents = []string{"network-changed", "network-vif-plugged", "network-vif-unplugged", "network-vif-deleted",
+	"volume-extended", "power-update", "accelerator-request-bound"}
+
+// externalEvent is POST /os-server-external-events: the network and
+// block storage tell compute of changes; stratus's services call compute
+// directly, so events are acknowledged per server (404 for unknown ones).
+func (s *Service) externalEvent(w http.ResponseWriter, r *http.Request) error {
+	v, err := decodeBody(r)
+	if err != nil {
+		return err
+	}
+	top, err := object("", v)
+	if err != nil {
+		return err
+	}
+	if err := required("", top, "events"); err != nil {
+		return err
+	}
+	if err := only("", top, "events"); err != nil {
+		return err
+	}
+	list, ok := top["events"].([]any)
+	if !ok {
+		return schemaErr("events", top["events"], pyRepr(top["events"])+" is not of type 'array'")
+	}
+	if len(list) == 0 {
+		return schemaErr("events", list, "[] is too short")
+	}
+	out := []map[string]any{}
+	found := 0
+	for _, item := range list {
+		m, err := object("events", item)
+		if err != nil {
+			return err
+		}
+		if err := required("events", m, "name", "server_uuid"); err != nil {
+			return err
+		}
+		if err := only("events", m, "name", "server_uuid", "status", "tag"); err != nil {
+			return err
+		}
+		name, _, err := str(m, "name")
+		if err != nil {
+			return err
+		}
+		if !contains(externalEvents, name) {
+			return schemaErr("name", name, fmt.Sprintf("%s is not one of %s", pyRepr(name), pyRepr(anySlice(externalEvents))))
+		}
+		id, _, err := str(m, "server_uuid")
+		if err != nil {
+			return err
+		}
+		ev := map[string]any{"name": name, "server_uuid": id, "status": "completed"}
+		if st, ok, err := str(m, "status"); err != nil {
+			return err
+		} else if ok {
+			if st != "failed" && st != "completed" && st != "in-progress" {
+				return schemaErr("status", st, pyRepr(st)+" is not one of ['failed', 'completed', 'in-progress']")
+			}
+			ev["status"] = st
+		}
+		if tag, ok, err := str(m, "tag"); err != nil {
+			return err
+		} else if ok {
+			ev["tag"] = tag
+		}
+		sv, err := getServerRow(r.Context(), s.r, id)
+		switch {
+		case err != nil || sv.DeletedAt != 0:
+			ev["code"] = 404
+		case sv.Host == nil:
+			ev["code"] = 422
+		default:
+			ev["code"] = 200
+			found++
+		}
+		out = append(out, ev)
+	}
+	if found == 0 {
+		return fault.NotFoundf("No instances found for any event")
+	}
+	code := http.StatusOK
+	if found < len(out) {
+		code = 207
+	}
+	return httpapi.WriteJSON(w, code, map[string]any{"events": out})
+}
+
+// ---- os-hosts (up to 2.42) ----
+
+func (s *Service) listHosts(w http.ResponseWriter, r *http.Request) error {
+	svcs, err := s.services(r.Context())
+	if err != nil {
+		return err
+	}
+	zone := r.URL.Query().Get("zone")
+	out := []map[string]any{}
+	for _, v := range svcs {
+		if zone != "" && v.zone != zone {
+			continue
+		}
+		out = append(out, map[string]any{"host_name": v.host, "service": strings.TrimPrefix(v.binary, "nova-"), "zone": v.zone})
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"hosts": out})
+}
+
+func (s *Service) showHost(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("host")
+	h := s.hostByName(name)
+	if h == nil {
+		return fault.NotFoundf("Compute host %s could not be found.", name)
+	}
+	hs, err := s.hypervisors(r.Context())
+	if err != nil {
+		return err
+	}
+	var rec hypervisorRec
+	for _, x := range hs {
+		if x.host.Name == name {
+			rec = x
+		}
+	}
+	res := func(project string, cpu, mem, disk int64) map[string]any {
+		return map[string]any{"resource": map[string]any{"host": name, "project": project, "cpu": cpu, "memory_mb": mem, "disk_gb": disk}}
+	}
+	out := []map[string]any{res("(total)", int64(rec.info.VCPUs), rec.info.MemoryMB, rec.info.DiskGB),
+		res("(used_now)", rec.use.vcpus, rec.use.ram, rec.use.disk), res("(used_max)", rec.use.vcpus, rec.use.ram, rec.use.disk)}
+	rows, err := s.r.QueryContext(r.Context(), `SELECT project_id, SUM(vcpus), SUM(memory_mb), SUM(root_gb) FROM compute_servers
+		WHERE host = $1 AND deleted_at = 0 GROUP BY project_id ORDER BY project_id`, name)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		var c, m, d int64
+		if err := rows.Scan(&p, &c, &m, &d); err != nil {
+			return err
+		}
+		out = append(out, res(p, c, m, d))
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"host": out})
+}
+
+// updateHost is PUT /os-hosts/{host}: status enables or disables its
+// nova-compute; maintenance mode is not supported (as libvirt's).
+func (s *Service) updateHost(w http.ResponseWriter, r *http.Request) error {
+	v, err := decodeBody(r)
+	if err != nil {
+		return err
+	}
+	m, err := object("", v)
+	if err != nil {
+		return err
+	}
+	if err := only("", m, "status", "maintenance_mode"); err != nil {
+		return err
+	}
+	if len(m) == 0 {
+		return schemaErr("", m, "{} does not have enough properties")
+	}
+	status, hasStatus, err := str(m, "status")
+	if err != nil {
+		return err
+	}
+	if hasStatus && status != "enable" && status != "disable" {
+		return schemaErr("status", status, pyRepr(status)+" is not one of ['enable', 'Enable', 'ENABLE', 'disable', 'Disable', 'DISABLE']")
+	}
+	maint, hasMaint, err := str(m, "maintenance_mode")
+	if err != nil {
+		return err
+	}
+	if hasMaint && maint != "enable" && maint != "disable" {
+		return schemaErr("maintenance_mode", maint, pyRepr(maint)+" is not one of ['enable', 'Enable', 'ENABLE', 'disable', 'Disable', 'DISABLE']")
+	}
+	name := r.PathValue("host")
+	if s.hostByName(name) == nil {
+		return fault.NotFoundf("Compute host %s could not be found.", name)
+	}
+	if hasMaint {
+		return fault.NotImplementedf("Virt driver does not implement host maintenance mode.")
+	}
+	svcs, err := s.services(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, sv := range svcs {
+		if sv.host == name && sv.binary == "nova-compute" {
+			sv.disabled, sv.reason = status == "disable", nil
+			if err := s.saveService(r.Context(), sv); err != nil {
+				return err
+			}
+		}
+	}
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"host": name, "status": status + "d"})
+}
+
+// hostPowerAction is GET /os-hosts/{host}/{startup,shutdown,reboot}: not
+// something a driver of stratus does.
+func (s *Service) hostPowerAction(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("host")
+	if s.hostByName(name) == nil {
+		return fault.NotFoundf("Compute host %s could not be found.", name)
+	}
+	return fault.NotImplementedf("Virt driver does not implement host power management.")
+}
+
+// ---- extensions ----
+
+var extensionList = [][3]string{
+	{"AccessIPs", "os-access-ips", "Access IPs support."},
+	{"AdminActions", "os-admin-actions", "Enable admin-only server actions\n\n    Actions include: resetNetwork, injectNetworkInfo, os-resetState\n    "},
+	{"AdminPassword", "os-admin-password", "Admin password management support."},
+	{"Aggregates", "os-aggregates", "Admin-only aggregate administration."},
+	{"AvailabilityZone", "os-availability-zone", "1. Add availability_zone to the Create Server API.\n       2. Add availability zones describing.\n    "},
+	{"BlockDeviceMappingV2Boot", "os-block-device-mapping-v2-boot", "Allow boot with the new BDM data format."},
+	{"ConfigDrive", "os-config-drive", "Config Drive Extension."},
+	{"ConsoleOutput", "os-console-output", "Console log output support, with tailing ability."},
+	{"Consoles", "os-consoles", "Interactive Console support."},
+	{"CreateBackup", "os-create-backup", "Create a backup of a server."},
+	{"DeferredDelete", "os-deferred-delete", "Instance deferred delete."},
+	{"DiskConfig", "OS-DCF", "Disk Management Extension."},
+	{"ExtendedAvailabilityZone", "OS-EXT-AZ", "Extended Availability Zone support."},
+	{"ExtendedIps", "OS-EXT-IPS", "Adds type parameter to the ip list."},
+	{"ExtendedIpsMac", "OS-EXT-IPS-MAC", "Adds mac address parameter to the ip list."},
+	{"ExtendedServerAttributes", "OS-EXT-SRV-ATTR", "Extended Server Attributes support."},
+	{"ExtendedStatus", "OS-EXT-STS", "Extended Status support."},
+	{"ExtendedVolumes", "os-extended-volumes", "Extended Volumes support."},
+	{"ExtraSpecs", "os-flavor-extra-specs", "Flavors extra specs support."},
+	{"FlavorAccess", "os-flavor-access", "Flavor access support."},
+	{"FlavorExtraData", "OS-FLV-EXT-DATA", "Provide additional data for flavors."},
+	{"FlavorManage", "os-flavor-manage", "Flavor create/delete API support."},
+	{"FlavorRxtx", "os-flavor-rxtx", "Support to show the rxtx status of a flavor."},
+	{"Flavors", "flavors", "Flavors Extension."},
+	{"Hosts", "os-hosts", "Admin-only host administration."},
+	{"Hypervisors", "os-hypervisors", "Admin-only hypervisor administration."},
+	{"Images", "images", "Image support."},
+	{"InstanceActions", "os-instance-actions", "View a log of actions and events taken on an instance."},
+	{"InstanceUsageAuditLog", "os-instance-usage-audit-log", "Admin-only Task Log Monitoring."},
+	{"Keypairs", "os-keypairs", "Keypair Support."},
+	{"Limits", "limits", "Limits support."},
+	{"LockServer", "os-lock-server", "Enable lock/unlock server actions."},
+	{"Migrations", "os-migrations", "Provide data on migrations."},
+	{"MultipleCreate", "os-multiple-create", "Allow multiple create in the Create Server v2.1 API."},
+	{"PauseServer", "os-pause-server", "Enable pause/unpause server actions."},
+	{"QuotaClasses", "os-quota-class-sets", "Quota classes management support."},
+	{"Quotas", "os-quota-sets", "Quotas management support."},
+	{"RemoteConsoles", "os-remote-consoles", "Interactive Console support."},
+	{"SchedulerHints", "OS-SCH-HNT", "Pass arbitrary key/value pairs to the scheduler."},
+	{"SecurityGroups", "os-security-groups", "Security group support."},
+	{"ServerDiagnostics", "os-server-diagnostics", "Allow Admins to view server diagnostics through server action."},
+	{"ServerExternalEvents", "os-server-external-events", "Server External Event Triggers."},
+	{"ServerGroups", "os-server-groups", "Server group support."},
+	{"ServerMetadata", "server-metadata", "Server metadata Support."},
+	{"ServerPassword", "os-server-password", "Server password support."},
+	{"ServerUsage", "OS-SRV-USG", "Adds launched_at and terminated_at on Servers."},
+	{"Servers", "servers", "Servers."},
+	{"Services", "os-services", "Services support."},
+	{"Shelve", "os-shelve", "Instance shelve mode."},
+	{"SimpleTenantUsage", "os-simple-tenant-usage", "Simple tenant usage extension."},
+	{"SuspendServer", "os-suspend-server", "Enable suspend/resume server actions."},
+	{"TenantNetworks", "os-tenant-networks", "Tenant-based Network Management Extension."},
+	{"Versions", "versions", "API Version information."},
+	{"VirtualInterfaces", "os-virtual-interfaces", "Virtual interface support."},
+	{"Volumes", "os-volumes", "Volumes support."},
+}
+
+func extensionView(e [3]string) map[string]any {
+	return map[string]any{"name": e[0], "alias": e[1], "description": e[2], "links": []any{},
+		"namespace": "http://docs.openstack.org/compute/ext/fake_xml", "updated": "2014-12-03T00:00:00Z"}
+}
+
+func (s *Service) listExtensions(w http.ResponseWriter, r *http.Request) error {
+	out := make([]map[string]any, 0, len(extensionList))
+	for _, e := range extensionList {
+		out = append(out, extensionView(e))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i]["alias"].(string) < out[j]["alias"].(string) })
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"extensions": out})
+}
+
+func (s *Service) getExtension(w http.ResponseWriter, r *http.Request) error {
+	alias := r.PathValue("alias")
+	for _, e := range extensionList {
+		if e[1] == alias {
+			return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"extension": extensionView(e)})
+		}
+	}
+	return fault.NotFoundf("Extension %s could not be found.", alias)
+}
+
+// ---- os-tenant-networks and os-networks (up to 2.35) ----
+
+// NetworkLister is the optional part of Network that lists networks.
+type NetworkLister interface {
+	ListNetworks(ctx context.Context, p *policy.Principal) ([]*network.Network, error)
+	Network(ctx context.Context, p *policy.Principal, id string) (*network.Network, error)
+}
+
+func (s *Service) networkLister() (NetworkLister, error) {
+	if nl, ok := s.net.(NetworkLister); ok {
+		return nl, nil
+	}
+	return nil, fault.NotImplementedf("Networks need the network service.")
+}
+
+// novaNetwork is Nova's view of a Neutron network: the tenant one (id,
+// label, cidr) or the admin's os-networks one, nova-network's fields
+// all null.
+func novaNetwork(n *network.Network, full, admin bool) map[string]any {
+	if !full {
+		return map[string]any{"id": n.ID, "label": n.Name, "cidr": "None"}
+	}
+	v := map[string]any{"id": n.ID, "label": n.Name}
+	for _, k := range []string{"cidr", "netmask", "gateway", "broadcast", "dns1", "dns2", "cidr_v6", "gateway_v6", "netmask_v6"} {
+		v[k] = nil
+	}
+	if admin {
+		for _, k := range []string{"created_at", "updated_at", "deleted_at", "deleted", "injected", "bridge", "vlan", "vpn_public_address",
+			"vpn_public_port", "vpn_private_address", "dhcp_start", "project_id", "host", "bridge_interface", "multi_host", "priority",
+			"rxtx_base", "mtu", "dhcp_server", "enable_dhcp", "share_address"} {
+			v[k] = nil
+		}
+	}
+	return v
+}
+
+func (s *Service) listNetworks(full bool) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		nl, err := s.networkLister()
+		if err != nil {
+			return err
+		}
+		list, err := nl.ListNetworks(r.Context(), principal(r))
+		if err != nil {
+			return err
+		}
+		out := []map[string]any{}
+		for _, n := range list {
+			out = append(out, novaNetwork(n, full, principal(r).IsAdmin()))
+		}
+		return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"networks": out})
+	}
+}
+
+func (s *Service) showNetwork(full bool) httpapi.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		nl, err := s.networkLister()
+		if err != nil {
+			return err
+		}
+		id := r.PathValue("network_id")
+		n, err := nl.Network(r.Context(), principal(r), id)
+		if err != nil {
+			if fault.KindOf(err) == fault.NotFound || isNotFound(err) {
+				return fault.NotFoundf("Network %s could not be found.", id)
+			}
+			return err
+		}
+		return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"network": novaNetwork(n, full, principal(r).IsAdmin())})
+	}
+}
+
+// networkGone answers the nova-network actions Nova removed (410).
+func (s *Service) networkGone(w http.ResponseWriter, r *http.Request) error {
+	return fault.New(fault.Gone, "Network creation, deletion and association were removed with nova-network.")
+}
+
