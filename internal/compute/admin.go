@@ -540,7 +540,7 @@ func (s *Service) auditLog(r *http.Request, before time.Time) map[string]any {
 	}
 	return map[string]any{"hosts_not_run": hosts, "log": map[string]any{}, "num_hosts": len(hosts), "num_hosts_done": 0,
 		"num_hosts_not_run": len(hosts), "num_hosts_running": 0, "total_errors": 0, "total_instances": 0,
-		"overall_status": fmt.Sprintf("0 of %d hosts done. 0 errors.", len(hosts)),
+		"overall_status":   fmt.Sprintf("0 of %d hosts done. 0 errors.", len(hosts)),
 		"period_beginning": begin.Format("2006-01-02 15:04:05"), "period_ending": end.Format("2006-01-02 15:04:05")}
 }
 
@@ -982,4 +982,3 @@ func (s *Service) showNetwork(full bool) httpapi.HandlerFunc {
 func (s *Service) networkGone(w http.ResponseWriter, r *http.Request) error {
 	return fault.New(fault.Gone, "Network creation, deletion and association were removed with nova-network.")
 }
-
