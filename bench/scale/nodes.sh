@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.."
 W=${BENCH_DIR:-$(mktemp -d /var/tmp/stratus-nodes.XXXXXX)}
 DUR=${DUR:-10s}
 BASE=${PORT:-18300}
-S3PORT=${S3PORT:-58533}
+S3PORT=${S3PORT:-31533}
 PW=bench-pw
 FRONT=127.0.0.1:$((BASE + 99))
 go build -o "$W/stratus" ./cmd/stratus

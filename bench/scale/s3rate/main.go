@@ -32,6 +32,7 @@ func main() {
 	rounds := flag.Int("rounds", 5, "rounds")
 	partMB := flag.Int("part-mb", 16, "gateway multipart part size (stratus's default)")
 	threads := flag.Int("threads", 4, "gateway parts in flight (stratus's default)")
+	unsigned := flag.Bool("unsigned", false, "gateway PUTs with UNSIGNED-PAYLOAD (as stratus with unsigned_payload=true)")
 	flag.Parse()
 	for _, u := range []string{*gw, *storage} {
 		if !strings.HasPrefix(u, "http://127.0.0.1") {
@@ -79,7 +80,7 @@ func main() {
 		key := fmt.Sprintf("o%d", r)
 		timeit("gw_put", func() {
 			_, err := cl.PutObject(ctx, *bucket, key, bytes.NewReader(data), size,
-				minio.PutObjectOptions{PartSize: uint64(*partMB) << 20, NumThreads: uint(*threads)})
+				minio.PutObjectOptions{PartSize: uint64(*partMB) << 20, NumThreads: uint(*threads), DisableContentSha256: *unsigned})
 			must(err)
 		})
 		timeit("st_put", func() { req("PUT", *storage+"/large/"+key, bytes.NewReader(data)) })

@@ -68,6 +68,14 @@ func TestConformance(t *testing.T) {
 	blobtest.Conformance(t, func(t *testing.T) blob.Store { return open(t) }, 12<<20+12345)
 }
 
+// TestUnsignedPayload: with unsigned payloads the store still works (the
+// gateway accepts UNSIGNED-PAYLOAD requests from the identity).
+func TestUnsignedPayload(t *testing.T) {
+	blobtest.Conformance(t, func(t *testing.T) blob.Store {
+		return open(t, func(o *s3blob.Options) { o.UnsignedPayload = true })
+	}, 6<<20+1)
+}
+
 // TestBucketCreated: a missing bucket is created at start, and a second
 // store on it (another node) starts too.
 func TestBucketCreated(t *testing.T) {
@@ -216,15 +224,15 @@ func TestReaderPinsVersion(t *testing.T) {
 
 func TestParseURL(t *testing.T) {
 	env := map[string]string{"AWS_ACCESS_KEY_ID": "ak", "AWS_SECRET_ACCESS_KEY": "sk", "AWS_REGION": "r1"}
-	o, err := s3blob.ParseURL("s3://bkt/some/prefix?endpoint=http://127.0.0.1:8333&part_size=8388608&parallel=2", func(k string) string { return env[k] })
+	o, err := s3blob.ParseURL("s3://bkt/some/prefix?endpoint=http://127.0.0.1:8333&part_size=8388608&parallel=2&unsigned_payload=true", func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if o.Bucket != "bkt" || o.Prefix != "some/prefix/" || o.Endpoint != "http://127.0.0.1:8333" || o.AccessKey != "ak" ||
-		o.SecretKey != "sk" || o.Region != "r1" || o.PartSize != 8<<20 || o.Parallel != 2 {
+		o.SecretKey != "sk" || o.Region != "r1" || o.PartSize != 8<<20 || o.Parallel != 2 || !o.UnsignedPayload {
 		t.Fatalf("%+v", o)
 	}
-	for _, bad := range []string{"http://x", "s3://bkt", "s3://?endpoint=http://x", "s3://bkt?endpoint=http://x&part_size=100", "s3://bkt?endpoint=http://x&parallel=0"} {
+	for _, bad := range []string{"http://x", "s3://bkt", "s3://?endpoint=http://x", "s3://bkt?endpoint=http://x&part_size=100", "s3://bkt?endpoint=http://x&parallel=0", "s3://bkt?endpoint=http://x&unsigned_payload=maybe"} {
 		if _, err := s3blob.ParseURL(bad, func(string) string { return "" }); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

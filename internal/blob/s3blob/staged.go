@@ -100,7 +100,7 @@ func (w *staged) remove() error {
 func (s *Store) upload(ctx context.Context, obj string, ra io.ReaderAt, size int64) error {
 	part := max(s.opts.PartSize, (size+maxParts-1)/maxParts)
 	if size <= part {
-		_, err := s.core.PutObject(ctx, s.opts.Bucket, obj, io.NewSectionReader(ra, 0, size), size, "", "", minio.PutObjectOptions{})
+		_, err := s.core.PutObject(ctx, s.opts.Bucket, obj, io.NewSectionReader(ra, 0, size), size, "", "", s.putOpts())
 		if err != nil {
 			return fmt.Errorf("blob: put %s: %w", obj, err)
 		}
@@ -131,7 +131,7 @@ func (s *Store) upload(ctx context.Context, obj string, ra io.ReaderAt, size int
 			defer wg.Done()
 			defer func() { <-sem }()
 			ln := min(part, size-off)
-			p, err := s.core.PutObjectPart(ctx, s.opts.Bucket, obj, id, i+1, io.NewSectionReader(ra, off, ln), ln, minio.PutObjectPartOptions{})
+			p, err := s.core.PutObjectPart(ctx, s.opts.Bucket, obj, id, i+1, io.NewSectionReader(ra, off, ln), ln, s.partOpts())
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil && firstErr == nil {

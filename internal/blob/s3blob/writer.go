@@ -141,7 +141,7 @@ func (w *writer) flush() error {
 		defer func() { <-w.sem }()
 		defer putBuf(buf)
 		p, err := w.s.core.PutObjectPart(w.ctx, w.s.opts.Bucket, w.obj, w.uploadID, num,
-			bytes.NewReader((*buf)[:n]), int64(n), minio.PutObjectPartOptions{})
+			bytes.NewReader((*buf)[:n]), int64(n), w.s.partOpts())
 		w.mu.Lock()
 		defer w.mu.Unlock()
 		if err != nil {
@@ -172,7 +172,7 @@ func (w *writer) Commit() error {
 		}
 		// A started commit finishes even if the caller's context ends.
 		ctx := context.WithoutCancel(w.ctx)
-		_, err := w.s.core.PutObject(ctx, w.s.opts.Bucket, w.obj, bytes.NewReader(b), int64(len(b)), "", "", minio.PutObjectOptions{})
+		_, err := w.s.core.PutObject(ctx, w.s.opts.Bucket, w.obj, bytes.NewReader(b), int64(len(b)), "", "", w.s.putOpts())
 		if err != nil {
 			return fmt.Errorf("blob: put %s: %w", w.obj, err)
 		}
