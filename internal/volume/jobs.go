@@ -107,7 +107,7 @@ func (s *Service) fillFromImage(ctx context.Context, r *job.Run, v *Volume, src 
 	size := v.Size * GiB
 	return s.store.Fill(ctx, v.StoreKey, size, func(ctx context.Context, f *os.File) error {
 		res, err := convert.Convert(ctx, convert.Source{ReaderAt: rd, Size: rd.Size()}, f,
-			convert.Options{SrcFormat: format, DstFormat: "raw", Progress: r.Progress})
+			convert.Options{SrcFormat: format, DstFormat: "raw", Progress: r.Progress, Sync: true})
 		if err != nil {
 			var de *diskimage.Error
 			if errors.As(err, &de) && de.Kind != diskimage.KindIO {
