@@ -43,6 +43,10 @@ type reader struct {
 	pos     int64
 	body    io.ReadCloser
 	bodyPos int64
+
+	mu    sync.Mutex // guards what ReadAt keeps
+	reads int
+	wins  []window
 }
 
 var (
@@ -144,6 +148,11 @@ func (r *reader) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
+// ReadAt reads len(p) bytes at off. The first read is one ranged GET of
+// exactly those bytes (an object GET of a small range). Later reads
+// smaller than readAhead fetch a window of readAhead bytes and keep the
+// last few windows, so the many small reads of an inspector or a
+// converter cost a GET per window, not one each. Safe for concurrent use.
 func (r *reader) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errors.New("blob: negative offset")
@@ -152,19 +161,79 @@ func (r *reader) ReadAt(p []byte, off int64) (int, error) {
 		return 0, io.EOF
 	}
 	n := min(int64(len(p)), r.size-off)
-	b, err := r.get(off, n)
+	if r.cached(p[:n], off) {
+		return r.eof(n, len(p))
+	}
+	r.mu.Lock()
+	r.reads++
+	ahead := r.reads > 1 && n < readAhead
+	r.mu.Unlock()
+	fetch := n
+	if ahead {
+		fetch = min(readAhead, r.size-off)
+	}
+	buf := p[:n]
+	if ahead {
+		buf = make([]byte, fetch)
+	}
+	b, err := r.get(off, fetch)
 	if err != nil {
 		return 0, err
 	}
 	defer b.Close()
-	got, err := io.ReadFull(b, p[:n])
+	got, err := io.ReadFull(b, buf)
 	if err != nil {
-		return got, fmt.Errorf("blob: read %s at %d: %w", r.obj, off, err)
+		return 0, fmt.Errorf("blob: read %s at %d: %w", r.obj, off, err)
 	}
-	if n < int64(len(p)) {
-		return got, io.EOF
+	if ahead {
+		copy(p, buf[:n])
+		r.keep(window{off: off, b: buf[:got]})
 	}
-	return got, nil
+	return r.eof(n, len(p))
+}
+
+func (r *reader) eof(n int64, want int) (int, error) {
+	if n < int64(want) {
+		return int(n), io.EOF
+	}
+	return int(n), nil
+}
+
+// readAhead is the window a small ReadAt fetches; windows keeps that many.
+const (
+	readAhead = 1 << 20
+	windows   = 4
+)
+
+type window struct {
+	off int64
+	b   []byte
+}
+
+// cached copies p from a kept window that holds all of it.
+func (r *reader) cached(p []byte, off int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, w := range r.wins {
+		if off >= w.off && off+int64(len(p)) <= w.off+int64(len(w.b)) {
+			copy(p, w.b[off-w.off:])
+			// Most recently used first.
+			copy(r.wins[1:i+1], r.wins[:i])
+			r.wins[0] = w
+			return true
+		}
+	}
+	return false
+}
+
+func (r *reader) keep(w window) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.wins) < windows {
+		r.wins = append(r.wins, window{})
+	}
+	copy(r.wins[1:], r.wins[:len(r.wins)-1])
+	r.wins[0] = w
 }
 
 // ReadRange implements blob.Ranger.

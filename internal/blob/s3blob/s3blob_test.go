@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -236,5 +237,67 @@ func TestParseURL(t *testing.T) {
 		if _, err := s3blob.ParseURL(bad, func(string) string { return "" }); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// counting counts the GETs a store sends.
+type counting struct {
+	next http.RoundTripper
+	gets atomic.Int64
+}
+
+func (c *counting) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == "GET" && r.URL.Query().Get("location") == "" && r.URL.Query().Get("list-type") == "" {
+		c.gets.Add(1)
+	}
+	return c.next.RoundTrip(r)
+}
+
+// TestReadAhead: small reads at offsets (an inspector's, a converter's)
+// cost a GET per 1 MiB window, not one each, and return the right bytes,
+// also when several goroutines read at once.
+func TestReadAhead(t *testing.T) {
+	c := &counting{next: http.DefaultTransport}
+	s := open(t, func(o *s3blob.Options) { o.Transport = c })
+	ctx := context.Background()
+	want := make([]byte, 3<<20+100)
+	for i := range want {
+		want[i] = byte(i * 31 >> 7)
+	}
+	w, _ := s.Create(ctx, "k")
+	w.Write(want)
+	if err := w.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Open(ctx, "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	before := c.gets.Load()
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := make([]byte, 4096)
+			for off := int64(g) * 4096; off < int64(len(want)); off += 4 * 4096 {
+				n, err := r.ReadAt(b, off)
+				if (err != nil && err != io.EOF) || !bytes.Equal(b[:n], want[off:off+int64(n)]) {
+					errs <- fmt.Errorf("ReadAt %d: %d %v", off, n, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	reads := int64(len(want)/4096 + 1)
+	if gets := c.gets.Load() - before; gets > 16 {
+		t.Fatalf("%d GETs for %d reads of 4 KiB", gets, reads)
 	}
 }
