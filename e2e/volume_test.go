@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
@@ -270,3 +271,58 @@ func TestVolumeServerCLI(t *testing.T) {
 	// --boot-from-volume leaves delete_on_termination false: the volume stays.
 	volWait(t, n, "volume", root, "available")
 }
+
+// TestVolumeCrashMidCreate kills the node (SIGKILL) while a volume is
+// being made from an image: after the restart the job runs again and the
+// volume becomes available with the image's bytes, never available with
+// part of them.
+func TestVolumeCrashMidCreate(t *testing.T) {
+	t.Parallel()
+	n := StartNode(t)
+	raw := filepath.Join(t.TempDir(), "img.raw")
+	f, err := os.Create(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.CopyN(f, cryptoRand{}, 256<<20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	img := field(t, n.MustOpenStack(t, "image", "create", "--file", raw, "--disk-format", "raw", "--container-format", "bare", "img1", "-f", "json"), "id")
+	tok := n.AdminToken(t)
+	p := volProject(t, n, tok)
+	code, _, body := n.Do(t, "POST", "/volume/v3/"+p+"/volumes", tok, map[string]any{"volume": map[string]any{"size": 1, "imageRef": img}})
+	if code != 202 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	var created struct{ Volume struct{ ID string } }
+	json.Unmarshal(body, &created)
+	n.Kill()
+	// Whatever the job had written, the volume is not available before the restart.
+	n.start()
+	tok = n.AdminToken(t)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		code, _, body = n.Do(t, "GET", "/volume/v3/"+p+"/volumes/"+created.Volume.ID, tok, nil)
+		var v struct{ Volume struct{ Status string } }
+		json.Unmarshal(body, &v)
+		if v.Volume.Status == "available" {
+			break
+		}
+		if code != 200 || v.Volume.Status == "error" || time.Now().After(deadline) {
+			t.Fatalf("after the restart: %d %s", code, body)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got, want := volDigest(t, volFile(n, created.Volume.ID)), volDigest(t, volRawOf(t, raw, "raw", 1<<30)); got != want {
+		t.Fatal("the volume is available without the image's bytes")
+	}
+	left, _ := os.ReadDir(filepath.Join(n.DataDir, "volumes", ".tmp"))
+	if len(left) != 0 {
+		t.Fatalf("temp files left after the restart: %d", len(left))
+	}
+}
+
+type cryptoRand struct{}
+
+func (cryptoRand) Read(p []byte) (int, error) { return rand.Read(p) }
