@@ -142,7 +142,7 @@ func TestConsoleOutputAndVNC(t *testing.T) {
 	}
 	e.must(e.act("alice", id, map[string]any{"os-getConsoleOutput": map[string]any{"length": -2}}), 400)
 	r = e.must(e.act("alice", id, map[string]any{"os-getVNCConsole": map[string]any{"type": "novnc"}}), 200)
-	if !r.has(`"type":"novnc"`) || !r.has(`vnc_auto.html?path=%3Ftoken%3D`) {
+	if !r.has(`"type":"novnc"`) || !r.has(`/novnc/vnc_lite.html?path=novnc%2Fwebsockify%3Ftoken%3D`) {
 		t.Fatalf("vnc: %s", r.Body)
 	}
 	e.must(e.act("alice", id, map[string]any{"os-getVNCConsole": map[string]any{"type": "novnc"}}, mvh("2.6")...), 404)

@@ -361,9 +361,6 @@ func (s *Service) findHypervisor(r *http.Request) (*hypervisorRec, error) {
 	if atLeast(r, 53) && !isUUID(id) {
 		return nil, fault.Invalidf("Invalid uuid %s", id)
 	}
-	if _, err := strconv.Atoi(id); err != nil && !atLeast(r, 53) {
-		return nil, fault.Invalidf("Invalid ID %s", id)
-	}
 	return nil, fault.NotFoundf("Hypervisor with ID %s could not be found.", id)
 }
 

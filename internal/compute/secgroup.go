@@ -257,6 +257,23 @@ func (s *Service) createSecGroupRule(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	parent, _, _ := str(m, "parent_group_id")
+	p := principal(r)
+	// Nova checks the groups (ids, then existence) before the rule.
+	if !isUUID(parent) {
+		return fault.Invalidf("Security group id should be uuid")
+	}
+	if _, err := api.SecurityGroup(r.Context(), p, parent); err != nil {
+		return sgErr(err, parent)
+	}
+	if gid, ok := m["group_id"]; ok && gid != nil {
+		g, _ := gid.(string)
+		if !isUUID(g) {
+			return fault.Invalidf("Security group id should be uuid")
+		}
+		if _, err := api.SecurityGroup(r.Context(), p, g); err != nil {
+			return sgErr(err, g)
+		}
+	}
 	f := network.RuleFields{SecurityGroupID: parent, Direction: "ingress", Ethertype: "IPv4"}
 	f.Protocol, _, _ = str(m, "ip_protocol")
 	f.Protocol = strings.ToLower(f.Protocol)
@@ -279,10 +296,6 @@ func (s *Service) createSecGroupRule(w http.ResponseWriter, r *http.Request) err
 	}
 	if err := checkRulePorts(f.Protocol, f.PortRangeMin, f.PortRangeMax); err != nil {
 		return err
-	}
-	p := principal(r)
-	if _, err := api.SecurityGroup(r.Context(), p, parent); err != nil {
-		return sgErr(err, parent)
 	}
 	rule, err := api.CreateSecurityGroupRule(r.Context(), p, f)
 	if err != nil {

@@ -131,6 +131,9 @@ func (s *Service) Unshelve(ctx context.Context, p *policy.Principal, id, zone, r
 		if err := s.driver.Spawn(ctx, sp); err != nil {
 			return err
 		}
+		if err := s.reattachVolumes(ctx, cur); err != nil {
+			return err
+		}
 		s.images.DeleteImage(context.WithoutCancel(ctx), ownerOf(cur), imageID)
 		return nil
 	}, func(sv *Server) {

@@ -40,8 +40,9 @@ type AttachedVolume struct {
 }
 
 // attachStates are the vm states Nova attaches and detaches volumes in
-// (shelved servers, which Nova allows from 2.20, have no host here).
-var attachStates = []string{vmActive, vmPaused, vmStopped, vmResized, vmSoftDeleted}
+// (shelved ones from 2.20). A shelved-offloaded server has no VM: only the
+// records change, and unshelve attaches the files.
+var attachStates = []string{vmActive, vmPaused, vmStopped, vmResized, vmSoftDeleted, vmShelved, vmShelvedOffloaded}
 
 // deviceRE is Nova's block_device.match_device.
 var deviceRE = regexp.MustCompile(`^(/dev/x{0,1}[a-z]{0,1}d{0,1})([a-z]+)[0-9]*$`)
@@ -163,7 +164,13 @@ func (s *Service) AttachVolume(ctx context.Context, p *policy.Principal, serverI
 	owner := ownerOf(sv)
 	s.work.run(serverID, func(wctx context.Context) {
 		start := time.Now()
-		err := s.attachNow(wctx, vd, owner, serverID, host, volumeID, device, dot)
+		var err error
+		if cur, _ := getServerRow(wctx, s.r, serverID); cur != nil && cur.VMState == vmShelvedOffloaded {
+			_, err = s.vols.Attach(context.WithoutCancel(wctx), owner, volumeID, volume.AttachOpts{ServerID: serverID,
+				Mountpoint: device, DeleteOnTermination: dot})
+		} else {
+			err = s.attachNow(wctx, vd, owner, serverID, host, volumeID, device, dot)
+		}
 		if err != nil {
 			s.log.Warn("volume not attached", "server", serverID, "volume", volumeID, "err", err)
 			s.vols.Unreserve(context.WithoutCancel(wctx), owner, volumeID)
@@ -244,7 +251,10 @@ func (s *Service) DetachVolume(ctx context.Context, p *policy.Principal, serverI
 	owner := ownerOf(sv)
 	s.work.run(serverID, func(wctx context.Context) {
 		start := time.Now()
-		err := vd.DetachVolume(wctx, serverID, a.Device)
+		var err error
+		if cur, _ := getServerRow(wctx, s.r, serverID); cur == nil || cur.VMState != vmShelvedOffloaded {
+			err = vd.DetachVolume(wctx, serverID, a.Device)
+		}
 		if errors.Is(err, hypervisor.ErrNotFound) {
 			err = nil // not on the guest (any more): only the records are left
 		}
@@ -292,4 +302,34 @@ func volumeAttachmentView(serverID string, a AttachedVolume, withDOT bool) map[s
 		v["delete_on_termination"] = a.DeleteOnTermination
 	}
 	return v
+}
+
+// reattachVolumes gives a server spawned again (unshelve) the files of the
+// data volumes its records hold.
+func (s *Service) reattachVolumes(ctx context.Context, sv *Server) error {
+	if s.vols == nil {
+		return nil
+	}
+	att, err := s.attached(ctx, sv.ID)
+	if err != nil || len(att[sv.ID]) == 0 {
+		return err
+	}
+	vd, err := s.volumeDriver()
+	if err != nil {
+		return err
+	}
+	owner := ownerOf(sv)
+	for _, a := range att[sv.ID] {
+		if sv.RootDevice != nil && a.Device == *sv.RootDevice {
+			continue
+		}
+		path, err := s.vols.VolumePath(ctx, owner, a.VolumeID)
+		if err != nil {
+			return err
+		}
+		if err := vd.AttachVolume(ctx, sv.ID, hypervisor.VolumeDisk{VolumeID: a.VolumeID, Device: a.Device, Path: path}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

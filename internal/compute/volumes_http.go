@@ -124,6 +124,22 @@ func (s *Service) updateVolumeAttachment(w http.ResponseWriter, r *http.Request)
 		if !principal(r).IsAdmin() {
 			return fault.Forbiddenf("Policy doesn't allow os_compute_api:os-volumes-attachments:swap to be performed.")
 		}
+		// Nova looks up the server, the old volume (404) and the new one
+		// (400) before swapping.
+		if s.vols != nil {
+			if _, err := s.Server(r.Context(), principal(r), id); err != nil {
+				return err
+			}
+			if _, err := s.vols.Volume(r.Context(), principal(r), vid); err != nil {
+				return err
+			}
+			if _, err := s.vols.Volume(r.Context(), principal(r), newID); err != nil {
+				if fault.KindOf(err) == fault.NotFound {
+					return fault.Invalidf("Volume %s could not be found.", newID)
+				}
+				return err
+			}
+		}
 		return fault.NotImplementedf("Swapping volumes is not implemented in stratus.")
 	}
 	if s.vols == nil {

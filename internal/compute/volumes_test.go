@@ -193,3 +193,41 @@ func TestBootFromVolume(t *testing.T) {
 		}
 	}
 }
+
+// A shelved-offloaded server takes and gives back volumes in the records
+// only; unshelve attaches their files (Nova 2.20).
+func TestVolumeAttachShelvedOffloaded(t *testing.T) {
+	var vs *volume.Service
+	e := newEnv(t, withVolumes(t, &vs))
+	ctx := context.Background()
+	id := e.boot("alice", "vm", nil)["id"].(string)
+	v, err := vs.CreateVolume(ctx, testPrincipals["alice"], volume.CreateOpts{Size: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitVolume(t, vs, "alice", v.ID, "available")
+	e.must(e.act("alice", id, map[string]any{"shelve": nil}), 202)
+	for deadline := time.Now().Add(20 * time.Second); e.show("alice", id)["OS-EXT-STS:vm_state"] != "shelved_offloaded"; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not offloaded: %v", e.show("alice", id)["OS-EXT-STS:vm_state"])
+		}
+		e.svc.work.idle()
+	}
+	path := "/servers/" + id + "/os-volume_attachments"
+	e.must(e.do("POST", path, "alice", map[string]any{"volumeAttachment": map[string]any{"volumeId": v.ID}}, mvh("2.20")...), 200)
+	e.svc.work.idle()
+	waitVolume(t, vs, "alice", v.ID, "in-use")
+	e.must(e.act("alice", id, map[string]any{"unshelve": nil}), 202)
+	for deadline := time.Now().Add(20 * time.Second); e.show("alice", id)["status"] != "ACTIVE"; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not unshelved: %v", e.show("alice", id)["status"])
+		}
+		e.svc.work.idle()
+	}
+	if out, _ := e.drv.ConsoleOutput(ctx, id, 0); !strings.Contains(out, "volume "+v.ID) {
+		t.Fatalf("unshelved server lacks the volume: %s", out)
+	}
+	e.must(e.do("DELETE", path+"/"+v.ID, "alice", nil), 202)
+	e.svc.work.idle()
+	waitVolume(t, vs, "alice", v.ID, "available")
+}

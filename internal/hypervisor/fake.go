@@ -11,8 +11,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/stratus-iaas/stratus/internal/hypervisor/vncproxy"
 )
 
 func init() { Register("fake", newFake) }
@@ -26,7 +29,10 @@ type fake struct {
 	log         *slog.Logger
 	spawnDelay  time.Duration
 	actionDelay time.Duration
-	vncBase     string
+	vncBase     string // a fixed console URL base (vnc_base); "" serves the fake display
+	publicURL   string
+	vnc         *vncproxy.Proxy
+	display     fakeDisplay
 
 	mu      sync.Mutex
 	servers map[string]*fakeServer
@@ -52,11 +58,14 @@ type fakeServer struct {
 
 // Settings of the fake driver: spawn_delay and action_delay (Go
 // durations, default 0) are how long Spawn and every other operation
-// take; vnc_base is the console URL before "?path=..." (default
-// http://127.0.0.1:6080/vnc_auto.html).
+// take; vnc_base, when set, is the console URL before "?path=..." (by
+// default consoles lead to the fake's own display through noVNC at
+// PublicURL/novnc, novnc_dir holding noVNC's files, default
+// /usr/share/novnc).
 func newFake(opts Options) (Driver, error) {
 	f := &fake{dir: opts.Dir, host: opts.Host, log: opts.Log, servers: map[string]*fakeServer{},
-		vncBase: "http://127.0.0.1:6080/vnc_auto.html"}
+		publicURL: strings.TrimRight(opts.PublicURL, "/")}
+	novncDir := "/usr/share/novnc"
 	for k, v := range opts.Settings {
 		switch k {
 		case "spawn_delay", "action_delay":
@@ -71,10 +80,13 @@ func newFake(opts Options) (Driver, error) {
 			}
 		case "vnc_base":
 			f.vncBase = v
+		case "novnc_dir":
+			novncDir = v
 		default:
 			return nil, fmt.Errorf("fake driver: unknown setting %q", k)
 		}
 	}
+	f.vnc = vncproxy.New(vncproxy.Options{StaticDir: novncDir, Log: opts.Log})
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -213,6 +225,7 @@ func (f *fake) Spawn(ctx context.Context, spec Spec) (err error) {
 }
 
 func (f *fake) Destroy(ctx context.Context, id string) error {
+	f.vnc.Revoke(id)
 	f.mu.Lock()
 	delete(f.servers, id)
 	f.mu.Unlock()
@@ -303,10 +316,21 @@ func (f *fake) ConsoleURL(ctx context.Context, id, kind string) (string, error) 
 	default:
 		return "", fmt.Errorf("%w: console type %s", ErrUnsupported, kind)
 	}
+	if f.vncBase == "" && kind == "novnc" {
+		addr, err := f.display.addr()
+		if err != nil {
+			return "", err
+		}
+		return f.vnc.URL(f.publicURL, f.vnc.Issue(id, addr)), nil
+	}
+	base := f.vncBase
+	if base == "" {
+		base = "http://127.0.0.1:6080/vnc_auto.html"
+	}
 	f.mu.Lock()
 	tok := s.Token
 	f.mu.Unlock()
-	return f.vncBase + "?path=" + url.QueryEscape("?token="+tok), nil
+	return base + "?path=" + url.QueryEscape("?token="+tok), nil
 }
 
 func (f *fake) SnapshotSource(ctx context.Context, id string) (*Snapshot, error) {

@@ -2,6 +2,9 @@ package hypervisor
 
 import (
 	"bytes"
+	"encoding/binary"
+	"io"
+	"net"
 	"context"
 	"errors"
 	"os"
@@ -126,7 +129,7 @@ func TestFakeLifecycleAndRestart(t *testing.T) {
 		t.Fatalf("last 2 lines: %q", last)
 	}
 	u, err := d.ConsoleURL(ctx, "s1", "novnc")
-	if err != nil || !strings.HasPrefix(u, "http://127.0.0.1:6080/vnc_auto.html?path=%3Ftoken%3D") {
+	if err != nil || !strings.HasPrefix(u, "/novnc/vnc_lite.html?path=novnc%2Fwebsockify%3Ftoken%3D") {
 		t.Fatalf("vnc url %q %v", u, err)
 	}
 	snap, err := d.SnapshotSource(ctx, "s1")
@@ -217,3 +220,55 @@ func TestLastLines(t *testing.T) {
 }
 
 func allZero(b []byte) bool { return bytes.Count(b, []byte{0}) == len(b) }
+
+// The fake's display speaks RFB 3.8 with no authentication.
+func TestFakeDisplayRFB(t *testing.T) {
+	d, err := New("fake", Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.(Closer).Close()
+	f := d.(*fake)
+	addr, err := f.display.addr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 64)
+	read := func(n int) []byte {
+		t.Helper()
+		if _, err := io.ReadFull(c, buf[:n]); err != nil {
+			t.Fatal(err)
+		}
+		return buf[:n]
+	}
+	if v := string(read(12)); v != "RFB 003.008\n" {
+		t.Fatalf("version %q", v)
+	}
+	c.Write([]byte("RFB 003.008\n"))
+	if sec := read(2); sec[0] != 1 || sec[1] != 1 {
+		t.Fatalf("security types %v", sec)
+	}
+	c.Write([]byte{1})
+	if res := read(4); binary.BigEndian.Uint32(res) != 0 {
+		t.Fatalf("security result %v", res)
+	}
+	c.Write([]byte{1})
+	init := read(24)
+	if w, h := binary.BigEndian.Uint16(init), binary.BigEndian.Uint16(init[2:]); w != 640 || h != 480 {
+		t.Fatalf("server init %dx%d", w, h)
+	}
+	if name := string(read(int(binary.BigEndian.Uint32(init[20:])))); name != "stratus fake console" {
+		t.Fatalf("name %q", name)
+	}
+	// A fixed vnc_base keeps the old URL form.
+	d2, err := New("fake", Options{Dir: t.TempDir(), Settings: map[string]string{"vnc_base": "http://h:6080/vnc_auto.html"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = d2
+}

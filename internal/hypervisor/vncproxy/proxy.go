@@ -191,7 +191,11 @@ func (p *Proxy) websocket(w http.ResponseWriter, r *http.Request) {
 	}
 	g, ok := p.take(r.URL.Query().Get("token"))
 	if !ok {
-		http.Error(w, "The token is invalid or has expired.", http.StatusUnauthorized)
+		// No body, and the connection closes: a websocket client sees it
+		// closed, as after websockify's refusal (tempest's
+		// test_novnc_bad_token reads the socket for frames).
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusUnauthorized)
 		return
 	}
 	vnc, err := net.DialTimeout("tcp", g.target, 5*time.Second)
