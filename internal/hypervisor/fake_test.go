@@ -2,11 +2,11 @@ package hypervisor
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"net"
-	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
