@@ -151,12 +151,9 @@ func (s *Service) DeleteNetwork(ctx context.Context, p *policy.Principal, id str
 		if busy {
 			return inUse("NetworkInUse", "Unable to complete operation on network %s. There are one or more ports still in use on the network.", id)
 		}
-		var fips int
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM floatingips WHERE floating_network_id = $1", id).Scan(&fips); err != nil {
+		// Floating IPs on the network go with it, as in Neutron.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM floatingips WHERE floating_network_id = $1", id); err != nil {
 			return err
-		}
-		if fips > 0 {
-			return inUse("NetworkInUse", "Unable to complete operation on network %s. There are one or more ports still in use on the network.", id)
 		}
 		return deleteNetworkRows(ctx, tx, id)
 	})

@@ -196,11 +196,12 @@ func placeholders(from, n int) string {
 	return string(b)
 }
 
-// networkHasPorts reports whether a network has ports other than those
-// Neutron deletes with it (DHCP ports).
+// networkInUse reports whether a network has ports other than those
+// Neutron deletes with it (DHCP ports, floating IPs' ports).
 func networkInUse(ctx context.Context, tx *sql.Tx, id string) (bool, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM ports WHERE network_id = $1 AND device_owner <> $2", id, OwnerDHCP).Scan(&n)
+	err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM ports WHERE network_id = $1 AND device_owner NOT IN ($2, $3)",
+		id, OwnerDHCP, OwnerFloatingIP).Scan(&n)
 	return n > 0, err
 }
 

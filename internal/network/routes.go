@@ -27,6 +27,8 @@ func (s *Service) Routes() []httpapi.Route {
 		{Method: get, Pattern: "/v2.0/{$}", Policy: policy.Public, Handler: v2Root},
 		{Method: get, Pattern: "/v2.0/extensions", Policy: read, Handler: listExtensions},
 		{Method: get, Pattern: "/v2.0/extensions/{alias}", Policy: read, Handler: getExtension},
+		{Method: get, Pattern: "/v2.0/agents", Policy: read, Handler: listAgents},
+		{Method: get, Pattern: "/v2.0/agents/{id}", Policy: read, Handler: getAgent},
 
 		{Method: post, Pattern: "/v2.0/networks", Policy: write, Handler: s.createNetwork},
 		{Method: get, Pattern: "/v2.0/networks", Policy: read, Handler: s.listNetworks},

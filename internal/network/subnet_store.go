@@ -121,8 +121,9 @@ func routesOrEmpty(v []HostRoute) []HostRoute {
 }
 
 // subnetVisible is when a non-admin project ($1) sees a subnet (alias s)
-// on network n: its own, or one on a shared or external network.
-const subnetVisible = `(s.project_id = $1 OR n.shared OR n.external)`
+// on network n: its own, or one on a shared network. Another project's
+// external network is visible, its subnets are not (as tempest checks).
+const subnetVisible = `(s.project_id = $1 OR n.shared)`
 
 func getSubnet(ctx context.Context, q store.Querier, sc scope, id string) (*Subnet, error) {
 	var row *sql.Row

@@ -47,7 +47,7 @@ func v2Root(w http.ResponseWriter, r *http.Request) error {
 // unbuiltCollections are Neutron resources stratus does not serve: they
 // answer 501 (docs/compatibility.md), anything else unknown 404.
 var unbuiltCollections = map[string]bool{
-	"subnetpools": true, "address-scopes": true, "address-groups": true, "rbac-policies": true, "agents": true,
+	"subnetpools": true, "address-scopes": true, "address-groups": true, "rbac-policies": true,
 	"network-ip-availabilities": true, "qos": true, "trunks": true, "segments": true, "network_segment_ranges": true,
 	"auto-allocated-topology": true, "availability_zones": true, "service-providers": true, "flavors": true,
 	"service_profiles": true, "metering": true, "log": true, "logs": true, "loggable-resources": true, "fwaas": true,
@@ -68,4 +68,14 @@ func notFound(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return neutronErr(fault.NotFound, "HTTPNotFound", nil, "The resource could not be found.")
+}
+
+// listAgents: stratus runs no Neutron agents (DHCP, L3, OVS), so the list
+// is empty, for admins and others alike.
+func listAgents(w http.ResponseWriter, r *http.Request) error {
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"agents": []any{}})
+}
+
+func getAgent(w http.ResponseWriter, r *http.Request) error {
+	return notFoundErr("AgentNotFound", "Agent %s could not be found.", r.PathValue("id"))
 }
