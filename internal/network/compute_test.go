@@ -294,3 +294,24 @@ func TestBindPortsConcurrent(t *testing.T) {
 		t.Fatalf("bob has %d networks", len(nets))
 	}
 }
+
+func TestPortCacheBackfill(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	n, _ := mkNet(t, s, alice, "net", "10.1.0.0/24")
+	if _, err := s.BindPorts(ctx, alice, "s1", "h", []PortRequest{{NetworkID: n.ID}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A port row from before migration 0041 has empty copies.
+	if _, err := s.db.WriteStmts().ExecContext(ctx, "UPDATE ports SET fixed_ips = '[]', security_group_ids = '[]'"); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := New(ctx, Options{DB: s.db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports, err := s2.ServerPorts(ctx, "s1")
+	if err != nil || len(ports) != 1 || len(ports[0].FixedIPs) != 1 || fmt.Sprint(ports[0].SecurityGroups) != "[default]" {
+		t.Fatalf("after backfill %+v %v", ports, err)
+	}
+}

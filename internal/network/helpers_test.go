@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"net/netip"
 	"testing"
@@ -22,6 +23,9 @@ func newTestService(t testing.TB) *Service {
 	s, err := New(context.Background(), Options{DB: storetest.Open(t)})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tt, ok := t.(*testing.T); ok {
+		tt.Cleanup(func() { checkPortCaches(tt, s) })
 	}
 	return s
 }
@@ -74,5 +78,40 @@ func wantErr(t testing.TB, err error, sentinel error, status int, msg string) {
 	}
 	if msg != "" && fe.Message != msg {
 		t.Fatalf("message %q, want %q", fe.Message, msg)
+	}
+}
+
+// checkPortCaches fails when a port's copy of its addresses or groups
+// (migration 0041) differs from ip_allocations / port_security_groups.
+func checkPortCaches(t testing.TB, s *Service) {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := s.r.QueryContext(ctx, "SELECT id, fixed_ips, security_group_ids FROM ports")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type cached struct{ ips, groups string }
+	got := map[string]cached{}
+	for rows.Next() {
+		var id string
+		var c cached
+		if err := rows.Scan(&id, &c.ips, &c.groups); err != nil {
+			t.Fatal(err)
+		}
+		got[id] = c
+	}
+	rows.Close()
+	for id, c := range got {
+		err := s.db.Tx(ctx, func(tx *sql.Tx) error { return syncPortCache(ctx, tx, id) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ips, groups string
+		if err := s.r.QueryRowContext(ctx, "SELECT fixed_ips, security_group_ids FROM ports WHERE id = $1", id).Scan(&ips, &groups); err != nil {
+			t.Fatal(err)
+		}
+		if ips != c.ips || groups != c.groups {
+			t.Fatalf("port %s cache %s %s, tables say %s %s", id, c.ips, c.groups, ips, groups)
+		}
 	}
 }

@@ -27,6 +27,7 @@ func (f fakeAuth) Authenticate(_ context.Context, tok string) (*policy.Principal
 func testAPI(t *testing.T) (*Service, func(method, path, token, body string) (int, map[string]any)) {
 	t.Helper()
 	s := newTestService(t)
+	t.Cleanup(func() { checkPortCaches(t, s) })
 	mux := httpapi.NewMux(fakeAuth{"alice": alice, "bob": bob, "admin": admin}, slog.New(slog.DiscardHandler))
 	mux.Mount(s.Group())
 	return s, func(method, path, token, body string) (int, map[string]any) {
@@ -279,5 +280,43 @@ func TestHTTPVersions(t *testing.T) {
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("%s: %d %s", path, rec.Code, rec.Body)
 		}
+	}
+}
+
+func TestHTTPPortUpdateAddresses(t *testing.T) {
+	_, do := testAPI(t)
+	_, m := do("POST", "/networks", "alice", `{"network": {"name": "n"}}`)
+	net := idOf(m, "network")
+	_, m = do("POST", "/subnets", "alice", `{"subnet": {"network_id": "`+net+`", "ip_version": 4, "cidr": "10.0.0.0/24"}}`)
+	sub := idOf(m, "subnet")
+	_, m = do("POST", "/ports", "alice", `{"port": {"network_id": "`+net+`", "fixed_ips": [{"ip_address": "10.0.0.10"}]}}`)
+	port := idOf(m, "port")
+	ips := func(m map[string]any) string {
+		var out []string
+		for _, ip := range m["port"].(map[string]any)["fixed_ips"].([]any) {
+			out = append(out, ip.(map[string]any)["ip_address"].(string))
+		}
+		return strings.Join(out, ",")
+	}
+	steps := []struct{ body, want string }{
+		{`{"port": {"fixed_ips": [{"ip_address": "10.0.0.10"}, {"subnet_id": "` + sub + `", "ip_address": "10.0.0.20"}]}}`, "10.0.0.10,10.0.0.20"},
+		{`{"port": {"fixed_ips": [{"ip_address": "10.0.0.20"}]}}`, "10.0.0.20"},
+		{`{"port": {"fixed_ips": [{"ip_address": "10.0.0.20"}, {"subnet_id": "` + sub + `"}]}}`, "10.0.0.20,10.0.0.2"},
+	}
+	for _, st := range steps {
+		code, m := do("PUT", "/ports/"+port, "alice", st.body)
+		if code != 200 || ips(m) != st.want {
+			t.Fatalf("update %s: %d %v", st.body, code, m)
+		}
+		if _, m := do("GET", "/ports/"+port, "alice", ""); ips(m) != st.want {
+			t.Fatalf("after update %s: %v", st.body, m)
+		}
+	}
+	// The freed address is free again for another port.
+	if code, m := do("POST", "/ports", "alice", `{"port": {"network_id": "`+net+`", "fixed_ips": [{"ip_address": "10.0.0.10"}]}}`); code != 201 {
+		t.Fatalf("reuse freed address: %d %v", code, m)
+	}
+	if code, m := do("PUT", "/ports/"+port, "alice", `{"port": {"security_groups": []}}`); code != 200 || len(m["port"].(map[string]any)["security_groups"].([]any)) != 0 {
+		t.Fatalf("clear groups: %d %v", code, m)
 	}
 }

@@ -127,8 +127,12 @@ func assignIPs(ctx context.Context, tx *sql.Tx, netID string, p *PortRecord, req
 	if err != nil {
 		return err
 	}
+	base, err := nextPosition(ctx, tx, p.ID)
+	if err != nil {
+		return err
+	}
 	if reqs == nil {
-		return assignDefaultIPs(ctx, tx, subnets, p)
+		return assignDefaultIPs(ctx, tx, subnets, p, base)
 	}
 	byID := map[string]*Subnet{}
 	for _, sn := range subnets {
@@ -137,7 +141,6 @@ func assignIPs(ctx context.Context, tx *sql.Tx, netID string, p *PortRecord, req
 	// Specific addresses first, so that automatic ones do not take them.
 	ordered := append([]IPRequest(nil), *reqs...)
 	sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].IP.IsValid() && !ordered[j].IP.IsValid() })
-	base := len(p.FixedIPs)
 	for i, r := range ordered {
 		i += base
 		sn, err := subnetForRequest(netID, subnets, byID, r, p.DeviceOwner)
@@ -196,9 +199,8 @@ func subnetForRequest(netID string, subnets []*Subnet, byID map[string]*Subnet, 
 		"IP address %s is not a valid IP for any of the subnets on the specified network.", r.IP)
 }
 
-func assignDefaultIPs(ctx context.Context, tx *sql.Tx, subnets []*Subnet, p *PortRecord) error {
+func assignDefaultIPs(ctx context.Context, tx *sql.Tx, subnets []*Subnet, p *PortRecord, pos int) error {
 	var v4, v6 []*Subnet
-	pos := len(p.FixedIPs)
 	for _, sn := range subnets {
 		switch {
 		case sn.IPVersion == 4:
@@ -260,11 +262,22 @@ func addAutoAddresses(ctx context.Context, tx *sql.Tx, sn *Subnet) error {
 		if !ok {
 			continue
 		}
-		if _, err := takeIP(ctx, tx, sn, a, p.ID, p.DeviceOwner, len(p.FixedIPs)); err != nil {
+		pos, err := nextPosition(ctx, tx, p.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := takeIP(ctx, tx, sn, a, p.ID, p.DeviceOwner, pos); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// nextPosition is where a port's next address goes: after its current ones.
+func nextPosition(ctx context.Context, tx *sql.Tx, portID string) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(position), -1) + 1 FROM ip_allocations WHERE port_id = $1", portID).Scan(&n)
+	return n, err
 }
 
 // releaseIPs frees a port's addresses that are not in keep.
@@ -293,5 +306,5 @@ func releaseIPs(ctx context.Context, tx *sql.Tx, portID string, keep []FixedIP) 
 			return store.Map(err)
 		}
 	}
-	return nil
+	return syncPortCache(ctx, tx, portID)
 }

@@ -11,17 +11,30 @@ import (
 
 const portCols = `p.id, p.project_id, p.network_id, p.name, p.description, p.mac_address, p.admin_state_up, p.status,
 	p.device_id, p.device_owner, p.binding_host_id, p.binding_vnic_type, p.binding_profile, p.port_security_enabled,
-	p.allowed_address_pairs, p.server_owned, p.tags, p.revision_number, p.created_at, p.updated_at`
+	p.allowed_address_pairs, p.server_owned, p.tags, p.revision_number, p.created_at, p.updated_at, p.fixed_ips,
+	p.security_group_ids`
 
 func scanPort(sc scanner) (*PortRecord, error) {
 	var p PortRecord
-	var pairs, tags string
+	var pairs, tags, ips, groups string
 	var created, updated int64
 	err := sc.Scan(&p.ID, &p.ProjectID, &p.NetworkID, &p.Name, &p.Description, &p.MACAddress, &p.AdminStateUp, &p.Status,
 		&p.DeviceID, &p.DeviceOwner, &p.HostID, &p.VNICType, &p.Profile, &p.PortSecurityEnabled, &pairs, &p.ServerOwned,
-		&tags, &p.Revision, &created, &updated)
+		&tags, &p.Revision, &created, &updated, &ips, &groups)
 	if err != nil {
 		return nil, err
+	}
+	var cached []fixedIPWire
+	if err := fromJSON(ips, &cached); err != nil {
+		return nil, fmt.Errorf("port %s fixed ips: %w", p.ID, err)
+	}
+	p.FixedIPs = make([]FixedIP, len(cached))
+	for i, ip := range cached {
+		p.FixedIPs[i] = FixedIP{SubnetID: ip.SubnetID, IPAddress: ip.IPAddress, Version: ipVersionOf(ip.IPAddress)}
+	}
+	p.SecurityGroups = []string{}
+	if err := fromJSON(groups, &p.SecurityGroups); err != nil {
+		return nil, fmt.Errorf("port %s security groups: %w", p.ID, err)
 	}
 	if err := fromJSON(pairs, &p.AllowedAddressPairs); err != nil {
 		return nil, fmt.Errorf("port %s address pairs: %w", p.ID, err)
@@ -65,7 +78,10 @@ func updatePortRow(ctx context.Context, tx *sql.Tx, p *PortRecord) error {
 func insertAllocation(ctx context.Context, tx *sql.Tx, portID, netID string, pos int, ip FixedIP) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO ip_allocations (subnet_id, ip_address, port_id, network_id, position)
 		VALUES ($1, $2, $3, $4, $5)`, ip.SubnetID, ip.IPAddress, portID, netID, pos)
-	return store.Map(err)
+	if err != nil {
+		return store.Map(err)
+	}
+	return syncPortCache(ctx, tx, portID)
 }
 
 func setPortSecurityGroups(ctx context.Context, tx *sql.Tx, portID string, groups []string) error {
@@ -78,7 +94,49 @@ func setPortSecurityGroups(ctx context.Context, tx *sql.Tx, portID string, group
 			return err
 		}
 	}
-	return nil
+	return syncPortCache(ctx, tx, portID)
+}
+
+// syncPortCache rewrites a port's copy of its fixed IPs and security group
+// ids (migration 0041) from ip_allocations and port_security_groups. Every
+// change to either table for a port calls it in the same transaction.
+func syncPortCache(ctx context.Context, tx *sql.Tx, portID string) error {
+	rows, err := tx.QueryContext(ctx, "SELECT subnet_id, ip_address FROM ip_allocations WHERE port_id = $1 ORDER BY position, ip_address", portID)
+	if err != nil {
+		return err
+	}
+	ips := []fixedIPWire{}
+	for rows.Next() {
+		var ip fixedIPWire
+		if err := rows.Scan(&ip.SubnetID, &ip.IPAddress); err != nil {
+			rows.Close()
+			return err
+		}
+		ips = append(ips, ip)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = tx.QueryContext(ctx, "SELECT security_group_id FROM port_security_groups WHERE port_id = $1 ORDER BY security_group_id", portID)
+	if err != nil {
+		return err
+	}
+	groups := []string{}
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			rows.Close()
+			return err
+		}
+		groups = append(groups, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, "UPDATE ports SET fixed_ips = $2, security_group_ids = $3 WHERE id = $1", portID, toJSON(ips), toJSON(groups))
+	return err
 }
 
 // portVisible is when a non-admin project ($1) sees a port (alias p) on
@@ -133,76 +191,22 @@ func listPorts(ctx context.Context, q store.Querier, sc scope, f portFilter) ([]
 	return queryPorts(ctx, q, query+" ORDER BY p.created_at, p.id", args...)
 }
 
-// queryPorts runs a port query and fills in fixed IPs and security groups.
+// queryPorts runs a port query.
 func queryPorts(ctx context.Context, q store.Querier, query string, args ...any) ([]*PortRecord, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var out []*PortRecord
 	for rows.Next() {
 		p, err := scanPort(rows)
 		if err != nil {
-			rows.Close()
 			return nil, err
 		}
 		out = append(out, p)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return out, fillPorts(ctx, q, out)
-}
-
-// fillPorts reads the fixed IPs and security group ids of ports.
-func fillPorts(ctx context.Context, q store.Querier, ports []*PortRecord) error {
-	if len(ports) == 0 {
-		return nil
-	}
-	byID := make(map[string]*PortRecord, len(ports))
-	ids := make([]string, len(ports))
-	for i, p := range ports {
-		byID[p.ID], ids[i] = p, p.ID
-		p.FixedIPs, p.SecurityGroups = []FixedIP{}, []string{}
-	}
-	return inChunks(ids, func(ph string, args []any) error {
-		rows, err := q.QueryContext(ctx, "SELECT port_id, subnet_id, ip_address FROM ip_allocations WHERE port_id IN ("+ph+") ORDER BY port_id, position", args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var pid string
-			var ip FixedIP
-			if err := rows.Scan(&pid, &ip.SubnetID, &ip.IPAddress); err != nil {
-				rows.Close()
-				return err
-			}
-			ip.Version = ipVersionOf(ip.IPAddress)
-			if p := byID[pid]; p != nil && !containsIP(p.FixedIPs, ip) {
-				p.FixedIPs = append(p.FixedIPs, ip)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows, err = q.QueryContext(ctx, "SELECT port_id, security_group_id FROM port_security_groups WHERE port_id IN ("+ph+") ORDER BY port_id, security_group_id", args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var pid, g string
-			if err := rows.Scan(&pid, &g); err != nil {
-				return err
-			}
-			if p := byID[pid]; p != nil && (len(p.SecurityGroups) == 0 || p.SecurityGroups[len(p.SecurityGroups)-1] != g) {
-				p.SecurityGroups = append(p.SecurityGroups, g)
-			}
-		}
-		return rows.Err()
-	})
+	return out, rows.Err()
 }
 
 func containsIP(ips []FixedIP, ip FixedIP) bool {

@@ -20,6 +20,7 @@ package network
 
 import (
 	"context"
+	"database/sql"
 	"log/slog"
 
 	"github.com/stratus-iaas/stratus/internal/policy"
@@ -64,7 +65,42 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 	for k, v := range opts.Quotas {
 		s.quotas[k] = v
 	}
+	if err := s.backfillPortCache(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// backfillPortCache fills the fixed IP and group copies of ports made
+// before migration 0041 added them; afterwards it finds nothing to do.
+func (s *Service) backfillPortCache(ctx context.Context) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT p.id FROM ports p JOIN ip_allocations a ON a.port_id = p.id
+		WHERE p.fixed_ips = '[]' UNION SELECT DISTINCT p.id FROM ports p JOIN port_security_groups g ON g.port_id = p.id
+		WHERE p.security_group_ids = '[]'`)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if err := syncPortCache(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // scope is whose resources a query sees: one project's (and what is

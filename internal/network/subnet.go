@@ -344,15 +344,34 @@ func (s *Service) DeleteSubnet(ctx context.Context, p *policy.Principal, id stri
 		if !sc.owns(sn.ProjectID) {
 			return notAuthorized("rule:delete_subnet")
 		}
-		if sn.slaac() {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM ip_allocations WHERE subnet_id = $1 AND port_id IN
-				(SELECT id FROM ports WHERE device_owner <> $2)`, id, OwnerRouterInterface); err != nil {
+		// SLAAC addresses of ordinary ports and DHCP ports' addresses go with
+		// the subnet.
+		var dropped []string
+		rows, err := tx.QueryContext(ctx, `SELECT a.port_id FROM ip_allocations a JOIN ports p ON p.id = a.port_id
+			WHERE a.subnet_id = $1 AND (p.device_owner = $2 OR ($3 AND p.device_owner <> $4))`,
+			id, OwnerDHCP, sn.slaac(), OwnerRouterInterface)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var pid string
+			if err := rows.Scan(&pid); err != nil {
+				rows.Close()
 				return err
 			}
+			dropped = append(dropped, pid)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM ip_allocations WHERE subnet_id = $1 AND port_id IN
-			(SELECT id FROM ports WHERE device_owner = $2)`, id, OwnerDHCP); err != nil {
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
+		}
+		for _, pid := range dropped {
+			if _, err := tx.ExecContext(ctx, "DELETE FROM ip_allocations WHERE subnet_id = $1 AND port_id = $2", id, pid); err != nil {
+				return err
+			}
+			if err := syncPortCache(ctx, tx, pid); err != nil {
+				return err
+			}
 		}
 		n, err := allocationCount(ctx, tx, id)
 		if err != nil {
