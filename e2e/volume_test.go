@@ -2,8 +2,8 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/md5"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -126,6 +126,18 @@ func TestVolumeCLI(t *testing.T) {
 	if out := n.MustOpenStack(t, "volume", "type", "list", "-f", "value", "-c", "Name"); !strings.Contains(out, "__DEFAULT__") {
 		t.Fatalf("volume type list: %s", out)
 	}
+	// QoS specs, associated with a type (kept and shown, not enforced).
+	n.MustOpenStack(t, "volume", "qos", "create", "--consumer", "front-end", "--property", "read_iops_sec=2000", "gold")
+	n.MustOpenStack(t, "volume", "type", "create", "fast")
+	n.MustOpenStack(t, "volume", "qos", "associate", "gold", "fast")
+	if out := n.MustOpenStack(t, "volume", "qos", "show", "gold", "-f", "json"); !strings.Contains(out, "fast") || !strings.Contains(out, "read_iops_sec") {
+		t.Fatalf("volume qos show: %s", out)
+	}
+	if out, err := n.OpenStack(t, nil, "volume", "qos", "delete", "gold"); err == nil {
+		t.Fatalf("qos delete while associated: %s", out)
+	}
+	n.MustOpenStack(t, "volume", "qos", "delete", "--force", "gold")
+	n.MustOpenStack(t, "volume", "type", "delete", "fast")
 	v1 := field(t, n.MustOpenStack(t, "volume", "create", "--size", "1", "v1", "-f", "json"), "id")
 	volWait(t, n, "volume", v1, "available")
 	if st, err := os.Stat(volFile(n, v1)); err != nil || st.Size() != 1<<30 {

@@ -27,7 +27,7 @@ func (s *Service) Routes() []httpapi.Route {
 // unbuilt are Cinder APIs stratus does not serve: 501 in Cinder's format
 // (docs/compatibility.md lists them).
 var unbuilt = []string{"backups", "messages", "groups", "group_types", "group_snapshots", "attachments",
-	"volume-transfers", "qos-specs", "clusters", "workers", "manageable_volumes", "manageable_snapshots", "os-volume-manage",
+	"volume-transfers", "clusters", "workers", "manageable_volumes", "manageable_snapshots", "os-volume-manage",
 	"os-snapshot-manage", "consistencygroups", "cgsnapshots", "default-types", "resource_filters", "os-backup"}
 
 // encryptionHTTP: volume encryption types are not served; a missing type
@@ -56,6 +56,17 @@ func (s *Service) versionRoutes(major int, p string) []httpapi.Route {
 		{Method: http.MethodGet, Pattern: p + "/types/{type_id}/os-volume-type-access", Policy: admin, Handler: v(s.typeAccessHTTP)},
 		{Method: http.MethodGet, Pattern: p + "/types/{type_id}/encryption", Policy: admin, Handler: v(s.encryptionHTTP)},
 		{Method: http.MethodPost, Pattern: p + "/types/{type_id}/encryption", Policy: admin, Handler: v(s.encryptionHTTP)},
+
+		{Method: http.MethodGet, Pattern: p + "/qos-specs", Policy: admin, Handler: v(s.listQoSHTTP)},
+		{Method: http.MethodPost, Pattern: p + "/qos-specs", Policy: admin, Handler: v(s.createQoSHTTP)},
+		{Method: http.MethodGet, Pattern: p + "/qos-specs/{qos_id}", Policy: admin, Handler: v(s.showQoSHTTP)},
+		{Method: http.MethodPut, Pattern: p + "/qos-specs/{qos_id}", Policy: admin, Handler: v(s.setQoSHTTP)},
+		{Method: http.MethodDelete, Pattern: p + "/qos-specs/{qos_id}", Policy: admin, Handler: v(s.deleteQoSHTTP)},
+		{Method: http.MethodPut, Pattern: p + "/qos-specs/{qos_id}/delete_keys", Policy: admin, Handler: v(s.unsetQoSHTTP)},
+		{Method: http.MethodGet, Pattern: p + "/qos-specs/{qos_id}/associations", Policy: admin, Handler: v(s.qosAssociationsHTTP)},
+		{Method: http.MethodGet, Pattern: p + "/qos-specs/{qos_id}/associate", Policy: admin, Handler: v(s.qosAssociateHTTP("associate"))},
+		{Method: http.MethodGet, Pattern: p + "/qos-specs/{qos_id}/disassociate", Policy: admin, Handler: v(s.qosAssociateHTTP("disassociate"))},
+		{Method: http.MethodGet, Pattern: p + "/qos-specs/{qos_id}/disassociate_all", Policy: admin, Handler: v(s.qosAssociateHTTP("disassociate_all"))},
 
 		{Method: http.MethodGet, Pattern: p + "/os-services", Policy: admin, Handler: v(s.servicesHTTP)},
 		{Method: http.MethodPut, Pattern: p + "/os-services/{action}", Policy: admin, Handler: v(s.updateServiceHTTP)},

@@ -15,7 +15,7 @@ func (s *Service) listTypesHTTP(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := make([]typeWire, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, s.typeView(r, t, false))
+		out = append(out, withQoS(r, s.typeView(r, t, false), t))
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"volume_types": out})
 }
@@ -25,7 +25,16 @@ func (s *Service) showTypeHTTP(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"volume_type": s.typeView(r, t, true)})
+	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"volume_type": withQoS(r, s.typeView(r, t, true), t)})
+}
+
+// withQoS adds the type's QoS association for admins (null when none) to
+// list and show, as Cinder does (its create and update answers lack it).
+func withQoS(r *http.Request, w typeWire, t *VolumeType) typeWire {
+	if principal(r).IsAdmin() {
+		w.QoSSpecsID, _ = json.Marshal(ptr(t.QoSSpecsID))
+	}
+	return w
 }
 
 func typeFields(o object, create bool) (TypeFields, error) {

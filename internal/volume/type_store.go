@@ -16,6 +16,7 @@ type VolumeType struct {
 	Description *string
 	IsPublic    bool
 	ExtraSpecs  map[string]string
+	QoSSpecsID  string // the associated QoS spec, "" when none
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -44,14 +45,18 @@ func seedTypes(ctx context.Context, tx *sql.Tx) error {
 
 const typeCols = "id, name, description, is_public, extra_specs, created_at, updated_at"
 
+// typeSelect reads typeCols and the type's QoS association.
+const typeSelect = "SELECT " + typeCols + ", (SELECT a.qos_id FROM volume_qos_associations a WHERE a.type_id = volume_types.id) FROM volume_types"
+
 func scanType(sc scanner) (*VolumeType, error) {
 	var t VolumeType
-	var desc sql.NullString
+	var desc, qos sql.NullString
 	var specs string
 	var created, updated int64
-	if err := sc.Scan(&t.ID, &t.Name, &desc, &t.IsPublic, &specs, &created, &updated); err != nil {
+	if err := sc.Scan(&t.ID, &t.Name, &desc, &t.IsPublic, &specs, &created, &updated, &qos); err != nil {
 		return nil, err
 	}
+	t.QoSSpecsID = qos.String
 	t.Description = strPtr(desc)
 	t.ExtraSpecs = decodeMap(specs)
 	t.CreatedAt, t.UpdatedAt = store.Time(created), store.Time(updated)
@@ -59,17 +64,17 @@ func scanType(sc scanner) (*VolumeType, error) {
 }
 
 func getType(ctx context.Context, q store.Querier, id string) (*VolumeType, error) {
-	t, err := scanType(q.QueryRowContext(ctx, "SELECT "+typeCols+" FROM volume_types WHERE id = $1", id))
+	t, err := scanType(q.QueryRowContext(ctx, typeSelect+" WHERE id = $1", id))
 	return t, store.Map(err)
 }
 
 func getTypeByName(ctx context.Context, q store.Querier, name string) (*VolumeType, error) {
-	t, err := scanType(q.QueryRowContext(ctx, "SELECT "+typeCols+" FROM volume_types WHERE name = $1", name))
+	t, err := scanType(q.QueryRowContext(ctx, typeSelect+" WHERE name = $1", name))
 	return t, store.Map(err)
 }
 
 func listTypes(ctx context.Context, q store.Querier) ([]*VolumeType, error) {
-	rows, err := q.QueryContext(ctx, "SELECT "+typeCols+" FROM volume_types ORDER BY created_at, name")
+	rows, err := q.QueryContext(ctx, typeSelect+" ORDER BY created_at, name")
 	if err != nil {
 		return nil, err
 	}

@@ -169,7 +169,7 @@ type typeWire struct {
 	IsPublic         bool              `json:"is_public"`
 	AccessIsPublic   bool              `json:"os-volume-type-access:is_public"`
 	ExtraSpecs       map[string]string `json:"extra_specs"`
-	QoSSpecsID       *string           `json:"qos_specs_id,omitempty"`
+	QoSSpecsID       json.RawMessage   `json:"qos_specs_id,omitempty"`
 	AvailabilityZone string            `json:"availability_zone,omitempty"`
 }
 
