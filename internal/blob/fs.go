@@ -160,6 +160,12 @@ func (w *fsWriter) WriteAt(p []byte, off int64) (int, error) { return w.f.WriteA
 // Truncate sets the final size (sparse tails).
 func (w *fsWriter) Truncate(size int64) error { return w.f.Truncate(size) }
 
+// Fd lets the disk-image writers that convert into a staged blob start
+// writeback, drop written pages and fdatasync in the background as they
+// do for their own output files (they wait for their syncs before
+// returning, so Commit never closes the file under one).
+func (w *fsWriter) Fd() uintptr { return w.f.Fd() }
+
 // ReadAt reads back bytes already written, so an upload can be inspected
 // before Commit.
 func (w *fsWriter) ReadAt(p []byte, off int64) (int, error) { return w.f.ReadAt(p, off) }
