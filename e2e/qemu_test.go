@@ -149,7 +149,7 @@ func startQEMUNode(t testing.TB, env ...string) *Node {
 	return n
 }
 
-func (n *Node) serverJSON(t *testing.T, name string) map[string]any {
+func (n *Node) serverJSON(t testing.TB, name string) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(n.MustOpenStack(t, "server", "show", name, "-f", "json")), &m); err != nil {
@@ -158,7 +158,7 @@ func (n *Node) serverJSON(t *testing.T, name string) map[string]any {
 	return m
 }
 
-func (n *Node) waitServer(t *testing.T, name, status string) map[string]any {
+func (n *Node) waitServer(t testing.TB, name, status string) map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(120 * time.Second)
 	for {

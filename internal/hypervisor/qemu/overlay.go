@@ -10,8 +10,8 @@ import (
 // qcow2 layout constants for the overlays stratus writes (QEMU's
 // docs/interop/qcow2.rst).
 const (
-	ovClusterBits = 16
-	ovCluster     = 1 << ovClusterBits
+	ovClusterBits   = 16 // QEMU's default
+	copyClusterBits = 16 // larger clusters made snapshot copies no faster, only larger
 	ovHeaderLen   = 104
 	extBackingFmt = 0xE2792ACA
 	maxBackingLen = 1023 // QEMU refuses longer backing file names
@@ -32,15 +32,15 @@ func CreateOverlay(path, backing, backingFmt string, size int64) error {
 	if backing == "" {
 		return fmt.Errorf("overlay: no backing file")
 	}
-	return createQcow2(path, backing, backingFmt, size)
+	return createQcow2(path, backing, backingFmt, size, ovClusterBits)
 }
 
 // CreateEmpty writes an empty qcow2 (v3) image of size bytes at path, for
 // QEMU to copy into: its unwritten clusters read as zeros and cost no
 // space.
-func CreateEmpty(path string, size int64) error { return createQcow2(path, "", "", size) }
+func CreateEmpty(path string, size int64) error { return createQcow2(path, "", "", size, copyClusterBits) }
 
-func createQcow2(path, backing, backingFmt string, size int64) error {
+func createQcow2(path, backing, backingFmt string, size int64, clusterBits int) error {
 	if backing != "" && !filepath.IsAbs(backing) {
 		return fmt.Errorf("overlay: backing file %q is not an absolute path", backing)
 	}
@@ -53,7 +53,7 @@ func createQcow2(path, backing, backingFmt string, size int64) error {
 	if size <= 0 || size%512 != 0 {
 		return fmt.Errorf("overlay: size %d is not a positive multiple of 512", size)
 	}
-	img, err := overlayBytes(backing, backingFmt, size)
+	img, err := overlayBytes(backing, backingFmt, size, clusterBits)
 	if err != nil {
 		return err
 	}
@@ -81,8 +81,8 @@ func createQcow2(path, backing, backingFmt string, size int64) error {
 
 // overlayBytes is the whole overlay file (it is small: 4 clusters for any
 // disk up to 4 TiB).
-func overlayBytes(backing, backingFmt string, size int64) ([]byte, error) {
-	const cs = int64(ovCluster)
+func overlayBytes(backing, backingFmt string, size int64, clusterBits int) ([]byte, error) {
+	cs := int64(1) << clusterBits
 	perL1 := cs * (cs / 8) // guest bytes one L1 entry maps
 	l1Entries := (size + perL1 - 1) / perL1
 	l1Clusters := (l1Entries*8 + cs - 1) / cs
@@ -112,7 +112,7 @@ func overlayBytes(backing, backingFmt string, size int64) ([]byte, error) {
 	be.PutUint32(b[4:], 3)          // version
 	be.PutUint64(b[8:], uint64(nameOff))
 	be.PutUint32(b[16:], uint32(len(backing)))
-	be.PutUint32(b[20:], ovClusterBits)
+	be.PutUint32(b[20:], uint32(clusterBits))
 	be.PutUint64(b[24:], uint64(size))
 	be.PutUint32(b[32:], 0) // no encryption
 	be.PutUint32(b[36:], uint32(l1Entries))

@@ -47,10 +47,9 @@ func (d *Driver) SnapshotSource(ctx context.Context, id string) (*hypervisor.Sna
 	tmp := filepath.Join(s.dir(), "snapshot-"+tag+".qcow2")
 	err = CreateEmpty(tmp, size)
 	if err == nil {
+		// Not fsynced: the copy is a temporary file (a crash discards it)
+		// that is read at once; what is kept is the conversion's output.
 		err = backup(ctx, pr.qmp, "snap-"+tag, tmp)
-	}
-	if err == nil {
-		err = syncFile(tmp)
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -82,11 +81,13 @@ func backup(ctx context.Context, c *qmp.Client, name, dst string) (err error) {
 	defer sub.Cancel()
 	target := map[string]any{"driver": "qcow2", "node-name": name, "discard": "unmap",
 		"file": map[string]any{"driver": "file", "filename": dst}}
+
 	if err := c.Execute(ctx, "blockdev-add", target, nil); err != nil {
 		return err
 	}
 	defer c.Execute(bg, "blockdev-del", map[string]any{"node-name": name}, nil)
 	job := map[string]any{"job-id": name, "device": "root", "target": name, "sync": "full"}
+
 	if err := c.Execute(ctx, "blockdev-backup", job, nil); err != nil {
 		return err
 	}
