@@ -211,6 +211,14 @@ func TestQEMUTinyGuestCLI(t *testing.T) {
 	if md, _ := n.serverJSON(t, "tiny1")["properties"].(map[string]any); !strings.HasPrefix(fmt.Sprint(md["stratus:ssh"]), "127.0.0.1:") {
 		t.Fatalf("no SSH forward in the server's metadata: %v", md)
 	}
+	// The hypervisor details say QEMU, and whether guests run under KVM or TCG.
+	// (The CLI's `hypervisor show` also wants os-aggregates and uptime,
+	// which are not served.)
+	if code, _, hv := n.Do(t, "GET", "/compute/v2.1/os-hypervisors/detail", n.AdminToken(t), nil); code != 200 ||
+		!strings.Contains(string(hv), `"hypervisor_type":"QEMU"`) || !strings.Contains(string(hv), `\"accel\":\"tcg\"`) &&
+		!strings.Contains(string(hv), `\"accel\":\"kvm\"`) {
+		t.Fatalf("os-hypervisors/detail: %d %s", code, hv)
+	}
 	if out := n.MustOpenStack(t, "console", "log", "show", "--lines", "1", "tiny1"); strings.Count(out, "\n") > 2 {
 		t.Fatalf("--lines 1 gave %q", out)
 	}

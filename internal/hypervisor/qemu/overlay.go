@@ -12,9 +12,9 @@ import (
 const (
 	ovClusterBits   = 16 // QEMU's default
 	copyClusterBits = 16 // larger clusters made snapshot copies no faster, only larger
-	ovHeaderLen   = 104
-	extBackingFmt = 0xE2792ACA
-	maxBackingLen = 1023 // QEMU refuses longer backing file names
+	ovHeaderLen     = 104
+	extBackingFmt   = 0xE2792ACA
+	maxBackingLen   = 1023 // QEMU refuses longer backing file names
 )
 
 // CreateOverlay writes an empty qcow2 (v3) image of size bytes at path
@@ -38,7 +38,9 @@ func CreateOverlay(path, backing, backingFmt string, size int64) error {
 // CreateEmpty writes an empty qcow2 (v3) image of size bytes at path, for
 // QEMU to copy into: its unwritten clusters read as zeros and cost no
 // space.
-func CreateEmpty(path string, size int64) error { return createQcow2(path, "", "", size, copyClusterBits) }
+func CreateEmpty(path string, size int64) error {
+	return createQcow2(path, "", "", size, copyClusterBits)
+}
 
 func createQcow2(path, backing, backingFmt string, size int64, clusterBits int) error {
 	if backing != "" && !filepath.IsAbs(backing) {
