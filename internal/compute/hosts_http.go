@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"runtime"
@@ -282,8 +283,17 @@ func (s *Service) hypervisorView(r *http.Request, h hypervisorRec, detail bool, 
 		v["vcpus_used"], v["memory_mb_used"], v["local_gb_used"] = h.use.vcpus, h.use.ram, h.use.disk
 		v["free_ram_mb"], v["free_disk_gb"] = h.info.MemoryMB-h.use.ram, h.info.DiskGB-h.use.disk
 		v["current_workload"], v["running_vms"], v["disk_available_least"] = 0, h.use.count, h.info.DiskGB-h.use.disk
+		// A driver that runs guests says how: cpu_info.accel is kvm or tcg
+		// (the QEMU driver).
+		cpu := map[string]any{}
+		if h.info.Accel != "" {
+			cpu["accel"] = h.info.Accel
+		}
 		if atLeast(r, 28) {
-			v["cpu_info"] = map[string]any{}
+			v["cpu_info"] = cpu
+		} else if len(cpu) > 0 {
+			b, _ := json.Marshal(cpu)
+			v["cpu_info"] = string(b)
 		} else {
 			v["cpu_info"] = ""
 		}

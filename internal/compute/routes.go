@@ -20,7 +20,7 @@ var prefixes = []prefix{{version: "v2.1"}, {version: "v2", tenant: "-"}, {versio
 func (s *Service) Routes(imageProxy []httpapi.Route) []httpapi.Route {
 	out := versionRoutes()
 	s.proxied = imageProxy
-	api := append(append(s.apiRoutes(), s.hypervisorRoutes()...), gated(35, imageProxy)...)
+	api := append(s.apiRoutes(), gated(35, imageProxy)...)
 	api = append(api, gated(35, s.proxyRoutes())...)
 	api = append(api, s.gatedRoutes()...)
 	for _, pf := range prefixes {
