@@ -84,10 +84,17 @@ func TestMetadataShapesAndPostManifest(t *testing.T) {
 func TestDeleteContainerWithOnlyExpiredObjects(t *testing.T) {
 	bothStores(t, func(t *testing.T, e *testEnv) {
 		e.must(201, "PUT", acctA+"/c", "tok-a", "")
-		e.must(201, "PUT", acctA+"/c/o", "tok-a", "x", "X-Delete-After: 1")
-		e.must(201, "PUT", acctA+"/c/p", "tok-a", "x", "X-Delete-After: 1")
+		// Expiry has one-second granularity: 3 s leaves at least 2 s for the
+		// 409 below even on a loaded machine; then wait (bounded) until it passes.
+		e.must(201, "PUT", acctA+"/c/o", "tok-a", "x", "X-Delete-After: 3")
+		e.must(201, "PUT", acctA+"/c/p", "tok-a", "x", "X-Delete-After: 3")
 		e.must(409, "DELETE", acctA+"/c", "tok-a", "")
-		time.Sleep(2100 * time.Millisecond)
+		for i := 0; i < 100; i++ {
+			if resp, _ := e.do("HEAD", acctA+"/c/o", "tok-a", ""); resp.StatusCode == 404 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 		e.must(404, "DELETE", acctA+"/c/p", "tok-a", "")
 		e.must(204, "DELETE", acctA+"/c", "tok-a", "")
 		if resp, _ := e.must(204, "HEAD", acctA, "tok-a", ""); resp.Header.Get("X-Account-Object-Count") != "0" || resp.Header.Get("X-Account-Bytes-Used") != "0" {
