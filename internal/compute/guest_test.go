@@ -123,3 +123,25 @@ func TestPowerSyncAtStart(t *testing.T) {
 		t.Fatalf("after sync: %v %v", v["status"], v["OS-EXT-STS:power_state"])
 	}
 }
+
+func TestAllocationRatios(t *testing.T) {
+	for _, tc := range []struct {
+		ratio float64
+		fit   int
+	}{{1, 2}, {1.5, 3}} {
+		e := newEnv(t, func(o *Options) {
+			o.Hosts = []Host{{Name: "h1", Zone: "nova", VCPUs: 16, MemoryMB: 1024, DiskGB: 100}}
+			o.Ratios = Ratios{RAM: tc.ratio}
+		})
+		for i := 0; i <= tc.fit; i++ {
+			v := e.boot("alice", "vm", nil)
+			want := "ACTIVE"
+			if i == tc.fit {
+				want = "ERROR" // 512 MiB more than 1024 MiB × ratio
+			}
+			if v["status"] != want {
+				t.Fatalf("ratio %v, server %d: %v (fault %v)", tc.ratio, i+1, v["status"], v["fault"])
+			}
+		}
+	}
+}

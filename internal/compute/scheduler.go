@@ -205,8 +205,13 @@ func (s *Service) pick(ctx context.Context, q store.Querier, pl placement) (*Hos
 		if (pl.zone != "" && h.Zone != pl.zone) || (pl.host != "" && h.Name != pl.host) {
 			continue
 		}
-		if (h.VCPUs > 0 && u.vcpus+pl.flavor.VCPUs > h.VCPUs) || (h.MemoryMB > 0 && u.ram+pl.flavor.MemoryMB > h.MemoryMB) ||
-			(h.DiskGB > 0 && u.disk+pl.flavor.RootGB+pl.flavor.EphemeralGB > h.DiskGB) {
+		// Room: what the host's servers use plus this one, within its
+		// capacity times the allocation ratio (zero capacity: unlimited).
+		over := func(used, more, capacity int64, ratio float64) bool {
+			return capacity > 0 && float64(used+more) > float64(capacity)*ratio
+		}
+		if over(u.vcpus, pl.flavor.VCPUs, h.VCPUs, s.ratios.CPU) || over(u.ram, pl.flavor.MemoryMB, h.MemoryMB, s.ratios.RAM) ||
+			over(u.disk, pl.flavor.RootGB+pl.flavor.EphemeralGB, h.DiskGB, s.ratios.Disk) {
 			continue
 		}
 		if diff[h.Name] > 0 || (len(same) > 0 && same[h.Name] == 0) {

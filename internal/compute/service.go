@@ -69,7 +69,13 @@ type Options struct {
 	// SnapshotFormat is the disk format of snapshots: qcow2 (seed 003,
 	// the default) or raw.
 	SnapshotFormat string
+	// Ratios are the overcommit of host capacity the scheduler allows
+	// (Nova's cpu/ram/disk_allocation_ratio; zero fields are 1).
+	Ratios Ratios
 }
+
+// Ratios multiply a host's vCPUs, memory and disk for placement.
+type Ratios struct{ CPU, RAM, Disk float64 }
 
 // Service is the compute service.
 type Service struct {
@@ -90,6 +96,7 @@ type Service struct {
 	jobs           *job.Engine
 	snapshotFormat string
 	proxied        []httpapi.Route // the image and volume services' routes mounted here
+	ratios         Ratios
 }
 
 // DefaultZone is the availability zone of the default host, Nova's
@@ -101,7 +108,12 @@ const DefaultZone = "nova"
 func New(ctx context.Context, opts Options) (*Service, error) {
 	s := &Service{db: opts.DB, r: opts.DB.R(), log: opts.Log, keyAlg: opts.KeyAlgorithm, quotas: QuotaDefaults(),
 		images: opts.Images, blobs: opts.Blobs, blobPath: opts.BlobPath, driver: opts.Driver, hosts: opts.Hosts, net: opts.Network, vols: opts.Volumes,
-		jobs: opts.Jobs, snapshotFormat: opts.SnapshotFormat}
+		jobs: opts.Jobs, snapshotFormat: opts.SnapshotFormat, ratios: opts.Ratios}
+	for _, r := range []*float64{&s.ratios.CPU, &s.ratios.RAM, &s.ratios.Disk} {
+		if *r <= 0 {
+			*r = 1
+		}
+	}
 	if s.snapshotFormat == "" {
 		s.snapshotFormat = "qcow2"
 	}

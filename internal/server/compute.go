@@ -64,7 +64,8 @@ func (s *Server) newCompute(ctx context.Context, images *image.Service, blobs bl
 	}
 	svc, err = compute.New(ctx, compute.Options{DB: s.db, Log: s.log.With("service", "compute"),
 		KeyAlgorithm: s.cfg.KeyAlgorithm, Images: images, Blobs: blobs, BlobPath: blobPath,
-		Driver: drv, Hosts: hosts, Network: net, Volumes: vols, Jobs: jobs, SnapshotFormat: s.cfg.SnapshotFormat})
+		Driver: drv, Hosts: hosts, Network: net, Volumes: vols, Jobs: jobs, SnapshotFormat: s.cfg.SnapshotFormat,
+		Ratios: compute.Ratios{CPU: s.cfg.CPUAllocationRatio, RAM: s.cfg.RAMAllocationRatio, Disk: s.cfg.DiskAllocationRatio}})
 	if err != nil {
 		return nil, err
 	}
@@ -80,25 +81,23 @@ func (s *Server) newCompute(ctx context.Context, images *image.Service, blobs bl
 }
 
 // sizeHosts gives hosts without a configured capacity the capacity of
-// this machine when the driver runs real guests (it describes its host),
-// and applies the allocation ratios to every capacity.
+// this machine when the driver runs real guests (it describes its host);
+// the scheduler applies the allocation ratios to it.
 func (s *Server) sizeHosts(ctx context.Context, drv hypervisor.Driver, hosts []compute.Host) error {
-	var hi hypervisor.HostInfo
-	if d, ok := drv.(hypervisor.Describer); ok {
-		var err error
-		if hi, err = d.HostInfo(ctx); err != nil {
-			return err
-		}
-		s.log.Info("compute host", "hypervisor", hi.Type, "accel", hi.Accel, "vcpus", hi.VCPUs, "memory_mb", hi.MemoryMB, "disk_gb", hi.DiskGB)
+	d, ok := drv.(hypervisor.Describer)
+	if !ok {
+		return nil
 	}
+	hi, err := d.HostInfo(ctx)
+	if err != nil {
+		return err
+	}
+	s.log.Info("compute host", "hypervisor", hi.Type, "accel", hi.Accel, "vcpus", hi.VCPUs, "memory_mb", hi.MemoryMB, "disk_gb", hi.DiskGB)
 	for i := range hosts {
 		h := &hosts[i]
-		if h.VCPUs == 0 && h.MemoryMB == 0 && h.DiskGB == 0 && hi.VCPUs > 0 {
+		if h.VCPUs == 0 && h.MemoryMB == 0 && h.DiskGB == 0 {
 			h.VCPUs, h.MemoryMB, h.DiskGB = int64(hi.VCPUs), hi.MemoryMB, hi.DiskGB
 		}
-		h.VCPUs = int64(float64(h.VCPUs) * s.cfg.CPUAllocationRatio)
-		h.MemoryMB = int64(float64(h.MemoryMB) * s.cfg.RAMAllocationRatio)
-		h.DiskGB = int64(float64(h.DiskGB) * s.cfg.DiskAllocationRatio)
 	}
 	return nil
 }
