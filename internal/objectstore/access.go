@@ -144,10 +144,11 @@ func (rc *reqCtx) shows(k string) bool {
 	return true
 }
 
-// writeVisibleMeta copies the stored metadata the caller may see into h.
+// writeVisibleMeta copies the stored metadata the caller may see into h
+// (never sysmeta).
 func (rc *reqCtx) writeVisibleMeta(h http.Header, m map[string]string) {
 	for k, v := range m {
-		if rc.shows(k) {
+		if rc.shows(k) && !isSysmeta(k) {
 			h[k] = []string{v}
 		}
 	}

@@ -79,8 +79,18 @@ func (s *Service) listContainersHTTP(w http.ResponseWriter, r *http.Request) err
 	}
 	es, err := collect(ctx, lp, func(ctx context.Context, kr keyRange, n int) ([]entry, error) {
 		cs, err := listContainers(ctx, s.db.R(), rc.account, kr, n)
+		if err != nil {
+			return nil, err
+		}
+		// A versioned container's bytes include its versions' (object_versioning.py).
+		vb, err := s.hiddenBytes(ctx, rc.account, cs)
 		es := make([]entry, len(cs))
 		for i, c := range cs {
+			if b, ok := vb[c.Name]; ok {
+				cc := *c
+				cc.Bytes += b
+				c = &cc
+			}
 			es[i] = entry{name: c.Name, cont: c}
 		}
 		return es, err

@@ -6,14 +6,16 @@ package objectstore
 //
 //	OpenObject   as GET:    container read ACLs (nil principal = anonymous,
 //	                        which only a .r:* ACL lets in), expired objects
-//	                        hidden, DLO/SLO joined with read access checked on
-//	                        the container of every segment at every level.
+//	                        hidden, symlinks followed with each target read
+//	                        as p would read it, DLO/SLO joined with read access
+//	                        checked on the container of every segment at every level.
 //	HeadObject   as HEAD:   the same checks, no bytes.
 //	PutObject    as PUT:    write ACLs, the name rules, container quotas,
 //	                        versioning; the bytes are MD5-summed and fsynced
 //	                        before the row commits, and refused (422) when
 //	                        they do not match PutOptions.ETag.
-//	DeleteObject as DELETE: write ACLs, versioning.
+//	DeleteObject as DELETE: write ACLs, versioning (a delete marker where
+//	                        object versioning is on).
 //
 // account is "AUTH_<project_id>". Errors are *fault.Error: NotFound,
 // Forbidden (an authenticated caller refused), Unauthorized (a nil
@@ -120,7 +122,8 @@ func (s *Service) DeleteObject(ctx context.Context, p *policy.Principal, account
 	if object == "" {
 		return fault.Invalidf("Object name must not be empty")
 	}
-	return s.deleteAs(ctx, rc)
+	_, err = s.deleteAs(ctx, rc, false)
+	return err
 }
 
 // readAs is OpenObject's and HeadObject's access decision and resolution.
@@ -136,11 +139,16 @@ func (s *Service) readAs(ctx context.Context, p *policy.Principal, account, cont
 	if err != nil {
 		return nil, nil, err
 	}
-	b, err := s.objectBody(ctx, o, s.segmentAccess(ctx, rc))
+	// Links are followed as a GET follows them: each target as p reads it.
+	res, err := s.follow(ctx, rc, o, withData, false, "", "")
 	if err != nil {
 		return nil, nil, err
 	}
-	return o, b, nil
+	b, err := s.objectBody(ctx, res.o, s.segmentAccess(ctx, res.rc))
+	if err != nil {
+		return nil, nil, err
+	}
+	return res.o, b, nil
 }
 
 // readObject is a read's access decision: the caller must be able to
@@ -187,13 +195,14 @@ func (s *Service) writeObject(ctx context.Context, c *Container, o *Object, body
 	return nil
 }
 
-// deleteAs is a DELETE's access decision and the deletion.
-func (s *Service) deleteAs(ctx context.Context, rc *reqCtx) error {
+// deleteAs is a DELETE's access decision and the deletion; unversioned
+// deletes the name's object (or link) itself, without a delete marker,
+// where object versioning is on (?version-id=null).
+func (s *Service) deleteAs(ctx context.Context, rc *reqCtx, unversioned bool) (deleteResult, error) {
 	if _, err := s.writableContainer(ctx, rc); err != nil {
-		return err
+		return deleteResult{}, err
 	}
-	_, err := s.deleteObject(ctx, rc.account, rc.container, rc.object)
-	return err
+	return s.deleteObjectOpts(ctx, rc.account, rc.container, rc.object, unversioned)
 }
 
 func objectInfo(o *Object, b *body) *ObjectInfo {

@@ -27,7 +27,7 @@ func goAPIEnv(t *testing.T, opts Options) (*testEnv, []byte) {
 	e.must(201, "PUT", acctA+"/private/big", "tok-a", string(big))
 	e.must(201, "PUT", acctA+"/private/expired", "tok-a", "gone")
 	rc, _ := newReqCtx(testAuth["tok-a"], "AUTH_pa", "private", "expired")
-	if err := e.svc.commitUpdate(context.Background(), rc, func(o *Object) { o.DeleteAt = time.Now().Unix() - 1 }); err != nil {
+	if _, err := e.svc.commitUpdate(context.Background(), rc, func(o *Object, _ bool) { o.DeleteAt = time.Now().Unix() - 1 }); err != nil {
 		t.Fatal(err)
 	}
 	e.must(201, "PUT", acctA+"/pub", "tok-a", "", "X-Container-Read: .r:*")

@@ -15,14 +15,30 @@ import (
 // containerSysHeaders are kept like metadata (POST merges them).
 var containerSysHeaders = []string{"X-Container-Read", "X-Container-Write", "X-Versions-Location", "X-History-Location"}
 
-// containerHeaders writes c's usage and the metadata rc may see.
-func containerHeaders(w http.ResponseWriter, rc *reqCtx, c *Container) {
+// containerHeaders writes c's usage and the metadata rc may see. The
+// bytes of a versioned container include its versions' (as Swift's
+// object_versioning adds them); the object count is its own.
+func (s *Service) containerHeaders(ctx context.Context, w http.ResponseWriter, rc *reqCtx, c *Container) error {
 	h := w.Header()
+	bytes := c.Bytes
+	if hidden, _ := versioning(c); hidden != "" {
+		vc, err := getContainer(ctx, s.db.R(), c.Account, hidden)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+		if vc != nil {
+			bytes += vc.Bytes
+		}
+	}
+	if v := c.Meta[sysVersionsEnabled]; v != "" {
+		h.Set("X-Versions-Enabled", v)
+	}
 	h.Set("X-Container-Object-Count", strconv.FormatInt(c.Objects, 10))
-	h.Set("X-Container-Bytes-Used", strconv.FormatInt(c.Bytes, 10))
+	h.Set("X-Container-Bytes-Used", strconv.FormatInt(bytes, 10))
 	h.Set("X-Storage-Policy", "Policy-0")
 	rc.writeVisibleMeta(h, c.Meta)
 	setTimestamp(w, c.CreatedAt)
+	return nil
 }
 
 // checkContainerHeaders validates a PUT/POST's container headers and
@@ -93,16 +109,22 @@ func (s *Service) putContainer(w http.ResponseWriter, r *http.Request) error {
 		if isNotFound(err) {
 			created = true
 			c = &Container{Account: rc.account, Name: rc.container, Meta: map[string]string{}, CreatedAt: now}
-			mergeMeta(c.Meta, r.Header, "X-Container-Meta-", containerSysHeaders...)
 			if err := ensureAccount(ctx, tx, rc.account, now); err != nil {
 				return err
 			}
+			if err := setVersioning(ctx, tx, c, r.Header, now); err != nil {
+				return err
+			}
+			mergeMeta(c.Meta, r.Header, "X-Container-Meta-", containerSysHeaders...)
 			if err := insertContainer(ctx, tx, c); err != nil {
 				return err
 			}
 			return bumpAccount(ctx, tx, rc.account, 1, 0, 0)
 		}
 		if err != nil {
+			return err
+		}
+		if err := setVersioning(ctx, tx, c, r.Header, now); err != nil {
 			return err
 		}
 		mergeMeta(c.Meta, r.Header, "X-Container-Meta-", containerSysHeaders...)
@@ -140,6 +162,9 @@ func (s *Service) postContainer(w http.ResponseWriter, r *http.Request) error {
 	err = s.commit.Do(ctx, func(tx store.Querier) error {
 		c, err := getContainer(ctx, tx, rc.account, rc.container)
 		if err != nil {
+			return err
+		}
+		if err := setVersioning(ctx, tx, c, r.Header, nowMicro()); err != nil {
 			return err
 		}
 		mergeMeta(c.Meta, r.Header, "X-Container-Meta-", containerSysHeaders...)
@@ -180,6 +205,18 @@ func (s *Service) removeContainer(ctx context.Context, rc *reqCtx) error {
 		if err != nil {
 			return err
 		}
+		// A versioned container goes only with its versions, all deleted
+		// first (object_versioning.py's handle_delete).
+		hidden, _ := versioning(c)
+		if hidden != "" {
+			vc, err := getContainer(ctx, tx, rc.account, hidden)
+			if err != nil && !isNotFound(err) {
+				return err
+			}
+			if vc != nil && vc.Objects > 0 {
+				return fault.Conflictf("Delete all versions before deleting container.")
+			}
+		}
 		if c.Objects > 0 {
 			// Expired objects do not keep a container alive: reap them here.
 			live, err := listObjectRows(ctx, tx, rc.account, rc.container, keyRange{}, 1, time.Now().Unix())
@@ -213,7 +250,16 @@ func (s *Service) removeContainer(ctx context.Context, rc *reqCtx) error {
 		if err := deleteContainerRow(ctx, tx, rc.account, rc.container); err != nil {
 			return err
 		}
-		return bumpAccount(ctx, tx, rc.account, -1, 0, 0)
+		gone := int64(1)
+		if hidden != "" {
+			if _, err := getContainer(ctx, tx, rc.account, hidden); err == nil {
+				if err := deleteContainerRow(ctx, tx, rc.account, hidden); err != nil {
+					return err
+				}
+				gone++
+			}
+		}
+		return bumpAccount(ctx, tx, rc.account, -gone, 0, 0)
 	})
 	if isNotFound(err) {
 		return errNotFound()
@@ -234,7 +280,9 @@ func (s *Service) headContainer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	containerHeaders(w, rc, c)
+	if err := s.containerHeaders(r.Context(), w, rc, c); err != nil {
+		return err
+	}
 	return noContent(w)
 }
 
@@ -265,11 +313,16 @@ func (s *Service) listObjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if r.URL.Query().Has("versions") {
+		return s.listVersions(w, r, rc, c, lp)
+	}
 	es, err := s.listEntries(r.Context(), rc.account, rc.container, lp)
 	if err != nil {
 		return err
 	}
-	containerHeaders(w, rc, c)
+	if err := s.containerHeaders(r.Context(), w, rc, c); err != nil {
+		return err
+	}
 	return renderListing(w, r, ct, "container", rc.container, es)
 }
 

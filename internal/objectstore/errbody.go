@@ -1,6 +1,7 @@
 package objectstore
 
 import (
+	"html"
 	"io"
 	"net/http"
 	"strconv"
@@ -38,24 +39,38 @@ func bareBody(fe *fault.Error) bool {
 }
 
 // writeBare writes fe's message as the body, with swob's default content
-// type, and no body on HEAD. Client errors are always returned before a
-// handler writes, so the headers are still unsent; the error middleware
-// sees them sent and only logs.
+// type unless the error names one, and no body on HEAD. An error without
+// a message of its own but with a content type of its own (a delete
+// marker's 404) gets swob's short page in that type. Client errors are
+// always returned before a handler writes, so the headers are still
+// unsent; the error middleware sees them sent and only logs.
 func writeBare(w http.ResponseWriter, r *http.Request, fe *fault.Error) {
 	h := w.Header()
 	for k, vs := range fe.Header {
 		h[k] = append([]string(nil), vs...)
 	}
-	h.Set("Content-Type", "text/html; charset=UTF-8")
+	if fe.Header.Get("Content-Type") == "" {
+		h.Set("Content-Type", "text/html; charset=UTF-8")
+	}
 	if fe.HTTPStatus() == http.StatusUnauthorized {
 		httpapi.SetSwiftAuthenticate(h, r.URL.Path)
+	}
+	body := fe.Message
+	if !bareBody(fe) {
+		body = "<html><h1>" + httpapi.SwiftReason(fe.HTTPStatus()) + "</h1><p>" + html.EscapeString(fe.Message) + "</p></html>"
 	}
 	if r.Method == http.MethodHead {
 		h.Set("Content-Length", "0")
 		w.WriteHeader(fe.HTTPStatus())
 		return
 	}
-	h.Set("Content-Length", strconv.Itoa(len(fe.Message)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(fe.HTTPStatus())
-	io.WriteString(w, fe.Message)
+	io.WriteString(w, body)
+}
+
+// ownType reports whether a client error names its own content type.
+func ownType(fe *fault.Error) bool {
+	st := fe.HTTPStatus()
+	return st >= 400 && st < 499 && fe.Header.Get("Content-Type") != ""
 }

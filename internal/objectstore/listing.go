@@ -239,6 +239,45 @@ type objectJSON struct {
 	Bytes        int64  `json:"bytes"`
 	Name         string `json:"name"`
 	ContentType  string `json:"content_type"`
+	// A link's target (symlink.py's JSON listing keys); a version link is
+	// shown with its version's size and ETag (object_versioning.py).
+	SymlinkPath    string `json:"symlink_path,omitempty"`
+	SymlinkETag    string `json:"symlink_etag,omitempty"`
+	SymlinkBytes   *int64 `json:"symlink_bytes,omitempty"`
+	VersionSymlink bool   `json:"version_symlink,omitempty"`
+	// ?versions listings.
+	IsLatest  *bool  `json:"is_latest,omitempty"`
+	VersionID string `json:"version_id,omitempty"`
+}
+
+// listingSize is the hash and size a listing shows for o: a version
+// link's are its version's.
+func listingSize(o *Object) (string, int64) {
+	if isVersionLink(o) {
+		n, _ := strconv.ParseInt(o.Meta[sysSymlinkTargetBytes], 10, 64)
+		return o.Meta[sysSymlinkTargetEtag], n
+	}
+	return listingETag(o), o.Size
+}
+
+// objectItem is o's line of a JSON listing.
+func objectItem(o *Object) objectJSON {
+	hash, n := listingSize(o)
+	it := objectJSON{Hash: hash, LastModified: isoTime(o.LastModified), Bytes: n, Name: o.Name, ContentType: o.ContentType}
+	switch {
+	case isVersionLink(o):
+		it.VersionSymlink = true
+		it.SymlinkPath = "/v1/" + pyQuote(o.Account) + "/" + pyQuote(o.Container+"/"+o.Name) + "?version-id=" + o.Meta[sysVersionLink]
+	case isSymlink(o):
+		_, _, _, it.SymlinkPath = linkPath(o)
+		if e := o.Meta[sysSymlinkTargetEtag]; e != "" {
+			it.SymlinkETag = e
+			if b, err := strconv.ParseInt(o.Meta[sysSymlinkTargetBytes], 10, 64); err == nil {
+				it.SymlinkBytes = &b
+			}
+		}
+	}
+	return it
 }
 
 type subdirJSON struct {
@@ -272,8 +311,7 @@ func renderListing(w http.ResponseWriter, r *http.Request, ct, root, rootName st
 			case e.subdir:
 				items = append(items, subdirJSON{e.name})
 			case e.obj != nil:
-				o := e.obj
-				items = append(items, objectJSON{listingETag(o), isoTime(o.LastModified), o.Size, o.Name, o.ContentType})
+				items = append(items, objectItem(e.obj))
 			case e.cont != nil:
 				c := e.cont
 				items = append(items, containerJSON{c.Name, c.Objects, c.Bytes, isoTime(c.CreatedAt)})
@@ -290,8 +328,9 @@ func renderListing(w http.ResponseWriter, r *http.Request, ct, root, rootName st
 				b.WriteString(`<subdir name="` + xmlEscape(e.name) + `"><name>` + xmlEscape(e.name) + `</name></subdir>`)
 			case e.obj != nil:
 				o := e.obj
-				b.WriteString("<object><name>" + xmlEscape(o.Name) + "</name><hash>" + listingETag(o) + "</hash><bytes>" +
-					strconv.FormatInt(o.Size, 10) + "</bytes><content_type>" + xmlEscape(o.ContentType) +
+				hash, n := listingSize(o)
+				b.WriteString("<object><name>" + xmlEscape(o.Name) + "</name><hash>" + hash + "</hash><bytes>" +
+					strconv.FormatInt(n, 10) + "</bytes><content_type>" + xmlEscape(o.ContentType) +
 					"</content_type><last_modified>" + isoTime(o.LastModified) + "</last_modified></object>")
 			case e.cont != nil:
 				c := e.cont

@@ -95,11 +95,19 @@ func mergeMeta(m map[string]string, h http.Header, prefix string, sys ...string)
 	}
 }
 
-// writeMeta copies stored metadata into response headers.
+// writeMeta copies stored metadata into response headers, but for
+// sysmeta, which never leaves the service (Swift's gatekeeper).
 func writeMeta(h http.Header, m map[string]string) {
 	for k, v := range m {
-		h[k] = []string{v}
+		if !isSysmeta(k) {
+			h[k] = []string{v}
+		}
 	}
+}
+
+// isSysmeta reports whether a stored key is system metadata.
+func isSysmeta(k string) bool {
+	return strings.HasPrefix(k, "X-Object-Sysmeta-") || strings.HasPrefix(k, "X-Container-Sysmeta-")
 }
 
 // swiftTimestamp formats unix micro as Swift's X-Timestamp ("1389453423.35964").

@@ -16,6 +16,7 @@ import (
 type putOpts struct {
 	ifNoneMatch bool // If-None-Match: * — fail when a live object exists
 	sharedBlob  bool // the blob belongs to another row too (a copy): it must still be referenced
+	unversioned bool // store o as is, also where versioning is on (a version link itself)
 }
 
 // storeObject records o (whose blob is already committed) in one batched
@@ -53,6 +54,13 @@ func (s *Service) storeObject(ctx context.Context, o *Object, opts putOpts) erro
 			if err := insertInline(ctx, tx, o.BlobKey, o.inline); err != nil {
 				return err
 			}
+		}
+		if hidden, on := versioning(c); on && !opts.unversioned {
+			if garbage, err = storeVersioned(ctx, tx, hidden, o, opts.ifNoneMatch); err != nil {
+				return err
+			}
+			garbage, err = reapInline(ctx, tx, garbage)
+			return err
 		}
 		// Most PUTs create a name: try that first, and read the old
 		// version only when the name is taken.
@@ -176,16 +184,30 @@ func restoreLatest(ctx context.Context, tx store.Querier, account, container, na
 	return true, addObject(ctx, tx, &r)
 }
 
-// deleteObject removes an object, honouring versioning. It returns 404
-// when there is no live object.
-func (s *Service) deleteObject(ctx context.Context, account, container, name string) (*Object, error) {
+// deleteObject removes an object, honouring versioning (both modes). It
+// returns 404 when there is no live object; in a container with object
+// versioning on, a delete marker is written all the same and its id is in
+// the result with the 404.
+func (s *Service) deleteObject(ctx context.Context, account, container, name string) (deleteResult, error) {
+	return s.deleteObjectOpts(ctx, account, container, name, false)
+}
+
+// deleteObjectOpts is deleteObject; unversioned skips object versioning.
+func (s *Service) deleteObjectOpts(ctx context.Context, account, container, name string, unversioned bool) (deleteResult, error) {
 	var garbage []string
-	var gone *Object
+	var res deleteResult
 	expired := false
 	err := s.commit.Do(ctx, func(tx store.Querier) error {
-		garbage, gone, expired = nil, nil, false
+		garbage, res, expired = nil, deleteResult{}, false
 		c, err := getContainer(ctx, tx, account, container)
 		if err != nil {
+			return err
+		}
+		if hidden, on := versioning(c); on && !unversioned {
+			if res, garbage, err = deleteVersioned(ctx, tx, hidden, account, container, name); err != nil {
+				return err
+			}
+			garbage, err = reapInline(ctx, tx, garbage)
 			return err
 		}
 		cur, err := getObjectRow(ctx, tx, account, container, name)
@@ -201,7 +223,7 @@ func (s *Service) deleteObject(ctx context.Context, account, container, name str
 			garbage, err = reapInline(ctx, tx, garbage)
 			return err
 		}
-		gone = cur
+		res.gone = cur
 		if h := c.Meta["X-History-Location"]; h != "" {
 			return archiveObject(ctx, tx, cur, archiveContainer(c))
 		}
@@ -223,14 +245,18 @@ func (s *Service) deleteObject(ctx context.Context, account, container, name str
 		return err
 	})
 	if isNotFound(err) {
-		return nil, errNotFound()
+		return res, errNotFound()
 	}
 	if err != nil {
-		return nil, err
+		return res, err
 	}
 	s.dropBlobs(garbage)
-	if expired {
-		return nil, errNotFound()
+	if expired || res.gone == nil {
+		nf := errNotFound()
+		if res.versionID != "" {
+			nf = withHeader(nf, "X-Object-Version-Id", res.versionID)
+		}
+		return res, nf
 	}
-	return gone, nil
+	return res, nil
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -70,49 +69,6 @@ func objectHeaders(w http.ResponseWriter, o *Object, etag string) {
 	}
 }
 
-// getObject is GET and HEAD /v1/{account}/{container}/{object}.
-func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
-	rc, err := s.objectReq(r)
-	if err != nil {
-		return err
-	}
-	if rc.object == "" {
-		return s.containerWeb(w, r, rc)
-	}
-	// The owner needs no container row: an object implies its container.
-	ctx := r.Context()
-	o, c, err := s.readObject(ctx, rc, r.Method == http.MethodGet)
-	if err != nil {
-		if fault.KindOf(err) == fault.NotFound && webMode(r, rc) {
-			return s.webNotFound(w, r, rc, c, err)
-		}
-		return err
-	}
-	if o.Kind == kindSLO && r.URL.Query().Get("multipart-manifest") == "get" {
-		return s.serveManifest(w, r, o)
-	}
-	b, err := s.objectBody(ctx, o, s.segmentAccess(ctx, rc))
-	if err != nil {
-		return err
-	}
-	if webMode(r, rc) {
-		if done, err := s.webDirMarker(w, r, rc, c, o, b.size); done {
-			return err
-		}
-	}
-	objectHeaders(w, o, b.etag)
-	if b.manifestETag != "" {
-		w.Header().Set("X-Manifest-Etag", b.manifestETag)
-	}
-	if rc.temp != nil {
-		tempURLHeaders(w, r, rc)
-	}
-	if done, err := conditional(w, r, b.etag, lastModified(o.LastModified)); done || err != nil {
-		return err
-	}
-	return s.serveBody(w, r, b, o.ContentType)
-}
-
 // contentType is the type a PUT stores: sent, or guessed from the name
 // when absent or when X-Detect-Content-Type is true.
 func contentType(h http.Header, name string) string {
@@ -159,6 +115,9 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.copyObject(w, r, rc, sc, so, rc.container, rc.object)
 	}
+	if vid := readParamsOf(r, rc).versionID; vid != "" {
+		return s.restoreVersion(w, r, rc, vid)
+	}
 	chunked := len(r.TransferEncoding) > 0
 	if !chunked && r.Header.Get("Content-Length") == "" {
 		return fault.New(fault.LengthRequired, msgLength)
@@ -169,7 +128,8 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request) error {
 	if err := checkMeta(r.Header, "X-Object-Meta-"); err != nil {
 		return err
 	}
-	if q.Get("multipart-manifest") == "put" {
+	_, symlink := r.Header["X-Symlink-Target"]
+	if q.Get("multipart-manifest") == "put" && !symlink {
 		return s.putSLO(w, r, rc, c)
 	}
 	o, err := objectFromPut(r, rc)
@@ -180,9 +140,17 @@ func (s *Service) putObject(w http.ResponseWriter, r *http.Request) error {
 	if inm != "" && inm != "*" {
 		return fault.Invalidf("If-None-Match only supports *")
 	}
-	if err := s.writeObject(r.Context(), c, o, r.Body, r.ContentLength, r.Header.Get("ETag"), inm == "*"); err != nil {
+	body, size := io.Reader(r.Body), r.ContentLength
+	if symlink {
+		if err := s.symlinkPut(r.Context(), r, rc, o); err != nil {
+			return err
+		}
+		body, size = bytes.NewReader(nil), 0
+	}
+	if err := s.writeObject(r.Context(), c, o, body, size, r.Header.Get("ETag"), inm == "*"); err != nil {
 		return err
 	}
+	objectVersionHeader(w, o)
 	return created(w, o.ETag, o.LastModified)
 }
 
@@ -287,6 +255,12 @@ func (s *Service) postObject(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.writableContainer(r.Context(), rc); err != nil {
 		return err
 	}
+	if rc.temp == nil && r.URL.Query().Get("version-id") != "" {
+		return fault.Invalidf("POST to a specific version is not allowed")
+	}
+	if _, ok := r.Header["X-Symlink-Target"]; ok {
+		return plainErr(fault.Invalid, "A PUT request is required to set a symlink target", nil)
+	}
 	if err := checkMeta(r.Header, "X-Object-Meta-"); err != nil {
 		return err
 	}
@@ -300,13 +274,15 @@ func (s *Service) postObject(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	ctx := r.Context()
-	err = s.commitUpdate(ctx, rc, func(o *Object) {
+	o, err := s.commitUpdate(ctx, rc, func(o *Object, expiry bool) {
 		meta := objectMetaFrom(r.Header)
-		if v, ok := o.Meta["X-Object-Manifest"]; ok {
-			meta["X-Object-Manifest"] = v
+		for k, v := range o.Meta {
+			if k == "X-Object-Manifest" || isSysmeta(k) {
+				meta[k] = v
+			}
 		}
 		// POST may make an object a DLO manifest or (empty value) a plain one again.
-		if vs, ok := r.Header["X-Object-Manifest"]; ok && o.Kind != kindSLO && rc.temp == nil {
+		if vs, ok := r.Header["X-Object-Manifest"]; ok && (o.Kind == kindPlain || o.Kind == kindDLO) && rc.temp == nil {
 			if v := strings.Join(vs, ","); v == "" {
 				delete(meta, "X-Object-Manifest")
 				o.Kind = kindPlain
@@ -319,7 +295,8 @@ func (s *Service) postObject(w http.ResponseWriter, r *http.Request) error {
 		if r.Header.Get("Content-Type") != "" || truthy(r.Header.Get("X-Detect-Content-Type")) {
 			o.ContentType = contentType(r.Header, o.Name)
 		}
-		if atSet {
+		if !expiry {
+		} else if atSet {
 			o.DeleteAt = at
 		} else if _, ok := r.Header["X-Remove-Delete-At"]; ok {
 			o.DeleteAt = 0
@@ -329,6 +306,9 @@ func (s *Service) postObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if isSymlink(o) && !isVersionLink(o) {
+		return postToSymlink(w, o)
+	}
 	body := "<html><h1>Accepted</h1><p>" + msgAccepted + "</p></html>"
 	w.Header().Set("Content-Type", "text/html; charset=UTF-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
@@ -337,9 +317,13 @@ func (s *Service) postObject(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// commitUpdate changes a live object's row in place.
-func (s *Service) commitUpdate(ctx context.Context, rc *reqCtx, change func(o *Object)) error {
-	return s.commit.Do(ctx, func(tx store.Querier) error {
+// commitUpdate changes a live object's row in place and returns it. A
+// POST to a version link changes the link and its version, the version
+// without its expiry (object_versioning.py's handle_post follows the
+// link's 307 with the request's other headers).
+func (s *Service) commitUpdate(ctx context.Context, rc *reqCtx, change func(o *Object, expiry bool)) (*Object, error) {
+	var out *Object
+	err := s.commit.Do(ctx, func(tx store.Querier) error {
 		o, err := getObjectRow(ctx, tx, rc.account, rc.container, rc.object)
 		if isNotFound(err) || (err == nil && o.DeleteAt != 0 && o.DeleteAt <= time.Now().Unix()) {
 			return errNotFound()
@@ -347,12 +331,34 @@ func (s *Service) commitUpdate(ctx context.Context, rc *reqCtx, change func(o *O
 		if err != nil {
 			return err
 		}
-		change(o)
-		return updateObjectMeta(ctx, tx, o)
+		change(o, true)
+		if err := updateObjectMeta(ctx, tx, o); err != nil {
+			return err
+		}
+		out = o
+		if !isVersionLink(o) {
+			return nil
+		}
+		key, err := versionKeyOf(o.Name, o.Meta[sysVersionLink])
+		if err != nil {
+			return err
+		}
+		v, err := getObjectRow(ctx, tx, rc.account, hiddenName(rc.container), key)
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		change(v, false)
+		return updateObjectMeta(ctx, tx, v)
 	})
+	return out, err
 }
 
-// deleteObjectHTTP is DELETE /v1/{account}/{container}/{object}.
+// deleteObjectHTTP is DELETE /v1/{account}/{container}/{object}. With
+// ?version-id=null it deletes the name's current object (or link) itself,
+// without a delete marker; with another id, that version.
 func (s *Service) deleteObjectHTTP(w http.ResponseWriter, r *http.Request) error {
 	rc, err := s.objectReq(r)
 	if err != nil {
@@ -367,123 +373,16 @@ func (s *Service) deleteObjectHTTP(w http.ResponseWriter, r *http.Request) error
 		}
 		return s.deleteSLO(w, r, rc)
 	}
-	if err := s.deleteAs(r.Context(), rc); err != nil {
+	vid := readParamsOf(r, rc).versionID
+	if vid != "" && vid != "null" {
+		return s.deleteVersion(w, r, rc, vid)
+	}
+	res, err := s.deleteAs(r.Context(), rc, vid == "null")
+	if err != nil {
 		return err
+	}
+	if res.versionID != "" {
+		w.Header().Set("X-Object-Version-Id", res.versionID)
 	}
 	return noContent(w)
-}
-
-// copyVerb is COPY /v1/{account}/{container}/{object} with Destination.
-func (s *Service) copyVerb(w http.ResponseWriter, r *http.Request) error {
-	rc, err := s.objectReq(r)
-	if err != nil {
-		return err
-	}
-	dst := r.Header.Get("Destination")
-	if dst == "" {
-		return fault.New(fault.PreconditionFailed, "Destination header required")
-	}
-	dc, do, err := splitCopyPath(dst, "Destination")
-	if err != nil {
-		return err
-	}
-	if _, err := s.writableContainer(r.Context(), rc.at(dc, do)); err != nil {
-		return err
-	}
-	return s.copyObject(w, r, rc, rc.container, rc.object, dc, do)
-}
-
-// splitCopyPath reads "container/object" or "/container/object" (URL-encoded),
-// held to the name rules.
-func splitCopyPath(v, header string) (string, string, error) {
-	u, err := url.PathUnescape(v)
-	c, o, ok := strings.Cut(strings.TrimPrefix(u, "/"), "/")
-	if err != nil || !ok || c == "" || o == "" {
-		return "", "", fault.New(fault.PreconditionFailed, "%s header must be of the form <container name>/<object name>", header)
-	}
-	if err := checkName(c, o); err != nil {
-		return "", "", err
-	}
-	return c, o, nil
-}
-
-// copyObject copies src to dst: the bytes are shared (blobs are
-// immutable), except for large objects, which are joined into a new blob
-// unless multipart-manifest=get copies the manifest itself.
-func (s *Service) copyObject(w http.ResponseWriter, r *http.Request, rc *reqCtx, sc, so, dc, do string) error {
-	ctx := r.Context()
-	src := rc.at(sc, so)
-	if _, err := s.readableContainer(ctx, src, false); err != nil {
-		return err
-	}
-	o, err := s.liveObject(ctx, rc.account, sc, so)
-	if err != nil {
-		return err
-	}
-	if err := checkMeta(r.Header, "X-Object-Meta-"); err != nil {
-		return err
-	}
-	n := *o
-	n.Container, n.Name, n.DeleteAt, n.LastModified = dc, do, 0, 0
-	n.Meta = map[string]string{}
-	if !truthy(r.Header.Get("X-Fresh-Metadata")) {
-		for k, v := range o.Meta {
-			n.Meta[k] = v
-		}
-	}
-	for k, v := range objectMetaFrom(r.Header) {
-		n.Meta[k] = v
-	}
-	if r.Header.Get("Content-Type") != "" && r.Method == "COPY" || r.Header.Get("X-Copy-From") != "" && r.Header.Get("Content-Type") != "" {
-		n.ContentType = r.Header.Get("Content-Type")
-	}
-	if at, set, err := deleteAt(r.Header); err != nil {
-		return err
-	} else if set {
-		n.DeleteAt = at
-	}
-	if o.Kind != kindPlain && r.URL.Query().Get("multipart-manifest") != "get" {
-		b, err := s.objectBody(ctx, o, s.segmentAccess(ctx, src))
-		if err != nil {
-			return err
-		}
-		if err := b.sendable(0, b.size); err != nil {
-			return err
-		}
-		if b.size > maxFileSize {
-			return fault.New(fault.TooLarge, msgTooLarge)
-		}
-		n.Kind = kindPlain
-		delete(n.Meta, "X-Object-Manifest")
-		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(s.writeRange(ctx, pw, b, 0, b.size)) }()
-		err = s.writeBlob(ctx, &n, pr, b.size, "")
-		pr.Close()
-		if err != nil {
-			return err
-		}
-	}
-	if err := s.storeObject(ctx, &n, putOpts{sharedBlob: n.BlobKey == o.BlobKey}); err != nil {
-		if n.BlobKey != o.BlobKey {
-			s.dropBlobs([]string{n.BlobKey})
-		}
-		return err
-	}
-	h := w.Header()
-	h.Set("X-Copied-From", url.PathEscape(sc)+"/"+escapeObject(so))
-	h.Set("X-Copied-From-Last-Modified", httpDate(lastModified(o.LastModified)))
-	writeMeta(h, n.Meta)
-	h.Set("Content-Type", n.ContentType)
-	if rc.temp != nil {
-		tempURLHeaders(w, r, rc)
-	}
-	return created(w, n.ETag, n.LastModified)
-}
-
-func escapeObject(name string) string {
-	parts := strings.Split(name, "/")
-	for i, p := range parts {
-		parts[i] = url.PathEscape(p)
-	}
-	return strings.Join(parts, "/")
 }

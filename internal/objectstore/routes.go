@@ -82,7 +82,7 @@ func ts(h httpapi.HandlerFunc) httpapi.HandlerFunc {
 		hd.Set("X-Trans-Id", tx)
 		hd.Set("X-Openstack-Request-Id", tx)
 		err := h(w, r)
-		if fe := fault.As(err); fe != nil && bareBody(fe) {
+		if fe := fault.As(err); fe != nil && (bareBody(fe) || ownType(fe)) {
 			writeBare(w, r, fe)
 		}
 		return err
@@ -157,8 +157,10 @@ func (s *Service) info(w http.ResponseWriter, r *http.Request) error {
 			"max_containers_per_extraction": 10000,
 			"max_failed_extractions":        1000,
 		},
-		"versioned_writes": map[string]any{"allowed_flags": []string{"x-versions-location", "x-history-location"}},
-		"container_quotas": map[string]any{},
-		"staticweb":        map[string]any{},
+		"versioned_writes":  map[string]any{"allowed_flags": []string{"x-versions-location", "x-history-location"}},
+		"object_versioning": map[string]any{},
+		"symlink":           map[string]any{"symloop_max": symloopMax, "static_links": true},
+		"container_quotas":  map[string]any{},
+		"staticweb":         map[string]any{},
 	})
 }

@@ -206,6 +206,7 @@ func (s *Service) putSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 		s.dropBlobs([]string{o.BlobKey})
 		return err
 	}
+	objectVersionHeader(w, o)
 	return created(w, `"`+sloETag+`"`, o.LastModified)
 }
 

@@ -39,6 +39,8 @@ const (
 	kindPlain = 0
 	kindSLO   = 1 // blob holds the manifest (internal JSON); Size is the joined size
 	kindDLO   = 2 // X-Object-Manifest in Meta; blob is empty
+	// kindSymlink is a link (symlink.go): its target in sysmeta, no bytes.
+	kindSymlink = 3
 )
 
 // Object is one object row.
@@ -55,6 +57,8 @@ type Object struct {
 
 	inline []byte // bytes that storeObject stores inline under BlobKey (set by writeBlob)
 	data   []byte // inline bytes read with the row (getObjectWithData), nil otherwise
+
+	versionID string // set by storeObject in a versioned container: the new version's id
 }
 
 func encodeMeta(m map[string]string) string {
@@ -191,11 +195,13 @@ func (r keyRange) clause(next int) (string, []any) {
 	return strings.Join(conds, "") + order, args
 }
 
-// listContainers returns up to limit containers in r.
+// listContainers returns up to limit containers in r, leaving out the
+// hidden versions containers (versions.go).
 func listContainers(ctx context.Context, q store.Querier, account string, r keyRange, limit int) ([]*Container, error) {
-	cond, cargs := r.clause(3)
-	query := `SELECT ` + containerCols + ` FROM swift_containers WHERE account = $1` + cond + ` LIMIT $2`
-	args := append([]any{account, limit}, cargs...)
+	cond, cargs := r.clause(5)
+	query := `SELECT ` + containerCols + ` FROM swift_containers WHERE account = $1
+		AND NOT (name >= $3 AND name < $4)` + cond + ` LIMIT $2`
+	args := append([]any{account, limit, hiddenPrefix, hiddenPrefix[:len(hiddenPrefix)-1] + "0"}, cargs...)
 	return queryAll(ctx, q, scanContainer, query, args...)
 }
 

@@ -50,7 +50,7 @@ func (s *Service) webListing(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 		if !e.subdir {
 			name := strings.TrimPrefix(e.name, prefix)
 			b.WriteString("   <tr class=\"item " + typeClasses(e.obj.ContentType) + "\">\n    <td class=\"colname\"><a href=\"" + pyQuote(name) + "\">" +
-				pyEscape(name) + "</a></td>\n    <td class=\"colsize\">" + humanReadable(e.obj.Size) + "</td>\n    <td class=\"coldate\">" +
+				pyEscape(name) + "</a></td>\n    <td class=\"colsize\">" + humanReadable(listedSize(e.obj)) + "</td>\n    <td class=\"coldate\">" +
 				strings.Replace(isoTime(e.obj.LastModified)[:19], "T", " ", 1) + "</td>\n   </tr>\n")
 		}
 	}
@@ -120,3 +120,9 @@ func humanReadable(n int64) string {
 
 // pyEscape is Python's html.escape(s, quote=True).
 var pyEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&quot;", "'", "&#x27;").Replace
+
+// listedSize is the size a listing shows for o (a version link's is its version's).
+func listedSize(o *Object) int64 {
+	_, n := listingSize(o)
+	return n
+}

@@ -1,6 +1,9 @@
 package server
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+)
 
 // The object store's rows. The owning account holds (objectFixture):
 //
@@ -10,6 +13,8 @@ import "net/http"
 //	segs, private           (no ACL)
 //	web      .r:*,.rlistings with a web index
 //	ver      versioned into arch
+//	nv       object versioning on (X-Versions-Enabled), nv/o with two versions
+//	c/link-in, c/link-out   symlinks to c/o and to private/o
 //
 // and the account key. Names a probe creates carry the caller's name.
 
@@ -123,9 +128,65 @@ func objectProbes() []probe {
 			}},
 		{route: "DELETE " + obj, name: "delete in a versioned container (restores)", allow: acctWritersAndKey,
 			setup: ownerDoes(putObj("{a}/ver/r-{c}", "v1"), putObj("{a}/ver/r-{c}", "v2")), req: call("DELETE", "{a}/ver/r-{c}", nil)},
+		// Symlinks: the target is read as the caller would read it directly.
+		{route: "GET " + obj, name: "symlink to c/o", allow: objReaders, req: call("GET", "{a}/c/link-in", nil)},
+		{route: "GET " + obj, name: "symlink in c to private/o", allow: acctReadersAndKey, req: call("GET", "{a}/c/link-out", nil)},
+		// A temp URL carries no ?symlink=get (tempurl.py drops other parameters): it follows the link.
+		{route: "GET " + obj, name: "the symlink itself (?symlink=get)", allow: contReaders.plus(accountKey),
+			req: call("GET", "{a}/c/link-out?symlink=get", nil)},
+		// A temp URL may not make a link (X-Symlink-Target is a disallowed header).
+		{route: "PUT " + obj, name: "make a symlink", allow: contWriters, req: putObj("{a}/c/sym-{c}", "", "X-Symlink-Target: c/o"),
+			refused: orStatus(400)},
+		{route: "POST " + obj, name: "POST to a symlink (307)", allow: objWriters, req: call("POST", "{a}/c/link-in", nil, "X-Object-Meta-P: {c}")},
+		// Object versioning: versions live in a container no request names; reading or
+		// deleting one needs the account (a temp URL's version-id is dropped: it acts on
+		// the current object, which the account key may).
+		{route: "GET " + obj, name: "versioned object", allow: acctReadersAndKey, req: call("GET", "{a}/nv/o", nil)},
+		{route: "GET " + obj, name: "a version (?version-id)", allow: acctReadersAndKey, req: func(w *world, c caller) *http.Request {
+			return w.request("GET", w.acct+"/nv/o?version-id="+w.nvV1, nil)
+		}},
+		{route: "GET " + cont, name: "?versions listing", allow: acctReaders, req: call("GET", "{a}/nv?versions", nil)},
+		{route: "PUT " + obj, name: "a new version", allow: acctWritersAndKey, req: putObj("{a}/nv/n-{c}", "x")},
+		{route: "DELETE " + obj, name: "delete marker", allow: acctWritersAndKey,
+			setup: ownerDoes(putObj("{a}/nv/dm-{c}", "x")), req: call("DELETE", "{a}/nv/dm-{c}", nil)},
+		{route: "DELETE " + obj, name: "delete a version (?version-id)", allow: acctWritersAndKey, setup: versionFor("dv"),
+			req: onScratchObj("DELETE", "{a}/nv/dv-{c}?version-id=%s")},
+		{route: "PUT " + obj, name: "make a version current (PUT ?version-id)", allow: acctWritersAndKey, setup: versionFor("rv"),
+			req: onScratchObj("PUT", "{a}/nv/rv-{c}?version-id=%s")},
+		// 400 for everyone who may write nv; a temp URL's version-id is dropped, so the account key POSTs to the current object.
+		{route: "POST " + obj, name: "POST a version", allow: callers{accountKey}, refused: orStatus(400), req: func(w *world, c caller) *http.Request {
+			return w.request("POST", w.acct+"/nv/o?version-id="+w.nvV1, nil)
+		}},
+		{route: "COPY " + obj, name: "COPY a version", allow: acctWriters, req: func(w *world, c caller) *http.Request {
+			return w.request("COPY", w.acct+"/nv/o?version-id="+w.nvV1, nil, "Destination: nv/cv-"+string(c))
+		}},
+		{route: "PUT " + obj, name: "X-Copy-From a version into c", allow: acctWritersAndKey, req: func(w *world, c caller) *http.Request {
+			return w.request("PUT", w.acct+"/c/xv-"+string(c)+"?version-id="+w.nvV1, "", "X-Copy-From: nv/o")
+		}},
+		{route: "PUT " + cont, name: "create with versioning", allow: acctWriters, req: call("PUT", "{a}/vc-{c}", nil, "X-Versions-Enabled: true")},
+		{route: "POST " + cont, name: "enable versioning", allow: acctWriters, req: call("POST", "{a}/c", nil, "X-Versions-Enabled: false")},
+		{route: "DELETE " + cont, name: "delete a versioned container", allow: acctWriters,
+			setup: ownerDoes(call("PUT", "{a}/dvc-{c}", nil, "X-Versions-Enabled: true")), req: call("DELETE", "{a}/dvc-{c}", nil)},
 		// COPY cannot be signed (tempurl methods), so key holders never COPY.
 		{route: "COPY " + obj, name: "COPY within c", allow: contWriters, req: call("COPY", "{a}/c/o", nil, "Destination: c/cpy-{c}")},
 		{route: "COPY " + obj, name: "COPY c into private", allow: acctWriters, req: call("COPY", "{a}/c/o", nil, "Destination: private/cpy-{c}")},
 		{route: "COPY " + obj, name: "COPY private into c", allow: acctWriters, req: call("COPY", "{a}/private/o", nil, "Destination: c/cpy2-{c}")},
+	}
+}
+
+// versionFor makes nv/<prefix>-<c> with two versions (as the owner) and
+// keeps the first version's id for the request.
+func versionFor(prefix string) func(w *world, c caller) {
+	return func(w *world, c caller) {
+		name := w.acct + "/nv/" + prefix + "-" + string(c)
+		w.scratch[c] = w.as(201, "PUT", name, "1").header.Get("X-Object-Version-Id")
+		w.as(201, "PUT", name, "2")
+	}
+}
+
+// onScratchObj is c's request on a path whose %s is the scratch value.
+func onScratchObj(method, path string) func(w *world, c caller) *http.Request {
+	return func(w *world, c caller) *http.Request {
+		return w.request(method, w.expand(fmt.Sprintf(path, w.scratch[c]), c), nil)
 	}
 }

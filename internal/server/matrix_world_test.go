@@ -53,6 +53,7 @@ type world struct {
 	scratch   map[caller]string // the image a probe's setup made for each caller
 	task      string            // the owner's import task, of taskImage (shared like img)
 	taskImage string
+	nvV1      string // the first version of nv/o (object versioning)
 }
 
 const (
@@ -141,6 +142,12 @@ func (w *world) objectFixture() {
 	w.as(201, "PUT", a+"/arch", nil)
 	w.as(201, "PUT", a+"/ver", nil, "X-Versions-Location: arch")
 	w.as(201, "PUT", a+"/ver/o", "v1")
+	// Object versioning (no ACL), and links from c into c and into private.
+	w.as(201, "PUT", a+"/nv", nil, "X-Versions-Enabled: true")
+	w.nvV1 = w.as(201, "PUT", a+"/nv/o", "v1").header.Get("X-Object-Version-Id")
+	w.as(201, "PUT", a+"/nv/o", "v2")
+	w.as(201, "PUT", a+"/c/link-in", nil, "X-Symlink-Target: c/o")
+	w.as(201, "PUT", a+"/c/link-out", nil, "X-Symlink-Target: private/o")
 }
 
 // imageFixture makes w.img: shared, active, with property k=v, accepted
@@ -265,9 +272,12 @@ func (w *world) authorize(req *http.Request, c caller) {
 	}
 }
 
+// noRedirect returns redirects as they are (a POST to a symlink is a 307).
+var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
 func (w *world) do(req *http.Request) reply {
 	w.t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := noRedirect.Do(req)
 	if err != nil {
 		w.t.Fatal(err)
 	}
