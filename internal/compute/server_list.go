@@ -54,6 +54,46 @@ var sortExprs = map[string]string{
 
 // ListServers returns a page of servers p may list.
 func (s *Service) ListServers(ctx context.Context, p *policy.Principal, f ServerFilter) ([]*Server, error) {
+	var out []*Server
+	err := s.listRows(ctx, p, f, serverCols, func(sc interface{ Scan(...any) error }) (bool, error) {
+		sv, err := scanServer(sc)
+		if err != nil {
+			return false, err
+		}
+		if f.match(ctx, s, sv) {
+			out = append(out, sv)
+			return true, nil
+		}
+		return false, nil
+	})
+	return out, err
+}
+
+// pageRow is what a list page needs to know of a server before its views
+// come from the view cache.
+type pageRow struct {
+	ID, Name, VMState string
+	Deleted, Updated  int64
+}
+
+// listPage is ListServers for filters SQL answers alone, reading only
+// the columns that key the view cache.
+func (s *Service) listPage(ctx context.Context, p *policy.Principal, f ServerFilter) ([]pageRow, error) {
+	var out []pageRow
+	err := s.listRows(ctx, p, f, "id, name, vm_state, deleted_at, updated_at", func(sc interface{ Scan(...any) error }) (bool, error) {
+		var pr pageRow
+		if err := sc.Scan(&pr.ID, &pr.Name, &pr.VMState, &pr.Deleted, &pr.Updated); err != nil {
+			return false, err
+		}
+		out = append(out, pr)
+		return true, nil
+	})
+	return out, err
+}
+
+// listRows runs a list's query selecting cols, calling take on each row
+// (true when it joined the page) until the page is full.
+func (s *Service) listRows(ctx context.Context, p *policy.Principal, f ServerFilter, cols string, take func(sc interface{ Scan(...any) error }) (bool, error)) error {
 	where, args := []string{}, []any{}
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	if !f.AllTenants {
@@ -99,7 +139,7 @@ func (s *Service) ListServers(ctx context.Context, p *policy.Principal, f Server
 		var mv any
 		err := s.r.QueryRowContext(ctx, `SELECT `+expr+` FROM compute_servers WHERE id = $1`, f.Marker).Scan(&mv)
 		if err != nil {
-			return nil, fault.Invalidf("marker [%s] not found", f.Marker)
+			return fault.Invalidf("marker [%s] not found", f.Marker)
 		}
 		m, id := arg(mv), arg(f.Marker)
 		where = append(where, fmt.Sprintf("(%s %s %s OR (%s = %s AND id %s %s))", expr, cmp, m, expr, m, cmp, id))
@@ -116,36 +156,38 @@ func (s *Service) ListServers(ctx context.Context, p *policy.Principal, f Server
 	if f.needsGo() {
 		batch = max(limit*2, 200)
 	}
-	var out []*Server
-	offset := 0
-	for len(out) < limit {
-		q := fmt.Sprintf(`SELECT %s FROM compute_servers%s ORDER BY %s %s, id %s LIMIT %d OFFSET %d`, serverCols, cond, expr, dir, dir, batch, offset)
+	taken, offset := 0, 0
+	for taken < limit {
+		q := fmt.Sprintf(`SELECT %s FROM compute_servers%s ORDER BY %s %s, id %s LIMIT %d OFFSET %d`, cols, cond, expr, dir, dir, batch, offset)
 		rows, err := s.r.QueryContext(ctx, q, args...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		n := 0
 		for rows.Next() {
 			n++
-			sv, err := scanServer(rows)
+			if taken >= limit {
+				continue
+			}
+			ok, err := take(rows)
 			if err != nil {
 				rows.Close()
-				return nil, err
+				return err
 			}
-			if len(out) < limit && f.match(ctx, s, sv) {
-				out = append(out, sv)
+			if ok {
+				taken++
 			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return err
 		}
 		if n < batch {
 			break
 		}
 		offset += batch
 	}
-	return out, nil
+	return nil
 }
 
 func (f ServerFilter) needsGo() bool {

@@ -81,6 +81,7 @@ type Ratios struct{ CPU, RAM, Disk float64 }
 type Service struct {
 	db             *store.DB
 	r              store.Querier
+	views          *viewCache // rendered list views (viewcache.go)
 	log            *slog.Logger
 	keyAlg         string
 	quotas         map[string]int64
@@ -106,7 +107,7 @@ const DefaultZone = "nova"
 // New returns the service and starts its workers after reconciling the
 // servers an earlier run left mid-operation.
 func New(ctx context.Context, opts Options) (*Service, error) {
-	s := &Service{db: opts.DB, r: opts.DB.R(), log: opts.Log, keyAlg: opts.KeyAlgorithm, quotas: QuotaDefaults(),
+	s := &Service{db: opts.DB, r: opts.DB.R(), views: newViewCache(50000), log: opts.Log, keyAlg: opts.KeyAlgorithm, quotas: QuotaDefaults(),
 		images: opts.Images, blobs: opts.Blobs, blobPath: opts.BlobPath, driver: opts.Driver, hosts: opts.Hosts, net: opts.Network, vols: opts.Volumes,
 		jobs: opts.Jobs, snapshotFormat: opts.SnapshotFormat, ratios: opts.Ratios}
 	for _, r := range []*float64{&s.ratios.CPU, &s.ratios.RAM, &s.ratios.Disk} {
