@@ -16,7 +16,8 @@ import (
 )
 
 const convertUsage = `usage: stratus image convert [-f SRC_FMT] -O DST_FMT [-c] [-o compression=on|off] [-p] [-q]
-                            [--checksum md5,sha1,sha256,sha512] SRC DST
+                            [--checksum md5,sha1,sha256,sha512] [--src-checksum LIST] [--out-checksum LIST]
+                            [--sync] SRC DST
   formats read: raw, qcow2, vmdk, vhd (vpc), vhdx; written: raw, qcow2, vmdk (streamOptimized)`
 
 // runConvert implements `stratus image convert`, modelled on
@@ -30,6 +31,9 @@ func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	progress := fs.Bool("p", false, "show progress even when stderr is not a terminal")
 	quiet := fs.Bool("q", false, "no progress")
 	sums := fs.String("checksum", "", "comma-separated checksums of the source and output to print")
+	srcSums := fs.String("src-checksum", "", "checksums of the source only (replaces -checksum's for the source)")
+	outSums := fs.String("out-checksum", "", "checksums of the output only (replaces -checksum's for the output)")
+	syncOut := fs.Bool("sync", false, "fsync the output before exiting")
 	workers := fs.Int("workers", 0, "parallel workers (default: all cores)")
 	var opts []string
 	fs.Func("o", "output options: compression=on|off", func(s string) error {
@@ -84,6 +88,13 @@ func runConvert(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if *sums != "" {
 		o.Hashes = strings.Split(*sums, ",")
 	}
+	if *srcSums != "" {
+		o.SrcHashes = strings.Split(*srcSums, ",")
+	}
+	if *outSums != "" {
+		o.OutHashes = strings.Split(*outSums, ",")
+	}
+	o.Sync = *syncOut
 	if !*quiet && (*progress || isTerminal(stderr)) {
 		bar := &progressBar{w: stderr}
 		o.Progress = bar.update

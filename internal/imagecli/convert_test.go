@@ -75,3 +75,24 @@ func TestConvertCLI(t *testing.T) {
 		t.Errorf("corrupt qcow2: exit %d (%s), want 3", code, e)
 	}
 }
+
+// TestConvertCLISideChecksums: --src-checksum and --out-checksum pick the
+// sums of each side (what an import computes), and --sync is accepted.
+func TestConvertCLISideChecksums(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.raw")
+	data := bytes.Repeat([]byte("side sums "), 52429)[:512<<10]
+	os.WriteFile(src, data, 0o644)
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"convert", "-f", "raw", "-O", "raw", "--src-checksum", "sha256", "--out-checksum", "md5,sha256",
+		"--sync", src, filepath.Join(dir, "out.raw")}, &out, &errb)
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, errb.String())
+	}
+	sum := sha256.Sum256(data)
+	want := hex.EncodeToString(sum[:])
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || lines[0] != "source sha256 "+want || !strings.HasPrefix(lines[1], "output md5 ") || lines[2] != "output sha256 "+want {
+		t.Fatalf("sums:\n%s", out.String())
+	}
+}

@@ -142,7 +142,7 @@ type fixture struct {
 }
 
 // newFixture builds the service on a fresh store; start runs its jobs.
-func newFixture(t *testing.T, start bool, opts ...func(*Options)) *fixture {
+func newFixture(t testing.TB, start bool, opts ...func(*Options)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := storetest.Open(t)
@@ -198,7 +198,7 @@ func testDisk(size int) []byte {
 
 // toFormat converts raw bytes with stratus's converter (vmdk is
 // streamOptimized).
-func toFormat(t *testing.T, rawDisk []byte, format string) []byte {
+func toFormat(t testing.TB, rawDisk []byte, format string) []byte {
 	t.Helper()
 	f, err := os.CreateTemp(t.TempDir(), "disk")
 	if err != nil {
