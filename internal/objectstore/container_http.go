@@ -133,6 +133,7 @@ func (s *Service) putContainer(w http.ResponseWriter, r *http.Request) error {
 		}
 		return setContainerMeta(ctx, tx, rc.account, rc.container, c.Meta)
 	})
+	s.versionedCache.forget(rc.account, rc.container)
 	if err != nil {
 		return err
 	}
@@ -173,6 +174,7 @@ func (s *Service) postContainer(w http.ResponseWriter, r *http.Request) error {
 		}
 		return setContainerMeta(ctx, tx, rc.account, rc.container, c.Meta)
 	})
+	s.versionedCache.forget(rc.account, rc.container)
 	if isNotFound(err) {
 		return errNotFound()
 	}
@@ -261,6 +263,7 @@ func (s *Service) removeContainer(ctx context.Context, rc *reqCtx) error {
 		}
 		return bumpAccount(ctx, tx, rc.account, -gone, 0, 0)
 	})
+	s.versionedCache.forget(rc.account, rc.container)
 	if isNotFound(err) {
 		return errNotFound()
 	}

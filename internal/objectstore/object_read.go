@@ -48,20 +48,22 @@ func (s *Service) getObject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if c == nil && rp.versionID != "null" && !isVersionLink(o) {
-		if c, err = getContainer(ctx, s.db.R(), rc.account, rc.container); err != nil && !isNotFound(err) {
+	versioned := isVersionLink(o) || rp.versionID == "null"
+	switch {
+	case versioned:
+	case c != nil:
+		hidden, _ := versioning(c)
+		versioned = hidden != ""
+	default:
+		// The owner read no container row; whether it has versions is cached.
+		if versioned, err = s.versionedCache.has(ctx, s.db.R(), rc.account, rc.container); err != nil {
 			return err
 		}
-	}
-	versioned := isVersionLink(o)
-	if c != nil {
-		hidden, _ := versioning(c)
-		versioned = versioned || hidden != ""
 	}
 	if rp.versionID == "null" && res.versionID != "" {
 		return errNotFound() // the current object is a version, not the unversioned one
 	}
-	return s.serveRead(w, r, rc, c, o, res, versioned || rp.versionID == "null", rp.linkGet)
+	return s.serveRead(w, r, rc, c, o, res, versioned, rp.linkGet)
 }
 
 // resolveRead follows o's links unless the link itself was asked for.

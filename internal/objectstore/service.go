@@ -92,6 +92,7 @@ type Service struct {
 	projectDomain  func(ctx context.Context, projectID string) (string, error)
 	quit           chan struct{}
 	wg             sync.WaitGroup
+	versionedCache versionedCache // which containers have versions (versions.go)
 }
 
 // New returns the service and starts its committer and expirer.

@@ -195,6 +195,15 @@ func TestObjectVersioningModes(t *testing.T) {
 		{name: "version-aware request on an unversioned container", method: "GET", path: a + "/arch/x?version-id=1.0", token: "tok-a", status: 400,
 			want: msgNotVersioned},
 	})
+	// An owner's GET learns whether the container has versions from a cache
+	// this node forgets when it changes the container.
+	e.must(201, "PUT", a+"/later", "tok-a", "")
+	e.must(201, "PUT", a+"/later/o", "tok-a", "x")
+	e.run([]step{{name: "not versioned yet", method: "HEAD", path: a + "/later/o", token: "tok-a", status: 200,
+		headers: map[string]string{"X-Object-Version-Id": ""}}})
+	e.must(204, "POST", a+"/later", "tok-a", "", "X-Versions-Enabled: true")
+	e.run([]step{{name: "versioned now", method: "HEAD", path: a + "/later/o", token: "tok-a", status: 200,
+		headers: map[string]string{"X-Object-Version-Id": "null"}}})
 	// version-id=null on a legacy container is a plain DELETE: legacy restores.
 	e.must(201, "PUT", a+"/legacy/o", "tok-a", "1")
 	e.must(201, "PUT", a+"/legacy/o", "tok-a", "2")
