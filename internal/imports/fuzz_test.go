@@ -106,4 +106,3 @@ func (fuzzAuth) Authenticate(ctx context.Context, token string) (*policy.Princip
 	}
 	return nil, fault.Unauthorizedf("no")
 }
-
