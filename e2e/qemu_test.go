@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,81 +11,25 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/stratus-iaas/stratus/internal/hypervisor/qemu/qemutest"
 	"github.com/stratus-iaas/stratus/internal/testutil"
 )
 
 // tinyLine is what the tiny guest writes to its serial port.
-const tinyLine = "stratus tiny guest says hello"
-
-// tinyAsm is a BIOS boot sector that sets up COM1, writes tinyLine and
-// halts.
-const tinyAsm = `bits 16
-org 0x7c00
-  cli
-  xor ax, ax
-  mov ds, ax
-  mov dx, 0x3f9
-  xor al, al
-  out dx, al
-  mov dx, 0x3fb
-  mov al, 0x80
-  out dx, al
-  mov dx, 0x3f8
-  mov al, 1
-  out dx, al
-  mov dx, 0x3f9
-  xor al, al
-  out dx, al
-  mov dx, 0x3fb
-  mov al, 3
-  out dx, al
-  mov si, msg
-next:
-  lodsb
-  test al, al
-  jz halt
-  mov ah, al
-  mov dx, 0x3fd
-wait_tx:
-  in al, dx
-  test al, 0x20
-  jz wait_tx
-  mov dx, 0x3f8
-  mov al, ah
-  out dx, al
-  jmp next
-halt:
-  hlt
-  jmp halt
-msg: db "` + tinyLine + `", 13, 10, 0
-times 510-($-$$) db 0
-dw 0xaa55
-`
+const tinyLine = qemutest.TinyLine
 
 // tinyVMDK assembles the boot sector with nasm, puts it on a 1 MiB disk
 // and turns that into a VMDK with qemu-img.
 func tinyVMDK(t testing.TB) string {
 	t.Helper()
-	nasm := testutil.RequireTool(t, "nasm")
 	qimg := testutil.RequireTool(t, "qemu-img")
-	dir := t.TempDir()
-	src, bin, raw, vmdk := filepath.Join(dir, "boot.asm"), filepath.Join(dir, "boot.bin"), filepath.Join(dir, "tiny.raw"), filepath.Join(dir, "tiny.vmdk")
-	os.WriteFile(src, []byte(tinyAsm), 0o600)
-	if out, err := exec.Command(nasm, "-f", "bin", "-o", bin, src).CombinedOutput(); err != nil {
-		t.Fatalf("nasm: %v\n%s", err, out)
-	}
-	b, _ := os.ReadFile(bin)
-	if len(b) != 512 {
-		t.Fatalf("boot sector of %d bytes", len(b))
-	}
-	os.WriteFile(raw, b, 0o600)
-	os.Truncate(raw, 1<<20)
+	raw := qemutest.TinyDisk(t, 1<<20)
+	vmdk := filepath.Join(t.TempDir(), "tiny.vmdk")
 	if out, err := exec.Command(qimg, "convert", "-f", "raw", "-O", "vmdk", raw, vmdk).CombinedOutput(); err != nil {
 		t.Fatalf("qemu-img: %v\n%s", err, out)
 	}
@@ -117,22 +60,7 @@ func k5ImportTiny(t *testing.T, n *Node) string {
 }
 
 // qemuPids lists the QEMU processes whose command line holds s.
-func qemuPids(s string) []int {
-	var out []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		st, _ := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if bytes.Contains(b, []byte("qemu-system")) && bytes.Contains(b, []byte(s)) && !bytes.Contains(st, []byte(") Z ")) {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
+func qemuPids(s string) []int { return qemutest.Pids(s) }
 
 // startQEMUNode starts stratus with the QEMU driver; whatever QEMU the
 // test leaves (it names the node's data dir) is killed at the end.

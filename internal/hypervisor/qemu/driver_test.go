@@ -16,6 +16,7 @@ import (
 
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert"
 	"github.com/stratus-iaas/stratus/internal/hypervisor"
+	"github.com/stratus-iaas/stratus/internal/hypervisor/qemu/qemutest"
 	"github.com/stratus-iaas/stratus/internal/testutil"
 )
 
@@ -75,23 +76,7 @@ func tinySpec(id, img string) hypervisor.Spec {
 }
 
 // qemuProcesses lists the pids of QEMUs whose command line holds s.
-func qemuProcesses(s string) []int {
-	var out []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
-		if bytes.Contains(b, []byte(s)) && bytes.Contains(b, []byte("qemu-system")) {
-			if st, _ := os.ReadFile("/proc/" + e.Name() + "/stat"); !bytes.Contains(st, []byte(") Z ")) {
-				out = append(out, pid)
-			}
-		}
-	}
-	return out
-}
+func qemuProcesses(s string) []int { return qemutest.Pids(s) }
 
 func consoleCount(t *testing.T, d *Driver, id string) int {
 	out, err := d.ConsoleOutput(context.Background(), id, 0)

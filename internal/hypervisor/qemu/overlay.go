@@ -59,12 +59,22 @@ func createQcow2(path, backing, backingFmt string, size int64, clusterBits int) 
 	if err != nil {
 		return err
 	}
+	if err := writeFileSync(path, img); err != nil {
+		return fmt.Errorf("overlay: %w", err)
+	}
+	return nil
+}
+
+// writeFileSync writes b to path through a temporary file that is
+// fsynced, renamed over path, and its directory fsynced: path holds the
+// old bytes or all the new ones, durably.
+func writeFileSync(path string, b []byte) error {
 	tmp := path + ".part"
-	f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(img)
+	_, err = f.Write(b)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -76,7 +86,7 @@ func createQcow2(path, backing, backingFmt string, size int64, clusterBits int) 
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("overlay: %w", err)
+		return err
 	}
 	return syncDir(filepath.Dir(path))
 }

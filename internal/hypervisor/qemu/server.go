@@ -59,21 +59,7 @@ func writeJSON(p string, v any) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.OpenFile(p+".tmp", os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(p+".tmp", p)
+	return writeFileSync(p, b)
 }
 
 func (s *server) powerState() hypervisor.PowerState {

@@ -3,85 +3,20 @@ package qemu
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stratus-iaas/stratus/internal/hypervisor/qemu/qemutest"
 	"github.com/stratus-iaas/stratus/internal/testutil"
 )
 
 // TinyLine is what the tiny guest writes to COM1.
-const TinyLine = "stratus tiny guest says hello"
+const TinyLine = qemutest.TinyLine
 
-// tinyBootSector is a BIOS boot sector that sets up COM1 (115200 8N1),
-// writes TinyLine and halts.
-const tinyBootSector = `bits 16
-org 0x7c00
-  cli
-  xor ax, ax
-  mov ds, ax
-  mov dx, 0x3f9
-  xor al, al
-  out dx, al
-  mov dx, 0x3fb
-  mov al, 0x80
-  out dx, al
-  mov dx, 0x3f8
-  mov al, 1
-  out dx, al
-  mov dx, 0x3f9
-  xor al, al
-  out dx, al
-  mov dx, 0x3fb
-  mov al, 3
-  out dx, al
-  mov si, msg
-next:
-  lodsb
-  test al, al
-  jz halt
-  mov ah, al
-  mov dx, 0x3fd
-wait_tx:
-  in al, dx
-  test al, 0x20
-  jz wait_tx
-  mov dx, 0x3f8
-  mov al, ah
-  out dx, al
-  jmp next
-halt:
-  hlt
-  jmp halt
-msg: db "` + TinyLine + `", 13, 10, 0
-times 510-($-$$) db 0
-dw 0xaa55
-`
-
-// tinyDisk assembles the boot sector with nasm and returns a raw disk of
-// size bytes holding it.
-func tinyDisk(t testing.TB, size int64) string {
-	t.Helper()
-	nasm := testutil.RequireTool(t, "nasm")
-	dir := t.TempDir()
-	src := filepath.Join(dir, "boot.asm")
-	os.WriteFile(src, []byte(tinyBootSector), 0o600)
-	bin := filepath.Join(dir, "boot.bin")
-	if out, err := exec.Command(nasm, "-f", "bin", "-o", bin, src).CombinedOutput(); err != nil {
-		t.Fatalf("nasm: %v\n%s", err, out)
-	}
-	b, err := os.ReadFile(bin)
-	if err != nil || len(b) != 512 {
-		t.Fatalf("boot sector: %d bytes, %v", len(b), err)
-	}
-	disk := filepath.Join(dir, "tiny.raw")
-	os.WriteFile(disk, b, 0o600)
-	os.Truncate(disk, size)
-	return disk
-}
+func tinyDisk(t testing.TB, size int64) string { return qemutest.TinyDisk(t, size) }
 
 func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
