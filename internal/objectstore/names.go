@@ -20,11 +20,17 @@ const msgBadUTF8 = "Invalid UTF8 or contains NULL"
 
 // checkPathNames applies the rules to the names of a request path, where
 // either may be empty (account and container requests): valid UTF-8, no
-// NUL, and Swift's length limits.
+// NUL, no slash in the container, and Swift's length limits.
 func checkPathNames(container, object string) error {
 	if !utf8.ValidString(container) || !utf8.ValidString(object) ||
 		strings.IndexByte(container, 0) >= 0 || strings.IndexByte(object, 0) >= 0 {
 		return fault.New(fault.PreconditionFailed, msgBadUTF8)
+	}
+	// A path segment may carry an escaped slash (%2F): no container name
+	// holds one (Swift splits the unescaped path there), and the versions
+	// containers (versions.go) rely on no request naming one that does.
+	if strings.Contains(container, "/") {
+		return fault.New(fault.PreconditionFailed, "Container name cannot contain slashes")
 	}
 	if len(container) > maxContainerNameLen {
 		return fault.Invalidf("Container name length of %d longer than %d", len(container), maxContainerNameLen)

@@ -374,3 +374,21 @@ func FuzzVersionParams(f *testing.F) {
 		}
 	})
 }
+
+// The versions container is out of every request's reach, also through an
+// escaped slash in the path.
+func TestVersionsContainerUnreachable(t *testing.T) {
+	e := newEnv(t)
+	e.must(201, "PUT", acctA+"/v", "tok-a", "", "X-Versions-Enabled: true")
+	e.must(201, "PUT", acctA+"/v/o", "tok-a", "one")
+	for _, p := range []string{"/%01versions%2Fv", "/%01versions%2fv?format=json", "/%01versions%2Fv/o", "/a%2Fb"} {
+		for _, m := range []string{"GET", "PUT", "POST", "DELETE"} {
+			if resp, body := e.do(m, acctA+p, "tok-a", ""); resp.StatusCode != 412 {
+				t.Errorf("%s %s: %d %s", m, p, resp.StatusCode, body)
+			}
+		}
+	}
+	if _, body := e.must(200, "GET", acctA+"?format=json&prefix=%01", "tok-a", ""); body != "[]" {
+		t.Errorf("account listing shows %s", body)
+	}
+}

@@ -163,6 +163,11 @@ func objectProbes() []probe {
 		{route: "PUT " + obj, name: "X-Copy-From a version into c", allow: acctWritersAndKey, req: func(w *world, c caller) *http.Request {
 			return w.request("PUT", w.acct+"/c/xv-"+string(c)+"?version-id="+w.nvV1, "", "X-Copy-From: nv/o")
 		}},
+		// The versions container is no request's to name, not even through an escaped slash.
+		{route: "GET " + cont, name: "the versions container", allow: nobody, refused: orStatus(412),
+			req: call("GET", "{a}/%01versions%2Fnv", nil)},
+		{route: "GET " + obj, name: "a row of the versions container", allow: nobody, refused: orStatus(412),
+			req: call("GET", "{a}/%01versions%2Fnv/o", nil)},
 		{route: "PUT " + cont, name: "create with versioning", allow: acctWriters, req: call("PUT", "{a}/vc-{c}", nil, "X-Versions-Enabled: true")},
 		{route: "POST " + cont, name: "enable versioning", allow: acctWriters, req: call("POST", "{a}/c", nil, "X-Versions-Enabled: false")},
 		{route: "DELETE " + cont, name: "delete a versioned container", allow: acctWriters,
