@@ -57,6 +57,9 @@ type Driver struct {
 	vnc   *vncproxy.Proxy
 	bases *baseCache
 
+	stop      chan struct{}
+	closeOnce sync.Once
+
 	mu      sync.Mutex
 	servers map[string]*server
 	claims  map[string]claim
@@ -152,7 +155,34 @@ func New(opts hypervisor.Options) (hypervisor.Driver, error) {
 		d.meta.close()
 		return nil, err
 	}
+	d.stop = make(chan struct{})
+	go d.rotateConsoles(30 * time.Second)
 	return d, nil
+}
+
+// rotateConsoles keeps every console log under its bound whether or not
+// anyone reads it (a chatty guest would fill the disk otherwise).
+func (d *Driver) rotateConsoles(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-t.C:
+		}
+		d.mu.Lock()
+		ids := make([]string, 0, len(d.servers))
+		for id := range d.servers {
+			ids = append(ids, id)
+		}
+		d.mu.Unlock()
+		for _, id := range ids {
+			if err := rotateConsole(d.paths(id).Console, consoleLimit); err != nil {
+				d.log.Warn("qemu driver: console rotation", "server", id, "err", err)
+			}
+		}
+	}
 }
 
 // qemuVersion runs QEMU --version: "QEMU emulator version 7.2.22 (...)".
@@ -260,6 +290,7 @@ func (d *Driver) HTTPHandler() (string, http.Handler) { return vncproxy.Prefix, 
 // Close stops serving metadata and consoles; the servers keep running
 // and are found again by the next driver on this directory.
 func (d *Driver) Close() error {
+	d.closeOnce.Do(func() { close(d.stop) })
 	d.meta.close()
 	d.vnc.Close()
 	d.mu.Lock()

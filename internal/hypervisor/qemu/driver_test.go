@@ -403,3 +403,118 @@ func TestPipeNeedsSocket(t *testing.T) {
 		t.Fatalf("helper without a socket: %v %q", err, out.String())
 	}
 }
+
+// blockSize is the size QEMU gives the root disk.
+func blockSize(t *testing.T, d *Driver, id string) int64 {
+	t.Helper()
+	s, _ := d.get(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var blocks []struct {
+		Device   string `json:"device"`
+		Inserted struct {
+			Image struct {
+				VirtualSize int64 `json:"virtual-size"`
+			} `json:"image"`
+		} `json:"inserted"`
+	}
+	if err := s.qmp(context.Background(), "query-block", nil, &blocks); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range blocks {
+		if b.Device == "root" {
+			return b.Inserted.Image.VirtualSize
+		}
+	}
+	t.Fatal("no root disk")
+	return 0
+}
+
+func TestDriverResizeRevertAndNICs(t *testing.T) {
+	ctx := context.Background()
+	img := tinyDisk(t, 1<<20)
+	d := newDriver(t, t.TempDir(), nil)
+	defer d.Close()
+	id := "resize-1"
+	defer d.Destroy(ctx, id)
+	spec := tinySpec(id, img)
+	if err := d.Spawn(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	waitConsole(t, d, id, 1)
+	if got := blockSize(t, d, id); got != 1<<30 {
+		t.Fatalf("root disk %d", got)
+	}
+	bigger := spec
+	bigger.RootGB, bigger.VCPUs, bigger.MemoryMB = 2, 2, 96
+	if err := d.Resize(ctx, bigger); err != nil {
+		t.Fatal(err)
+	}
+	waitConsole(t, d, id, 2)
+	if got := blockSize(t, d, id); got != 2<<30 {
+		t.Fatalf("root disk after resize %d", got)
+	}
+	if b, _ := os.ReadFile("/proc/" + strconv.Itoa(qemuProcesses(id)[0]) + "/cmdline"); !bytes.Contains(b, []byte("\x00-smp\x002\x00")) {
+		t.Fatal("resized QEMU does not have 2 vCPUs")
+	}
+	if err := d.RevertResize(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitConsole(t, d, id, 3)
+	if got := blockSize(t, d, id); got != 1<<30 {
+		t.Fatalf("root disk after revert %d", got)
+	}
+	if err := d.RevertResize(ctx, id); !errors.Is(err, hypervisor.ErrInvalidState) {
+		t.Fatalf("second revert: %v", err)
+	}
+	smaller := spec
+	smaller.RootGB = 1
+	if err := d.Resize(ctx, bigger); err != nil {
+		t.Fatal(err)
+	}
+	waitConsole(t, d, id, 4)
+	if err := d.ConfirmResize(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Resize(ctx, smaller); !errors.Is(err, hypervisor.ErrInvalidState) {
+		t.Fatalf("shrinking resize: %v", err)
+	}
+
+	// A NIC hot-plugged into the running guest, then one removed while
+	// it is stopped; metadata follows.
+	nic := hypervisor.NIC{PortID: "port-2", NetworkID: "net-2", MAC: "fa:16:3e:00:00:0b", IPs: []string{"10.2.0.5"}, CIDR: "10.2.0.0/24"}
+	if err := d.PlugNIC(ctx, id, nic); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := d.get(id)
+	s.mu.Lock()
+	var out string
+	err := s.qmp(ctx, "human-monitor-command", map[string]any{"command-line": "info network"}, &out)
+	s.mu.Unlock()
+	if err != nil || !strings.Contains(out, "fa:16:3e:00:00:0b") {
+		t.Fatalf("info network after plug: %v %s", err, out)
+	}
+	if err := d.PlugNIC(ctx, id, nic); !errors.Is(err, hypervisor.ErrInvalidState) {
+		t.Fatalf("plugging the same MAC twice: %v", err)
+	}
+	if got := len(s.inst.Load().NICs); got != 2 {
+		t.Fatalf("metadata has %d NICs", got)
+	}
+	if err := d.PowerOff(ctx, id, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.UnplugNIC(ctx, id, "port-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.UnplugNIC(ctx, id, "port-1"); !errors.Is(err, hypervisor.ErrNotFound) {
+		t.Fatalf("unplugging twice: %v", err)
+	}
+	if err := d.PowerOn(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitConsole(t, d, id, 5)
+	if b, _ := os.ReadFile("/proc/" + strconv.Itoa(qemuProcesses(id)[0]) + "/cmdline"); bytes.Contains(b, []byte("fa:16:3e:00:00:0a")) ||
+		!bytes.Contains(b, []byte("fa:16:3e:00:00:0b")) {
+		t.Fatal("the restarted QEMU has the wrong NICs")
+	}
+}
