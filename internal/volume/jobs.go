@@ -214,3 +214,15 @@ func (s *Service) restoreFailed(ctx context.Context, tx *sql.Tx, j *job.Job) err
 	}
 	return err
 }
+
+// submitTx runs fn, which submits a job, in a transaction, and wakes the
+// job engine once it has committed: the engine's own wake-up at Submit
+// comes before the commit, when the queue does not show the job yet, and
+// the job would wait for the engine's next poll (a second).
+func (s *Service) submitTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	err := s.db.Tx(ctx, fn)
+	if err == nil {
+		s.jobs.Kick()
+	}
+	return err
+}

@@ -46,7 +46,7 @@ func (s *Service) CreateSnapshot(ctx context.Context, p *policy.Principal, o Sna
 	if sn.Metadata == nil {
 		sn.Metadata = map[string]string{}
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.submitTx(ctx, func(tx *sql.Tx) error {
 		v, err := getVolume(ctx, tx, scope(p), o.VolumeID)
 		if errors.Is(err, store.ErrNotFound) {
 			return volumeNotFound(o.VolumeID)
@@ -177,7 +177,7 @@ func (s *Service) finishSnapshotDelete(ctx context.Context, sn *Snapshot) error 
 // since the snapshot keeps its size, the part past the snapshot reading
 // as zeros.
 func (s *Service) RestoreSnapshot(ctx context.Context, p *policy.Principal, id string) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.submitTx(ctx, func(tx *sql.Tx) error {
 		sn, err := getSnapshot(ctx, tx, scope(p), id)
 		if errors.Is(err, store.ErrNotFound) {
 			return snapshotNotFound(id)

@@ -92,7 +92,7 @@ func (s *Service) UploadToImage(ctx context.Context, p *policy.Principal, id str
 	if err != nil {
 		return nil, err
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.submitTx(ctx, func(tx *sql.Tx) error {
 		v, err = getVolume(ctx, tx, scope(p), id)
 		if err != nil {
 			return err
@@ -180,7 +180,8 @@ func (s *Service) writeImage(ctx context.Context, r *job.Run, v *Volume, in uplo
 		return err
 	}
 	opts := convert.Options{SrcFormat: "raw", DstFormat: in.DiskFormat, OutHashes: []string{"md5", "sha512"},
-		Progress: r.Progress, SkipInspect: true} // a volume is a raw disk, whatever its content looks like
+		Progress: r.Progress, SkipInspect: true, // a volume is a raw disk, whatever its content looks like
+		Sync: true} // fdatasync as it goes (the staged file's descriptor permitting): Commit's fsync finds little left
 	// The file itself, when there is one, so that the engine skips holes.
 	var ra io.ReaderAt = src
 	if f := src.File(); f != nil {

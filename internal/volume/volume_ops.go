@@ -94,7 +94,7 @@ func (s *Service) CreateVolume(ctx context.Context, p *policy.Principal, o Creat
 	}
 	src := createSource{Kind: "blank"}
 	var srcZone string
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.submitTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		var typ *VolumeType
 		if o.VolumeType != "" {
