@@ -3,6 +3,7 @@ package qemu
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -106,7 +107,13 @@ func (d *Driver) allocate(id string, m *Machine, wantSSH bool) error {
 		}
 	}
 	if m.VNCDisplay < vncFirst || usedVNC[m.VNCDisplay] || !portFree(5900+m.VNCDisplay) {
-		n, err := pickVNCDisplay(usedVNC, m.VNCDisplay+1)
+		start := m.VNCDisplay + 1
+		if m.VNCDisplay < vncFirst {
+			// A new server starts anywhere: drivers of other processes
+			// (nodes, test binaries) would otherwise all try one display first.
+			start = vncFirst + rand.IntN(vncCount)
+		}
+		n, err := pickVNCDisplay(usedVNC, start)
 		if err != nil {
 			return err
 		}

@@ -90,24 +90,40 @@ func (s *server) start(ctx context.Context, extra ...string) error {
 	}
 	d := s.d
 	m := &s.st.Machine
-	if err := d.allocate(s.id, m, len(m.NICs) > 0 && m.NICs[0].IP != ""); err != nil {
-		return err
-	}
 	if err := d.meta.listen(s.id); err != nil {
 		return err
 	}
 	m.MetadataCmd = append(append([]string{}, d.helper...), d.meta.socket(s.id))
-	args, err := m.Args(d.paths(s.id))
-	if err != nil {
-		return err
+	// A port found free can be taken by another process before QEMU binds
+	// it (other stratus nodes, other test binaries): QEMU then exits at
+	// once, and another port is tried, a bounded number of times.
+	for attempt := 1; ; attempt++ {
+		if err := d.allocate(s.id, m, len(m.NICs) > 0 && m.NICs[0].IP != ""); err != nil {
+			return err
+		}
+		args, err := m.Args(d.paths(s.id))
+		if err != nil {
+			return err
+		}
+		pr, err := startProcess(ctx, d.bin, append(args, extra...), s.id, d.paths(s.id), filepath.Join(s.dir(), "qemu.log"))
+		if err != nil {
+			if attempt < 5 && portTaken(err) {
+				d.log.Info("qemu driver: a port was taken meanwhile; trying others", "server", s.id, "err", err)
+				continue
+			}
+			return err
+		}
+		s.proc = pr
+		go s.watchExit(pr)
+		return nil
 	}
-	pr, err := startProcess(ctx, d.bin, append(args, extra...), s.id, d.paths(s.id), filepath.Join(s.dir(), "qemu.log"))
-	if err != nil {
-		return err
-	}
-	s.proc = pr
-	go s.watchExit(pr)
-	return nil
+}
+
+// portTaken says whether QEMU failed to start because a port it was given
+// was bound meanwhile.
+func portTaken(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Address already in use") || strings.Contains(msg, "Failed to find an available port")
 }
 
 // stop ends the QEMU process (QMP quit, then kill); s.mu held.
