@@ -44,6 +44,7 @@ now() { date +%s.%N; }
 secs() { echo "$2 - $1" | bc; }
 
 api -X PUT "$URL/compute/v2.1/os-quota-sets/$PROJECT" -d '{"quota_set":{"instances":-1,"cores":-1,"ram":-1}}' >/dev/null
+api -X PUT "$URL/networking/v2.0/quotas/$PROJECT" -d '{"quota":{"port":-1}}' >/dev/null
 # upload_image FILE: a raw image of FILE's bytes; prints its id.
 upload_image() {
 	local id
@@ -62,11 +63,12 @@ if [ -z "${SKIP_LAT:-}" ]; then
 fi
 
 if [ -z "${SKIP_LIST:-}" ]; then
-	have=$(api "$URL/compute/v2.1/servers?limit=100000" | jget '["servers"].__len__()')
+	count() { api "$URL/compute/v2.1/os-hypervisors/statistics" | jget '["hypervisor_statistics"]["running_vms"]'; }
+	have=$(count)
 	if [ "$have" -lt "$N_LIST" ]; then
 		"$WORK/boot" -url "$URL" -token "$TOKEN" -image "$SMALL" -network "$NET" -mode seed -n $((N_LIST - have)) -batch 100 -c 2
 	fi
-	echo "## $(api "$URL/compute/v2.1/servers?limit=100000" | jget '["servers"].__len__()') servers"
+	echo "## $(count) servers"
 	for path in "servers/detail?limit=100" "servers?limit=100"; do
 		out=$(wrk -t2 -c8 -d"$DUR" --latency -H "X-Auth-Token: $TOKEN" "$URL/compute/v2.1/$path")
 		printf '%-28s %10s req/s  p50 %-9s p99 %s\n' "GET /$path" \

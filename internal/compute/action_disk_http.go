@@ -214,8 +214,10 @@ func (s *Service) actSecurityGroup(add bool) actionHandler {
 		}
 		if add {
 			err = sgs.AddServerSecurityGroup(r.Context(), p, id, grp)
+			s.pc.forget(id)
 		} else {
 			err = sgs.RemoveServerSecurityGroup(r.Context(), p, id, grp)
+			s.pc.forget(id)
 		}
 		if err != nil {
 			switch fault.KindOf(err) {

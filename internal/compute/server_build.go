@@ -297,6 +297,7 @@ func (s *Service) placeAndBind(ctx context.Context, p *policy.Principal, sv *Ser
 	var ports []Port
 	if c.NetworksMode != "none" {
 		ports, err = s.net.BindPorts(ctx, p, sv.ID, h.Name, reqs, c.SecurityGroups)
+		s.pc.forget(sv.ID)
 	}
 	if errors.Is(err, ErrNoMoreIPs) {
 		return s.buildFailed(ctx, sv, 500, "Build of instance "+sv.ID+" aborted: Failed to allocate the network(s), not rescheduling.")
@@ -329,6 +330,7 @@ func (s *Service) buildFailed(ctx context.Context, sv *Server, code int, msg str
 func (s *Service) undoCreate(ctx context.Context, p *policy.Principal, svs []*Server) {
 	ctx = context.WithoutCancel(ctx)
 	for _, sv := range svs {
+		s.pc.forget(sv.ID)
 		if err := s.net.UnbindPorts(ctx, p, sv.ID); err != nil {
 			s.log.Warn("ports of an undone server not released", "server", sv.ID, "err", err)
 		}

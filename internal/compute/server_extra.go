@@ -135,6 +135,7 @@ func (s *Service) attachInterface(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	port, err := s.net.AttachPort(r.Context(), p, sv.ID, deref(sv.Host), req)
+	s.pc.forget(sv.ID)
 	if err != nil {
 		return ifaceFault(err)
 	}
@@ -145,6 +146,7 @@ func (s *Service) attachInterface(w http.ResponseWriter, r *http.Request) error 
 	err = s.work.do(r.Context(), id, func(ctx context.Context) error { return s.driver.PlugNIC(ctx, id, nic) })
 	if err != nil {
 		s.net.DetachPort(context.WithoutCancel(r.Context()), p, id, port.ID)
+		s.pc.forget(id)
 		return fault.Internalf("Failed to attach network adapter device to %s", id).WithCause(err)
 	}
 	s.recordAction(r.Context(), nil, p, id, httpapi.RequestID(r.Context()), "attach_interface")
@@ -184,6 +186,8 @@ func (s *Service) detachInterface(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	s.pc.forget(id)
+	defer s.pc.forget(id)
 	if err := s.net.DetachPort(r.Context(), p, id, portID); err != nil {
 		return ifaceFault(err)
 	}

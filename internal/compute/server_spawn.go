@@ -195,6 +195,7 @@ func (s *Service) spawn(ctx context.Context, id, requestID string) {
 	}
 	if err == nil {
 		err = s.attachBuilt(ctx, sv, data)
+		s.pc.forget(id)
 	}
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return // shutting down: reconciled at the next start
@@ -234,10 +235,12 @@ func (s *Service) destroy(ctx context.Context, id, requestID string) {
 			return
 		}
 	}
+	s.pc.forget(id)
 	if err := s.net.UnbindPorts(context.WithoutCancel(ctx), ownerOf(sv), id); err != nil {
 		s.log.Warn("ports of a deleted server not released", "server", id, "err", err)
 	}
 	s.releaseVolumes(ctx, sv)
+	s.pc.forget(id)
 	if shelved := sv.SystemMetadata["shelved_image_id"]; shelved != "" {
 		s.images.DeleteImage(context.WithoutCancel(ctx), ownerOf(sv), shelved)
 	}

@@ -82,6 +82,7 @@ type Service struct {
 	db             *store.DB
 	r              store.Querier
 	views          *viewCache // rendered list views (viewcache.go)
+	pc             portCache  // servers' ports for list pages (viewcache.go)
 	log            *slog.Logger
 	keyAlg         string
 	quotas         map[string]int64

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 )
@@ -112,14 +113,7 @@ func (s *Service) detailPage(ctx context.Context, r *http.Request, page []pageRo
 			portIDs = append(portIDs, pr.ID)
 		}
 	}
-	ports := map[string][]Port{}
-	if len(portIDs) > 0 {
-		var err error
-		if ports, err = s.net.PortsOfServers(ctx, portIDs); err != nil {
-			return nil, err
-		}
-	}
-	vols, err := s.attached(ctx, ids...)
+	ports, vols, err := s.listInfo(ctx, ids, portIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +194,11 @@ func (s *Service) serversByID(ctx context.Context, ids []string) (map[string]*Se
 // writeList writes {"<key>": [views...], "<key>_links": links} from the
 // views' JSON.
 func writeList(w http.ResponseWriter, key string, views [][]byte, links any) error {
-	var buf bytes.Buffer
+	n := 64
+	for _, v := range views {
+		n += len(v) + 1
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, n+512))
 	buf.WriteString(`{"` + key + `":[`)
 	for i, v := range views {
 		if v == nil {
@@ -226,4 +224,89 @@ func writeList(w http.ResponseWriter, key string, views [][]byte, links any) err
 	w.WriteHeader(http.StatusOK)
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// portCache is compute's copy of its servers' ports and volume
+// attachments for list pages, as Nova's instance info_cache: entries live
+// portTTL, and compute forgets a server's entry whenever it changes that
+// server's ports or volumes itself. A change made through the network or
+// block storage API (or on another node) shows in lists within portTTL;
+// single-server reads always ask those services.
+type portCache struct {
+	mu sync.Mutex
+	m  map[string]portEntry
+}
+
+type portEntry struct {
+	ports []Port
+	vols  []AttachedVolume
+	at    time.Time
+}
+
+const portTTL = time.Second
+
+func (c *portCache) forget(id string) {
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
+}
+
+// listInfo returns the ports (of portIDs: servers built and not deleted)
+// and volume attachments (of ids) of a page's servers, from the cache
+// where fresh.
+func (s *Service) listInfo(ctx context.Context, ids, portIDs []string) (map[string][]Port, map[string][]AttachedVolume, error) {
+	ports := make(map[string][]Port, len(ids))
+	vols := make(map[string][]AttachedVolume, len(ids))
+	wantPorts := make(map[string]bool, len(portIDs))
+	for _, id := range portIDs {
+		wantPorts[id] = true
+	}
+	var missing, missingPorts []string
+	now := time.Now()
+	s.pc.mu.Lock()
+	if s.pc.m == nil {
+		s.pc.m = map[string]portEntry{}
+	}
+	for _, id := range ids {
+		if e, ok := s.pc.m[id]; ok && now.Sub(e.at) < portTTL && (!wantPorts[id] || e.ports != nil) {
+			ports[id], vols[id] = e.ports, e.vols
+			continue
+		}
+		missing = append(missing, id)
+		if wantPorts[id] {
+			missingPorts = append(missingPorts, id)
+		}
+	}
+	s.pc.mu.Unlock()
+	if len(missing) == 0 {
+		return ports, vols, nil
+	}
+	var got map[string][]Port
+	if len(missingPorts) > 0 {
+		var err error
+		if got, err = s.net.PortsOfServers(ctx, missingPorts); err != nil {
+			return nil, nil, err
+		}
+	}
+	att, err := s.attached(ctx, missing...)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.pc.mu.Lock()
+	if len(s.pc.m) > 100000 {
+		s.pc.m = map[string]portEntry{}
+	}
+	for _, id := range missing {
+		e := portEntry{vols: att[id], at: now}
+		if wantPorts[id] {
+			e.ports = got[id]
+			if e.ports == nil {
+				e.ports = []Port{}
+			}
+		}
+		ports[id], vols[id] = e.ports, e.vols
+		s.pc.m[id] = e
+	}
+	s.pc.mu.Unlock()
+	return ports, vols, nil
 }

@@ -205,6 +205,7 @@ func (s *Service) buildVolumes(ctx context.Context, sv *Server) (root string, da
 			data = append(data, m)
 			continue
 		}
+		s.pc.forget(sv.ID)
 		_, err = s.vols.Attach(ctx, owner, v.ID, volume.AttachOpts{ServerID: sv.ID, Mountpoint: "/dev/vda", DeleteOnTermination: m.DOT,
 			HostName: deref(sv.Host)})
 		if err != nil {

@@ -168,6 +168,7 @@ func (s *Service) AttachVolume(ctx context.Context, p *policy.Principal, serverI
 		if cur, _ := getServerRow(wctx, s.r, serverID); cur != nil && cur.VMState == vmShelvedOffloaded {
 			_, err = s.vols.Attach(context.WithoutCancel(wctx), owner, volumeID, volume.AttachOpts{ServerID: serverID,
 				Mountpoint: device, DeleteOnTermination: dot})
+			s.pc.forget(serverID)
 		} else {
 			err = s.attachNow(wctx, vd, owner, serverID, host, volumeID, device, dot)
 		}
@@ -190,6 +191,7 @@ func (s *Service) attachNow(ctx context.Context, vd hypervisor.Volumes, owner *p
 	if err := vd.AttachVolume(ctx, serverID, hypervisor.VolumeDisk{VolumeID: volumeID, Device: device, Path: path}); err != nil {
 		return err
 	}
+	defer s.pc.forget(serverID)
 	_, err = s.vols.Attach(context.WithoutCancel(ctx), owner, volumeID, volume.AttachOpts{ServerID: serverID, HostName: host,
 		Mountpoint: device, DeleteOnTermination: dot})
 	if err != nil {
@@ -244,6 +246,7 @@ func (s *Service) DetachVolume(ctx context.Context, p *policy.Principal, serverI
 	if err := sv.checkState("detach_volume", attachStates, nil, false); err != nil {
 		return err
 	}
+	s.pc.forget(serverID)
 	if err := s.vols.BeginDetaching(ctx, p, volumeID); err != nil {
 		return err
 	}
@@ -260,6 +263,7 @@ func (s *Service) DetachVolume(ctx context.Context, p *policy.Principal, serverI
 		}
 		if err == nil {
 			err = s.vols.Detach(context.WithoutCancel(wctx), owner, volumeID, "")
+			s.pc.forget(serverID)
 		} else {
 			s.vols.RollDetaching(context.WithoutCancel(wctx), owner, volumeID)
 		}
