@@ -111,6 +111,10 @@ func (s *Service) PublishDataTx(ctx context.Context, tx *sql.Tx, id, key string,
 	im.Status = StatusActive
 	if d.DiskFormat != "" {
 		im.DiskFormat = &d.DiskFormat
+		if im.ContainerFormat == nil {
+			bare := "bare"
+			im.ContainerFormat = &bare
+		}
 	}
 	im.UpdatedAt = time.Now().UTC()
 	return updateImage(ctx, tx, im, false)
