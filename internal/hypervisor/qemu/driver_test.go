@@ -518,3 +518,88 @@ func TestDriverResizeRevertAndNICs(t *testing.T) {
 		t.Fatal("the restarted QEMU has the wrong NICs")
 	}
 }
+
+func TestDriverVolumes(t *testing.T) {
+	ctx := context.Background()
+	volDir := t.TempDir()
+	root := tinyDisk(t, 2<<20) // a volume holding the tiny guest
+	data := filepath.Join(volDir, "data.raw")
+	os.WriteFile(data, bytes.Repeat([]byte("v"), 1<<20), 0o600)
+	d := newDriver(t, t.TempDir(), nil)
+	defer d.Close()
+	id := "vol-1"
+	defer d.Destroy(ctx, id)
+	spec := tinySpec(id, "")
+	spec.Image, spec.RootVolume = hypervisor.Image{}, root
+	if err := d.Spawn(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	waitConsole(t, d, id, 1)
+	info := func() string {
+		s, _ := d.get(id)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var out string
+		if err := s.qmp(ctx, "human-monitor-command", map[string]any{"command-line": "info block"}, &out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if out := info(); !strings.Contains(out, root) {
+		t.Fatalf("root volume not the root disk:\n%s", out)
+	}
+	vd := hypervisor.VolumeDisk{VolumeID: "2f1e0d9c-0000-4000-8000-0000000000d1", Device: "/dev/vdb", Path: data}
+	if err := d.AttachVolume(ctx, id, vd); err != nil {
+		t.Fatal(err)
+	}
+	if out := info(); !strings.Contains(out, "vol-vdb") || !strings.Contains(out, data) {
+		t.Fatalf("hot-plugged volume missing:\n%s", out)
+	}
+	if err := d.AttachVolume(ctx, id, vd); !errors.Is(err, hypervisor.ErrInvalidState) {
+		t.Fatalf("attaching at a used device: %v", err)
+	}
+	// The tiny guest has no ACPI: it never lets go of the disk, so a live
+	// detach fails and the volume stays.
+	detachWait = time.Second
+	defer func() { detachWait = 30 * time.Second }()
+	if err := d.DetachVolume(ctx, id, "/dev/vdb"); err == nil || !strings.Contains(err.Error(), "did not release") {
+		t.Fatalf("live detach from a guest that ignores it: %v", err)
+	}
+	// A snapshot of a server booted from a volume reads the volume.
+	snap, err := d.SnapshotSource(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Release()
+	if err := d.PowerOff(ctx, id, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DetachVolume(ctx, id, "/dev/vdb"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.DetachVolume(ctx, id, "/dev/vdb"); !errors.Is(err, hypervisor.ErrNotFound) {
+		t.Fatalf("detaching twice: %v", err)
+	}
+	vd.Device = "/dev/vdc"
+	if err := d.AttachVolume(ctx, id, vd); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.PowerOn(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	waitConsole(t, d, id, 2)
+	if out := info(); !strings.Contains(out, "vol-vdc") || strings.Contains(out, "vol-vdb") {
+		t.Fatalf("volumes after a restart:\n%s", out)
+	}
+	if err := d.Rebuild(ctx, tinySpec(id, root)); !errors.Is(err, hypervisor.ErrUnsupported) {
+		t.Fatalf("rebuild of a volume-backed server: %v", err)
+	}
+	if err := d.Destroy(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{root, data} {
+		if _, err := os.Stat(f); err != nil {
+			t.Fatalf("destroy removed a volume: %v", err)
+		}
+	}
+}

@@ -24,6 +24,11 @@ type Machine struct {
 	// Disk is the root disk (a qcow2 overlay); ConfigDrive an ISO or "".
 	Disk        string `json:"disk"`
 	ConfigDrive string `json:"config_drive,omitempty"`
+	// RootFormat is the format of Disk: qcow2 (the overlay, "" too) or raw
+	// (a block-storage volume booted from in place).
+	RootFormat string `json:"root_format,omitempty"`
+	// Volumes are the block-storage volumes attached (raw files).
+	Volumes []MachineVolume `json:"volumes,omitempty"`
 	// NICs in guest order; the first carries the SSH forward and the
 	// metadata service.
 	NICs []MachineNIC `json:"nics"`
@@ -38,6 +43,39 @@ type Machine struct {
 	Hostname    string   `json:"hostname,omitempty"`
 }
 
+// MachineVolume is one attached volume.
+type MachineVolume struct {
+	ID       string `json:"id"`
+	Device   string `json:"device"` // /dev/vdb
+	Path     string `json:"path"`
+	ReadOnly bool   `json:"read_only,omitempty"`
+}
+
+// volumeIDs are the QEMU ids of a volume's block node and device, from
+// its guest device name.
+func volumeIDs(device string) (node, dev string) {
+	d := strings.TrimPrefix(device, "/dev/")
+	return "vol-" + d, "disk-" + d
+}
+
+// volumeArgs is how a volume is given to QEMU: a raw block node and a
+// virtio disk whose serial is (the start of) the volume id, as Nova's
+// libvirt driver sets it (/dev/disk/by-id/virtio-<id>).
+func volumeArgs(v MachineVolume) (blockdev map[string]any, device map[string]any) {
+	node, dev := volumeIDs(v.Device)
+	blockdev = map[string]any{"driver": "raw", "node-name": node, "read-only": v.ReadOnly,
+		"file": map[string]any{"driver": "file", "filename": v.Path}}
+	device = map[string]any{"driver": "virtio-blk-pci", "drive": node, "id": dev, "serial": prefix20(v.ID)}
+	return blockdev, device
+}
+
+func prefix20(s string) string {
+	if len(s) > 20 {
+		return s[:20]
+	}
+	return s
+}
+
 // MachineNIC is one user-mode network interface.
 type MachineNIC struct {
 	MAC     string `json:"mac"`
@@ -49,6 +87,15 @@ type MachineNIC struct {
 // Paths are the files of a running machine.
 type Paths struct {
 	QMP, Console, PID string
+}
+
+var volDeviceRE = regexp.MustCompile(`^/dev/[a-z]{2,4}$`)
+
+func rootFormat(f string) string {
+	if f == "raw" {
+		return "raw"
+	}
+	return "qcow2"
 }
 
 var (
@@ -93,12 +140,24 @@ func (m *Machine) Args(p Paths) ([]string, error) {
 		// What cloud-init's ds-identify looks for to choose the OpenStack
 		// data source, as Nova's libvirt driver sets it.
 		"-smbios", "type=1,manufacturer=OpenStack Foundation,product=OpenStack Nova,family=Virtual Machine" + smbiosUUID(m.ID),
-		"-drive", "file=" + qemuOpt(m.Disk) + ",format=qcow2,if=none,id=root,cache=writeback,discard=unmap",
+		"-drive", "file=" + qemuOpt(m.Disk) + ",format=" + rootFormat(m.RootFormat) + ",if=none,id=root,cache=writeback,discard=unmap",
 		"-device", "virtio-blk-pci,drive=root,bootindex=0",
 		"-boot", "strict=on",
 	}
 	if uuidRE.MatchString(m.ID) {
 		args = append(args, "-uuid", m.ID)
+	}
+	for _, v := range m.Volumes {
+		if !volDeviceRE.MatchString(v.Device) {
+			return nil, fmt.Errorf("qemu: volume device %q", v.Device)
+		}
+		bd, dev := volumeArgs(v)
+		ro := "off"
+		if v.ReadOnly {
+			ro = "on"
+		}
+		args = append(args, "-blockdev", fmt.Sprintf("driver=raw,node-name=%s,read-only=%s,file.driver=file,file.filename=%s", bd["node-name"], ro, qemuOpt(v.Path)),
+			"-device", fmt.Sprintf("virtio-blk-pci,drive=%s,id=%s,serial=%s", dev["drive"], dev["id"], qemuOpt(dev["serial"].(string))))
 	}
 	if m.ConfigDrive != "" {
 		args = append(args, "-drive", "file="+qemuOpt(m.ConfigDrive)+",format=raw,if=none,id=config,media=cdrom,readonly=on",

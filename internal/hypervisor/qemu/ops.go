@@ -51,12 +51,23 @@ func (d *Driver) Spawn(ctx context.Context, spec hypervisor.Spec) (err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	d.claimImage(spec.ID, spec.Image.ID)
-	if err := s.makeDisk(ctx, spec); err != nil {
-		return err
+	disk, format := d.DiskPath(spec.ID), ""
+	if spec.RootVolume != "" {
+		// Boot from volume: the volume's raw file is the root disk, in
+		// place; nothing of it is the server's to delete.
+		st, err := os.Stat(spec.RootVolume)
+		if err != nil {
+			return fmt.Errorf("root volume: %w", err)
+		}
+		disk, format, s.st.RootBytes = spec.RootVolume, "raw", st.Size()
+	} else {
+		d.claimImage(spec.ID, spec.Image.ID)
+		if err := s.makeDisk(ctx, spec); err != nil {
+			return err
+		}
 	}
 	s.st.Machine = Machine{ID: spec.ID, VCPUs: max(spec.VCPUs, 1), MemoryMB: spec.MemoryMB, Accel: d.accel,
-		Disk: d.DiskPath(spec.ID), NICs: machineNICs(spec.NICs), Hostname: spec.Hostname}
+		Disk: disk, RootFormat: format, NICs: machineNICs(spec.NICs), Hostname: spec.Hostname}
 	if err := s.writeInstance(spec, nil); err != nil {
 		return err
 	}

@@ -14,6 +14,9 @@ import (
 // log stay.
 func (d *Driver) Rebuild(ctx context.Context, spec hypervisor.Spec) error {
 	return d.change(ctx, spec.ID, nil, func(s *server) error {
+		if s.st.Machine.RootFormat == "raw" {
+			return fmt.Errorf("%w: rebuilding a server booted from a volume", hypervisor.ErrUnsupported)
+		}
 		old := s.st.ImageID
 		s.stop(ctx)
 		os.Remove(s.memoryFile())
@@ -47,13 +50,19 @@ func (s *server) prevDisk() string { return s.d.DiskPath(s.id) + ".prev" }
 func (d *Driver) Resize(ctx context.Context, spec hypervisor.Spec) error {
 	return d.change(ctx, spec.ID, nil, func(s *server) error {
 		size := int64(spec.RootGB) << 30
-		if spec.RootGB > 0 && size < s.st.RootBytes {
+		volume := s.st.Machine.RootFormat == "raw" // booted from a volume: its disk is not the flavor's
+		if volume {
+			size = 0
+		}
+		if size > 0 && size < s.st.RootBytes {
 			return fmt.Errorf("%w: the root disk cannot shrink (%d to %d bytes)", hypervisor.ErrInvalidState, s.st.RootBytes, size)
 		}
 		s.stop(ctx)
 		os.Remove(s.memoryFile())
-		if err := hypervisor.CopyDisk(ctx, d.DiskPath(s.id), s.prevDisk()); err != nil {
-			return err
+		if !volume {
+			if err := hypervisor.CopyDisk(ctx, d.DiskPath(s.id), s.prevDisk()); err != nil {
+				return err
+			}
 		}
 		prev := s.st.Machine
 		s.st.Prev, s.st.PrevRootBytes = &prev, s.st.RootBytes
@@ -90,11 +99,13 @@ func (d *Driver) RevertResize(ctx context.Context, id string) error {
 			return fmt.Errorf("%w: no resize to revert", hypervisor.ErrInvalidState)
 		}
 		s.stop(ctx)
-		if err := os.Rename(s.prevDisk(), d.DiskPath(s.id)); err != nil {
-			return err
+		if s.st.Machine.RootFormat != "raw" {
+			if err := os.Rename(s.prevDisk(), d.DiskPath(s.id)); err != nil {
+				return err
+			}
 		}
 		m := *s.st.Prev
-		m.VNCDisplay, m.SSHPort = s.st.Machine.VNCDisplay, s.st.Machine.SSHPort
+		m.VNCDisplay, m.SSHPort, m.Volumes, m.NICs = s.st.Machine.VNCDisplay, s.st.Machine.SSHPort, s.st.Machine.Volumes, s.st.Machine.NICs
 		s.st.Machine, s.st.RootBytes, s.st.Prev = m, s.st.PrevRootBytes, nil
 		if err := s.start(ctx); err != nil {
 			s.st.Power = powerShutdown

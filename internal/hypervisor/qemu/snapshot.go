@@ -64,7 +64,8 @@ func (d *Driver) startCopier(ctx context.Context, s *server) (*process, error) {
 	p := Paths{QMP: filepath.Join(d.runDir, s.id+".copy.qmp"), PID: filepath.Join(s.dir(), "copier.pid")}
 	args := []string{"-name", "guest=" + s.id + "-copy,process=stratus-copy", "-machine", "none", "-nodefaults",
 		"-no-user-config", "-display", "none", "-qmp", "unix:" + qemuOpt(p.QMP) + ",server=on,wait=off", "-pidfile", p.PID,
-		"-blockdev", "driver=qcow2,node-name=root,read-only=on,file.driver=file,file.filename=" + qemuOpt(d.DiskPath(s.id))}
+		"-blockdev", "driver=" + rootFormat(s.st.Machine.RootFormat) + ",node-name=root,read-only=on,file.driver=file,file.filename=" +
+			qemuOpt(s.st.Machine.Disk)}
 	pr, err := startProcess(ctx, d.bin, args, s.id+"-copy", p, filepath.Join(s.dir(), "qemu.log"))
 	if err != nil {
 		return nil, err
