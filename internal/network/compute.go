@@ -335,16 +335,12 @@ func portsOfServersChunk(ctx context.Context, q store.Querier, ph string, args [
 			continue
 		}
 		seen[p.ID] = true
-		var cached []fixedIPWire
-		if err := fromJSON(ips, &cached); err != nil {
+		var err error
+		if p.FixedIPs, err = decodeIPs(ips); err != nil {
 			rows.Close()
 			return fmt.Errorf("port %s fixed ips: %w", p.ID, err)
 		}
-		p.FixedIPs = make([]FixedIP, len(cached))
-		for i, ip := range cached {
-			p.FixedIPs[i] = FixedIP{SubnetID: ip.SubnetID, IPAddress: ip.IPAddress, Version: ipVersionOf(ip.IPAddress)}
-		}
-		if err := fromJSON(groups, &p.SecurityGroups); err != nil {
+		if p.SecurityGroups, err = decodeGroups(groups); err != nil {
 			rows.Close()
 			return fmt.Errorf("port %s security groups: %w", p.ID, err)
 		}

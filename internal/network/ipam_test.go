@@ -118,3 +118,30 @@ func TestParseSubnetCIDR(t *testing.T) {
 		}
 	}
 }
+
+func TestPortCopyEncoding(t *testing.T) {
+	ips := []FixedIP{{SubnetID: "s1", IPAddress: "10.0.0.2", Version: 4}, {SubnetID: "s2", IPAddress: "2001:db8::5", Version: 6}}
+	for _, in := range []string{encodeIPs(ips), `[{"subnet_id":"s1","ip_address":"10.0.0.2"},{"subnet_id":"s2","ip_address":"2001:db8::5"}]`} {
+		got, err := decodeIPs(in)
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(ips) {
+			t.Fatalf("decodeIPs(%q) = %v %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "[]"} {
+		if got, err := decodeIPs(in); err != nil || len(got) != 0 {
+			t.Fatalf("decodeIPs(%q) = %v %v", in, got, err)
+		}
+		if got, err := decodeGroups(in); err != nil || got == nil || len(got) != 0 {
+			t.Fatalf("decodeGroups(%q) = %v %v", in, got, err)
+		}
+	}
+	if got, _ := decodeGroups("a,b"); fmt.Sprint(got) != "[a b]" {
+		t.Fatalf("groups %v", got)
+	}
+	if got, _ := decodeGroups(`["a","b"]`); fmt.Sprint(got) != "[a b]" {
+		t.Fatalf("legacy groups %v", got)
+	}
+	if _, err := decodeIPs("nospace"); err == nil {
+		t.Fatal("bad copy accepted")
+	}
+}

@@ -3,6 +3,7 @@ package network
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -24,16 +25,10 @@ func scanPort(sc scanner) (*PortRecord, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cached []fixedIPWire
-	if err := fromJSON(ips, &cached); err != nil {
+	if p.FixedIPs, err = decodeIPs(ips); err != nil {
 		return nil, fmt.Errorf("port %s fixed ips: %w", p.ID, err)
 	}
-	p.FixedIPs = make([]FixedIP, len(cached))
-	for i, ip := range cached {
-		p.FixedIPs[i] = FixedIP{SubnetID: ip.SubnetID, IPAddress: ip.IPAddress, Version: ipVersionOf(ip.IPAddress)}
-	}
-	p.SecurityGroups = []string{}
-	if err := fromJSON(groups, &p.SecurityGroups); err != nil {
+	if p.SecurityGroups, err = decodeGroups(groups); err != nil {
 		return nil, fmt.Errorf("port %s security groups: %w", p.ID, err)
 	}
 	if err := fromJSON(pairs, &p.AllowedAddressPairs); err != nil {
@@ -105,9 +100,9 @@ func syncPortCache(ctx context.Context, tx *sql.Tx, portID string) error {
 	if err != nil {
 		return err
 	}
-	ips := []fixedIPWire{}
+	var ips []FixedIP
 	for rows.Next() {
-		var ip fixedIPWire
+		var ip FixedIP
 		if err := rows.Scan(&ip.SubnetID, &ip.IPAddress); err != nil {
 			rows.Close()
 			return err
@@ -135,8 +130,63 @@ func syncPortCache(ctx context.Context, tx *sql.Tx, portID string) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, "UPDATE ports SET fixed_ips = $2, security_group_ids = $3 WHERE id = $1", portID, toJSON(ips), toJSON(groups))
+	_, err = tx.ExecContext(ctx, "UPDATE ports SET fixed_ips = $2, security_group_ids = $3 WHERE id = $1",
+		portID, encodeIPs(ips), strings.Join(groups, ","))
 	return err
+}
+
+// The copies are kept in a compact text form, read far more often than
+// written: "subnet-id address" pairs separated by commas, and group ids
+// separated by commas. Rows written before used JSON ("[]" when empty,
+// the column default), which is still read.
+func encodeIPs(ips []FixedIP) string {
+	var b strings.Builder
+	for i, ip := range ips {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(ip.SubnetID)
+		b.WriteByte(' ')
+		b.WriteString(ip.IPAddress)
+	}
+	return b.String()
+}
+
+func decodeIPs(s string) ([]FixedIP, error) {
+	if s == "" || s == "[]" {
+		return []FixedIP{}, nil
+	}
+	if s[0] == '[' {
+		var old []fixedIPWire
+		if err := json.Unmarshal([]byte(s), &old); err != nil {
+			return nil, err
+		}
+		out := make([]FixedIP, len(old))
+		for i, ip := range old {
+			out[i] = FixedIP{SubnetID: ip.SubnetID, IPAddress: ip.IPAddress, Version: ipVersionOf(ip.IPAddress)}
+		}
+		return out, nil
+	}
+	out := make([]FixedIP, 0, strings.Count(s, ",")+1)
+	for _, pair := range strings.Split(s, ",") {
+		sub, addr, ok := strings.Cut(pair, " ")
+		if !ok {
+			return nil, fmt.Errorf("bad address copy %q", pair)
+		}
+		out = append(out, FixedIP{SubnetID: sub, IPAddress: addr, Version: ipVersionOf(addr)})
+	}
+	return out, nil
+}
+
+func decodeGroups(s string) ([]string, error) {
+	if s == "" || s == "[]" {
+		return []string{}, nil
+	}
+	if s[0] == '[' {
+		var out []string
+		return out, json.Unmarshal([]byte(s), &out)
+	}
+	return strings.Split(s, ","), nil
 }
 
 // portVisible is when a non-admin project ($1) sees a port (alias p) on

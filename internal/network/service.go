@@ -75,8 +75,8 @@ func New(ctx context.Context, opts Options) (*Service, error) {
 // before migration 0041 added them; afterwards it finds nothing to do.
 func (s *Service) backfillPortCache(ctx context.Context) error {
 	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT p.id FROM ports p JOIN ip_allocations a ON a.port_id = p.id
-		WHERE p.fixed_ips = '[]' UNION SELECT DISTINCT p.id FROM ports p JOIN port_security_groups g ON g.port_id = p.id
-		WHERE p.security_group_ids = '[]'`)
+		WHERE p.fixed_ips IN ('[]', '') UNION SELECT DISTINCT p.id FROM ports p JOIN port_security_groups g ON g.port_id = p.id
+		WHERE p.security_group_ids IN ('[]', '')`)
 	if err != nil {
 		return err
 	}
