@@ -13,6 +13,7 @@ import (
 	"github.com/stratus-iaas/stratus/internal/diskimage"
 	"github.com/stratus-iaas/stratus/internal/diskimage/convert"
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/job"
 	"github.com/stratus-iaas/stratus/internal/policy"
 )
@@ -31,6 +32,7 @@ type importJobInput struct {
 	Backend   []string        `json:"backend"`
 	Method    string          `json:"method"`
 	URI       string          `json:"uri,omitempty"`
+	RequestID string          `json:"request_id,omitempty"` // of the import request, shown on the task
 }
 
 // validateImport checks the body as Glance's deserializer does.
@@ -122,7 +124,8 @@ func (s *Service) ImportImage(ctx context.Context, p *policy.Principal, id strin
 		if _, err := s.StartImportTx(ctx, tx, p, id, taskID, from...); err != nil {
 			return err
 		}
-		in := importJobInput{ImageID: id, ImportReq: body, Backend: []string{}, Method: method, URI: uri}
+		in := importJobInput{ImageID: id, ImportReq: body, Backend: []string{}, Method: method, URI: uri,
+			RequestID: httpapi.RequestID(ctx)}
 		_, err = s.jobs.Submit(ctx, tx, job.Spec{ID: taskID, Kind: KindGlanceImport, Project: p.ProjectID, User: p.UserID,
 			ResourceType: "image", ResourceID: id, Input: in})
 		return err

@@ -71,6 +71,7 @@ type taskBody struct {
 	Message   string          `json:"message"`
 	Progress  int             `json:"progress"`
 	ImageID   string          `json:"image_id,omitempty"`
+	RequestID string          `json:"request_id,omitempty"`
 	UserID    string          `json:"user_id,omitempty"`
 	CreatedAt string          `json:"created_at"`
 	UpdatedAt string          `json:"updated_at"`
@@ -106,6 +107,7 @@ func (s *Service) taskToWire(j *job.Job, full bool) taskBody {
 	var in importJobInput
 	if j.DecodeInput(&in) == nil {
 		b.Input, _ = json.Marshal(map[string]any{"image_id": in.ImageID, "import_req": in.ImportReq, "backend": in.Backend})
+		b.RequestID = in.RequestID
 	}
 	if len(j.Result) > 0 {
 		b.Result = j.Result

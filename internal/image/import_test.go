@@ -105,7 +105,7 @@ func TestGlanceDirect(t *testing.T) {
 			}
 			e.mustCode(e.do("PUT", "/image/v2/images/"+id+"/stage", "alice", q), 409)
 			e.mustCode(e.do("POST", "/image/v2/images/"+id+"/import", "bob", map[string]any{"method": map[string]any{"name": "glance-direct"}}), 404)
-			e.mustCode(e.do("POST", "/image/v2/images/"+id+"/import", "alice", map[string]any{"method": map[string]any{"name": "glance-direct"}}), 202)
+			accepted := e.mustCode(e.do("POST", "/image/v2/images/"+id+"/import", "alice", map[string]any{"method": map[string]any{"name": "glance-direct"}}), 202)
 			im := e.waitStatus(id, "importing", "uploading")
 			want, format := q, "qcow2"
 			if convertTo == "raw" {
@@ -121,7 +121,9 @@ func TestGlanceDirect(t *testing.T) {
 			tasks := e.mustCode(e.do("GET", "/image/v2/images/"+id+"/tasks", "alice", nil), 200).JSON(t)["tasks"].([]any)
 			task := tasks[0].(map[string]any)
 			if len(tasks) != 1 || task["status"] != "success" || task["type"] != "api_image_import" || task["image_id"] != id ||
-				task["progress"].(float64) != 100 || im["os_glance_import_task"] != task["id"] {
+				task["progress"].(float64) != 100 || im["os_glance_import_task"] != task["id"] ||
+				task["request_id"] != accepted.Header.Get("X-Openstack-Request-Id") ||
+				task["input"].(map[string]any)["import_req"].(map[string]any)["method"].(map[string]any)["name"] != "glance-direct" {
 				t.Fatalf("tasks %v (image task %v)", tasks, im["os_glance_import_task"])
 			}
 			e.mustCode(e.do("GET", "/image/v2/tasks/"+task["id"].(string), "alice", nil), 200)
