@@ -52,6 +52,17 @@ func TestQEMUCloudImageSSH(t *testing.T) {
 		!strings.Contains(out, "metadata (http://169.254.169.254)") {
 		t.Fatalf("the guest did not take its metadata:\n%s\n%s", out, n.MustOpenStack(t, "console", "log", "show", "--lines", "40", "vm1"))
 	}
+	// A volume hot-plugged into the running Linux guest shows up by its
+	// serial, and the guest releases it on a live detach.
+	vol := field(t, n.MustOpenStack(t, "volume", "create", "--size", "1", "data1", "-f", "json"), "id")
+	volWait(t, n, "volume", vol, "available")
+	n.MustOpenStack(t, "server", "add", "volume", "vm1", "data1")
+	volWait(t, n, "volume", vol, "in-use")
+	if out := sshCommand(t, addr, "debian", key, "sleep 2; ls /dev/disk/by-id/", time.Minute); !strings.Contains(out, "virtio-"+vol[:20]) {
+		t.Fatalf("the guest does not see the volume:\n%s", out)
+	}
+	n.MustOpenStack(t, "server", "remove", "volume", "vm1", "data1")
+	volWait(t, n, "volume", vol, "available")
 	n.MustOpenStack(t, "server", "delete", "--wait", "vm1")
 }
 
