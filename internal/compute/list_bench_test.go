@@ -2,6 +2,8 @@ package compute
 
 import (
 	"net/http/httptest"
+
+	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"testing"
 )
 
@@ -66,4 +68,19 @@ func TestListViewCache(t *testing.T) {
 	if v := list("alice", mvh("2.47")...)["flavor"].(map[string]any); v["original_name"] == nil {
 		t.Fatalf("2.47 flavor: %v", v)
 	}
+}
+
+func TestBriefJSONMatchesView(t *testing.T) {
+	e := newEnv(t)
+	id := e.boot("alice", `odd "name" <&>`, nil)["id"].(string)
+	req := httptest.NewRequest("GET", "/compute/v2/p-alice/servers", nil)
+	req.Header.Set("X-Auth-Token", "alice")
+	self, book := "http://example.com/compute/v2/p-alice", "http://example.com/compute/p-alice"
+	got, _ := briefJSON(self, book, id, `odd "name" <&>`)
+	want, _ := httpapi.MarshalJSON(map[string]any{"id": id, "name": `odd "name" <&>`, "links": []link{
+		{Rel: "self", Href: self + "/servers/" + id}, {Rel: "bookmark", Href: book + "/servers/" + id}}})
+	if string(got) != string(want) {
+		t.Fatalf("brief\n got %s\nwant %s", got, want)
+	}
+	_ = req
 }

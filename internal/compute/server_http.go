@@ -1,9 +1,11 @@
 package compute
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/netip"
+	"net/url"
 
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 )
@@ -249,8 +251,9 @@ func (s *Service) listFast(w http.ResponseWriter, r *http.Request, f ServerFilte
 		}
 	} else {
 		views = make([][]byte, len(page))
+		self, book := links(r)
 		for i, pr := range page {
-			if views[i], err = httpapi.MarshalJSON(briefView(r, &Server{ID: pr.ID, Name: pr.Name})); err != nil {
+			if views[i], err = briefJSON(self, book, pr.ID, pr.Name); err != nil {
 				return err
 			}
 		}
@@ -266,4 +269,28 @@ func (s *Service) listFast(w http.ResponseWriter, r *http.Request, f ServerFilte
 		}
 	}
 	return writeList(w, "servers", views, next)
+}
+
+// briefJSON is briefView's JSON, written directly (keys sorted as the
+// encoder sorts them).
+func briefJSON(self, book, id, name string) ([]byte, error) {
+	nm, err := httpapi.MarshalJSON(name)
+	if err != nil {
+		return nil, err
+	}
+	eid := url.PathEscape(id)
+	href := func(base string) []byte { b, _ := httpapi.MarshalJSON(base + "/servers/" + eid); return b }
+	idj, _ := httpapi.MarshalJSON(id)
+	var b bytes.Buffer
+	b.Grow(256 + len(self) + len(book))
+	b.WriteString(`{"id":`)
+	b.Write(idj)
+	b.WriteString(`,"links":[{"rel":"self","href":`)
+	b.Write(href(self))
+	b.WriteString(`},{"rel":"bookmark","href":`)
+	b.Write(href(book))
+	b.WriteString(`}],"name":`)
+	b.Write(nm)
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
