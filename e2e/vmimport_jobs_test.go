@@ -13,15 +13,17 @@ import (
 	"github.com/stratus-iaas/stratus/internal/testutil"
 )
 
-// startPeer starts a second node on a's database (its own data dir and
-// blobs), as nodes sharing PostgreSQL run; under SQLite both open a's file.
+// startPeer starts a second node on a's database and blob store (its own
+// data dir), as nodes sharing PostgreSQL run; under SQLite both open a's
+// file. With local blobs each node has its own, and jobs are pinned to the
+// node that submitted them.
 func startPeer(t *testing.T, a *Node, extraEnv ...string) *Node {
 	t.Helper()
 	db := a.Database
 	if db == "" {
 		db = "sqlite:" + filepath.Join(a.DataDir, "stratus.db")
 	}
-	b := &Node{t: t, DataDir: t.TempDir(), Database: db, Env: extraEnv}
+	b := &Node{t: t, DataDir: t.TempDir(), Database: db, Blob: a.Blob, Env: extraEnv}
 	b.start()
 	t.Cleanup(func() { b.Kill() })
 	return b
@@ -89,22 +91,29 @@ func TestK5ExportCancelAndTakeover(t *testing.T) {
 		t.Fatalf("a cancelled export left an object: %d", code)
 	}
 
-	// The node running the export dies; its peer takes the cancel.
+	// The node running the export dies; the other one takes the cancel.
 	_, ex = ka.call(t, "POST", "/import/v1/imageexport", body)
 	eid = ex["export_id"].(string)
 	ka.waitFor(t, exp+eid+"/status", processing)
-	a.Kill()
-	if code, _, b := b.Do(t, "POST", exp+eid+"/cancel", kb.tok, nil); code != 200 {
+	_, _, jb := a.Do(t, "GET", "/stratus/v1/jobs/"+eid, ka.tok, nil)
+	runner, other, ko := a, b, kb
+	if owner := nodeID(t, b); strings.Contains(string(jb), `"lease_owner":"`+owner+`"`) {
+		runner, other, ko = b, a, ka
+	} else if !strings.Contains(string(jb), `"lease_owner":"`+nodeID(t, a)+`"`) {
+		t.Fatalf("export not running on either node: %s", jb)
+	}
+	runner.Kill()
+	if code, _, b := other.Do(t, "POST", exp+eid+"/cancel", ko.tok, nil); code != 200 {
 		t.Fatalf("cancel on the peer: %d %s", code, b)
 	}
-	code, _, msg := b.Do(t, "POST", exp+eid+"/cancel", kb.tok, nil)
+	code, _, msg := other.Do(t, "POST", exp+eid+"/cancel", ko.tok, nil)
 	if code != 400 || !strings.Contains(string(msg), `{"error_code":"40010","error_message":"Export_id is already accepted cancelling."}`) {
 		t.Fatalf("second cancel: %d %s", code, msg)
 	}
-	if _, st := kb.call(t, "GET", exp+eid+"/status", nil); st["export_status"] != "cancelling" {
+	if _, st := ko.call(t, "GET", exp+eid+"/status", nil); st["export_status"] != "cancelling" {
 		t.Fatalf("while the dead node's lease runs: %v", st)
 	}
-	st = kb.waitStatus(t, exp+eid+"/status", "export_status")
+	st = ko.waitStatus(t, exp+eid+"/status", "export_status")
 	if st["export_status"] != "canceled" {
 		t.Fatalf("after the lease expired: %v", st)
 	}
@@ -162,4 +171,14 @@ func TestK5KillMidImport(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// nodeID is the node id in n's data dir.
+func nodeID(t *testing.T, n *Node) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(n.DataDir, "node-id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
 }
