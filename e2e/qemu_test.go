@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -73,6 +75,11 @@ func startQEMUNode(t testing.TB, env ...string) *Node {
 		for _, pid := range qemuPids(n.DataDir) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
+		// The driver's socket directory, outside the data dir when the
+		// data dir's path is too long for unix sockets.
+		abs, _ := filepath.Abs(filepath.Join(n.DataDir, "instances"))
+		h := sha256.Sum256([]byte(abs))
+		os.RemoveAll(filepath.Join(os.TempDir(), "stratus-qemu-"+hex.EncodeToString(h[:6])))
 	})
 	return n
 }

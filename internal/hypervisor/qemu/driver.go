@@ -293,6 +293,7 @@ func (d *Driver) Close() error {
 	d.closeOnce.Do(func() { close(d.stop) })
 	d.meta.close()
 	d.vnc.Close()
+	defer os.Remove(d.runDir) // only when empty: running servers keep their QMP sockets there
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, s := range d.servers {
