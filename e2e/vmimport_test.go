@@ -249,3 +249,56 @@ func TestK5ImportExport(t *testing.T) {
 		t.Fatalf("export list %d %v", code, exl)
 	}
 }
+
+// TestK5ImportLargeObjectAndACL: the location may be a large object
+// (DLO segments joined) and another project's container the caller may
+// read through its ACL; without the ACL the import fails with a message.
+func TestK5ImportLargeObjectAndACL(t *testing.T) {
+	dir := t.TempDir()
+	stream, _, want := testDisks(t, dir, 3<<20)
+	n := StartNode(t)
+	owner := newK5(t, n, "admin", AdminPassword, "admin")
+	half := len(stream) / 2
+	owner.putObject(t, "segs", "disk.vmdk/1", stream[:half])
+	owner.putObject(t, "segs", "disk.vmdk/2", stream[half:])
+	req, _ := http.NewRequest("PUT", n.URL+"/object-store/v1/AUTH_"+owner.proj+"/segs/disk.vmdk", nil)
+	req.Header.Set("X-Auth-Token", owner.tok)
+	req.Header.Set("X-Object-Manifest", "segs/disk.vmdk/")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 201 {
+		t.Fatalf("manifest: %v %v", resp, err)
+	}
+	loc := "/v1/AUTH_" + owner.proj + "/segs/disk.vmdk"
+	_, resp := owner.call(t, "POST", "/import/v1/imageimport", map[string]any{"name": "dlo", "location": loc,
+		"checksum": sha1hex(stream), "os_type": "Red Hat Enterprise Linux 7"})
+	st := owner.waitStatus(t, "/import/v1/imageimport/"+resp["import_id"].(string)+"/status", "import_status")
+	if st["import_status"] != "succeeded" {
+		t.Fatalf("DLO import: %v", st)
+	}
+	if _, got := owner.imageData(t, st["id"].(string)); !bytes.Equal(got, want) {
+		t.Fatal("DLO import differs from the disk")
+	}
+
+	// Another project: refused without a read ACL, allowed with one.
+	imgSecondUser(t, n)
+	other := newK5(t, n, "u2", "pw2", "p2")
+	body := map[string]any{"name": "acl", "location": loc, "os_type": "Red Hat Enterprise Linux 7"}
+	_, resp = other.call(t, "POST", "/import/v1/imageimport", body)
+	st = other.waitStatus(t, "/import/v1/imageimport/"+resp["import_id"].(string)+"/status", "import_status")
+	if st["import_status"] != "failed" || !strings.Contains(fmt.Sprint(st["message"]), "cannot be read") {
+		t.Fatalf("import without an ACL: %v", st)
+	}
+	req, _ = http.NewRequest("POST", n.URL+"/object-store/v1/AUTH_"+owner.proj+"/segs", nil)
+	req.Header.Set("X-Auth-Token", owner.tok)
+	req.Header.Set("X-Container-Read", other.proj+":*")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 204 {
+		t.Fatalf("ACL: %v %v", resp, err)
+	}
+	_, resp = other.call(t, "POST", "/import/v1/imageimport", body)
+	st = other.waitStatus(t, "/import/v1/imageimport/"+resp["import_id"].(string)+"/status", "import_status")
+	if st["import_status"] != "succeeded" {
+		t.Fatalf("import with a read ACL: %v", st)
+	}
+	if _, got := other.imageData(t, st["id"].(string)); !bytes.Equal(got, want) {
+		t.Fatal("ACL import differs from the disk")
+	}
+}
