@@ -101,39 +101,7 @@ func (s *Service) putContainer(w http.ResponseWriter, r *http.Request) error {
 	if err := checkContainerHeaders(r.Header); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	created := false
-	err = s.commit.Do(ctx, func(tx store.Querier) error {
-		now := nowMicro()
-		c, err := getContainer(ctx, tx, rc.account, rc.container)
-		if isNotFound(err) {
-			created = true
-			c = &Container{Account: rc.account, Name: rc.container, Meta: map[string]string{}, CreatedAt: now}
-			if err := ensureAccount(ctx, tx, rc.account, now); err != nil {
-				return err
-			}
-			if err := setVersioning(ctx, tx, c, r.Header, now); err != nil {
-				return err
-			}
-			mergeMeta(c.Meta, r.Header, "X-Container-Meta-", containerSysHeaders...)
-			if err := insertContainer(ctx, tx, c); err != nil {
-				return err
-			}
-			return bumpAccount(ctx, tx, rc.account, 1, 0, 0)
-		}
-		if err != nil {
-			return err
-		}
-		if err := setVersioning(ctx, tx, c, r.Header, now); err != nil {
-			return err
-		}
-		mergeMeta(c.Meta, r.Header, "X-Container-Meta-", containerSysHeaders...)
-		if err := checkMergedMeta(c.Meta, "X-Container-Meta-"); err != nil {
-			return err
-		}
-		return setContainerMeta(ctx, tx, rc.account, rc.container, c.Meta)
-	})
-	s.versionedCache.forget(rc.account, rc.container)
+	created, err := s.ensureContainer(r.Context(), rc, r.Header)
 	if err != nil {
 		return err
 	}
@@ -145,6 +113,44 @@ func (s *Service) putContainer(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(status)
 	return nil
+}
+
+// ensureContainer creates rc's container with the headers h, or merges h
+// into it when it exists (rc's caller must own the account). created
+// says which.
+func (s *Service) ensureContainer(ctx context.Context, rc *reqCtx, h http.Header) (created bool, err error) {
+	err = s.commit.Do(ctx, func(tx store.Querier) error {
+		now := nowMicro()
+		c, err := getContainer(ctx, tx, rc.account, rc.container)
+		if isNotFound(err) {
+			created = true
+			c = &Container{Account: rc.account, Name: rc.container, Meta: map[string]string{}, CreatedAt: now}
+			if err := ensureAccount(ctx, tx, rc.account, now); err != nil {
+				return err
+			}
+			if err := setVersioning(ctx, tx, c, h, now); err != nil {
+				return err
+			}
+			mergeMeta(c.Meta, h, "X-Container-Meta-", containerSysHeaders...)
+			if err := insertContainer(ctx, tx, c); err != nil {
+				return err
+			}
+			return bumpAccount(ctx, tx, rc.account, 1, 0, 0)
+		}
+		if err != nil {
+			return err
+		}
+		if err := setVersioning(ctx, tx, c, h, now); err != nil {
+			return err
+		}
+		mergeMeta(c.Meta, h, "X-Container-Meta-", containerSysHeaders...)
+		if err := checkMergedMeta(c.Meta, "X-Container-Meta-"); err != nil {
+			return err
+		}
+		return setContainerMeta(ctx, tx, rc.account, rc.container, c.Meta)
+	})
+	s.versionedCache.forget(rc.account, rc.container)
+	return created, err
 }
 
 // postContainer is POST /v1/{account}/{container}: merge metadata.

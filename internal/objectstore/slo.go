@@ -109,6 +109,62 @@ func (s *Service) putSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 		io.WriteString(w, body)
 		return nil
 	}
+	res, err := s.resolveSLO(ctx, rc, in)
+	if err != nil {
+		return err
+	}
+	if len(res.problems) > 0 {
+		writeSLOProblems(w, r, res.problems)
+		return nil
+	}
+	sloETag := res.etag
+	if want := r.Header.Get("ETag"); want != "" && strings.Trim(want, `"`) != sloETag {
+		return fault.New(fault.Unprocessable, msgUnprocess)
+	}
+	o, err := objectFromPut(r, rc)
+	if err != nil {
+		return err
+	}
+	if err := s.storeSLO(ctx, c, o, res, r.Header.Get("If-None-Match") == "*"); err != nil {
+		return err
+	}
+	objectVersionHeader(w, o)
+	return created(w, `"`+sloETag+`"`, o.LastModified)
+}
+
+// storeSLO stores o as the manifest res in container c: the manifest's
+// blob is written and fsynced, the quota checked against the joined size,
+// and the row committed.
+func (s *Service) storeSLO(ctx context.Context, c *Container, o *Object, res *resolvedSLO, ifNoneMatch bool) error {
+	delete(o.Meta, "X-Object-Manifest")
+	manifest, _ := json.Marshal(res.segs)
+	if err := s.writeBlob(ctx, o, bytes.NewReader(manifest), int64(len(manifest)), ""); err != nil {
+		return err
+	}
+	o.Kind, o.ETag, o.Size = kindSLO, res.etag, res.total
+	if err := checkQuota(c, res.total); err != nil {
+		s.dropBlobs([]string{o.BlobKey})
+		return err
+	}
+	if err := s.storeObject(ctx, o, putOpts{ifNoneMatch: ifNoneMatch}); err != nil {
+		s.dropBlobs([]string{o.BlobKey})
+		return err
+	}
+	return nil
+}
+
+// resolvedSLO is a manifest checked against the segments it names.
+type resolvedSLO struct {
+	segs     []sloSegment
+	total    int64
+	etag     string      // the SLO's ETag: MD5 of its segments' ETags
+	problems [][2]string // segment name, problem (slo.py's listing)
+}
+
+// resolveSLO checks a manifest's segments as slo.py does: each must be
+// readable by the caller and live, at least one byte (but the last), and
+// of the size and ETag the manifest gives.
+func (s *Service) resolveSLO(ctx context.Context, rc *reqCtx, in []sloPutSegment) (*resolvedSLO, error) {
 	objects := 0
 	for _, sg := range in {
 		if sg.Data == nil {
@@ -116,7 +172,7 @@ func (s *Service) putSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 		}
 	}
 	if objects > maxManifestSegments {
-		return fault.New(fault.TooLarge, "Number of object-backed segments must be <= %d", maxManifestSegments)
+		return nil, fault.New(fault.TooLarge, "Number of object-backed segments must be <= %d", maxManifestSegments)
 	}
 	var problems [][2]string
 	segs := make([]sloSegment, 0, len(in))
@@ -180,34 +236,7 @@ func (s *Service) putSLO(w http.ResponseWriter, r *http.Request, rc *reqCtx, c *
 		total += n
 		segs = append(segs, seg)
 	}
-	if len(problems) > 0 {
-		writeSLOProblems(w, r, problems)
-		return nil
-	}
-	sloETag := hex.EncodeToString(etagHash.Sum(nil))
-	if want := r.Header.Get("ETag"); want != "" && strings.Trim(want, `"`) != sloETag {
-		return fault.New(fault.Unprocessable, msgUnprocess)
-	}
-	o, err := objectFromPut(r, rc)
-	if err != nil {
-		return err
-	}
-	delete(o.Meta, "X-Object-Manifest")
-	manifest, _ := json.Marshal(segs)
-	if err := s.writeBlob(ctx, o, bytes.NewReader(manifest), int64(len(manifest)), ""); err != nil {
-		return err
-	}
-	o.Kind, o.ETag, o.Size = kindSLO, sloETag, total
-	if err := checkQuota(c, total); err != nil {
-		s.dropBlobs([]string{o.BlobKey})
-		return err
-	}
-	if err := s.storeObject(ctx, o, putOpts{ifNoneMatch: r.Header.Get("If-None-Match") == "*"}); err != nil {
-		s.dropBlobs([]string{o.BlobKey})
-		return err
-	}
-	objectVersionHeader(w, o)
-	return created(w, `"`+sloETag+`"`, o.LastModified)
+	return &resolvedSLO{segs: segs, total: total, etag: hex.EncodeToString(etagHash.Sum(nil)), problems: problems}, nil
 }
 
 // serveManifest answers ?multipart-manifest=get (format=raw gives the put form).
