@@ -3,7 +3,9 @@ package imports
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"database/sql"
+	"encoding/hex"
 	"io"
 	"math/rand"
 	"os"
@@ -22,17 +24,45 @@ import (
 )
 
 // fakeObjects is an object store in memory: objects by account/container/
-// object; accounts in deny are unreadable.
+// object; accounts in deny are unreadable; containers must exist (mkdir)
+// for writes, and those in readOnly are not writable.
 type fakeObjects struct {
-	mu   sync.Mutex
-	objs map[string][]byte
-	deny map[string]bool
+	mu         sync.Mutex
+	objs       map[string][]byte
+	deny       map[string]bool
+	containers map[string]bool // account/container
+	readOnly   map[string]bool // account/container
+	manifests  map[string][]Segment
+	puts       int // PutObject calls that stored an object
 	// putStarted, when set, is signalled as a PutObject begins reading.
 	putStarted chan struct{}
+	// failPut, when set, fails the PutObject of the object it names
+	// after reading its body.
+	failPut func(a, c, o string) bool
 }
 
 func newFakeObjects() *fakeObjects {
-	return &fakeObjects{objs: map[string][]byte{}, deny: map[string]bool{}}
+	return &fakeObjects{objs: map[string][]byte{}, deny: map[string]bool{}, containers: map[string]bool{},
+		readOnly: map[string]bool{}, manifests: map[string][]Segment{}}
+}
+
+func (f *fakeObjects) mkdir(a, c string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.containers[a+"/"+c] = true
+}
+
+// list returns the names of the objects in container a/c.
+func (f *fakeObjects) list(a, c string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for k := range f.objs {
+		if rest, ok := strings.CutPrefix(k, a+"/"+c+"/"); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
 }
 
 func okey(a, c, o string) string { return a + "/" + c + "/" + o }
@@ -84,25 +114,106 @@ func (f *fakeObjects) HeadObject(ctx context.Context, p *policy.Principal, a, c,
 	return ObjectInfo{Size: int64(len(b)), ETag: "etag"}, nil
 }
 
-func (f *fakeObjects) PutObject(ctx context.Context, p *policy.Principal, a, c, o string, body io.Reader, size int64) error {
+func (f *fakeObjects) writable(p *policy.Principal, a, c string) error {
 	if err := f.check(p, a); err != nil {
 		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.containers[a+"/"+c] {
+		return fault.NotFoundf("Not Found")
+	}
+	if f.readOnly[a+"/"+c] {
+		return fault.Forbiddenf("Forbidden")
+	}
+	return nil
+}
+
+func (f *fakeObjects) PutObject(ctx context.Context, p *policy.Principal, a, c, o string, body io.Reader, size int64) (string, error) {
+	if err := f.writable(p, a, c); err != nil {
+		return "", err
 	}
 	if f.putStarted != nil {
 		f.putStarted <- struct{}{}
 	}
 	b, err := io.ReadAll(body)
 	if err != nil {
-		return err // nothing stored: a PUT is all or nothing
+		return "", err // nothing stored: a PUT is all or nothing
+	}
+	if f.failPut != nil && f.failPut(a, c, o) {
+		return "", fault.Internalf("injected failure")
 	}
 	f.put(a, c, o, b)
-	return nil
+	f.mu.Lock()
+	f.puts++
+	f.mu.Unlock()
+	sum := md5.Sum(b)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 func (f *fakeObjects) DeleteObject(ctx context.Context, p *policy.Principal, a, c, o string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if _, ok := f.objs[okey(a, c, o)]; !ok {
+		return fault.NotFoundf("Not Found")
+	}
 	delete(f.objs, okey(a, c, o))
+	delete(f.manifests, okey(a, c, o))
+	return nil
+}
+
+func (f *fakeObjects) HeadContainer(ctx context.Context, p *policy.Principal, a, c string) (ContainerInfo, error) {
+	if err := f.check(p, a); err != nil {
+		return ContainerInfo{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.containers[a+"/"+c] {
+		return ContainerInfo{}, fault.NotFoundf("Not Found")
+	}
+	return ContainerInfo{Writable: !f.readOnly[a+"/"+c]}, nil
+}
+
+func (f *fakeObjects) CreateContainer(ctx context.Context, p *policy.Principal, a, c string) error {
+	if err := f.check(p, a); err != nil {
+		return err
+	}
+	f.mkdir(a, c)
+	return nil
+}
+
+func (f *fakeObjects) CopyObject(ctx context.Context, p *policy.Principal, a, sc, so, dc, do string) error {
+	if err := f.writable(p, a, dc); err != nil {
+		return err
+	}
+	b, ok := f.get(a, sc, so)
+	if !ok {
+		return fault.NotFoundf("Not Found")
+	}
+	f.put(a, dc, do, b)
+	return nil
+}
+
+// PutManifest stores the joined bytes as the object after checking every
+// segment, and remembers the manifest.
+func (f *fakeObjects) PutManifest(ctx context.Context, p *policy.Principal, a, c, o string, segs []Segment) error {
+	if err := f.writable(p, a, c); err != nil {
+		return err
+	}
+	var joined []byte
+	for _, sg := range segs {
+		sc, so, _ := strings.Cut(strings.TrimPrefix(sg.Path, "/"), "/")
+		b, ok := f.get(a, sc, so)
+		sum := md5.Sum(b)
+		if !ok || int64(len(b)) != sg.Size || hex.EncodeToString(sum[:]) != sg.ETag {
+			return fault.Invalidf("Errors in the manifest; %s", sg.Path)
+		}
+		joined = append(joined, b...)
+	}
+	f.put(a, c, o, joined)
+	f.mu.Lock()
+	f.manifests[okey(a, c, o)] = segs
+	f.mu.Unlock()
 	return nil
 }
 
@@ -152,6 +263,7 @@ func newFixture(t testing.TB, start bool, opts ...func(*Options)) *fixture {
 	}
 	eng := job.New(job.Options{DB: db, Node: "n1", Poll: 10 * time.Millisecond, ProgressEvery: 10 * time.Millisecond})
 	objs := newFakeObjects()
+	objs.mkdir("AUTH_p1", "out")
 	ident := &fakeIdentity{
 		principals: map[string]*policy.Principal{"u1": member, "u2": reader, "u3": other},
 		passwords:  map[string][2]string{"alice@Default": {"secret", "u1"}, "carol@Default": {"pw3", "u3"}},

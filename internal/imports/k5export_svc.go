@@ -82,7 +82,20 @@ func (s *Service) StartExport(ctx context.Context, p *policy.Principal, req *exp
 	if im.Name != nil {
 		req.ImageName = *im.Name
 	}
+	// The container must exist and be writable by the caller (40004);
+	// the file must not exist yet (40016).
 	t := req.Target
+	ci, err := s.objects.HeadContainer(ctx, p, t.Account, t.Container)
+	switch fault.KindOf(err) {
+	case fault.NotFound, fault.Forbidden, fault.Unauthorized:
+		return "", errBadContainer
+	}
+	if err != nil {
+		return "", internalErr("50002", err)
+	}
+	if !ci.Writable {
+		return "", errBadContainer
+	}
 	_, err = s.objects.HeadObject(ctx, p, t.Account, t.Container, t.Object)
 	switch fault.KindOf(err) {
 	case fault.NotFound:
@@ -208,9 +221,12 @@ func (s *Service) CancelExport(ctx context.Context, p *policy.Principal, id stri
 var errUploadEnded = errors.New("imports: the upload ended")
 
 // runK5Export is the image.export job: the image's bytes are converted to
-// a streamOptimized VMDK and streamed into the object, which becomes
-// visible only when complete and checked (a cancelled or failed export
-// leaves no object).
+// a streamOptimized VMDK and streamed into the container, in segments
+// joined by an SLO manifest written last (k5export_slo.go), or as one
+// object when no segment container can be used. The file becomes visible
+// only when complete and checked: a cancelled or failed export leaves no
+// object and removes its segments; a resumed one removes those its
+// interrupted attempt recorded.
 func (s *Service) runK5Export(ctx context.Context, r *job.Run) error {
 	var in exportRequest
 	if err := r.Input(&in); err != nil {
@@ -219,6 +235,10 @@ func (s *Service) runK5Export(ctx context.Context, r *job.Run) error {
 	p, err := s.ident.PrincipalFor(ctx, r.Job().User, r.Job().Project)
 	if err != nil {
 		return fault.Forbiddenf("VMexport process is failed (the exporting user can no longer act on the project)").WithCause(err)
+	}
+	t := in.Target
+	if err := s.dropInterrupted(ctx, r, p, t); err != nil {
+		return fault.Internalf(msgExportUpload).WithCause(err)
 	}
 	im, rd, err := s.images.OpenData(ctx, p, in.ImageID)
 	switch fault.KindOf(err) {
@@ -243,13 +263,30 @@ func (s *Service) runK5Export(ctx context.Context, r *job.Run) error {
 		if err == nil && im.Checksum != nil && res.SrcSums["md5"] != *im.Checksum {
 			err = errors.New("image bytes do not match their recorded checksum")
 		}
-		pw.CloseWithError(err) // the object is committed only on a clean EOF
+		pw.CloseWithError(err) // the file is committed only on a clean EOF
 		convErr <- err
 	}()
-	t := in.Target
-	putErr := s.objects.PutObject(ctx, p, t.Account, t.Container, t.Object, pr, -1)
+	var cp exportCheckpoint
+	var putErr error
+	if segC, ok := s.segmentContainer(ctx, p, t); ok {
+		putErr = s.uploadSegmented(ctx, r, p, t, segC, pr, &cp)
+	} else {
+		_, putErr = s.objects.PutObject(ctx, p, t.Account, t.Container, t.Object, pr, -1)
+	}
 	pr.CloseWithError(errUploadEnded)
 	cerr := <-convErr
+	if putErr == nil && cerr == nil {
+		return r.SetResult(map[string]string{"object": t.Path()}) // success wins over a late cancel
+	}
+	if !cp.empty() {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dropTimeout)
+		if err := s.dropExport(dctx, p, t, cp); err != nil {
+			s.log.Warn("removing the segments of a failed export failed", "job_id", r.ID(), "err", err)
+		} else if ctx.Err() == nil {
+			r.Checkpoint(exportCheckpoint{}) // nothing left to remove
+		}
+		cancel()
+	}
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err()
@@ -258,8 +295,6 @@ func (s *Service) runK5Export(ctx context.Context, r *job.Run) error {
 			return fault.Invalidf(msgExportNotValid).WithCause(cerr)
 		}
 		return fault.Internalf(msgExportDownload).WithCause(cerr)
-	case putErr != nil:
-		return fault.Internalf(msgExportUpload).WithCause(putErr)
 	}
-	return r.SetResult(map[string]string{"object": t.Path()})
+	return fault.Internalf(msgExportUpload).WithCause(putErr)
 }

@@ -134,8 +134,14 @@ func TestExportErrorsAndCancel(t *testing.T) {
 	if _, err := start(queued, "/v1/AUTH_p1/out"); codeOf(err) != "40017" {
 		t.Errorf("image without data: %v", err)
 	}
-	if _, err := start(imageID, "/v1/AUTH_p9/out"); codeOf(err) != "40004" {
-		t.Errorf("unwritable container: %v", err)
+	fx.objs.mkdir("AUTH_p1", "other")
+	fx.objs.mkdir("AUTH_p1", "third")
+	fx.objs.mkdir("AUTH_p1", "ro")
+	fx.objs.readOnly["AUTH_p1/ro"] = true
+	for _, c := range []string{"/v1/AUTH_p9/out", "/v1/AUTH_p1/missing", "/v1/AUTH_p1/ro"} {
+		if _, err := start(imageID, c); codeOf(err) != "40004" || err.Error() != "Parameter 'storage_container' has invalid value." {
+			t.Errorf("%s: %v", c, err)
+		}
 	}
 	req, _ := parseExportRequest([]byte(`{"image_id":"` + imageID + `","storage_container":"/v1/AUTH_p1/out"}`))
 	if _, err := fx.svc.StartExport(ctx, reader, req); codeOf(err) != "40301" {

@@ -43,10 +43,32 @@ type ObjectInfo struct {
 type Objects interface {
 	OpenObject(ctx context.Context, p *policy.Principal, account, container, object string) (Object, error)
 	HeadObject(ctx context.Context, p *policy.Principal, account, container, object string) (ObjectInfo, error)
-	// PutObject stores body (size bytes, -1 when unknown) as the object;
-	// nothing is visible unless it returns nil.
-	PutObject(ctx context.Context, p *policy.Principal, account, container, object string, body io.Reader, size int64) error
+	// PutObject stores body (size bytes, -1 when unknown) as the object
+	// and returns its ETag (MD5); nothing is visible unless it returns nil.
+	PutObject(ctx context.Context, p *policy.Principal, account, container, object string, body io.Reader, size int64) (string, error)
 	DeleteObject(ctx context.Context, p *policy.Principal, account, container, object string) error
+	// HeadContainer describes a container p may read (NotFound, Forbidden).
+	HeadContainer(ctx context.Context, p *policy.Principal, account, container string) (ContainerInfo, error)
+	// CreateContainer creates a container as p (its account's owner);
+	// an existing one is left as it is.
+	CreateContainer(ctx context.Context, p *policy.Principal, account, container string) error
+	// CopyObject copies a plain object within an account, sharing its bytes.
+	CopyObject(ctx context.Context, p *policy.Principal, account, srcContainer, srcObject, dstContainer, dstObject string) error
+	// PutManifest stores an SLO manifest of segs as the object; nothing is
+	// visible unless every segment checks and it returns nil.
+	PutManifest(ctx context.Context, p *policy.Principal, account, container, object string, segs []Segment) error
+}
+
+// ContainerInfo describes a container.
+type ContainerInfo struct {
+	Writable bool // the caller may write objects into it
+}
+
+// Segment is one segment of an SLO manifest.
+type Segment struct {
+	Path string // "/container/object" in the manifest's account
+	ETag string
+	Size int64
 }
 
 // Identity is what imports need of the identity service.
@@ -73,6 +95,10 @@ type Options struct {
 	SizeCap int64
 	// ExportSizeCap is the largest image an export takes (default SizeCap).
 	ExportSizeCap int64
+	// ExportSegmentSize is the size of the segments of an exported VMDK
+	// larger than one segment, which is written as a Static Large Object
+	// (default 1 GiB; at most the object store's single-object limit).
+	ExportSegmentSize int64
 	// PublicURL is the base URL the cloud is reached at (SCP urls must
 	// name it; the versions document links to it).
 	PublicURL string
@@ -91,6 +117,7 @@ type Service struct {
 	maxActive int
 	sizeCap   int64
 	exportCap int64
+	segSize   int64
 	publicURL string
 	now       func() time.Time
 }
@@ -99,7 +126,7 @@ type Service struct {
 // before the engine starts).
 func New(opts Options) *Service {
 	s := &Service{db: opts.DB, jobs: opts.Jobs, images: opts.Images, objects: opts.Objects, ident: opts.Ident,
-		log: opts.Log, maxActive: opts.MaxActive, sizeCap: opts.SizeCap, publicURL: opts.PublicURL, now: opts.Now}
+		log: opts.Log, maxActive: opts.MaxActive, sizeCap: opts.SizeCap, segSize: opts.ExportSegmentSize, publicURL: opts.PublicURL, now: opts.Now}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -112,13 +139,16 @@ func New(opts Options) *Service {
 	if s.sizeCap <= 0 {
 		s.sizeCap = 1 << 40
 	}
+	if s.segSize <= 0 {
+		s.segSize = DefaultExportSegmentSize
+	}
 	s.exportCap = opts.ExportSizeCap
 	if s.exportCap <= 0 {
 		s.exportCap = s.sizeCap
 	}
 	s.jobs.Register(job.Kind{Name: KindK5Import, Handler: s.runK5Import, Resumable: true, OnFail: s.k5ImportFailed,
 		FailMessage: "Internal server error.", InterruptedMessage: "Import process has stopped unexpectedly."})
-	s.jobs.Register(job.Kind{Name: KindK5Export, Handler: s.runK5Export, Resumable: true,
+	s.jobs.Register(job.Kind{Name: KindK5Export, Handler: s.runK5Export, Resumable: true, OnFail: s.k5ExportFailed,
 		FailMessage: msgExportFailedOther, InterruptedMessage: msgExportStopped,
 		Deadline: exportDeadline, DeadlineMessage: msgExportTooLong})
 	s.jobs.Register(job.Kind{Name: KindSCPImport, Handler: s.runSCPImport, Resumable: true, OnFail: s.scpImportFailed,

@@ -96,21 +96,30 @@ func (s *Service) PutObject(ctx context.Context, p *policy.Principal, account, c
 	if opt.Size > maxFileSize {
 		return "", fault.New(fault.TooLarge, msgTooLarge)
 	}
+	o, err := opt.object(account, container, object)
+	if err != nil {
+		return "", err
+	}
+	if err := s.writeObject(ctx, c, o, body, opt.Size, opt.ETag, opt.IfNoneMatch); err != nil {
+		return "", err
+	}
+	return o.ETag, nil
+}
+
+// object is the new object the options describe: its metadata checked
+// as a PUT's headers are, its content type given or guessed from its name.
+func (opt PutOptions) object(account, container, object string) (*Object, error) {
 	h := http.Header{}
 	for k, v := range opt.Metadata {
 		h[http.CanonicalHeaderKey("X-Object-Meta-"+k)] = []string{v}
 	}
 	if err := checkMeta(h, "X-Object-Meta-"); err != nil {
-		return "", err
+		return nil, err
 	}
 	if opt.ContentType != "" {
 		h.Set("Content-Type", opt.ContentType)
 	}
-	o := &Object{Account: account, Container: container, Name: object, ContentType: contentType(h, object), Meta: objectMetaFrom(h)}
-	if err := s.writeObject(ctx, c, o, body, opt.Size, opt.ETag, opt.IfNoneMatch); err != nil {
-		return "", err
-	}
-	return o.ETag, nil
+	return &Object{Account: account, Container: container, Name: object, ContentType: contentType(h, object), Meta: objectMetaFrom(h)}, nil
 }
 
 // DeleteObject deletes an object as p would DELETE it.

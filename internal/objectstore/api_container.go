@@ -25,6 +25,10 @@ import (
 	"github.com/stratus-iaas/stratus/internal/policy"
 )
 
+// MaxObjectSize is the largest object a single PUT stores (Swift's
+// max_file_size); larger data must be a large object.
+const MaxObjectSize = maxFileSize
+
 // ContainerInfo describes a container as a HEAD shows it.
 type ContainerInfo struct {
 	Account, Name string
@@ -157,17 +161,10 @@ func (s *Service) PutManifest(ctx context.Context, p *policy.Principal, account,
 		}
 		return "", fault.Invalidf("Errors in the manifest%s", b.String())
 	}
-	h := http.Header{}
-	for k, v := range opt.Metadata {
-		h[http.CanonicalHeaderKey("X-Object-Meta-"+k)] = []string{v}
-	}
-	if err := checkMeta(h, "X-Object-Meta-"); err != nil {
+	o, err := opt.object(account, container, object)
+	if err != nil {
 		return "", err
 	}
-	if opt.ContentType != "" {
-		h.Set("Content-Type", opt.ContentType)
-	}
-	o := &Object{Account: account, Container: container, Name: object, ContentType: contentType(h, object), Meta: objectMetaFrom(h)}
 	if err := s.storeSLO(ctx, c, o, res, opt.IfNoneMatch); err != nil {
 		return "", err
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/stratus-iaas/stratus/internal/objectstore"
 )
 
 // Config is every option of `stratus serve`. Precedence, lowest first:
@@ -57,11 +59,13 @@ type Config struct {
 	JobRetention      time.Duration `yaml:"job_retention"`
 	JobLease          time.Duration `yaml:"job_lease"`
 	// Imports (Glance import, K5 vmimport, SCP import).
-	ImportConvert    string `yaml:"image_import_convert"`
-	ImportMaxActive  int    `yaml:"import_max_active"`
-	ExportSizeCap    int64  `yaml:"export_size_cap"`
-	WebDownloadPorts string `yaml:"web_download_allowed_ports"`
-	WebDownloadHosts string `yaml:"web_download_allowed_hosts"`
+	ImportConvert   string `yaml:"image_import_convert"`
+	ImportMaxActive int    `yaml:"import_max_active"`
+	ExportSizeCap   int64  `yaml:"export_size_cap"`
+	// ExportSegmentSize is the segment size of K5 exports written as SLOs.
+	ExportSegmentSize int64  `yaml:"export_segment_size"`
+	WebDownloadPorts  string `yaml:"web_download_allowed_ports"`
+	WebDownloadHosts  string `yaml:"web_download_allowed_hosts"`
 	// Block storage: where volume bytes live ("local" files in VolumeDir,
 	// default DATA_DIR/volumes, or "blob" objects in the blob store) and
 	// the availability zone of this node's volumes.
@@ -151,6 +155,7 @@ func (c *Config) options() []option {
 		{"image-import-convert", "STRATUS_IMAGE_IMPORT_CONVERT", `"raw" converts qcow2/vmdk/vhd/vhdx data imported through Glance's import to raw; "" keeps it`, &c.ImportConvert},
 		{"import-max-active", "STRATUS_IMPORT_MAX_ACTIVE", "K5 imports (and, apart, exports) of one project queued or running at once; more is 503/50301", &c.ImportMaxActive},
 		{"export-size-cap", "STRATUS_EXPORT_SIZE_CAP", "largest image a K5 export takes, in bytes (0: the image size cap); larger is 400/40011", &c.ExportSizeCap},
+		{"export-segment-size", "STRATUS_EXPORT_SEGMENT_SIZE", "segment size, in bytes, of a K5 export's VMDK larger than one segment, written as a Static Large Object (0: 1 GiB; at most the 5 GiB single-object limit)", &c.ExportSegmentSize},
 		{"web-download-allowed-ports", "STRATUS_WEB_DOWNLOAD_ALLOWED_PORTS", "ports Glance's web-download import may fetch from (comma separated)", &c.WebDownloadPorts},
 		{"web-download-allowed-hosts", "STRATUS_WEB_DOWNLOAD_ALLOWED_HOSTS", "hosts, addresses or CIDRs web-download may fetch from even when loopback, private or link-local (comma separated)", &c.WebDownloadHosts},
 		{"key-algorithm", "STRATUS_KEY_ALGORITHM", "algorithm of key pairs compute generates: rsa (2048 bits, as Nova) or ed25519", &c.KeyAlgorithm},
@@ -278,6 +283,9 @@ func (c *Config) validate() error {
 	}
 	if c.ImportMaxActive < 1 {
 		return fmt.Errorf("import-max-active must be at least 1")
+	}
+	if c.ExportSegmentSize < 0 || c.ExportSegmentSize > objectstore.MaxObjectSize {
+		return fmt.Errorf("export-segment-size must be between 1 and %d bytes (0: the default)", int64(objectstore.MaxObjectSize))
 	}
 	if _, err := c.webDownloadPorts(); err != nil {
 		return err

@@ -56,8 +56,33 @@ func (o importObjects) HeadObject(ctx context.Context, p *policy.Principal, acco
 	return imports.ObjectInfo{Size: info.Size, ETag: info.ETag}, nil
 }
 
-func (o importObjects) PutObject(ctx context.Context, p *policy.Principal, account, container, object string, body io.Reader, size int64) error {
-	_, err := o.s.PutObject(ctx, p, account, container, object, body, objectstore.PutOptions{Size: size, ContentType: "application/octet-stream"})
+func (o importObjects) PutObject(ctx context.Context, p *policy.Principal, account, container, object string, body io.Reader, size int64) (string, error) {
+	return o.s.PutObject(ctx, p, account, container, object, body, objectstore.PutOptions{Size: size, ContentType: "application/octet-stream"})
+}
+
+func (o importObjects) HeadContainer(ctx context.Context, p *policy.Principal, account, container string) (imports.ContainerInfo, error) {
+	info, err := o.s.HeadContainer(ctx, p, account, container)
+	if err != nil {
+		return imports.ContainerInfo{}, err
+	}
+	return imports.ContainerInfo{Writable: info.Writable}, nil
+}
+
+func (o importObjects) CreateContainer(ctx context.Context, p *policy.Principal, account, container string) error {
+	_, err := o.s.CreateContainer(ctx, p, account, container)
+	return err
+}
+
+func (o importObjects) CopyObject(ctx context.Context, p *policy.Principal, account, srcContainer, srcObject, dstContainer, dstObject string) error {
+	return o.s.CopyObject(ctx, p, account, srcContainer, srcObject, dstContainer, dstObject)
+}
+
+func (o importObjects) PutManifest(ctx context.Context, p *policy.Principal, account, container, object string, segs []imports.Segment) error {
+	ms := make([]objectstore.ManifestSegment, len(segs))
+	for i, sg := range segs {
+		ms[i] = objectstore.ManifestSegment{Path: sg.Path, ETag: sg.ETag, Size: sg.Size}
+	}
+	_, err := o.s.PutManifest(ctx, p, account, container, object, ms, objectstore.PutOptions{ContentType: "application/octet-stream"})
 	return err
 }
 
@@ -70,6 +95,7 @@ func (o importObjects) DeleteObject(ctx context.Context, p *policy.Principal, ac
 func (s *Server) importGroups(jobs *job.Engine, imgs *image.Service, objs *objectstore.Service, ids *identity.Service) []httpapi.Group {
 	svc := imports.New(imports.Options{DB: s.db, Jobs: jobs, Images: imgs, Objects: importObjects{objs}, Ident: ids,
 		Log: s.log.With("service", "vmimport"), MaxActive: s.cfg.ImportMaxActive, SizeCap: s.cfg.ImageSizeCap, ExportSizeCap: s.cfg.ExportSizeCap,
-		PublicURL: s.publicURL})
+		ExportSegmentSize: s.cfg.ExportSegmentSize,
+		PublicURL:         s.publicURL})
 	return svc.Groups()
 }

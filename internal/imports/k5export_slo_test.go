@@ -1,0 +1,247 @@
+package imports
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stratus-iaas/stratus/internal/job"
+	"github.com/stratus-iaas/stratus/internal/store"
+)
+
+const exportBody = `{"image_id":"` + imageID + `","storage_container":"/v1/AUTH_p1/out"}`
+
+// segName is the swift CLI's name of a streamed SLO segment.
+var segName = regexp.MustCompile(`^` + imageID + `\.vmdk/slo/[0-9]+\.000000/([0-9]+)/([0-9]{8})$`)
+
+// startExport submits the export of imageID to AUTH_p1/out.
+func (fx *fixture) startExport(t *testing.T) string {
+	t.Helper()
+	req, err := parseExportRequest([]byte(exportBody))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := fx.svc.StartExport(context.Background(), member, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestExportSegmented: the VMDK is written as segments of the configured
+// size in out_segments, named as the swift CLI names them, joined by a
+// manifest in out; a VMDK that fits in one segment is a plain object and
+// leaves no segment behind.
+func TestExportSegmented(t *testing.T) {
+	disk := testDisk(3 << 20)
+	n := int64(len(toFormat(t, disk, "vmdk"))) // the converter's output size is deterministic
+	for _, tc := range []struct {
+		name     string
+		segSize  int64
+		segments int // 0: a plain object
+	}{
+		{"many segments", 256 << 10, int((n + 256<<10 - 1) / (256 << 10))},
+		{"last segment one byte", n - 1, 2},
+		{"exactly one segment", n, 0},
+		{"shorter than a segment", 1 << 30, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t, true, func(o *Options) { o.ExportSegmentSize = tc.segSize })
+			activeImage(t, fx, imageID, disk)
+			id := fx.startExport(t)
+			if j := fx.wait(t, id); j.State != job.Succeeded {
+				t.Fatalf("export %s %q", j.State, j.Message)
+			}
+			got, ok := fx.objs.get("AUTH_p1", "out", imageID+".vmdk")
+			if !ok || int64(len(got)) != n {
+				t.Fatalf("the exported file is not the VMDK (%d bytes, want %d)", len(got), n)
+			}
+			if !bytes.Equal(vmdkToRaw(t, got), disk) {
+				t.Fatal("the exported VMDK does not hold the image")
+			}
+			segs := fx.objs.manifests[okey("AUTH_p1", "out", imageID+".vmdk")]
+			left := fx.objs.list("AUTH_p1", "out_segments")
+			if tc.segments == 0 {
+				if segs != nil || len(left) != 0 {
+					t.Fatalf("a one-segment export left a manifest %v or segments %v", segs, left)
+				}
+				return
+			}
+			if len(segs) != tc.segments || len(left) != tc.segments {
+				t.Fatalf("%d segments in the manifest, %d stored, want %d", len(segs), len(left), tc.segments)
+			}
+			slices.Sort(left)
+			var joined []byte
+			for i, sg := range segs {
+				m := segName.FindStringSubmatch(left[i])
+				if m == nil || sg.Path != "/out_segments/"+left[i] || m[1] != fmt.Sprint(tc.segSize) || m[2] != fmt.Sprintf("%08d", i) {
+					t.Fatalf("segment %d: %s stored as %s", i, sg.Path, left[i])
+				}
+				if i < len(segs)-1 && sg.Size != tc.segSize {
+					t.Fatalf("segment %d is %d bytes, want %d", i, sg.Size, tc.segSize)
+				}
+				b, _ := fx.objs.get("AUTH_p1", "out_segments", left[i])
+				joined = append(joined, b...)
+			}
+			if !bytes.Equal(joined, got) {
+				t.Fatalf("the segments do not join into the file")
+			}
+		})
+	}
+}
+
+// TestExportSegmentedFailures: an upload that fails, a cancel and an
+// export needing more segments than a manifest takes leave neither the
+// file nor a segment; without a usable segment container the file is
+// written as one object.
+func TestExportSegmentedFailures(t *testing.T) {
+	disk := testDisk(3 << 20)
+	for _, tc := range []struct {
+		name    string
+		setup   func(fx *fixture)
+		cancel  bool
+		state   job.State
+		msg     string
+		segsOK  bool // out_segments may hold nothing
+		objects bool // the file exists (as one object)
+	}{
+		{"third segment fails", func(fx *fixture) {
+			fx.objs.failPut = func(a, c, o string) bool {
+				return c == "out_segments" && segName.FindStringSubmatch(o)[2] == "00000002"
+			}
+		}, false, job.Failed, msgExportUpload, true, false},
+		{"manifest refused", func(fx *fixture) {
+			fx.objs.failPut = func(a, c, o string) bool {
+				if c == "out_segments" && segName.FindStringSubmatch(o)[2] == "00000002" {
+					fx.objs.put(a, c, segmentOf(fx, 1), []byte("changed")) // a segment changed under the export
+				}
+				return false
+			}
+		}, false, job.Failed, msgExportUpload, true, false},
+		{"cancel mid-export", nil, true, job.Cancelled, "", true, false},
+		{"too many segments", func(fx *fixture) { maxSegments = 3 }, false, job.Failed, msgExportUpload, true, false},
+		{"segment container read-only: one object", func(fx *fixture) {
+			fx.objs.mkdir("AUTH_p1", "out_segments")
+			fx.objs.readOnly["AUTH_p1/out_segments"] = true
+		}, false, job.Succeeded, "", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Cleanup(func() { maxSegments = 1000 })
+			fx := newFixture(t, true, func(o *Options) { o.ExportSegmentSize = 256 << 10 })
+			activeImage(t, fx, imageID, disk)
+			if tc.setup != nil {
+				tc.setup(fx)
+			}
+			if tc.cancel {
+				fx.objs.putStarted = make(chan struct{}) // each segment waits for the test
+			}
+			id := fx.startExport(t)
+			if tc.cancel {
+				<-fx.objs.putStarted
+				<-fx.objs.putStarted // the second segment has begun
+				if err := fx.svc.CancelExport(context.Background(), member, id); err != nil {
+					t.Fatal(err)
+				}
+				go func() {
+					for range fx.objs.putStarted {
+					}
+				}()
+			}
+			j := fx.wait(t, id)
+			if j.State != tc.state || j.Message != tc.msg {
+				t.Fatalf("export %s %q, want %s %q", j.State, j.Message, tc.state, tc.msg)
+			}
+			got, ok := fx.objs.get("AUTH_p1", "out", imageID+".vmdk")
+			if ok != tc.objects || (ok && !bytes.Equal(vmdkToRaw(t, got), disk)) {
+				t.Fatalf("file present %v, want %v", ok, tc.objects)
+			}
+			if left := fx.objs.list("AUTH_p1", "out_segments"); len(left) != 0 {
+				t.Fatalf("segments left: %v", left)
+			}
+		})
+	}
+}
+
+// segmentOf is the name of segment i of the export running in fx.
+func segmentOf(fx *fixture, i int) string {
+	for _, name := range fx.objs.list("AUTH_p1", "out_segments") {
+		if m := segName.FindStringSubmatch(name); m != nil && m[2] == fmt.Sprintf("%08d", i) {
+			return name
+		}
+	}
+	return "none"
+}
+
+// TestExportCrashLeftovers: the segments (and manifest) an attempt that
+// crashed recorded in its checkpoint are removed: by the resumed attempt,
+// which then succeeds, or, when the job is not resumed, as it fails.
+func TestExportCrashLeftovers(t *testing.T) {
+	disk := testDisk(1 << 20)
+	for _, tc := range []struct {
+		name    string
+		attempt int
+		state   job.State
+		msg     string
+	}{
+		{"resumed", 1, job.Succeeded, ""},
+		{"interrupted too often", 5, job.Failed, msgExportStopped},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fx := newFixture(t, false, func(o *Options) { o.ExportSegmentSize = 256 << 10 })
+			ctx := context.Background()
+			activeImage(t, fx, imageID, disk)
+			id := fx.startExport(t)
+			// What a crash after two segments and the manifest leaves.
+			fx.objs.mkdir("AUTH_p1", "out_segments")
+			old := []string{imageID + ".vmdk/slo/1.000000/262144/00000000", imageID + ".vmdk/slo/1.000000/262144/00000001"}
+			for _, name := range old {
+				fx.objs.put("AUTH_p1", "out_segments", name, []byte("old"))
+			}
+			fx.objs.put("AUTH_p1", "out", imageID+".vmdk", []byte("old manifest"))
+			cp, _ := json.Marshal(exportCheckpoint{SegContainer: "out_segments", Segments: old, Target: true})
+			past := store.Now() - int64(time.Minute/time.Microsecond)
+			err := fx.svc.db.Tx(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, lease_owner = 'dead', lease_expires = $2, attempt = $3,
+					checkpoint = $4, started_at = $5 WHERE id = $6`, job.Running, past, tc.attempt, string(cp), store.Now(), id)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := fx.jobs.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { fx.jobs.Close() })
+			j := fx.wait(t, id)
+			if j.State != tc.state || j.Message != tc.msg {
+				t.Fatalf("export %s %q, want %s %q", j.State, j.Message, tc.state, tc.msg)
+			}
+			// OnFail removes them after its transaction: wait a bounded while.
+			for i := 0; i < 200 && len(fx.objs.list("AUTH_p1", "out_segments")) > 0 && tc.state == job.Failed; i++ {
+				time.Sleep(10 * time.Millisecond)
+			}
+			for _, name := range old {
+				if _, ok := fx.objs.get("AUTH_p1", "out_segments", name); ok {
+					t.Fatalf("segment %s of the crashed attempt is left", name)
+				}
+			}
+			got, ok := fx.objs.get("AUTH_p1", "out", imageID+".vmdk")
+			switch tc.state {
+			case job.Succeeded:
+				if !ok || !bytes.Equal(vmdkToRaw(t, got), disk) {
+					t.Fatal("the resumed export did not write the VMDK")
+				}
+			default:
+				if ok {
+					t.Fatal("the crashed attempt's manifest is left")
+				}
+			}
+		})
+	}
+}
