@@ -234,6 +234,31 @@ func TestProgressAndCancel(t *testing.T) {
 	close(release)
 }
 
+// TestFinishCommitsWhenCancelledMeanwhile: the heartbeat cancels a run
+// (lost lease) when it sees the job leave Running, which Finish's own
+// commit does; on PostgreSQL that cancel can land while the commit is in
+// flight. Finish must report the commit it made, or the handler deletes
+// the bytes its resource now names. Here the run is cancelled inside the
+// publish, before the commit.
+func TestFinishCommitsWhenCancelledMeanwhile(t *testing.T) {
+	db := storetest.Open(t)
+	resources(t, db)
+	var finishErr error
+	e := testEngine(t, db, "n1", Kind{Name: "test.late", OnFail: failResource, Handler: func(ctx context.Context, r *Run) error {
+		finishErr = r.Finish(ctx, nil, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, "UPDATE jobtest_resources SET status = 'active' WHERE id = $1", r.Job().ResourceID)
+			r.cancel(ErrLostLease)
+			return err
+		})
+		return finishErr
+	}})
+	id := submit(t, e, "test.late", "p1", "r1", nil)
+	j := wait(t, e, id)
+	if finishErr != nil || j.State != Succeeded || resourceStatus(t, db, "r1") != "active" {
+		t.Fatalf("finish %v, job %s, resource %s", finishErr, j.State, resourceStatus(t, db, "r1"))
+	}
+}
+
 func TestCancelQueuedAndTwice(t *testing.T) {
 	db := storetest.Open(t)
 	resources(t, db)

@@ -102,6 +102,12 @@ func (r *Run) Finish(ctx context.Context, result any, publish func(tx *sql.Tx) e
 			return fmt.Errorf("job: result: %w", err)
 		}
 	}
+	// The run's context is cancelled when the heartbeat sees the job leave
+	// Running, which this very commit does: with that context, the commit
+	// could be reported failed after it took effect, and the caller would
+	// then delete the bytes the resource now names. The lease check in
+	// finishJob already guards the write; the commit is never interrupted.
+	ctx = context.WithoutCancel(ctx)
 	err := r.e.db.Tx(ctx, func(tx *sql.Tx) error {
 		if err := finishJob(ctx, tx, r.job.ID, r.e.node, Succeeded, 100, "", "", string(b), Running, Cancelling); err != nil {
 			return err
