@@ -93,19 +93,57 @@ func writeZeros(w io.Writer, n int64) {
 	}
 }
 
-// hashReaderAt feeds the size bytes of r, in order, to w.
+// hashReaderAt feeds the size bytes of r, in order, to w. A reader
+// goroutine keeps the next chunks coming while w hashes the current one,
+// so a read that goes to the disk (a converted output whose pages were
+// dropped behind the writer) overlaps the hashing instead of adding to it.
 func hashReaderAt(ctx context.Context, r io.ReaderAt, size int64, w io.Writer) error {
-	buf := make([]byte, 1<<20)
-	for off := int64(0); off < size; {
-		if err := ctx.Err(); err != nil {
-			return err
+	const chunk, ahead = 1 << 20, 4
+	type block struct {
+		b   []byte
+		err error
+	}
+	full := make(chan block, ahead)
+	free := make(chan []byte, ahead+1)
+	for range ahead + 1 {
+		free <- make([]byte, chunk)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(full)
+		for off := int64(0); off < size; {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-stop:
+				return
+			}
+			if err := ctx.Err(); err != nil {
+				full <- block{err: err}
+				return
+			}
+			n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+			off += int64(n)
+			if err != nil && !(err == io.EOF && off == size) {
+				full <- block{b: buf[:n], err: &diskimage.Error{Kind: diskimage.KindIO, Reason: "reading for checksum", Err: err}}
+				return
+			}
+			if n == 0 {
+				full <- block{err: &diskimage.Error{Kind: diskimage.KindIO, Reason: "reading for checksum", Err: io.ErrUnexpectedEOF}}
+				return
+			}
+			full <- block{b: buf[:n]}
 		}
-		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
-		w.Write(buf[:n])
-		off += int64(n)
-		if err != nil && !(err == io.EOF && off == size) {
-			return &diskimage.Error{Kind: diskimage.KindIO, Reason: "reading for checksum", Err: err}
+	}()
+	for blk := range full {
+		if len(blk.b) > 0 {
+			w.Write(blk.b)
 		}
+		if blk.err != nil {
+			return blk.err
+		}
+		free <- blk.b[:cap(blk.b)]
 	}
 	return nil
 }
