@@ -223,3 +223,36 @@ func TestPinned(t *testing.T) {
 		t.Fatalf("dead node's pinned job: %s %q", j.State, j.Message)
 	}
 }
+
+// TestCountActiveAdmission: requests racing for the last places under a
+// per-project limit (count then submit in one transaction, as the K5
+// import and export do) never admit more than the limit.
+func TestCountActiveAdmission(t *testing.T) {
+	db := storetest.Open(t)
+	resources(t, db)
+	e := New(Options{DB: db, Node: "n1", Poll: 10 * time.Millisecond}) // not started: jobs stay queued
+	e.Register(Kind{Name: "test.x", Handler: func(context.Context, *Run) error { return nil }})
+	const limit, callers = 5, 24
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := db.Tx(context.Background(), func(tx *sql.Tx) error {
+				n, err := e.CountActive(context.Background(), tx, "p1", "test.x")
+				if err != nil || n >= limit {
+					return err
+				}
+				_, err = e.Submit(context.Background(), tx, Spec{Kind: "test.x", Project: "p1", ResourceID: fmt.Sprint("r", i)})
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n, err := e.CountActive(context.Background(), db.R(), "p1", "test.x"); err != nil || n != limit {
+		t.Fatalf("admitted %d (err %v), limit %d", n, err, limit)
+	}
+}

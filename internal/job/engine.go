@@ -217,8 +217,17 @@ func (e *Engine) Submit(ctx context.Context, tx *sql.Tx, s Spec) (string, error)
 }
 
 // CountActive counts the queued, running and cancelling jobs of project
-// (all projects when "") of the given kinds, for admission limits.
+// (all projects when "") of the given kinds, for admission limits. Call it
+// in the transaction that submits the next job: on PostgreSQL it first
+// takes a transaction-scoped lock on the project's count, so two nodes
+// (or two requests) cannot both see room for the last job under a limit
+// and both submit it. SQLite has a single writer, which does the same.
 func (e *Engine) CountActive(ctx context.Context, q store.Querier, project string, kinds ...string) (int, error) {
+	if e.db.Engine == store.Postgres {
+		if _, err := q.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext($1))", "stratus.job-limit."+project); err != nil {
+			return 0, err
+		}
+	}
 	return countJobs(ctx, q, Filter{Project: project, Kinds: kinds, States: []State{Queued, Running, Cancelling}})
 }
 
