@@ -622,11 +622,7 @@ var externalEvents = []string{"network-changed", "network-vif-plugged", "network
 // block storage tell compute of changes; stratus's services call compute
 // directly, so events are acknowledged per server (404 for unknown ones).
 func (s *Service) externalEvent(w http.ResponseWriter, r *http.Request) error {
-	v, err := decodeBody(r)
-	if err != nil {
-		return err
-	}
-	top, err := object("", v)
+	top, err := decodeObject(r)
 	if err != nil {
 		return err
 	}
@@ -762,11 +758,7 @@ func (s *Service) showHost(w http.ResponseWriter, r *http.Request) error {
 // updateHost is PUT /os-hosts/{host}: status enables or disables its
 // nova-compute; maintenance mode is not supported (as libvirt's).
 func (s *Service) updateHost(w http.ResponseWriter, r *http.Request) error {
-	v, err := decodeBody(r)
-	if err != nil {
-		return err
-	}
-	m, err := object("", v)
+	m, err := decodeObject(r)
 	if err != nil {
 		return err
 	}

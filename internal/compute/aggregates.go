@@ -367,11 +367,7 @@ func (s *Service) deleteAggregate(w http.ResponseWriter, r *http.Request) error 
 // aggregateAction is POST /os-aggregates/{id}/action: add_host,
 // remove_host, set_metadata.
 func (s *Service) aggregateAction(w http.ResponseWriter, r *http.Request) error {
-	v, err := decodeBody(r)
-	if err != nil {
-		return err
-	}
-	top, err := object("", v)
+	top, err := decodeObject(r)
 	if err != nil {
 		return err
 	}

@@ -81,11 +81,7 @@ func (s *Service) getExtraSpec(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) updateExtraSpec(w http.ResponseWriter, r *http.Request) error {
-	v, err := decodeBody(r)
-	if err != nil {
-		return err
-	}
-	m, err := object("", v)
+	m, err := decodeObject(r)
 	if err != nil {
 		return err
 	}
@@ -134,11 +130,7 @@ func (s *Service) listFlavorAccess(w http.ResponseWriter, r *http.Request) error
 // flavorAction is POST /flavors/{id}/action: addTenantAccess and
 // removeTenantAccess.
 func (s *Service) flavorAction(w http.ResponseWriter, r *http.Request) error {
-	v, err := decodeBody(r)
-	if err != nil {
-		return err
-	}
-	top, err := object("", v)
+	top, err := decodeObject(r)
 	if err != nil {
 		return err
 	}

@@ -134,11 +134,7 @@ func (s *Service) saveService(ctx context.Context, v serviceRec) error {
 // PUT /os-services/{enable,disable,disable-log-reason,force-down}.
 func (s *Service) updateService(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("service_id")
-	v, err := decodeBody(r)
-	if err != nil {
-		return err
-	}
-	m, err := object("", v)
+	m, err := decodeObject(r)
 	if err != nil {
 		return err
 	}

@@ -91,11 +91,7 @@ var ifaceStates = []string{vmActive, vmPaused, vmStopped}
 
 func (s *Service) attachInterface(w http.ResponseWriter, r *http.Request) error {
 	var req PortRequest
-	v, err := decodeBody(r)
-	if err != nil {
-		return err
-	}
-	top, err := object("", v)
+	top, err := decodeObject(r)
 	if err != nil {
 		return err
 	}

@@ -43,6 +43,15 @@ func decodeBody(r *http.Request) (any, error) {
 	return v, nil
 }
 
+// decodeObject decodes a request body that must be a JSON object.
+func decodeObject(r *http.Request) (map[string]any, error) {
+	v, err := decodeBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return object("", v)
+}
+
 // body decodes a request body that must be an object holding key (an
 // object too), allowing no other top-level keys except extra.
 func body(r *http.Request, key string, extra ...string) (map[string]any, map[string]any, error) {

@@ -108,17 +108,10 @@ func hashReaderAt(ctx context.Context, r io.ReaderAt, size int64, w io.Writer) e
 	for range ahead + 1 {
 		free <- make([]byte, chunk)
 	}
-	stop := make(chan struct{})
-	defer close(stop)
 	go func() {
 		defer close(full)
 		for off := int64(0); off < size; {
-			var buf []byte
-			select {
-			case buf = <-free:
-			case <-stop:
-				return
-			}
+			buf := <-free // the consumer returns early only after the error block this goroutine sends last
 			if err := ctx.Err(); err != nil {
 				full <- block{err: err}
 				return
