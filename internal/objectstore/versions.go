@@ -106,7 +106,13 @@ func parseVersionID(v string) (int64, error) {
 	if err != nil || f >= 1e10 {
 		return 0, fault.Invalidf(msgInvalidVersion)
 	}
-	return int64(f*1e5+0.5) * 10, nil
+	// Bounded again after rounding to Swift's five decimals, as Swift's
+	// Timestamp is: 9999999999.999999 rounds to 1e10, which is refused.
+	us := int64(f*1e5+0.5) * 10
+	if us >= 1e16 {
+		return 0, fault.Invalidf(msgInvalidVersion)
+	}
+	return us, nil
 }
 
 // versionID is a version's id: its timestamp as Swift writes them.

@@ -345,7 +345,7 @@ func TestVersionKeys(t *testing.T) {
 		us  int64
 		bad bool
 	}{{"1600000000.12345", 1600000000123450, false}, {"1600000000", 1600000000000000, false}, {"1600000000.1", 1600000000100000, false},
-		{"1600000000.123456", 1600000000123460, false}, {"-1", 0, true}, {"1e5", 0, true}, {"99999999999", 0, true}, {"null", 0, true}} {
+		{"1600000000.123456", 1600000000123460, false}, {"-1", 0, true}, {"1e5", 0, true}, {"99999999999", 0, true}, {"9999999999.999999", 0, true}, {"9999993999999.99999", 0, true}, {"9999999999.99999", 9999999999999990, false}, {"null", 0, true}} {
 		us, err := parseVersionID(c.in)
 		if (err != nil) != c.bad || !c.bad && us != c.us {
 			t.Errorf("parseVersionID(%q) = %d, %v", c.in, us, err)
