@@ -78,6 +78,9 @@ func (s *Service) uploadSegmented(ctx context.Context, r *job.Run, p *policy.Pri
 		if i == maxSegments {
 			return fmt.Errorf("imports: the VMDK needs more than %d segments of %d bytes", maxSegments, s.segSize)
 		}
+		if err := ctx.Err(); err != nil {
+			return err // cancelled: no further segment is begun
+		}
 		name := fmt.Sprintf("%s%08d", prefix, i)
 		cp.SegContainer, cp.Segments = segC, append(cp.Segments, name)
 		if err := r.Checkpoint(cp); err != nil {
@@ -98,6 +101,9 @@ func (s *Service) uploadSegmented(ctx context.Context, r *job.Run, p *policy.Pri
 		} else if err != nil {
 			return err
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	cp.Target = true
 	if err := r.Checkpoint(cp); err != nil {

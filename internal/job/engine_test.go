@@ -259,6 +259,56 @@ func TestFinishCommitsWhenCancelledMeanwhile(t *testing.T) {
 	}
 }
 
+// TestCancelWinsOverLateFailure: a cancel accepted while the handler has
+// not yet seen it (here from another node, whose cancel this node's
+// heartbeat notices only at its next renewal) ends the job cancelled even
+// when the handler fails meanwhile; the handler may still checkpoint.
+func TestCancelWinsOverLateFailure(t *testing.T) {
+	db := storetest.Open(t)
+	resources(t, db)
+	var checkpointErr error
+	k := Kind{Name: "test.slow", OnFail: failResource, Handler: func(ctx context.Context, r *Run) error {
+		for i := 0; i < 3000; i++ {
+			var st State
+			if err := db.R().QueryRowContext(ctx, "SELECT state FROM jobs WHERE id = $1", r.ID()).Scan(&st); err != nil {
+				return err
+			}
+			if st == Cancelling {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if ctx.Err() != nil {
+			return errors.New("the heartbeat saw the cancel first; the test needs a long lease")
+		}
+		checkpointErr = r.Checkpoint(map[string]int{"segments": 2})
+		return errors.New("an upload failed")
+	}}
+	e := New(Options{DB: db, Node: "n1", Poll: 10 * time.Millisecond, ProgressEvery: 10 * time.Millisecond,
+		Lease: time.Minute, Workers: 1, PerProject: 1})
+	e.Register(k)
+	if err := e.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	other := testEngine(t, db, "n2") // knows no kinds: runs nothing
+	id := submit(t, e, "test.slow", "p1", "r1", nil)
+	eventually(t, "running", func() bool {
+		j, _ := e.Get(context.Background(), "p1", id)
+		return j != nil && j.State == Running
+	})
+	if err := other.Cancel(context.Background(), "p1", id); err != nil {
+		t.Fatal(err)
+	}
+	j := wait(t, e, id)
+	if j.State != Cancelled || j.Message != "" || checkpointErr != nil {
+		t.Fatalf("job %s %q, checkpoint %v", j.State, j.Message, checkpointErr)
+	}
+	if got := resourceStatus(t, db, "r1"); got != "error:cancelled" {
+		t.Fatalf("resource %s", got)
+	}
+}
+
 func TestCancelQueuedAndTwice(t *testing.T) {
 	db := storetest.Open(t)
 	resources(t, db)

@@ -278,7 +278,20 @@ func (e *Engine) finishWith(j *Job, k *Kind, to State, pct int, msg, code string
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := e.db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := finishJob(ctx, tx, j.ID, e.node, to, pct, msg, code, "", Running, Cancelling); err != nil {
+		var err error
+		if to == Failed {
+			// A cancel accepted while the handler was failing wins: the
+			// caller asked for it and was told yes. Two conditional
+			// updates, so a Cancel committing in between is seen.
+			err = finishJob(ctx, tx, j.ID, e.node, to, pct, msg, code, "", Running)
+			if errors.Is(err, store.ErrNotFound) {
+				to, msg, code = Cancelled, "", ""
+				err = finishJob(ctx, tx, j.ID, e.node, to, pct, msg, code, "", Cancelling)
+			}
+		} else {
+			err = finishJob(ctx, tx, j.ID, e.node, to, pct, msg, code, "", Running, Cancelling)
+		}
+		if err != nil {
 			return err
 		}
 		j.State, j.Message, j.Code = to, msg, code

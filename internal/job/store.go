@@ -198,9 +198,11 @@ func renewLease(ctx context.Context, q store.Querier, id, owner string, expires 
 	return st, store.Map(err)
 }
 
+// saveCheckpoint records a checkpoint of a job owner holds; a cancelling
+// job is still held (its handler may checkpoint what its cleanup needs).
 func saveCheckpoint(ctx context.Context, q store.Querier, id, owner, cp string) error {
-	res, err := q.ExecContext(ctx, "UPDATE jobs SET checkpoint = $1, updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND state = $5",
-		cp, store.Now(), id, owner, Running)
+	res, err := q.ExecContext(ctx, "UPDATE jobs SET checkpoint = $1, updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND state IN ($5, $6)",
+		cp, store.Now(), id, owner, Running, Cancelling)
 	return affected(res, err)
 }
 
