@@ -89,67 +89,27 @@ func (e *entity[T]) show(s *Service) func(http.ResponseWriter, *http.Request) er
 	}
 }
 
-// update is PATCH /v3/<name>s/{id}: read, apply and save in one transaction.
+// update is PATCH /v3/<name>s/{id} (modify in entity.go).
 func (e *entity[T]) update(s *Service) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		o, err := decodeEntity(r, e.name)
 		if err != nil {
 			return err
 		}
-		ctx := r.Context()
-		var v *T
-		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-			if v, err = e.load(ctx, tx, r.PathValue(e.param)); err != nil {
-				return err
-			}
-			if err := e.apply(o, v, false); err != nil {
-				return err
-			}
-			return e.save(ctx, tx, v)
-		})
-		if errors.Is(err, store.ErrConflict) {
-			return e.conflict(v)
-		}
+		v, err := e.modify(r.Context(), s, r.PathValue(e.param), func(v *T) error { return e.apply(o, v, false) })
 		if err != nil {
 			return err
 		}
-		s.invalidate()
 		return e.respond(w, r, http.StatusOK, v)
 	}
 }
 
-// remove is DELETE /v3/<name>s/{id}: before, when set, checks the record
-// may go and removes what refers to it, in the same transaction.
+// remove is DELETE /v3/<name>s/{id} (delete in entity.go).
 func (e *entity[T]) remove(s *Service, before func(ctx context.Context, tx *sql.Tx, id string) error) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		ctx := r.Context()
-		id := r.PathValue(e.param)
-		err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-			if before != nil {
-				if err := before(ctx, tx, id); err != nil {
-					return err
-				}
-			}
-			ok, err := deleteRow(ctx, tx, e.table, id)
-			if err == nil && !ok {
-				err = notFound(e.name, id)
-			}
-			return err
-		})
-		if err != nil {
+		if err := e.delete(r.Context(), s, r.PathValue(e.param), before); err != nil {
 			return err
 		}
-		s.invalidate()
 		return noContent(w)
 	}
-}
-
-// execAll runs each statement with id as $1.
-func execAll(ctx context.Context, tx *sql.Tx, id string, stmts ...string) error {
-	for _, q := range stmts {
-		if _, err := tx.ExecContext(ctx, q, id); err != nil {
-			return err
-		}
-	}
-	return nil
 }
