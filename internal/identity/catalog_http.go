@@ -1,14 +1,10 @@
 package identity
 
 import (
-	"context"
-	"database/sql"
-	"errors"
 	"net/http"
 	"slices"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
-	"github.com/stratus-iaas/stratus/internal/store"
 )
 
 // Catalog API, as keystone/api/services.py, endpoints.py, regions.py and
@@ -130,17 +126,10 @@ func (s *Service) createService(w http.ResponseWriter, r *http.Request) error {
 	if err := applyService(o, v, true); err != nil {
 		return err
 	}
-	if err := s.db.Tx(r.Context(), func(tx *sql.Tx) error { return insertService(r.Context(), tx, v, s.nowMicro(), false) }); err != nil {
+	if err := s.CreateService(r.Context(), v); err != nil {
 		return err
 	}
-	s.catalogCache.clear()
 	return s.serviceKind.respond(w, r, http.StatusCreated, v)
-}
-
-func deleteServiceRows(ctx context.Context, tx *sql.Tx, id string) error {
-	return execAll(ctx, tx, id,
-		"DELETE FROM identity_project_endpoints WHERE endpoint_id IN (SELECT id FROM identity_endpoints WHERE service_id = $1)",
-		"DELETE FROM identity_endpoints WHERE service_id = $1")
 }
 
 // --- endpoints ---
@@ -187,38 +176,6 @@ func applyEndpoint(o object, v *Endpoint, create bool) error {
 	return nil
 }
 
-// saveEndpoint checks the service and region (creating a legacy region)
-// and stores the endpoint.
-func (s *Service) saveEndpoint(ctx context.Context, q store.Querier, v *Endpoint) error {
-	return s.storeEndpoint(ctx, q, v, false)
-}
-
-func (s *Service) storeEndpoint(ctx context.Context, q store.Querier, v *Endpoint, create bool) error {
-	legacy := v.createRegion
-	if _, err := getService(ctx, q, v.ServiceID); errors.Is(err, store.ErrNotFound) {
-		return validationError("endpoint service_id", "service table")
-	} else if err != nil {
-		return err
-	}
-	if v.RegionID != "" {
-		_, err := getRegion(ctx, q, v.RegionID)
-		switch {
-		case errors.Is(err, store.ErrNotFound) && legacy:
-			if err := insertRegion(ctx, q, &Region{ID: v.RegionID, Extra: map[string]any{}}, s.nowMicro(), false); err != nil {
-				return err
-			}
-		case errors.Is(err, store.ErrNotFound):
-			return validationError("endpoint region_id", "region table")
-		case err != nil:
-			return err
-		}
-	}
-	if create {
-		return insertEndpoint(ctx, q, v, s.nowMicro(), false)
-	}
-	return updateEndpoint(ctx, q, v)
-}
-
 func (s *Service) listEndpoints(w http.ResponseWriter, r *http.Request) error {
 	return s.endpointKind.listed(w, r, s.db.R(), filter{})
 }
@@ -232,15 +189,10 @@ func (s *Service) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 	if err := applyEndpoint(o, v, true); err != nil {
 		return err
 	}
-	if err := s.db.Tx(r.Context(), func(tx *sql.Tx) error { return s.storeEndpoint(r.Context(), tx, v, true) }); err != nil {
+	if err := s.CreateEndpoint(r.Context(), v); err != nil {
 		return err
 	}
-	s.catalogCache.clear()
 	return s.endpointKind.respond(w, r, http.StatusCreated, v)
-}
-
-func deleteEndpointRows(ctx context.Context, tx *sql.Tx, id string) error {
-	return execAll(ctx, tx, id, "DELETE FROM identity_project_endpoints WHERE endpoint_id = $1")
 }
 
 // --- regions ---
@@ -259,33 +211,6 @@ func applyRegion(o object, v *Region, create bool) error {
 		v.ParentRegionID = x
 	}
 	o.extra(v.Extra, regionFields)
-	return nil
-}
-
-// saveRegion checks the parent exists and makes no cycle, and stores.
-func saveRegion(ctx context.Context, q store.Querier, v *Region) error {
-	if err := checkRegionParent(ctx, q, v); err != nil {
-		return err
-	}
-	return updateRegion(ctx, q, v)
-}
-
-func checkRegionParent(ctx context.Context, q store.Querier, v *Region) error {
-	seen := map[string]bool{v.ID: true}
-	for p := v.ParentRegionID; p != ""; {
-		if seen[p] {
-			return fault.Invalidf("The specified parent region %s would create a circular region hierarchy.", v.ParentRegionID)
-		}
-		seen[p] = true
-		pr, err := getRegion(ctx, q, p)
-		if errors.Is(err, store.ErrNotFound) {
-			return notFound("region", p)
-		}
-		if err != nil {
-			return err
-		}
-		p = pr.ParentRegionID
-	}
 	return nil
 }
 
@@ -313,152 +238,47 @@ func (s *Service) createRegion(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	delete(v.Extra, "id")
-	err = s.db.Tx(r.Context(), func(tx *sql.Tx) error {
-		if _, err := getRegion(r.Context(), tx, v.ID); err == nil {
-			return s.regionKind.conflict(v)
-		}
-		if err := checkRegionParent(r.Context(), tx, v); err != nil {
-			return err
-		}
-		return insertRegion(r.Context(), tx, v, s.nowMicro(), false)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return s.regionKind.conflict(v)
-	}
-	if err != nil {
+	if err := s.CreateRegion(r.Context(), v); err != nil {
 		return err
 	}
-	s.catalogCache.clear()
 	return s.regionKind.respond(w, r, http.StatusCreated, v)
-}
-
-// deleteRegionRows refuses a region whose subtree has endpoints, and
-// deletes its child regions.
-func deleteRegionRows(ctx context.Context, tx *sql.Tx, id string) error {
-	tree := []string{id}
-	for i := 0; i < len(tree); i++ {
-		kids, err := stringColumn(ctx, tx, "SELECT id FROM identity_regions WHERE parent_region_id = $1", tree[i])
-		if err != nil {
-			return err
-		}
-		for _, k := range kids {
-			if !slices.Contains(tree, k) {
-				tree = append(tree, k)
-			}
-		}
-	}
-	var f filter
-	f.in("region_id", tree)
-	n, err := countRows(ctx, tx, "SELECT COUNT(*) FROM identity_endpoints"+f.sql(), f.args...)
-	if err != nil {
-		return err
-	}
-	if n > 0 {
-		return fault.Forbiddenf("Unable to delete region %s because it or its child regions have associated endpoints.", id)
-	}
-	for _, k := range tree[1:] {
-		if _, err := deleteRow(ctx, tx, "identity_regions", k); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // --- OS-EP-FILTER ---
 
-func (s *Service) projectEndpoint(ctx context.Context, q store.Querier, r *http.Request) (string, string, error) {
-	p, e := r.PathValue("project_id"), r.PathValue("endpoint_id")
-	if _, err := s.project(ctx, q, p); err != nil {
-		return "", "", err
-	}
-	if _, err := s.endpointKind.load(ctx, q, e); err != nil {
-		return "", "", err
-	}
-	return p, e, nil
-}
-
 func (s *Service) addProjectEndpoint(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		p, e, err := s.projectEndpoint(ctx, tx, r)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, "INSERT INTO identity_project_endpoints (project_id, endpoint_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", p, e)
-		return err
-	})
-	if err != nil {
+	if err := s.AddProjectEndpoint(r.Context(), r.PathValue("project_id"), r.PathValue("endpoint_id")); err != nil {
 		return err
 	}
-	s.catalogCache.clear()
-	s.cache.clear()
 	return noContent(w)
 }
 
-func endpointNotInProject(e, p string) *fault.Error {
-	return fault.NotFoundf("Endpoint %s not found in project %s", e, p)
-}
-
 func (s *Service) checkProjectEndpoint(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	p, e, err := s.projectEndpoint(ctx, s.db.R(), r)
-	if err != nil {
+	if err := s.CheckProjectEndpoint(r.Context(), r.PathValue("project_id"), r.PathValue("endpoint_id")); err != nil {
 		return err
-	}
-	n, err := countRows(ctx, s.db.R(), "SELECT COUNT(*) FROM identity_project_endpoints WHERE project_id = $1 AND endpoint_id = $2", p, e)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return endpointNotInProject(e, p)
 	}
 	return noContent(w)
 }
 
 func (s *Service) removeProjectEndpoint(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		p, e, err := s.projectEndpoint(ctx, tx, r)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, "DELETE FROM identity_project_endpoints WHERE project_id = $1 AND endpoint_id = $2", p, e)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return endpointNotInProject(e, p)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.RemoveProjectEndpoint(r.Context(), r.PathValue("project_id"), r.PathValue("endpoint_id")); err != nil {
 		return err
 	}
-	s.catalogCache.clear()
-	s.cache.clear()
 	return noContent(w)
 }
 
 func (s *Service) listProjectEndpoints(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	p := r.PathValue("project_id")
-	if _, err := s.project(ctx, s.db.R(), p); err != nil {
+	if _, err := s.project(r.Context(), s.db.R(), p); err != nil {
 		return err
 	}
-	var f filter
-	f.where = append(f.where, "id IN (SELECT endpoint_id FROM identity_project_endpoints WHERE project_id = $1)")
-	f.args = append(f.args, p)
-	return s.endpointKind.listed(w, r, s.db.R(), f)
+	return s.endpointKind.listed(w, r, s.db.R(), endpointsOfProject(p))
 }
 
 func (s *Service) listEndpointProjects(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	e := r.PathValue("endpoint_id")
-	if _, err := s.endpointKind.load(ctx, s.db.R(), e); err != nil {
+	if _, err := s.endpointKind.load(r.Context(), s.db.R(), e); err != nil {
 		return err
 	}
-	var f filter
-	f.where = append(f.where, "id IN (SELECT project_id FROM identity_project_endpoints WHERE endpoint_id = $1)")
-	f.args = append(f.args, e)
-	return projectKind.listed(w, r, s.db.R(), f)
+	return projectKind.listed(w, r, s.db.R(), projectsOfEndpoint(e))
 }

@@ -156,3 +156,41 @@ func updateRegion(ctx context.Context, q store.Querier, v *Region) error {
 		v.ID, v.Description, v.ParentRegionID, encodeExtra(v.Extra))
 	return store.Map(err)
 }
+
+// --- OS-EP-FILTER project associations ---
+
+func addProjectEndpoint(ctx context.Context, q store.Querier, projectID, endpointID string) error {
+	_, err := q.ExecContext(ctx, "INSERT INTO identity_project_endpoints (project_id, endpoint_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", projectID, endpointID)
+	return err
+}
+
+func hasProjectEndpoint(ctx context.Context, q store.Querier, projectID, endpointID string) (bool, error) {
+	n, err := countRows(ctx, q, "SELECT COUNT(*) FROM identity_project_endpoints WHERE project_id = $1 AND endpoint_id = $2", projectID, endpointID)
+	return n > 0, err
+}
+
+// removeProjectEndpoint reports whether there was an association.
+func removeProjectEndpoint(ctx context.Context, q store.Querier, projectID, endpointID string) (bool, error) {
+	res, err := q.ExecContext(ctx, "DELETE FROM identity_project_endpoints WHERE project_id = $1 AND endpoint_id = $2", projectID, endpointID)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// endpointsOfProject filters endpoints to those associated with the project.
+func endpointsOfProject(projectID string) filter {
+	var f filter
+	f.where = append(f.where, "id IN (SELECT endpoint_id FROM identity_project_endpoints WHERE project_id = $1)")
+	f.args = append(f.args, projectID)
+	return f
+}
+
+// projectsOfEndpoint filters projects to those associated with the endpoint.
+func projectsOfEndpoint(endpointID string) filter {
+	var f filter
+	f.where = append(f.where, "id IN (SELECT project_id FROM identity_project_endpoints WHERE endpoint_id = $1)")
+	f.args = append(f.args, endpointID)
+	return f
+}
