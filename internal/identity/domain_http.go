@@ -2,11 +2,8 @@ package identity
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"net/http"
 
-	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
@@ -48,13 +45,6 @@ func applyDomain(o object, d *Domain, create bool) error {
 	return nil
 }
 
-func saveDomain(ctx context.Context, q store.Querier, d *Domain) error {
-	if err := updateDomain(ctx, q, d); err != nil {
-		return err
-	}
-	return setProjectTags(ctx, q, d.ID, d.Tags)
-}
-
 func (s *Service) createDomain(w http.ResponseWriter, r *http.Request) error {
 	o, err := decodeEntity(r, "domain")
 	if err != nil {
@@ -77,49 +67,8 @@ func (s *Service) newDomain(ctx context.Context, o object) (*Domain, error) {
 	if id, ok, _ := o.str("explicit_domain_id"); ok && id != "" {
 		d.ID = id
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if err := insertDomain(ctx, tx, d, s.nowMicro()); err != nil {
-			return err
-		}
-		return setProjectTags(ctx, tx, d.ID, d.Tags)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return nil, domainConflict(d)
+	if err := s.CreateDomain(ctx, d); err != nil {
+		return nil, err
 	}
-	return d, err
-}
-
-// deleteDomainRows refuses an enabled domain and removes everything in it.
-func (s *Service) deleteDomainRows(ctx context.Context, tx *sql.Tx, id string) error {
-	d, err := s.domain(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	if d.Enabled {
-		return fault.Forbiddenf("Cannot delete a domain that is enabled, please disable it first.")
-	}
-	const users = "SELECT id FROM identity_users WHERE domain_id = $1"
-	const projects = "SELECT id FROM identity_projects WHERE domain_id = $1"
-	const groups = "SELECT id FROM identity_groups WHERE domain_id = $1"
-	return execAll(ctx, tx, id,
-		"DELETE FROM identity_role_assignments WHERE target_type = 'domain' AND target_id = $1",
-		"DELETE FROM identity_role_assignments WHERE target_type = 'project' AND target_id IN ("+projects+")",
-		"DELETE FROM identity_role_assignments WHERE actor_type = 'user' AND actor_id IN ("+users+")",
-		"DELETE FROM identity_role_assignments WHERE actor_type = 'group' AND actor_id IN ("+groups+")",
-		"DELETE FROM identity_role_assignments WHERE role_id IN (SELECT id FROM identity_roles WHERE domain_id = $1)",
-		"DELETE FROM identity_implied_roles WHERE prior_role_id IN (SELECT id FROM identity_roles WHERE domain_id = $1) OR implied_role_id IN (SELECT id FROM identity_roles WHERE domain_id = $1)",
-		"DELETE FROM identity_group_members WHERE group_id IN ("+groups+") OR user_id IN ("+users+")",
-		"DELETE FROM identity_credentials WHERE user_id IN ("+users+") OR project_id IN ("+projects+")",
-		"DELETE FROM identity_app_cred_roles WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE user_id IN ("+users+") OR project_id IN ("+projects+"))",
-		"DELETE FROM identity_app_cred_access_rules WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE user_id IN ("+users+") OR project_id IN ("+projects+"))",
-		"DELETE FROM identity_app_creds WHERE user_id IN ("+users+") OR project_id IN ("+projects+")",
-		"DELETE FROM identity_access_rules WHERE user_id IN ("+users+")",
-		"UPDATE identity_trusts SET deleted_at = 1 WHERE deleted_at = 0 AND (trustor_user_id IN ("+users+") OR trustee_user_id IN ("+users+") OR project_id IN ("+projects+"))",
-		"DELETE FROM identity_limits WHERE domain_id = $1 OR project_id IN ("+projects+")",
-		"DELETE FROM identity_project_tags WHERE project_id = $1 OR project_id IN ("+projects+")",
-		"DELETE FROM identity_projects WHERE domain_id = $1",
-		"DELETE FROM identity_users WHERE domain_id = $1",
-		"DELETE FROM identity_groups WHERE domain_id = $1",
-		"DELETE FROM identity_roles WHERE domain_id = $1",
-	)
+	return d, nil
 }
