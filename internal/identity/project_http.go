@@ -2,8 +2,6 @@ package identity
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -59,25 +57,9 @@ func applyProject(o object, p *Project, create bool) error {
 	return nil
 }
 
-func saveProject(ctx context.Context, q store.Querier, p *Project) error {
-	if err := updateProject(ctx, q, p); err != nil {
-		return err
-	}
-	return setProjectTags(ctx, q, p.ID, p.Tags)
-}
-
-// callerDomain is where new projects and users go when the request names
-// no domain: the caller's project domain, as in Keystone.
+// callerDomain is principalDomain (project.go) of the request's caller.
 func callerDomain(r *http.Request) string {
-	if p := policy.FromContext(r.Context()); p != nil {
-		if p.DomainID != "" {
-			return p.DomainID
-		}
-		if p.ProjectDomain != "" {
-			return p.ProjectDomain
-		}
-	}
-	return DefaultDomainID
+	return principalDomain(policy.FromContext(r.Context()))
 }
 
 func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) error {
@@ -182,63 +164,10 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if p.DomainID == "" && parent != "" {
-			// The parent's domain, as Keystone does.
-			if pp, err := getProject(ctx, tx, parent); err == nil {
-				p.DomainID = pp.DomainID
-			}
-		}
-		if p.DomainID == "" {
-			p.DomainID = callerDomain(r)
-		}
-		if _, err := s.domain(ctx, tx, p.DomainID); err != nil {
-			return err
-		}
-		p.ParentID = p.DomainID
-		if parent != "" && parent != p.DomainID {
-			pp, err := s.project(ctx, tx, parent)
-			if err != nil {
-				return err
-			}
-			if pp.DomainID != p.DomainID {
-				return fault.Invalidf("Cannot create project, since it specifies its domain_id %s, but specifies a parent in a different domain (%s).", p.DomainID, pp.DomainID)
-			}
-			if err := assertBranchEnabled(ctx, tx, pp); err != nil {
-				return err
-			}
-			p.ParentID = parent
-		}
-		if err := insertProject(ctx, tx, p, s.nowMicro()); err != nil {
-			return err
-		}
-		return setProjectTags(ctx, tx, p.ID, p.Tags)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return projectConflict(p)
-	}
-	if err != nil {
+	if err := s.CreateProject(ctx, policy.FromContext(ctx), p, parent); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"project": projectWire(r, p)})
-}
-
-// assertBranchEnabled refuses a new child under a disabled project.
-func assertBranchEnabled(ctx context.Context, q store.Querier, parent *Project) error {
-	ids, err := projectAncestors(ctx, q, parent)
-	if err != nil {
-		return err
-	}
-	for _, id := range append([]string{parent.ID}, ids...) {
-		p, err := getProject(ctx, q, id)
-		if err != nil {
-			return err
-		}
-		if !p.Enabled {
-			return fault.Invalidf("cannot create a project in a branch containing a disabled project: %s", p.ID)
-		}
-	}
-	return nil
 }
 
 // showProject is GET /v3/projects/{project_id}, with the hierarchy
@@ -268,52 +197,17 @@ func (s *Service) showProject(w http.ResponseWriter, r *http.Request) error {
 // updated through it too (enabled, name, description).
 func (s *Service) updateProject(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("project_id")
-	if _, err := getProject(r.Context(), s.db.R(), id); errors.Is(err, store.ErrNotFound) {
-		if _, derr := getDomain(r.Context(), s.db.R(), id); derr == nil {
-			return s.updateDomainAsProject(w, r, id)
-		}
+	if s.domainNotProject(r.Context(), id) {
+		return s.updateDomainAsProject(w, r, id)
 	}
 	o, err := decodeEntity(r, "project")
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	var p *Project
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if p, err = s.project(ctx, tx, id); err != nil {
-			return err
-		}
-		wasEnabled := p.Enabled
-		if err := applyProject(o, p, false); err != nil {
-			return err
-		}
-		if wasEnabled && !p.Enabled {
-			sub, err := projectSubtree(ctx, tx, p.ID)
-			if err != nil {
-				return err
-			}
-			for _, c := range sub {
-				if cp, err := getProject(ctx, tx, c); err == nil && cp.Enabled {
-					return fault.Forbiddenf("Cannot disable project %s since its subtree contains enabled projects.", p.ID)
-				}
-			}
-		}
-		if !wasEnabled && p.Enabled && p.ParentID != p.DomainID {
-			if pp, err := getProject(ctx, tx, p.ParentID); err == nil {
-				if err := assertBranchEnabled(ctx, tx, pp); err != nil {
-					return fault.Forbiddenf("Cannot enable project %s since it has disabled parents", p.ID)
-				}
-			}
-		}
-		return saveProject(ctx, tx, p)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return conflict("project", p.Name, p.DomainID)
-	}
+	p, err := s.UpdateProject(r.Context(), id, func(p *Project) error { return applyProject(o, p, false) })
 	if err != nil {
 		return err
 	}
-	s.cache.clear()
 	return projectKind.respond(w, r, http.StatusOK, p)
 }
 
@@ -325,60 +219,20 @@ func (s *Service) updateDomainAsProject(w http.ResponseWriter, r *http.Request, 
 	delete(o, "is_domain")
 	delete(o, "domain_id")
 	delete(o, "parent_id")
-	ctx := r.Context()
-	var d *Domain
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if d, err = s.domain(ctx, tx, id); err != nil {
-			return err
-		}
-		if err := applyDomain(o, d, false); err != nil {
-			return err
-		}
-		return saveDomain(ctx, tx, d)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return domainConflict(d)
-	}
+	d, err := s.UpdateDomain(r.Context(), id, func(d *Domain) error { return applyDomain(o, d, false) })
 	if err != nil {
 		return err
 	}
-	s.cache.clear()
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"project": domainAsProjectWire(r, d)})
 }
 
 // deleteProject is DELETE /v3/projects/{project_id}: a leaf project, or a
 // disabled domain.
 func (s *Service) deleteProject(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("project_id")
-	if _, err := getProject(r.Context(), s.db.R(), id); errors.Is(err, store.ErrNotFound) {
-		if _, derr := getDomain(r.Context(), s.db.R(), id); derr == nil {
-			r.SetPathValue("domain_id", id)
-			return domainKind.remove(s, s.deleteDomainRows)(w, r)
-		}
-	}
-	return projectKind.remove(s, deleteProjectRows)(w, r)
-}
-
-// deleteProjectRows refuses a project with children and removes what
-// refers to it.
-func deleteProjectRows(ctx context.Context, tx *sql.Tx, id string) error {
-	n, err := countRows(ctx, tx, "SELECT COUNT(*) FROM identity_projects WHERE parent_id = $1", id)
-	if err != nil {
+	if err := s.DeleteProject(r.Context(), r.PathValue("project_id")); err != nil {
 		return err
 	}
-	if n > 0 {
-		return fault.Forbiddenf("Cannot delete the project %s since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.", id)
-	}
-	return execAll(ctx, tx, id, "DELETE FROM identity_role_assignments WHERE target_type = 'project' AND target_id = $1",
-		"DELETE FROM identity_credentials WHERE project_id = $1",
-		"DELETE FROM identity_project_tags WHERE project_id = $1",
-		"DELETE FROM identity_app_cred_roles WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE project_id = $1)",
-		"DELETE FROM identity_app_cred_access_rules WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE project_id = $1)",
-		"DELETE FROM identity_app_creds WHERE project_id = $1",
-		"DELETE FROM identity_project_endpoints WHERE project_id = $1",
-		"DELETE FROM identity_project_endpoint_groups WHERE project_id = $1",
-		"DELETE FROM identity_limits WHERE project_id = $1",
-		"UPDATE identity_trusts SET deleted_at = 1 WHERE deleted_at = 0 AND project_id = $1")
+	return noContent(w)
 }
 
 // hierarchy adds parents and subtree to m as the query asks
@@ -438,20 +292,4 @@ func (s *Service) hierarchy(ctx context.Context, q store.Querier, r *http.Reques
 		m["subtree"] = list
 	}
 	return nil
-}
-
-// subtreeIDs is Keystone's subtree_as_ids: {child: {grandchild: null}},
-// null when there are no children.
-func subtreeIDs(ctx context.Context, q store.Querier, id string) (any, error) {
-	kids, err := childProjects(ctx, q, id)
-	if err != nil || len(kids) == 0 {
-		return nil, err
-	}
-	out := map[string]any{}
-	for _, k := range kids {
-		if out[k], err = subtreeIDs(ctx, q, k); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
