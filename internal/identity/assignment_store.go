@@ -161,3 +161,23 @@ func rolesByID(ctx context.Context, q store.Querier, ids []string) ([]*Role, err
 func childProjects(ctx context.Context, q store.Querier, id string) ([]string, error) {
 	return stringColumn(ctx, q, "SELECT id FROM identity_projects WHERE parent_id = $1 AND id <> $1 ORDER BY name, id", id)
 }
+
+func addImplication(ctx context.Context, q store.Querier, prior, implied string) error {
+	_, err := q.ExecContext(ctx, "INSERT INTO identity_implied_roles (prior_role_id, implied_role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", prior, implied)
+	return err
+}
+
+func hasImplication(ctx context.Context, q store.Querier, prior, implied string) (bool, error) {
+	n, err := countRows(ctx, q, "SELECT COUNT(*) FROM identity_implied_roles WHERE prior_role_id = $1 AND implied_role_id = $2", prior, implied)
+	return n > 0, err
+}
+
+// removeImplication reports whether there was such a rule.
+func removeImplication(ctx context.Context, q store.Querier, prior, implied string) (bool, error) {
+	res, err := q.ExecContext(ctx, "DELETE FROM identity_implied_roles WHERE prior_role_id = $1 AND implied_role_id = $2", prior, implied)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}

@@ -1,35 +1,17 @@
 package identity
 
 import (
-	"context"
-	"database/sql"
 	"net/http"
 
-	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
-	"github.com/stratus-iaas/stratus/internal/store"
 )
 
 // Implied roles, as keystone/api/roles.py and role_inferences.py: a prior
-// role implies others, recursively, in tokens and effective assignments.
-// A global role may not imply a domain-specific one, and no role may imply
-// admin (Keystone's prohibited_implied_role default).
+// role implies others, recursively, in tokens and effective assignments
+// (role.go holds the rules).
 
 func roleRefWire(r *http.Request, role *Role) map[string]any {
 	return map[string]any{"id": role.ID, "name": role.Name, "links": selfLinks(r, "/roles/"+role.ID)}
-}
-
-func impliedNotFound(prior, implied string) *fault.Error {
-	return fault.NotFoundf("%s does not imply %s.", prior, implied)
-}
-
-// impliedPair loads the two roles of an implication route.
-func (s *Service) impliedPair(ctx context.Context, q store.Querier, r *http.Request) (prior, implied *Role, err error) {
-	if prior, err = s.role(ctx, q, r.PathValue("role_id")); err != nil {
-		return
-	}
-	implied, err = s.role(ctx, q, r.PathValue("implied_role_id"))
-	return
 }
 
 func (s *Service) impliedWire(r *http.Request, prior, implied *Role) map[string]any {
@@ -40,46 +22,17 @@ func (s *Service) impliedWire(r *http.Request, prior, implied *Role) map[string]
 }
 
 func (s *Service) putImpliedRole(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	var prior, implied *Role
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if prior, implied, err = s.impliedPair(ctx, tx, r); err != nil {
-			return err
-		}
-		if implied.Name == "admin" && implied.DomainID == "" {
-			return fault.Forbiddenf("%s cannot be an implied roles.", implied.ID)
-		}
-		if prior.DomainID == "" && implied.DomainID != "" {
-			return fault.Forbiddenf("%s cannot be an implied roles.", implied.ID)
-		}
-		_, err = tx.ExecContext(ctx, "INSERT INTO identity_implied_roles (prior_role_id, implied_role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", prior.ID, implied.ID)
-		return err
-	})
+	prior, implied, err := s.PutImpliedRole(r.Context(), r.PathValue("role_id"), r.PathValue("implied_role_id"))
 	if err != nil {
 		return err
 	}
-	s.cache.clear()
 	return httpapi.WriteJSON(w, http.StatusCreated, s.impliedWire(r, prior, implied))
 }
 
-func (s *Service) hasImplication(ctx context.Context, q store.Querier, prior, implied string) (bool, error) {
-	n, err := countRows(ctx, q, "SELECT COUNT(*) FROM identity_implied_roles WHERE prior_role_id = $1 AND implied_role_id = $2", prior, implied)
-	return n > 0, err
-}
-
 func (s *Service) getImpliedRole(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	prior, implied, err := s.impliedPair(ctx, s.db.R(), r)
+	prior, implied, err := s.ImpliedRole(r.Context(), r.PathValue("role_id"), r.PathValue("implied_role_id"))
 	if err != nil {
 		return err
-	}
-	ok, err := s.hasImplication(ctx, s.db.R(), prior.ID, implied.ID)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return impliedNotFound(prior.ID, implied.ID)
 	}
 	if r.Method == http.MethodHead {
 		return noContent(w)
@@ -88,25 +41,9 @@ func (s *Service) getImpliedRole(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) deleteImpliedRole(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		prior, implied, err := s.impliedPair(ctx, tx, r)
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, "DELETE FROM identity_implied_roles WHERE prior_role_id = $1 AND implied_role_id = $2", prior.ID, implied.ID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return impliedNotFound(prior.ID, implied.ID)
-		}
-		return nil
-	})
-	if err != nil {
+	if err := s.DeleteImpliedRole(r.Context(), r.PathValue("role_id"), r.PathValue("implied_role_id")); err != nil {
 		return err
 	}
-	s.cache.clear()
 	return noContent(w)
 }
 

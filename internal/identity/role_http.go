@@ -2,8 +2,6 @@ package identity
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"net/http"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
@@ -62,29 +60,8 @@ func (s *Service) createRole(w http.ResponseWriter, r *http.Request) error {
 	if role.DomainID, _, err = o.str("domain_id"); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if role.DomainID != "" {
-			if _, err := s.domain(ctx, tx, role.DomainID); err != nil {
-				return err
-			}
-		}
-		return insertRole(ctx, tx, role, s.nowMicro())
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return conflict("role", role.Name, role.DomainID)
-	}
-	if err != nil {
+	if err := s.CreateRole(r.Context(), role); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"role": roleWire(r, role)})
-}
-
-// deleteRoleRows removes a role's assignments and implications, and
-// takes it out of trusts and application credentials.
-func deleteRoleRows(ctx context.Context, tx *sql.Tx, id string) error {
-	return execAll(ctx, tx, id, "DELETE FROM identity_role_assignments WHERE role_id = $1",
-		"DELETE FROM identity_implied_roles WHERE prior_role_id = $1 OR implied_role_id = $1",
-		"DELETE FROM identity_trust_roles WHERE role_id = $1",
-		"DELETE FROM identity_app_cred_roles WHERE role_id = $1")
 }
