@@ -220,6 +220,13 @@ func updateUser(ctx context.Context, q store.Querier, u *User) error {
 	return store.Map(err)
 }
 
+// setPassword stores a new password hash; tokens issued until validAfter
+// stop working.
+func setPassword(ctx context.Context, q store.Querier, id, hash string, validAfter int64) error {
+	_, err := q.ExecContext(ctx, "UPDATE identity_users SET password_hash = $1, tokens_valid_after = $2 WHERE id = $3", hash, validAfter, id)
+	return err
+}
+
 // --- roles ---
 
 const roleCols = "id, domain_id, name, description, extra"

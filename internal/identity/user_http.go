@@ -2,17 +2,14 @@ package identity
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
+	"github.com/stratus-iaas/stratus/internal/policy"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
@@ -64,14 +61,6 @@ func (s *Service) user(ctx context.Context, q store.Querier, id string) (*User, 
 	return userKind.load(ctx, q, id)
 }
 
-func (s *Service) hashPassword(pw string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), s.opts.BcryptCost)
-	if errors.Is(err, bcrypt.ErrPasswordTooLong) {
-		return "", fault.Invalidf("Invalid input for field 'password': the password is longer than 72 bytes, which bcrypt cannot store.")
-	}
-	return string(h), err
-}
-
 // applyUser copies the request's fields onto u; it reports whether the
 // password changed. Extra attributes are kept as Keystone does.
 func (s *Service) applyUser(o object, u *User, create bool) (bool, error) {
@@ -104,23 +93,10 @@ func (s *Service) createUser(w http.ResponseWriter, r *http.Request) error {
 	if u.DomainID, _, err = o.str("domain_id"); err != nil {
 		return err
 	}
-	if u.DomainID == "" {
-		u.DomainID = callerDomain(r)
-	}
 	if _, err := s.applyUser(o, u, true); err != nil {
 		return err
 	}
-	ctx := r.Context()
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.domain(ctx, tx, u.DomainID); err != nil {
-			return err
-		}
-		return insertUser(ctx, tx, u, s.nowMicro())
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return conflict("user", u.Name, u.DomainID)
-	}
-	if err != nil {
+	if err := s.CreateUser(r.Context(), policy.FromContext(r.Context()), u); err != nil {
 		return err
 	}
 	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{"user": userWire(r, u)})
@@ -131,50 +107,11 @@ func (s *Service) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	u, err := s.user(ctx, s.db.R(), r.PathValue("user_id"))
+	u, err := s.UpdateUser(r.Context(), r.PathValue("user_id"), func(u *User) (bool, error) { return s.applyUser(o, u, false) })
 	if err != nil {
 		return err
 	}
-	changed, err := s.applyUser(o, u, false) // hashes outside the write transaction
-	if err != nil {
-		return err
-	}
-	if changed || !u.Enabled {
-		// Keystone revokes a user's tokens when it is disabled or its
-		// password is changed.
-		u.TokensValidAfter = s.nowMicro() + 1
-	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.user(ctx, tx, u.ID); err != nil {
-			return err
-		}
-		return updateUser(ctx, tx, u)
-	})
-	if errors.Is(err, store.ErrConflict) {
-		return conflict("user", u.Name, u.DomainID)
-	}
-	if err != nil {
-		return err
-	}
-	s.cache.clear()
 	return userKind.respond(w, r, http.StatusOK, u)
-}
-
-// deleteUserRows removes a user's role assignments and revokes its tokens.
-func (s *Service) deleteUserRows(ctx context.Context, tx *sql.Tx, id string) error {
-	if err := execAll(ctx, tx, id, "DELETE FROM identity_role_assignments WHERE actor_type = 'user' AND actor_id = $1",
-		"DELETE FROM identity_group_members WHERE user_id = $1",
-		"DELETE FROM identity_credentials WHERE user_id = $1",
-		"DELETE FROM identity_app_cred_roles WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE user_id = $1)",
-		"DELETE FROM identity_app_cred_access_rules WHERE app_cred_id IN (SELECT id FROM identity_app_creds WHERE user_id = $1)",
-		"DELETE FROM identity_app_creds WHERE user_id = $1",
-		"DELETE FROM identity_access_rules WHERE user_id = $1",
-		"UPDATE identity_trusts SET deleted_at = 1 WHERE deleted_at = 0 AND (trustor_user_id = $1 OR trustee_user_id = $1)"); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, "UPDATE identity_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at = 0", s.nowMicro(), id)
-	return err
 }
 
 func (s *Service) listUserProjects(w http.ResponseWriter, r *http.Request) error {
@@ -215,26 +152,8 @@ func (s *Service) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return validationError("password", "user")
 	}
-	ctx := r.Context()
-	u, err := s.user(ctx, s.db.R(), r.PathValue("user_id"))
-	if err != nil {
+	if err := s.ChangePassword(r.Context(), r.PathValue("user_id"), orig, pw); err != nil {
 		return err
 	}
-	if _, err := s.checkPassword(ctx, &nameRef{ID: u.ID}, orig); err != nil {
-		return err
-	}
-	hash, err := s.hashPassword(pw)
-	if err != nil {
-		return err
-	}
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE identity_users SET password_hash = $1, tokens_valid_after = $2 WHERE id = $3",
-			hash, s.nowMicro()+1, u.ID)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	s.cache.clear()
 	return noContent(w)
 }
