@@ -1,13 +1,11 @@
 package identity
 
 import (
-	"context"
 	"net/http"
 	"slices"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
-	"github.com/stratus-iaas/stratus/internal/store"
 )
 
 // GET /v3/role_assignments, as keystone/api/role_assignments.py: the
@@ -104,78 +102,4 @@ func (s *Service) listRoleAssignments(w http.ResponseWriter, r *http.Request) er
 		out = append(out, m)
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"role_assignments": out, "links": listLinks(r)})
-}
-
-// expandAssignments turns stored assignments into effective ones.
-func (s *Service) expandAssignments(ctx context.Context, q store.Querier, refs []effRef) ([]effRef, error) {
-	var out []effRef
-	for _, ref := range refs {
-		actors := []effRef{ref}
-		if ref.ActorType == actorGroup {
-			members, err := stringColumn(ctx, q, "SELECT user_id FROM identity_group_members WHERE group_id = $1 ORDER BY user_id", ref.ActorID)
-			if err != nil {
-				return nil, err
-			}
-			actors = actors[:0]
-			for _, u := range members {
-				x := ref
-				x.ActorType, x.ActorID, x.viaGroup = actorUser, u, ref.ActorID
-				actors = append(actors, x)
-			}
-		}
-		for _, x := range actors {
-			if !x.Inherited {
-				out = append(out, x)
-				continue
-			}
-			var ids []string
-			var err error
-			if x.TargetType == targetDomain {
-				ids, err = stringColumn(ctx, q, "SELECT id FROM identity_projects WHERE domain_id = $1 ORDER BY name, id", x.TargetID)
-			} else {
-				ids, err = projectSubtree(ctx, q, x.TargetID)
-			}
-			if err != nil {
-				return nil, err
-			}
-			for _, id := range ids {
-				y := x
-				y.fromType, y.fromTarget = x.TargetType, x.TargetID
-				y.TargetType, y.TargetID, y.Inherited = targetProject, id, false
-				out = append(out, y)
-			}
-		}
-	}
-	rules, err := implications(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	for i := 0; i < len(out); i++ {
-		for _, implied := range rules[out[i].RoleID] {
-			y := out[i]
-			y.RoleID, y.priorRole = implied, out[i].RoleID
-			dup := slices.ContainsFunc(out, func(z effRef) bool {
-				return z.Assignment == y.Assignment && z.priorRole == y.priorRole && z.viaGroup == y.viaGroup && z.fromTarget == y.fromTarget
-			})
-			if !dup {
-				out = append(out, y)
-			}
-		}
-	}
-	// Domain-specific roles are left out of effective lists.
-	var ids []string
-	for _, x := range out {
-		if !slices.Contains(ids, x.RoleID) {
-			ids = append(ids, x.RoleID)
-		}
-	}
-	roles, err := rolesByID(ctx, q, ids)
-	if err != nil {
-		return nil, err
-	}
-	global := map[string]bool{}
-	for _, r := range roles {
-		global[r.ID] = r.DomainID == ""
-	}
-	return slices.DeleteFunc(out, func(x effRef) bool { return !global[x.RoleID] }), nil
 }

@@ -103,6 +103,16 @@ func groupIDsOf(ctx context.Context, q store.Querier, userID string) ([]string, 
 	return stringColumn(ctx, q, "SELECT group_id FROM identity_group_members WHERE user_id = $1 ORDER BY group_id", userID)
 }
 
+// groupMemberIDs are the users of a group, by id.
+func groupMemberIDs(ctx context.Context, q store.Querier, groupID string) ([]string, error) {
+	return stringColumn(ctx, q, "SELECT user_id FROM identity_group_members WHERE group_id = $1 ORDER BY user_id", groupID)
+}
+
+// domainProjectIDs are the projects of a domain, by name.
+func domainProjectIDs(ctx context.Context, q store.Querier, domainID string) ([]string, error) {
+	return stringColumn(ctx, q, "SELECT id FROM identity_projects WHERE domain_id = $1 ORDER BY name, id", domainID)
+}
+
 // stringColumn runs a query of one text column.
 func stringColumn(ctx context.Context, q store.Querier, query string, args ...any) ([]string, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
