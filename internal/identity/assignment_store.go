@@ -58,13 +58,8 @@ func insertAssignment(ctx context.Context, q store.Querier, a Assignment) error 
 const assignmentKey = "actor_type = $1 AND actor_id = $2 AND target_type = $3 AND target_id = $4 AND role_id = $5 AND inherited = $6"
 
 func deleteAssignment(ctx context.Context, q store.Querier, a Assignment) (bool, error) {
-	res, err := q.ExecContext(ctx, "DELETE FROM identity_role_assignments WHERE "+assignmentKey,
+	return changedRows(ctx, q, "DELETE FROM identity_role_assignments WHERE "+assignmentKey,
 		a.ActorType, a.ActorID, a.TargetType, a.TargetID, a.RoleID, a.Inherited)
-	if err != nil {
-		return false, store.Map(err)
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
 }
 
 func hasAssignment(ctx context.Context, q store.Querier, a Assignment) (bool, error) {
@@ -184,10 +179,5 @@ func hasImplication(ctx context.Context, q store.Querier, prior, implied string)
 
 // removeImplication reports whether there was such a rule.
 func removeImplication(ctx context.Context, q store.Querier, prior, implied string) (bool, error) {
-	res, err := q.ExecContext(ctx, "DELETE FROM identity_implied_roles WHERE prior_role_id = $1 AND implied_role_id = $2", prior, implied)
-	if err != nil {
-		return false, err
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
+	return changedRows(ctx, q, "DELETE FROM identity_implied_roles WHERE prior_role_id = $1 AND implied_role_id = $2", prior, implied)
 }

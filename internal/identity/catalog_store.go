@@ -171,12 +171,7 @@ func hasProjectEndpoint(ctx context.Context, q store.Querier, projectID, endpoin
 
 // removeProjectEndpoint reports whether there was an association.
 func removeProjectEndpoint(ctx context.Context, q store.Querier, projectID, endpointID string) (bool, error) {
-	res, err := q.ExecContext(ctx, "DELETE FROM identity_project_endpoints WHERE project_id = $1 AND endpoint_id = $2", projectID, endpointID)
-	if err != nil {
-		return false, err
-	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
+	return changedRows(ctx, q, "DELETE FROM identity_project_endpoints WHERE project_id = $1 AND endpoint_id = $2", projectID, endpointID)
 }
 
 // endpointsOfProject filters endpoints to those associated with the project.

@@ -270,7 +270,12 @@ func updateRole(ctx context.Context, q store.Querier, r *Role) error {
 
 // deleteRow deletes one row by id, reporting whether it existed.
 func deleteRow(ctx context.Context, q store.Querier, table, id string) (bool, error) {
-	res, err := q.ExecContext(ctx, "DELETE FROM "+table+" WHERE id = $1", id)
+	return changedRows(ctx, q, "DELETE FROM "+table+" WHERE id = $1", id)
+}
+
+// changedRows runs a statement, reporting whether it changed a row.
+func changedRows(ctx context.Context, q store.Querier, query string, args ...any) (bool, error) {
+	res, err := q.ExecContext(ctx, query, args...)
 	if err != nil {
 		return false, store.Map(err)
 	}
