@@ -702,17 +702,17 @@ func (s *Service) externalEvent(w http.ResponseWriter, r *http.Request) error {
 // ---- os-hosts (up to 2.42) ----
 
 func (s *Service) listHosts(w http.ResponseWriter, r *http.Request) error {
-	svcs, err := s.services(r.Context())
+	svcs, err := s.Services(r.Context())
 	if err != nil {
 		return err
 	}
 	zone := r.URL.Query().Get("zone")
 	out := []map[string]any{}
 	for _, v := range svcs {
-		if zone != "" && v.zone != zone {
+		if zone != "" && v.Zone != zone {
 			continue
 		}
-		out = append(out, map[string]any{"host_name": v.host, "service": strings.TrimPrefix(v.binary, "nova-"), "zone": v.zone})
+		out = append(out, map[string]any{"host_name": v.Host, "service": strings.TrimPrefix(v.Binary, "nova-"), "zone": v.Zone})
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"hosts": out})
 }
@@ -723,34 +723,27 @@ func (s *Service) showHost(w http.ResponseWriter, r *http.Request) error {
 	if h == nil {
 		return fault.NotFoundf("Compute host %s could not be found.", name)
 	}
-	hs, err := s.hypervisors(r.Context())
+	hs, err := s.Hypervisors(r.Context())
 	if err != nil {
 		return err
 	}
-	var rec hypervisorRec
+	var rec Hypervisor
 	for _, x := range hs {
-		if x.host.Name == name {
+		if x.Host.Name == name {
 			rec = x
 		}
 	}
 	res := func(project string, cpu, mem, disk int64) map[string]any {
 		return map[string]any{"resource": map[string]any{"host": name, "project": project, "cpu": cpu, "memory_mb": mem, "disk_gb": disk}}
 	}
-	out := []map[string]any{res("(total)", int64(rec.info.VCPUs), rec.info.MemoryMB, rec.info.DiskGB),
-		res("(used_now)", rec.use.vcpus, rec.use.ram, rec.use.disk), res("(used_max)", rec.use.vcpus, rec.use.ram, rec.use.disk)}
-	rows, err := s.r.QueryContext(r.Context(), `SELECT project_id, SUM(vcpus), SUM(memory_mb), SUM(root_gb) FROM compute_servers
-		WHERE host = $1 AND deleted_at = 0 GROUP BY project_id ORDER BY project_id`, name)
+	out := []map[string]any{res("(total)", int64(rec.Info.VCPUs), rec.Info.MemoryMB, rec.Info.DiskGB),
+		res("(used_now)", rec.VCPUsUsed, rec.MemoryMBUsed, rec.DiskGBUsed), res("(used_max)", rec.VCPUsUsed, rec.MemoryMBUsed, rec.DiskGBUsed)}
+	use, err := s.HostProjectUse(r.Context(), name)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var p string
-		var c, m, d int64
-		if err := rows.Scan(&p, &c, &m, &d); err != nil {
-			return err
-		}
-		out = append(out, res(p, c, m, d))
+	for _, u := range use {
+		out = append(out, res(u.Project, u.VCPUs, u.MemoryMB, u.DiskGB))
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"host": out})
 }
@@ -789,14 +782,14 @@ func (s *Service) updateHost(w http.ResponseWriter, r *http.Request) error {
 	if hasMaint {
 		return fault.NotImplementedf("Virt driver does not implement host maintenance mode.")
 	}
-	svcs, err := s.services(r.Context())
+	svcs, err := s.Services(r.Context())
 	if err != nil {
 		return err
 	}
+	disabled := status == "disable"
 	for _, sv := range svcs {
-		if sv.host == name && sv.binary == "nova-compute" {
-			sv.disabled, sv.reason = status == "disable", nil
-			if err := s.saveService(r.Context(), sv); err != nil {
+		if sv.Host == name && sv.Binary == "nova-compute" {
+			if _, err := s.SetService(r.Context(), sv, ServiceUpdate{Disabled: &disabled, ClearReason: true}); err != nil {
 				return err
 			}
 		}

@@ -283,3 +283,19 @@ func anySlice(ss []string) []any {
 	}
 	return out
 }
+
+// groupsOf lists the server groups a server is in (2.71).
+func (s *Service) groupsOf(ctx context.Context, id string) []string {
+	rows, err := s.r.QueryContext(ctx, `SELECT group_id FROM compute_server_group_members WHERE server_id = $1`, id)
+	if err != nil {
+		return []string{}
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var g string
+		rows.Scan(&g)
+		out = append(out, g)
+	}
+	return out
+}
