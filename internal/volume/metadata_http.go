@@ -1,96 +1,11 @@
 package volume
 
 import (
-	"context"
-	"database/sql"
-	"errors"
 	"net/http"
-	"time"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
-	"github.com/stratus-iaas/stratus/internal/policy"
-	"github.com/stratus-iaas/stratus/internal/store"
 )
-
-// MetadataOp is one change of a volume's or snapshot's metadata.
-type MetadataOp struct {
-	Op  string            // list, show, merge, replace, set, delete
-	Set map[string]string // merge, replace, set
-	Key string            // show, set, delete
-}
-
-func itemNotFound() error { return fault.NotFoundf("Metadata item was not found") }
-
-// apply changes m as op says; it reports whether m changed.
-func (op MetadataOp) apply(m map[string]string) (map[string]string, bool, error) {
-	switch op.Op {
-	case "merge", "set":
-		for k, v := range op.Set {
-			m[k] = v
-		}
-		return m, true, nil
-	case "replace":
-		return op.Set, true, nil
-	case "delete":
-		if _, ok := m[op.Key]; !ok {
-			return nil, false, itemNotFound()
-		}
-		delete(m, op.Key)
-		return m, true, nil
-	case "show":
-		if _, ok := m[op.Key]; !ok {
-			return nil, false, itemNotFound()
-		}
-	}
-	return m, false, nil
-}
-
-// Metadata reads or changes the metadata of a volume or snapshot (kind
-// "volumes" or "snapshots") and returns it.
-func (s *Service) Metadata(ctx context.Context, p *policy.Principal, kind, id string, op MetadataOp) (map[string]string, error) {
-	if err := checkMetadata(op.Set); err != nil {
-		return nil, err
-	}
-	var out map[string]string
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		now := time.Now().UTC()
-		if kind == "snapshots" {
-			sn, err := getSnapshot(ctx, tx, scope(p), id)
-			if err != nil {
-				return err
-			}
-			m, changed, err := op.apply(sn.Metadata)
-			if err != nil || !changed {
-				out = sn.Metadata
-				return err
-			}
-			sn.Metadata, sn.UpdatedAt, out = m, now, m
-			return updateSnapshot(ctx, tx, sn)
-		}
-		v, err := getVolume(ctx, tx, scope(p), id)
-		if err != nil {
-			return err
-		}
-		if op.Op != "list" && op.Op != "show" && v.Status == StatusMaintenance {
-			return invalidVolume("Updating volume metadata is not allowed for volumes in maintenance status.")
-		}
-		m, changed, err := op.apply(v.Metadata)
-		if err != nil || !changed {
-			out = v.Metadata
-			return err
-		}
-		v.Metadata, v.UpdatedAt, out = m, now, m
-		return updateVolume(ctx, tx, v)
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		if kind == "snapshots" {
-			return nil, snapshotNotFound(id)
-		}
-		return nil, volumeNotFound(id)
-	}
-	return out, err
-}
 
 func (s *Service) metadataHTTP(kind, op string) httpapi.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -98,42 +13,9 @@ func (s *Service) metadataHTTP(kind, op string) httpapi.HandlerFunc {
 		if kind == "snapshots" {
 			id = r.PathValue("snapshot_id")
 		}
-		mop := MetadataOp{Op: op, Key: r.PathValue("key")}
-		switch op {
-		case "merge", "replace":
-			o := object{m: nil}
-			top, err := decodeBodyRaw(r)
-			if err != nil {
-				return err
-			}
-			o.m = top
-			if !o.has("metadata") {
-				return fault.Invalidf("'metadata' is a required property")
-			}
-			if mop.Set, err = o.metadata("metadata"); err != nil {
-				return err
-			}
-			if mop.Set == nil {
-				mop.Set = map[string]string{}
-			}
-		case "set":
-			top, err := decodeBodyRaw(r)
-			if err != nil {
-				return err
-			}
-			o := object{m: top}
-			if !o.has("meta") {
-				return fault.Invalidf("'meta' is a required property")
-			}
-			if mop.Set, err = o.metadata("meta"); err != nil {
-				return err
-			}
-			if len(mop.Set) > 1 {
-				return fault.Invalidf("Request body contains too many items")
-			}
-			if _, ok := mop.Set[mop.Key]; !ok {
-				return fault.Invalidf("Request body and URI mismatch")
-			}
+		mop, err := metadataOp(r, op)
+		if err != nil {
+			return err
 		}
 		m, err := s.Metadata(r.Context(), principal(r), kind, id, mop)
 		if err != nil {
@@ -153,4 +35,46 @@ func (s *Service) metadataHTTP(kind, op string) httpapi.HandlerFunc {
 		}
 		return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"metadata": m})
 	}
+}
+
+// metadataOp decodes the request of a metadata operation: the body of
+// merge, replace and set, and the key in the path.
+func metadataOp(r *http.Request, op string) (MetadataOp, error) {
+	mop := MetadataOp{Op: op, Key: r.PathValue("key")}
+	switch op {
+	case "merge", "replace":
+		top, err := decodeBodyRaw(r)
+		if err != nil {
+			return MetadataOp{}, err
+		}
+		o := object{m: top}
+		if !o.has("metadata") {
+			return MetadataOp{}, fault.Invalidf("'metadata' is a required property")
+		}
+		if mop.Set, err = o.metadata("metadata"); err != nil {
+			return MetadataOp{}, err
+		}
+		if mop.Set == nil {
+			mop.Set = map[string]string{}
+		}
+	case "set":
+		top, err := decodeBodyRaw(r)
+		if err != nil {
+			return MetadataOp{}, err
+		}
+		o := object{m: top}
+		if !o.has("meta") {
+			return MetadataOp{}, fault.Invalidf("'meta' is a required property")
+		}
+		if mop.Set, err = o.metadata("meta"); err != nil {
+			return MetadataOp{}, err
+		}
+		if len(mop.Set) > 1 {
+			return MetadataOp{}, fault.Invalidf("Request body contains too many items")
+		}
+		if _, ok := mop.Set[mop.Key]; !ok {
+			return MetadataOp{}, fault.Invalidf("Request body and URI mismatch")
+		}
+	}
+	return mop, nil
 }
