@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
+	"github.com/stratus-iaas/stratus/internal/policy"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
@@ -192,4 +193,75 @@ func typeNameOf(ctx context.Context, q store.Querier, typeID string) (string, er
 		return "", err
 	}
 	return t.Name, nil
+}
+
+// QuotaSet returns project's limits, with usage when usage is set.
+func (s *Service) QuotaSet(ctx context.Context, p *policy.Principal, project string, usage bool) (map[string]int64, Usage, error) {
+	if !p.IsAdmin() && p.ProjectID != project {
+		return nil, nil, fault.Forbiddenf("Policy doesn't allow volume_extension:quotas:show to be performed.")
+	}
+	lim, err := projectLimits(ctx, s.r, project)
+	if err != nil || !usage {
+		return lim, nil, err
+	}
+	u, err := projectUsage(ctx, s.r, project)
+	return lim, u, err
+}
+
+// DefaultQuotas are the default limits, as project sees them.
+func (s *Service) DefaultQuotas(ctx context.Context, p *policy.Principal, project string) (map[string]int64, error) {
+	if !p.IsAdmin() && p.ProjectID != project {
+		return nil, fault.Forbiddenf("Policy doesn't allow volume_extension:quotas:show to be performed.")
+	}
+	return classLimits(ctx, s.r, "default")
+}
+
+// QuotaClass is the limits of a quota class.
+func (s *Service) QuotaClass(ctx context.Context, class string) (map[string]int64, error) {
+	return classLimits(ctx, s.r, class)
+}
+
+// SetQuotas sets limits of a project (class "" ) or of a quota class, and
+// returns its limits as they now are.
+func (s *Service) SetQuotas(ctx context.Context, project, class string, set map[string]int64) (map[string]int64, error) {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if project != "" {
+			u, err := projectUsage(ctx, tx, project)
+			if err != nil {
+				return err
+			}
+			for k, v := range set {
+				if k != "per_volume_gigabytes" && v != -1 && v < u[k] {
+					return fault.Invalidf("Quota %s limit must be equal or greater than existing resources. Current usage is %d and the requested limit is %d.", k, u[k], v)
+				}
+			}
+		}
+		table, col, key := "volume_quotas", "project_id", project
+		if class != "" {
+			table, col, key = "volume_quota_classes", "class_name", class
+		}
+		for k, v := range set {
+			_, err := tx.ExecContext(ctx, "INSERT INTO "+table+" ("+col+", resource, hard_limit) VALUES ($1, $2, $3) "+
+				"ON CONFLICT ("+col+", resource) DO UPDATE SET hard_limit = $3", key, k, v)
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if class != "" {
+		return classLimits(ctx, s.r, class)
+	}
+	return projectLimits(ctx, s.r, project)
+}
+
+// ResetQuotas removes a project's own limits (the defaults apply again).
+func (s *Service) ResetQuotas(ctx context.Context, project string) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM volume_quotas WHERE project_id = $1", project)
+		return err
+	})
 }

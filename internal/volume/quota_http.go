@@ -1,8 +1,6 @@
 package volume
 
 import (
-	"context"
-	"database/sql"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -10,58 +8,7 @@ import (
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
-	"github.com/stratus-iaas/stratus/internal/policy"
 )
-
-// QuotaSet returns project's limits, with usage when usage is set.
-func (s *Service) QuotaSet(ctx context.Context, p *policy.Principal, project string, usage bool) (map[string]int64, Usage, error) {
-	if !p.IsAdmin() && p.ProjectID != project {
-		return nil, nil, fault.Forbiddenf("Policy doesn't allow volume_extension:quotas:show to be performed.")
-	}
-	lim, err := projectLimits(ctx, s.r, project)
-	if err != nil || !usage {
-		return lim, nil, err
-	}
-	u, err := projectUsage(ctx, s.r, project)
-	return lim, u, err
-}
-
-// SetQuotas sets limits of a project (class "" ) or of a quota class.
-func (s *Service) SetQuotas(ctx context.Context, project, class string, set map[string]int64) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if project != "" {
-			u, err := projectUsage(ctx, tx, project)
-			if err != nil {
-				return err
-			}
-			for k, v := range set {
-				if k != "per_volume_gigabytes" && v != -1 && v < u[k] {
-					return fault.Invalidf("Quota %s limit must be equal or greater than existing resources. Current usage is %d and the requested limit is %d.", k, u[k], v)
-				}
-			}
-		}
-		table, col, key := "volume_quotas", "project_id", project
-		if class != "" {
-			table, col, key = "volume_quota_classes", "class_name", class
-		}
-		for k, v := range set {
-			_, err := tx.ExecContext(ctx, "INSERT INTO "+table+" ("+col+", resource, hard_limit) VALUES ($1, $2, $3) "+
-				"ON CONFLICT ("+col+", resource) DO UPDATE SET hard_limit = $3", key, k, v)
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// ResetQuotas removes a project's own limits (the defaults apply again).
-func (s *Service) ResetQuotas(ctx context.Context, project string) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM volume_quotas WHERE project_id = $1", project)
-		return err
-	})
-}
 
 // quotaBody reads {"<key>": {resource: int, ...}}, refusing unknown
 // resources (Cinder's quota_set format check).
@@ -169,11 +116,8 @@ func (s *Service) showQuotaHTTP(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) quotaDefaultsHTTP(w http.ResponseWriter, r *http.Request) error {
-	target, p := r.PathValue("target"), principal(r)
-	if !p.IsAdmin() && p.ProjectID != target {
-		return fault.Forbiddenf("Policy doesn't allow volume_extension:quotas:show to be performed.")
-	}
-	lim, err := classLimits(r.Context(), s.r, "default")
+	target := r.PathValue("target")
+	lim, err := s.DefaultQuotas(r.Context(), principal(r), target)
 	if err != nil {
 		return err
 	}
@@ -186,10 +130,7 @@ func (s *Service) updateQuotaHTTP(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	target := r.PathValue("target")
-	if err := s.SetQuotas(r.Context(), target, "", set); err != nil {
-		return err
-	}
-	lim, err := projectLimits(r.Context(), s.r, target)
+	lim, err := s.SetQuotas(r.Context(), target, "", set)
 	if err != nil {
 		return err
 	}
@@ -206,7 +147,7 @@ func (s *Service) deleteQuotaHTTP(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Service) showQuotaClassHTTP(w http.ResponseWriter, r *http.Request) error {
 	class := r.PathValue("class")
-	lim, err := classLimits(r.Context(), s.r, class)
+	lim, err := s.QuotaClass(r.Context(), class)
 	if err != nil {
 		return err
 	}
@@ -219,10 +160,7 @@ func (s *Service) updateQuotaClassHTTP(w http.ResponseWriter, r *http.Request) e
 		return err
 	}
 	class := r.PathValue("class")
-	if err := s.SetQuotas(r.Context(), "", class, set); err != nil {
-		return err
-	}
-	lim, err := classLimits(r.Context(), s.r, class)
+	lim, err := s.SetQuotas(r.Context(), "", class, set)
 	if err != nil {
 		return err
 	}
