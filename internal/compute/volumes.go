@@ -215,6 +215,59 @@ func (s *Service) serverVolume(ctx context.Context, serverID, volumeID string) (
 	return nil, fault.NotFoundf("Instance %s is not attached to volume %s", serverID, volumeID)
 }
 
+// VolumeAttachments are the volumes attached to a server the caller sees.
+func (s *Service) VolumeAttachments(ctx context.Context, p *policy.Principal, serverID string) ([]AttachedVolume, error) {
+	if _, err := s.Server(ctx, p, serverID); err != nil {
+		return nil, err
+	}
+	att, err := s.attached(ctx, serverID)
+	if err != nil {
+		return nil, err
+	}
+	return att[serverID], nil
+}
+
+// VolumeAttachment is one volume attached to a server the caller sees.
+func (s *Service) VolumeAttachment(ctx context.Context, p *policy.Principal, serverID, volumeID string) (*AttachedVolume, error) {
+	if _, err := s.Server(ctx, p, serverID); err != nil {
+		return nil, err
+	}
+	return s.serverVolume(ctx, serverID, volumeID)
+}
+
+// SwapVolume is the admin's swap of a server's volume oldID for newID,
+// which stratus does not implement: Nova's errors for the server, the old
+// volume (404) and the new one (400) come first, then a 501.
+func (s *Service) SwapVolume(ctx context.Context, p *policy.Principal, serverID, oldID, newID string) error {
+	if !p.IsAdmin() {
+		return fault.Forbiddenf("Policy doesn't allow os_compute_api:os-volumes-attachments:swap to be performed.")
+	}
+	if s.vols != nil {
+		if _, err := s.Server(ctx, p, serverID); err != nil {
+			return err
+		}
+		if _, err := s.vols.Volume(ctx, p, oldID); err != nil {
+			return err
+		}
+		if _, err := s.vols.Volume(ctx, p, newID); err != nil {
+			if fault.KindOf(err) == fault.NotFound {
+				return fault.Invalidf("Volume %s could not be found.", newID)
+			}
+			return err
+		}
+	}
+	return fault.NotImplementedf("Swapping volumes is not implemented in stratus.")
+}
+
+// SetAttachmentDeleteOnTermination changes whether a server's volume is
+// deleted with it (2.85).
+func (s *Service) SetAttachmentDeleteOnTermination(ctx context.Context, p *policy.Principal, serverID, volumeID string, dot bool) error {
+	if s.vols == nil {
+		return noBlockStorage()
+	}
+	return s.vols.SetDeleteOnTermination(ctx, p, volumeID, serverID, dot)
+}
+
 // DetachVolume detaches a volume from a server (DELETE
 // os-volume_attachments/{volume_id}); a root volume cannot be detached
 // (K5 appendix C 11, Nova's "Cannot detach a root device volume").

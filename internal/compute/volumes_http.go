@@ -20,14 +20,10 @@ func attachmentBody(r *http.Request, serverID string, a AttachedVolume) map[stri
 
 func (s *Service) listVolumeAttachments(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("server_id")
-	if _, err := s.Server(r.Context(), principal(r), id); err != nil {
-		return err
-	}
-	att, err := s.attached(r.Context(), id)
+	list, err := s.VolumeAttachments(r.Context(), principal(r), id)
 	if err != nil {
 		return err
 	}
-	list := att[id]
 	q := r.URL.Query()
 	if o, err := strconv.Atoi(q.Get("offset")); err == nil && o > 0 {
 		list = list[min(o, len(list)):]
@@ -44,10 +40,7 @@ func (s *Service) listVolumeAttachments(w http.ResponseWriter, r *http.Request) 
 
 func (s *Service) getVolumeAttachment(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("server_id")
-	if _, err := s.Server(r.Context(), principal(r), id); err != nil {
-		return err
-	}
-	a, err := s.serverVolume(r.Context(), id, r.PathValue("volume_id"))
+	a, err := s.VolumeAttachment(r.Context(), principal(r), id, r.PathValue("volume_id"))
 	if err != nil {
 		return err
 	}
@@ -121,34 +114,12 @@ func (s *Service) updateVolumeAttachment(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	if !atLeast(r, 85) || newID != vid {
-		if !principal(r).IsAdmin() {
-			return fault.Forbiddenf("Policy doesn't allow os_compute_api:os-volumes-attachments:swap to be performed.")
-		}
-		// Nova looks up the server, the old volume (404) and the new one
-		// (400) before swapping.
-		if s.vols != nil {
-			if _, err := s.Server(r.Context(), principal(r), id); err != nil {
-				return err
-			}
-			if _, err := s.vols.Volume(r.Context(), principal(r), vid); err != nil {
-				return err
-			}
-			if _, err := s.vols.Volume(r.Context(), principal(r), newID); err != nil {
-				if fault.KindOf(err) == fault.NotFound {
-					return fault.Invalidf("Volume %s could not be found.", newID)
-				}
-				return err
-			}
-		}
-		return fault.NotImplementedf("Swapping volumes is not implemented in stratus.")
+		return s.SwapVolume(r.Context(), principal(r), id, vid, newID)
 	}
 	if s.vols == nil {
 		return noBlockStorage()
 	}
-	if _, err := s.Server(r.Context(), principal(r), id); err != nil {
-		return err
-	}
-	a, err := s.serverVolume(r.Context(), id, vid)
+	a, err := s.VolumeAttachment(r.Context(), principal(r), id, vid)
 	if err != nil {
 		return err
 	}
@@ -162,7 +133,7 @@ func (s *Service) updateVolumeAttachment(w http.ResponseWriter, r *http.Request)
 		if err != nil {
 			return err
 		}
-		if err := s.vols.SetDeleteOnTermination(r.Context(), principal(r), vid, id, dot); err != nil {
+		if err := s.SetAttachmentDeleteOnTermination(r.Context(), principal(r), id, vid, dot); err != nil {
 			return err
 		}
 	}
