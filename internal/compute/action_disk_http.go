@@ -10,104 +10,9 @@ import (
 )
 
 func (s *Service) actRebuild(w http.ResponseWriter, r *http.Request, id string, arg any) error {
-	m, err := object("rebuild", arg)
+	rb, err := parseRebuild(r, arg)
 	if err != nil {
 		return err
-	}
-	allowed := []string{"imageRef", "name", "adminPass", "metadata", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig", "preserve_ephemeral"}
-	if !atLeast(r, 57) {
-		allowed = append(allowed, "personality")
-	}
-	if atLeast(r, 19) {
-		allowed = append(allowed, "description")
-	}
-	if atLeast(r, 54) {
-		allowed = append(allowed, "key_name")
-	}
-	if atLeast(r, 57) {
-		allowed = append(allowed, "user_data")
-	}
-	if atLeast(r, 63) {
-		allowed = append(allowed, "trusted_image_certificates")
-	}
-	if err := required("rebuild", m, "imageRef"); err != nil {
-		return err
-	}
-	if err := only("rebuild", m, allowed...); err != nil {
-		return err
-	}
-	var rb rebuildRequest
-	if rb.imageRef, _, err = str(m, "imageRef"); err != nil {
-		return err
-	}
-	if rb.adminPass, _, err = str(m, "adminPass"); err != nil {
-		return err
-	}
-	if v, ok, err := str(m, "name"); err != nil {
-		return err
-	} else if ok {
-		if err := name("name", v); err != nil {
-			return err
-		}
-		rb.name = &v
-	}
-	if v, ok := m["metadata"]; ok {
-		if rb.metadata, err = parseMetadata("metadata", v); err != nil {
-			return err
-		}
-	}
-	for key, dst := range map[string]**string{"accessIPv4": &rb.ipv4, "accessIPv6": &rb.ipv6} {
-		if v, ok, err := str(m, key); err != nil {
-			return err
-		} else if ok {
-			a, perr := netip.ParseAddr(v)
-			if perr != nil || (key == "accessIPv4") != a.Is4() {
-				return schemaErr(key, v, pyRepr(v)+" is not a '"+map[string]string{"accessIPv4": "ipv4", "accessIPv6": "ipv6"}[key]+"'")
-			}
-			v = a.String()
-			*dst = &v
-		}
-	}
-	if v, ok, err := str(m, "OS-DCF:diskConfig"); err != nil {
-		return err
-	} else if ok {
-		if v != "AUTO" && v != "MANUAL" {
-			return schemaErr("OS-DCF:diskConfig", v, pyRepr(v)+" is not one of ['AUTO', 'MANUAL']")
-		}
-		rb.diskConfig = &v
-	}
-	if v, ok := m["description"]; ok {
-		rb.descSet = true
-		if v != nil {
-			d, isStr := v.(string)
-			if !isStr {
-				return schemaErr("description", v, pyRepr(v)+" is not of type 'string', 'null'")
-			}
-			rb.desc = &d
-		}
-	}
-	if v, ok := m["key_name"]; ok {
-		rb.keySet = true
-		if v != nil {
-			k, isStr := v.(string)
-			if !isStr {
-				return schemaErr("key_name", v, pyRepr(v)+" is not of type 'string', 'null'")
-			}
-			rb.keyName = &k
-		}
-	}
-	if v, ok := m["user_data"]; ok {
-		rb.userSet = true
-		if v != nil {
-			u, isStr := v.(string)
-			if !isStr {
-				return schemaErr("user_data", v, pyRepr(v)+" is not of type 'string', 'null'")
-			}
-			rb.userData = &u
-		}
-	}
-	if rb.adminPass == "" {
-		rb.adminPass = generatePassword()
 	}
 	sv, err := s.Rebuild(r.Context(), principal(r), id, rb, httpapi.RequestID(r.Context()))
 	if err != nil {
@@ -230,4 +135,109 @@ func (s *Service) actSecurityGroup(add bool) actionHandler {
 		}
 		return accepted(w)
 	}
+}
+
+// parseRebuild decodes the rebuild action's body (its fields depend on
+// the microversion); a missing adminPass is generated.
+func parseRebuild(r *http.Request, arg any) (rebuildRequest, error) {
+	m, err := object("rebuild", arg)
+	if err != nil {
+		return rebuildRequest{}, err
+	}
+	allowed := []string{"imageRef", "name", "adminPass", "metadata", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig", "preserve_ephemeral"}
+	if !atLeast(r, 57) {
+		allowed = append(allowed, "personality")
+	}
+	if atLeast(r, 19) {
+		allowed = append(allowed, "description")
+	}
+	if atLeast(r, 54) {
+		allowed = append(allowed, "key_name")
+	}
+	if atLeast(r, 57) {
+		allowed = append(allowed, "user_data")
+	}
+	if atLeast(r, 63) {
+		allowed = append(allowed, "trusted_image_certificates")
+	}
+	if err := required("rebuild", m, "imageRef"); err != nil {
+		return rebuildRequest{}, err
+	}
+	if err := only("rebuild", m, allowed...); err != nil {
+		return rebuildRequest{}, err
+	}
+	var rb rebuildRequest
+	if rb.imageRef, _, err = str(m, "imageRef"); err != nil {
+		return rebuildRequest{}, err
+	}
+	if rb.adminPass, _, err = str(m, "adminPass"); err != nil {
+		return rebuildRequest{}, err
+	}
+	if v, ok, err := str(m, "name"); err != nil {
+		return rebuildRequest{}, err
+	} else if ok {
+		if err := name("name", v); err != nil {
+			return rebuildRequest{}, err
+		}
+		rb.name = &v
+	}
+	if v, ok := m["metadata"]; ok {
+		if rb.metadata, err = parseMetadata("metadata", v); err != nil {
+			return rebuildRequest{}, err
+		}
+	}
+	for key, dst := range map[string]**string{"accessIPv4": &rb.ipv4, "accessIPv6": &rb.ipv6} {
+		if v, ok, err := str(m, key); err != nil {
+			return rebuildRequest{}, err
+		} else if ok {
+			a, perr := netip.ParseAddr(v)
+			if perr != nil || (key == "accessIPv4") != a.Is4() {
+				return rebuildRequest{}, schemaErr(key, v, pyRepr(v)+" is not a '"+map[string]string{"accessIPv4": "ipv4", "accessIPv6": "ipv6"}[key]+"'")
+			}
+			v = a.String()
+			*dst = &v
+		}
+	}
+	if v, ok, err := str(m, "OS-DCF:diskConfig"); err != nil {
+		return rebuildRequest{}, err
+	} else if ok {
+		if v != "AUTO" && v != "MANUAL" {
+			return rebuildRequest{}, schemaErr("OS-DCF:diskConfig", v, pyRepr(v)+" is not one of ['AUTO', 'MANUAL']")
+		}
+		rb.diskConfig = &v
+	}
+	if v, ok := m["description"]; ok {
+		rb.descSet = true
+		if v != nil {
+			d, isStr := v.(string)
+			if !isStr {
+				return rebuildRequest{}, schemaErr("description", v, pyRepr(v)+" is not of type 'string', 'null'")
+			}
+			rb.desc = &d
+		}
+	}
+	if v, ok := m["key_name"]; ok {
+		rb.keySet = true
+		if v != nil {
+			k, isStr := v.(string)
+			if !isStr {
+				return rebuildRequest{}, schemaErr("key_name", v, pyRepr(v)+" is not of type 'string', 'null'")
+			}
+			rb.keyName = &k
+		}
+	}
+	if v, ok := m["user_data"]; ok {
+		rb.userSet = true
+		if v != nil {
+			u, isStr := v.(string)
+			if !isStr {
+				return rebuildRequest{}, schemaErr("user_data", v, pyRepr(v)+" is not of type 'string', 'null'")
+			}
+			rb.userData = &u
+		}
+	}
+	if rb.adminPass == "" {
+		rb.adminPass = generatePassword()
+	}
+	return rb, nil
 }

@@ -39,67 +39,21 @@ func keypairView(r *http.Request, kp *Keypair, show bool) map[string]any {
 }
 
 func (s *Service) createKeypair(w http.ResponseWriter, r *http.Request) error {
-	_, m, err := body(r, "keypair")
+	c, err := parseKeypairCreate(r)
 	if err != nil {
 		return err
 	}
-	allowed := []string{"name", "public_key", "availability_zone"}
-	if atLeast(r, 2) {
-		allowed = append(allowed, "type")
-	}
-	if atLeast(r, 10) {
-		allowed = append(allowed, "user_id")
-	}
-	if err := required("keypair", m, "name"); err != nil {
-		return err
-	}
-	if err := only("keypair", m, allowed...); err != nil {
-		return err
-	}
-	kpName, _, err := str(m, "name")
+	user, err := keypairUser(r, c.userID)
 	if err != nil {
 		return err
 	}
-	if err := name("name", kpName); err != nil {
-		return err
-	}
-	if !keypairNameRE.MatchString(kpName) {
-		return schemaErr("name", kpName, pyRepr(kpName)+` does not match '^[_\\- a-zA-Z0-9]+$'`)
-	}
-	typ, ok, err := str(m, "type")
-	if err != nil {
-		return err
-	}
-	if !ok {
-		typ = "ssh"
-	} else if typ != "ssh" && typ != "x509" {
-		return schemaErr("type", typ, pyRepr(typ)+" is not one of ['ssh', 'x509']")
-	}
-	var pub *string
-	if v, ok, err := str(m, "public_key"); err != nil {
-		return err
-	} else if ok {
-		pub = &v
-	}
-	zone, _, err := str(m, "availability_zone")
-	if err != nil {
-		return err
-	}
-	named, _, err := str(m, "user_id")
-	if err != nil {
-		return err
-	}
-	user, err := keypairUser(r, named)
-	if err != nil {
-		return err
-	}
-	kp, private, err := s.CreateKeypair(r.Context(), user, kpName, typ, pub, zone)
+	kp, private, err := s.CreateKeypair(r.Context(), user, c.name, c.typ, c.publicKey, c.zone)
 	if err != nil {
 		return err
 	}
 	v := keypairView(r, kp, false)
 	v["user_id"] = kp.UserID
-	if pub == nil {
+	if c.publicKey == nil {
 		v["private_key"] = private
 	}
 	status := http.StatusOK
@@ -167,4 +121,67 @@ func (s *Service) deleteKeypair(w http.ResponseWriter, r *http.Request) error {
 		w.WriteHeader(http.StatusAccepted)
 	}
 	return nil
+}
+
+// keypairCreate is the body of POST /os-keypairs.
+type keypairCreate struct {
+	name, typ, zone string
+	publicKey       *string // nil: generate the key pair
+	userID          string  // 2.10: the user to create it for
+}
+
+// parseKeypairCreate decodes POST /os-keypairs (type from 2.2, user_id
+// from 2.10).
+func parseKeypairCreate(r *http.Request) (keypairCreate, error) {
+	_, m, err := body(r, "keypair")
+	if err != nil {
+		return keypairCreate{}, err
+	}
+	allowed := []string{"name", "public_key", "availability_zone"}
+	if atLeast(r, 2) {
+		allowed = append(allowed, "type")
+	}
+	if atLeast(r, 10) {
+		allowed = append(allowed, "user_id")
+	}
+	if err := required("keypair", m, "name"); err != nil {
+		return keypairCreate{}, err
+	}
+	if err := only("keypair", m, allowed...); err != nil {
+		return keypairCreate{}, err
+	}
+	kpName, _, err := str(m, "name")
+	if err != nil {
+		return keypairCreate{}, err
+	}
+	if err := name("name", kpName); err != nil {
+		return keypairCreate{}, err
+	}
+	if !keypairNameRE.MatchString(kpName) {
+		return keypairCreate{}, schemaErr("name", kpName, pyRepr(kpName)+` does not match '^[_\\- a-zA-Z0-9]+$'`)
+	}
+	typ, ok, err := str(m, "type")
+	if err != nil {
+		return keypairCreate{}, err
+	}
+	if !ok {
+		typ = "ssh"
+	} else if typ != "ssh" && typ != "x509" {
+		return keypairCreate{}, schemaErr("type", typ, pyRepr(typ)+" is not one of ['ssh', 'x509']")
+	}
+	var pub *string
+	if v, ok, err := str(m, "public_key"); err != nil {
+		return keypairCreate{}, err
+	} else if ok {
+		pub = &v
+	}
+	zone, _, err := str(m, "availability_zone")
+	if err != nil {
+		return keypairCreate{}, err
+	}
+	named, _, err := str(m, "user_id")
+	if err != nil {
+		return keypairCreate{}, err
+	}
+	return keypairCreate{name: kpName, typ: typ, zone: zone, publicKey: pub, userID: named}, nil
 }

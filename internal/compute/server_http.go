@@ -146,58 +146,9 @@ func (s *Service) updateServer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	allowed := []string{"name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"}
-	if atLeast(r, 19) {
-		allowed = append(allowed, "description")
-	}
-	if err := only("server", m, allowed...); err != nil {
+	u, err := parseServerUpdate(r, m)
+	if err != nil {
 		return err
-	}
-	u := serverUpdate{}
-	if v, ok, err := str(m, "name"); err != nil {
-		return err
-	} else if ok {
-		if err := name("name", v); err != nil {
-			return err
-		}
-		u.name = &v
-	}
-	for key, dst := range map[string]**string{"accessIPv4": &u.ipv4, "accessIPv6": &u.ipv6} {
-		v, ok, err := str(m, key)
-		if err != nil {
-			return err
-		}
-		if ok {
-			if v != "" {
-				a, perr := netip.ParseAddr(v)
-				if perr != nil || (key == "accessIPv4") != a.Is4() {
-					return schemaErr(key, v, pyRepr(v)+" is not a '"+map[string]string{"accessIPv4": "ipv4", "accessIPv6": "ipv6"}[key]+"'")
-				}
-				v = a.String()
-			}
-			*dst = &v
-		}
-	}
-	if v, ok, err := str(m, "OS-DCF:diskConfig"); err != nil {
-		return err
-	} else if ok {
-		if v != "AUTO" && v != "MANUAL" {
-			return schemaErr("OS-DCF:diskConfig", v, pyRepr(v)+" is not one of ['AUTO', 'MANUAL']")
-		}
-		u.diskConfig = &v
-	}
-	if v, ok := m["description"]; ok {
-		u.descSet = true
-		if v != nil {
-			d, isStr := v.(string)
-			if !isStr {
-				return schemaErr("description", v, pyRepr(v)+" is not of type 'string', 'null'")
-			}
-			if err := length("description", d, 0, 255); err != nil {
-				return err
-			}
-			u.desc = &d
-		}
 	}
 	sv, err := s.UpdateServer(r.Context(), principal(r), r.PathValue("server_id"), u)
 	if err != nil {
@@ -277,4 +228,62 @@ func briefJSON(self, book, id, name string) ([]byte, error) {
 	b.Write(nm)
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// parseServerUpdate decodes PUT /servers/{id}'s server object.
+func parseServerUpdate(r *http.Request, m map[string]any) (serverUpdate, error) {
+	allowed := []string{"name", "accessIPv4", "accessIPv6", "OS-DCF:diskConfig"}
+	if atLeast(r, 19) {
+		allowed = append(allowed, "description")
+	}
+	if err := only("server", m, allowed...); err != nil {
+		return serverUpdate{}, err
+	}
+	u := serverUpdate{}
+	if v, ok, err := str(m, "name"); err != nil {
+		return serverUpdate{}, err
+	} else if ok {
+		if err := name("name", v); err != nil {
+			return serverUpdate{}, err
+		}
+		u.name = &v
+	}
+	for key, dst := range map[string]**string{"accessIPv4": &u.ipv4, "accessIPv6": &u.ipv6} {
+		v, ok, err := str(m, key)
+		if err != nil {
+			return serverUpdate{}, err
+		}
+		if ok {
+			if v != "" {
+				a, perr := netip.ParseAddr(v)
+				if perr != nil || (key == "accessIPv4") != a.Is4() {
+					return serverUpdate{}, schemaErr(key, v, pyRepr(v)+" is not a '"+map[string]string{"accessIPv4": "ipv4", "accessIPv6": "ipv6"}[key]+"'")
+				}
+				v = a.String()
+			}
+			*dst = &v
+		}
+	}
+	if v, ok, err := str(m, "OS-DCF:diskConfig"); err != nil {
+		return serverUpdate{}, err
+	} else if ok {
+		if v != "AUTO" && v != "MANUAL" {
+			return serverUpdate{}, schemaErr("OS-DCF:diskConfig", v, pyRepr(v)+" is not one of ['AUTO', 'MANUAL']")
+		}
+		u.diskConfig = &v
+	}
+	if v, ok := m["description"]; ok {
+		u.descSet = true
+		if v != nil {
+			d, isStr := v.(string)
+			if !isStr {
+				return serverUpdate{}, schemaErr("description", v, pyRepr(v)+" is not of type 'string', 'null'")
+			}
+			if err := length("description", d, 0, 255); err != nil {
+				return serverUpdate{}, err
+			}
+			u.desc = &d
+		}
+	}
+	return u, nil
 }
