@@ -317,16 +317,9 @@ func (s *Service) actForceDelete(w http.ResponseWriter, r *http.Request, id stri
 	return accepted(w)
 }
 
-// actRestore restores a soft-deleted server; stratus deletes at once, so
-// no server is ever SOFT_DELETED and restore is refused as Nova refuses
-// it for any other state.
 func (s *Service) actRestore(w http.ResponseWriter, r *http.Request, id string, arg any) error {
 	if err := nullOrEmpty("restore", arg); err != nil {
 		return err
 	}
-	sv, err := s.Server(r.Context(), principal(r), id)
-	if err != nil {
-		return err
-	}
-	return conflict("restore", sv.ID, "vm_state", sv.VMState)
+	return s.Restore(r.Context(), principal(r), id)
 }

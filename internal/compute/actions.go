@@ -116,6 +116,17 @@ func (s *Service) ResetState(ctx context.Context, p *policy.Principal, id, state
 	return err
 }
 
+// Restore restores a soft-deleted server; stratus deletes at once, so no
+// server is ever SOFT_DELETED and restore is refused as Nova refuses it for
+// any other state.
+func (s *Service) Restore(ctx context.Context, p *policy.Principal, id string) error {
+	sv, err := s.Server(ctx, p, id)
+	if err != nil {
+		return err
+	}
+	return conflict("restore", sv.ID, "vm_state", sv.VMState)
+}
+
 // consoleServer is a server whose console can be read: it has a host and
 // is not being deleted.
 func (s *Service) consoleServer(ctx context.Context, p *policy.Principal, id, action string) (*Server, error) {
