@@ -57,11 +57,6 @@ func applyProject(o object, p *Project, create bool) error {
 	return nil
 }
 
-// callerDomain is principalDomain (project.go) of the request's caller.
-func callerDomain(r *http.Request) string {
-	return principalDomain(policy.FromContext(r.Context()))
-}
-
 func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	ctx := r.Context()
