@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"net/http"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
-	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/policy"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
@@ -15,104 +13,8 @@ import (
 // Unified limits, as keystone/api/registered_limits.py, limits.py and
 // limit/ (flat model): registered limits are per service (and region)
 // defaults; limits override them per project or domain. Other services
-// read them through Limit (api.go) for their quotas.
-
-// UnifiedLimit is a registered limit (ProjectID and DomainID empty) or a
-// project or domain limit.
-type UnifiedLimit struct {
-	ID, ServiceID, RegionID, ResourceName, Description string
-	ProjectID, DomainID                                string
-	Limit                                              int64
-}
-
-const registeredLimitCols = "id, service_id, region_id, resource_name, default_limit, description"
-const limitCols = "id, project_id, domain_id, service_id, region_id, resource_name, resource_limit, description"
-
-func scanRegisteredLimit(sc interface{ Scan(...any) error }) (*UnifiedLimit, error) {
-	var l UnifiedLimit
-	if err := sc.Scan(&l.ID, &l.ServiceID, &l.RegionID, &l.ResourceName, &l.Limit, &l.Description); err != nil {
-		return nil, store.Map(err)
-	}
-	return &l, nil
-}
-
-func scanLimit(sc interface{ Scan(...any) error }) (*UnifiedLimit, error) {
-	var l UnifiedLimit
-	if err := sc.Scan(&l.ID, &l.ProjectID, &l.DomainID, &l.ServiceID, &l.RegionID, &l.ResourceName, &l.Limit, &l.Description); err != nil {
-		return nil, store.Map(err)
-	}
-	return &l, nil
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
-func registeredLimitWire(r *http.Request, l *UnifiedLimit) map[string]any {
-	return map[string]any{"id": l.ID, "service_id": l.ServiceID, "region_id": nullable(l.RegionID), "resource_name": l.ResourceName,
-		"default_limit": l.Limit, "description": nullable(l.Description), "links": selfLinks(r, "/registered_limits/"+l.ID)}
-}
-
-func limitWire(r *http.Request, l *UnifiedLimit) map[string]any {
-	return map[string]any{"id": l.ID, "project_id": nullable(l.ProjectID), "domain_id": nullable(l.DomainID), "service_id": l.ServiceID,
-		"region_id": nullable(l.RegionID), "resource_name": l.ResourceName, "resource_limit": l.Limit,
-		"description": nullable(l.Description), "links": selfLinks(r, "/limits/"+l.ID)}
-}
-
-// readLimit fills l from one request entity; registered reads
-// default_limit, otherwise resource_limit and the project or domain.
-func readLimit(o object, l *UnifiedLimit, registered, create bool) error {
-	fields := []struct {
-		key string
-		dst *string
-	}{{"service_id", &l.ServiceID}, {"region_id", &l.RegionID}, {"resource_name", &l.ResourceName}, {"description", &l.Description}}
-	if !registered {
-		fields = append(fields, struct {
-			key string
-			dst *string
-		}{"project_id", &l.ProjectID}, struct {
-			key string
-			dst *string
-		}{"domain_id", &l.DomainID})
-	}
-	for _, f := range fields {
-		if _, present := o[f.key]; !present {
-			continue
-		}
-		v, _, err := o.str(f.key)
-		if err != nil {
-			return err
-		}
-		*f.dst = v
-	}
-	key := "resource_limit"
-	if registered {
-		key = "default_limit"
-	}
-	if v, present := o[key]; present {
-		n, ok := asInt(v)
-		if !ok || n < -1 {
-			return fault.Invalidf("Invalid input for field '%s': %v is not a valid limit (an integer of at least -1)", key, v)
-		}
-		l.Limit = n
-	} else if create {
-		return fault.Invalidf("'%s' is a required property", key)
-	}
-	if create {
-		for _, req := range []struct{ key, val string }{{"service_id", l.ServiceID}, {"resource_name", l.ResourceName}} {
-			if req.val == "" {
-				return fault.Invalidf("'%s' is a required property", req.key)
-			}
-		}
-		if !registered && (l.ProjectID == "") == (l.DomainID == "") {
-			return fault.Invalidf("Invalid input for field 'limits': exactly one of 'project_id' and 'domain_id' is required")
-		}
-	}
-	return nil
-}
+// read them through Limit for their quotas. limit_http.go decodes and
+// renders; limit_store.go holds the queries.
 
 // checkLimitRefs checks the service, region and project or domain exist
 // (400 naming the field, as Keystone).
@@ -152,50 +54,19 @@ func limitConflict(kind string) *fault.Error {
 	return fault.Conflictf("Conflict occurred attempting to store %s - Duplicate entry.", kind)
 }
 
-// decodeLimits reads {"<key>": [{...}, ...]}.
-func decodeLimits(r *http.Request, key string) ([]object, error) {
-	var body map[string]any
-	if err := httpapi.DecodeJSON(r, &body); err != nil {
-		return nil, err
-	}
-	list, ok := body[key].([]any)
-	if !ok || len(list) == 0 {
-		return nil, fault.Invalidf("'%s' is a required property", key)
-	}
-	out := make([]object, 0, len(list))
-	for _, v := range list {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, typeError(key, v, "object")
-		}
-		out = append(out, object(m))
-	}
-	return out, nil
-}
-
-// --- registered limits ---
-
-func (s *Service) createRegisteredLimits(w http.ResponseWriter, r *http.Request) error {
-	return s.createUnified(w, r, true)
-}
-
-// createUnified is POST /v3/registered_limits and /v3/limits: every entity
-// of the list is stored, or none.
-func (s *Service) createUnified(w http.ResponseWriter, r *http.Request, registered bool) error {
-	kind, key, wire := "limit", "limits", limitWire
+// CreateUnifiedLimits stores registered limits (registered) or limits,
+// one for each fill, which sets a new limit's fields (its ID is set); every
+// one is checked and stored in turn, in one transaction: all or none.
+func (s *Service) CreateUnifiedLimits(ctx context.Context, registered bool, fills []func(*UnifiedLimit) error) ([]*UnifiedLimit, error) {
+	kind := "limit"
 	if registered {
-		kind, key, wire = "registered_limit", "registered_limits", registeredLimitWire
+		kind = "registered_limit"
 	}
-	objs, err := decodeLimits(r, key)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
 	var made []*UnifiedLimit
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		for _, o := range objs {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		for _, fill := range fills {
 			l := &UnifiedLimit{ID: newID()}
-			if err := readLimit(o, l, registered, true); err != nil {
+			if err := fill(l); err != nil {
 				return err
 			}
 			if err := checkLimitRefs(ctx, tx, l, kind); err != nil {
@@ -209,96 +80,65 @@ func (s *Service) createUnified(w http.ResponseWriter, r *http.Request, register
 		return nil
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return limitConflict(kind)
+		return nil, limitConflict(kind)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	out := []map[string]any{}
-	for _, l := range made {
-		out = append(out, wire(r, l))
-	}
-	return httpapi.WriteJSON(w, http.StatusCreated, map[string]any{key: out})
+	return made, nil
 }
 
 // insertUnified stores a registered limit, or a limit whose registered
 // limit exists (Keystone's NoLimitReference, a 403, otherwise).
 func (s *Service) insertUnified(ctx context.Context, tx *sql.Tx, l *UnifiedLimit, registered bool) error {
 	if registered {
-		_, err := tx.ExecContext(ctx, "INSERT INTO identity_registered_limits ("+registeredLimitCols+", created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-			l.ID, l.ServiceID, l.RegionID, l.ResourceName, l.Limit, l.Description, s.nowMicro())
-		return store.Map(err)
+		return insertRegisteredLimit(ctx, tx, l, s.nowMicro())
 	}
-	n, err := countRows(ctx, tx, "SELECT COUNT(*) FROM identity_registered_limits WHERE service_id = $1 AND region_id = $2 AND resource_name = $3",
-		l.ServiceID, l.RegionID, l.ResourceName)
+	n, err := countRegisteredLimits(ctx, tx, l)
 	if err != nil {
 		return err
 	}
 	if n == 0 {
 		return fault.Forbiddenf("You are not authorized to perform the requested action.")
 	}
-	_, err = tx.ExecContext(ctx, "INSERT INTO identity_limits ("+limitCols+", created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-		l.ID, l.ProjectID, l.DomainID, l.ServiceID, l.RegionID, l.ResourceName, l.Limit, l.Description, s.nowMicro())
-	return store.Map(err)
+	return insertLimit(ctx, tx, l, s.nowMicro())
 }
 
-func (s *Service) listRegisteredLimits(w http.ResponseWriter, r *http.Request) error {
-	rows, err := s.db.R().QueryContext(r.Context(), "SELECT "+registeredLimitCols+" FROM identity_registered_limits ORDER BY created_at, id")
-	if err != nil {
-		return err
-	}
-	ls, err := collect(rows, scanRegisteredLimit)
-	if err != nil {
-		return err
-	}
-	out := []map[string]any{}
-	for _, l := range ls {
-		if m := registeredLimitWire(r, l); matchesFilters(r, []string{"service_id", "region_id", "resource_name"}, m) {
-			out = append(out, m)
-		}
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"registered_limits": out, "links": listLinks(r)})
+// RegisteredLimits are every registered limit.
+func (s *Service) RegisteredLimits(ctx context.Context) ([]*UnifiedLimit, error) {
+	return listRegisteredLimits(ctx, s.db.R())
 }
 
+// registeredLimit is registered limit id, or Keystone's 404.
 func (s *Service) registeredLimit(ctx context.Context, q store.Querier, id string) (*UnifiedLimit, error) {
-	l, err := scanRegisteredLimit(q.QueryRowContext(ctx, "SELECT "+registeredLimitCols+" FROM identity_registered_limits WHERE id = $1", id))
+	l, err := getRegisteredLimit(ctx, q, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fault.NotFoundf("Could not find registered limit for %s.", id)
 	}
 	return l, err
 }
 
-func (s *Service) getRegisteredLimit(w http.ResponseWriter, r *http.Request) error {
-	l, err := s.registeredLimit(r.Context(), s.db.R(), r.PathValue("registered_limit_id"))
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"registered_limit": registeredLimitWire(r, l)})
+// RegisteredLimitByID is registered limit id.
+func (s *Service) RegisteredLimitByID(ctx context.Context, id string) (*UnifiedLimit, error) {
+	return s.registeredLimit(ctx, s.db.R(), id)
 }
 
 func registeredLimitInUse(id string) *fault.Error {
 	return fault.Forbiddenf("Unable to update or delete registered limit %s because there are project limits associated with it.", id)
 }
 
-// limitsOf counts the limits that refer to a registered limit.
-func limitsOf(ctx context.Context, q store.Querier, l *UnifiedLimit) (int, error) {
-	return countRows(ctx, q, "SELECT COUNT(*) FROM identity_limits WHERE service_id = $1 AND region_id = $2 AND resource_name = $3",
-		l.ServiceID, l.RegionID, l.ResourceName)
-}
-
-func (s *Service) updateRegisteredLimit(w http.ResponseWriter, r *http.Request) error {
-	o, err := decodeEntity(r, "registered_limit")
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
+// UpdateRegisteredLimit reads registered limit id, lets change alter it
+// and saves it, in one transaction; its service, region and resource stay
+// while limits refer to it.
+func (s *Service) UpdateRegisteredLimit(ctx context.Context, id string, change func(*UnifiedLimit) error) (*UnifiedLimit, error) {
 	var l *UnifiedLimit
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if l, err = s.registeredLimit(ctx, tx, r.PathValue("registered_limit_id")); err != nil {
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if l, err = s.registeredLimit(ctx, tx, id); err != nil {
 			return err
 		}
 		before := *l
-		if err := readLimit(o, l, true, false); err != nil {
+		if err := change(l); err != nil {
 			return err
 		}
 		if before.ServiceID != l.ServiceID || before.RegionID != l.RegionID || before.ResourceName != l.ResourceName {
@@ -312,23 +152,21 @@ func (s *Service) updateRegisteredLimit(w http.ResponseWriter, r *http.Request) 
 		if err := checkLimitRefs(ctx, tx, l, "registered_limit"); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, "UPDATE identity_registered_limits SET service_id = $2, region_id = $3, resource_name = $4, default_limit = $5, description = $6 WHERE id = $1",
-			l.ID, l.ServiceID, l.RegionID, l.ResourceName, l.Limit, l.Description)
-		return store.Map(err)
+		return updateRegisteredLimit(ctx, tx, l)
 	})
 	if errors.Is(err, store.ErrConflict) {
-		return limitConflict("registered_limit")
+		return nil, limitConflict("registered_limit")
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"registered_limit": registeredLimitWire(r, l)})
+	return l, nil
 }
 
-func (s *Service) deleteRegisteredLimit(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		l, err := s.registeredLimit(ctx, tx, r.PathValue("registered_limit_id"))
+// DeleteRegisteredLimit removes a registered limit no limit refers to.
+func (s *Service) DeleteRegisteredLimit(ctx context.Context, id string) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		l, err := s.registeredLimit(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -341,116 +179,76 @@ func (s *Service) deleteRegisteredLimit(w http.ResponseWriter, r *http.Request) 
 		_, err = deleteRow(ctx, tx, "identity_registered_limits", l.ID)
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	return noContent(w)
 }
 
-// --- limits ---
-
-func (s *Service) createLimits(w http.ResponseWriter, r *http.Request) error {
-	return s.createUnified(w, r, false)
-}
-
-// listLimits lists limits: all for an admin, those of its project (or
-// domain) for others, as Keystone.
-func (s *Service) listLimits(w http.ResponseWriter, r *http.Request) error {
-	p := policy.FromContext(r.Context())
+// Limits are the limits the caller sees: all for an admin, those of its
+// project (or domain) for others, as Keystone.
+func (s *Service) Limits(ctx context.Context, caller *policy.Principal) ([]*UnifiedLimit, error) {
 	var f filter
 	switch {
-	case p.IsAdmin():
-	case p.ProjectID != "":
-		f.eq("project_id", p.ProjectID)
-	case p.DomainID != "":
+	case caller.IsAdmin():
+	case caller.ProjectID != "":
+		f.eq("project_id", caller.ProjectID)
+	case caller.DomainID != "":
 		f.where = append(f.where, "(domain_id = $1 OR project_id IN (SELECT id FROM identity_projects WHERE domain_id = $1))")
-		f.args = append(f.args, p.DomainID)
+		f.args = append(f.args, caller.DomainID)
 	default:
 		f.where = append(f.where, "1 = 0")
 	}
-	rows, err := s.db.R().QueryContext(r.Context(), "SELECT "+limitCols+" FROM identity_limits"+f.sql()+" ORDER BY created_at, id", f.args...)
-	if err != nil {
-		return err
-	}
-	ls, err := collect(rows, scanLimit)
-	if err != nil {
-		return err
-	}
-	out := []map[string]any{}
-	for _, l := range ls {
-		if m := limitWire(r, l); matchesFilters(r, []string{"service_id", "region_id", "resource_name", "project_id", "domain_id"}, m) {
-			out = append(out, m)
-		}
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"limits": out, "links": listLinks(r)})
+	return listLimits(ctx, s.db.R(), f)
 }
 
+// limit is limit id, or Keystone's 404.
 func (s *Service) limit(ctx context.Context, q store.Querier, id string) (*UnifiedLimit, error) {
-	l, err := scanLimit(q.QueryRowContext(ctx, "SELECT "+limitCols+" FROM identity_limits WHERE id = $1", id))
+	l, err := getLimit(ctx, q, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fault.NotFoundf("Could not find limit for %s.", id)
 	}
 	return l, err
 }
 
-func (s *Service) getLimit(w http.ResponseWriter, r *http.Request) error {
-	l, err := s.limit(r.Context(), s.db.R(), r.PathValue("limit_id"))
+// LimitByID is limit id, when the caller is an admin or the limit is of
+// its project or domain.
+func (s *Service) LimitByID(ctx context.Context, caller *policy.Principal, id string) (*UnifiedLimit, error) {
+	l, err := s.limit(ctx, s.db.R(), id)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if p := policy.FromContext(r.Context()); !p.IsAdmin() && (l.ProjectID == "" || l.ProjectID != p.ProjectID) && (l.DomainID == "" || l.DomainID != p.DomainID) {
-		return forbiddenAction("identity:get_limit")
+	if !caller.IsAdmin() && (l.ProjectID == "" || l.ProjectID != caller.ProjectID) && (l.DomainID == "" || l.DomainID != caller.DomainID) {
+		return nil, forbiddenAction("identity:get_limit")
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"limit": limitWire(r, l)})
+	return l, nil
 }
 
-func (s *Service) updateLimit(w http.ResponseWriter, r *http.Request) error {
-	o, err := decodeEntity(r, "limit")
-	if err != nil {
-		return err
-	}
-	// Only the value and the description of a limit change, as Keystone.
-	for k := range o {
-		if k != "resource_limit" && k != "description" && k != "id" {
-			return fault.Invalidf("Additional properties are not allowed ('%s' was unexpected)", k)
-		}
-	}
-	ctx := r.Context()
+// UpdateLimit reads limit id, lets change alter its value and description
+// and saves them, in one transaction.
+func (s *Service) UpdateLimit(ctx context.Context, id string, change func(*UnifiedLimit) error) (*UnifiedLimit, error) {
 	var l *UnifiedLimit
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if l, err = s.limit(ctx, tx, r.PathValue("limit_id")); err != nil {
-			return err
-		}
-		if err := readLimit(o, l, false, false); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, "UPDATE identity_limits SET resource_limit = $2, description = $3 WHERE id = $1", l.ID, l.Limit, l.Description)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"limit": limitWire(r, l)})
-}
-
-func (s *Service) deleteLimit(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := s.limit(ctx, tx, r.PathValue("limit_id")); err != nil {
+		var err error
+		if l, err = s.limit(ctx, tx, id); err != nil {
 			return err
 		}
-		_, err := deleteRow(ctx, tx, "identity_limits", r.PathValue("limit_id"))
-		return err
+		if err := change(l); err != nil {
+			return err
+		}
+		return updateLimitValue(ctx, tx, l)
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return noContent(w)
+	return l, nil
 }
 
-func (s *Service) limitModel(w http.ResponseWriter, r *http.Request) error {
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"model": map[string]any{"name": "flat",
-		"description": "Limit enforcement and validation does not take project hierarchy into consideration."}})
+// DeleteLimit removes limit id.
+func (s *Service) DeleteLimit(ctx context.Context, id string) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.limit(ctx, tx, id); err != nil {
+			return err
+		}
+		_, err := deleteRow(ctx, tx, "identity_limits", id)
+		return err
+	})
 }
 
 // Limit is the limit of a resource of a service for a project, as other
@@ -463,18 +261,5 @@ func (s *Service) Limit(ctx context.Context, serviceType, region, projectID, res
 	if err != nil {
 		return 0, false, err
 	}
-	row := q.QueryRowContext(ctx, `SELECT l.limit_value FROM (
-		SELECT 1 AS rank, resource_limit AS limit_value, service_id, region_id, resource_name FROM identity_limits WHERE project_id = $1
-		UNION ALL SELECT 2, resource_limit, service_id, region_id, resource_name FROM identity_limits WHERE domain_id = $2
-		UNION ALL SELECT 3, default_limit, service_id, region_id, resource_name FROM identity_registered_limits) l
-		JOIN identity_services s ON s.id = l.service_id
-		WHERE s.type = $3 AND (l.region_id = '' OR l.region_id = $4) AND l.resource_name = $5
-		ORDER BY l.rank, l.region_id DESC LIMIT 1`, p.ID, p.DomainID, serviceType, region, resource)
-	if err := row.Scan(&limit); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, false, nil
-		}
-		return 0, false, err
-	}
-	return limit, true, nil
+	return effectiveLimit(ctx, q, p, serviceType, region, resource)
 }
