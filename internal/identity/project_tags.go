@@ -4,18 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
-	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
 // Project tags, as Keystone: up to 80 per project, each 1–255 characters
 // without "," or "/". Domains (projects acting as domains) keep tags in
-// the same table.
+// the same table. project_tags_http.go decodes and renders.
 
 const maxTags = 80
 
@@ -36,33 +34,6 @@ func checkTags(tags []string) error {
 			return err
 		}
 	}
-	return nil
-}
-
-// tags reads a "tags" list into dst when present.
-func (o object) tags(dst *[]string) error {
-	raw, present := o["tags"]
-	if !present {
-		return nil
-	}
-	list, ok := raw.([]any)
-	if !ok {
-		return typeError("tags", raw, "array")
-	}
-	tags := []string{}
-	for _, v := range list {
-		t, ok := v.(string)
-		if !ok {
-			return typeError("tags", v, "string")
-		}
-		if !containsString(tags, t) {
-			tags = append(tags, t)
-		}
-	}
-	if err := checkTags(tags); err != nil {
-		return err
-	}
-	*dst = tags
 	return nil
 }
 
@@ -96,17 +67,12 @@ func setProjectTags(ctx context.Context, q store.Querier, id string, tags []stri
 	return nil
 }
 
-func tagsWire(w http.ResponseWriter, r *http.Request, tags []string) error {
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"tags": tags, "links": map[string]string{"self": httpapi.BaseURL(r) + r.URL.Path}})
-}
-
-// changeTags loads project {project_id}, applies change to its tags and
-// saves them, in one transaction.
-func (s *Service) changeTags(r *http.Request, change func(tags []string) ([]string, error)) ([]string, error) {
-	ctx := r.Context()
+// changeTags loads project id, applies change to its tags and saves them,
+// in one transaction.
+func (s *Service) changeTags(ctx context.Context, id string, change func(tags []string) ([]string, error)) ([]string, error) {
 	var out []string
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		p, err := s.project(ctx, tx, r.PathValue("project_id"))
+		p, err := s.project(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -121,81 +87,66 @@ func (s *Service) changeTags(r *http.Request, change func(tags []string) ([]stri
 	return out, err
 }
 
-func (s *Service) listProjectTags(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.project(r.Context(), s.db.R(), r.PathValue("project_id"))
+// ProjectTags are the tags of project id.
+func (s *Service) ProjectTags(ctx context.Context, id string) ([]string, error) {
+	p, err := s.project(ctx, s.db.R(), id)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return tagsWire(w, r, p.Tags)
+	return p.Tags, nil
 }
 
-func (s *Service) replaceProjectTags(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Tags []string `json:"tags"`
-	}
-	if err := httpapi.DecodeJSON(r, &body); err != nil {
-		return err
-	}
-	if body.Tags == nil {
-		return fault.Invalidf("'tags' is a required property")
-	}
-	tags, err := s.changeTags(r, func([]string) ([]string, error) {
+// ReplaceProjectTags sets the tags of project id (duplicates dropped) and
+// returns them.
+func (s *Service) ReplaceProjectTags(ctx context.Context, id string, tags []string) ([]string, error) {
+	return s.changeTags(ctx, id, func([]string) ([]string, error) {
 		var out []string
-		for _, t := range body.Tags {
+		for _, t := range tags {
 			if !containsString(out, t) {
 				out = append(out, t)
 			}
 		}
 		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return tagsWire(w, r, tags)
 }
 
-func (s *Service) clearProjectTags(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.changeTags(r, func([]string) ([]string, error) { return []string{}, nil }); err != nil {
-		return err
-	}
-	return noContent(w)
+// ClearProjectTags removes every tag of project id.
+func (s *Service) ClearProjectTags(ctx context.Context, id string) error {
+	_, err := s.changeTags(ctx, id, func([]string) ([]string, error) { return []string{}, nil })
+	return err
 }
 
 func tagNotFound(t string) *fault.Error { return fault.NotFoundf("Could not find project tag: %s.", t) }
 
-func (s *Service) checkProjectTag(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.project(r.Context(), s.db.R(), r.PathValue("project_id"))
+// CheckProjectTag is nil when project id has the tag.
+func (s *Service) CheckProjectTag(ctx context.Context, id, tag string) error {
+	tags, err := s.ProjectTags(ctx, id)
 	if err != nil {
 		return err
 	}
-	if !containsString(p.Tags, r.PathValue("tag")) {
-		return tagNotFound(r.PathValue("tag"))
+	if !containsString(tags, tag) {
+		return tagNotFound(tag)
 	}
-	return noContent(w)
+	return nil
 }
 
-func (s *Service) addProjectTag(w http.ResponseWriter, r *http.Request) error {
-	tag := r.PathValue("tag")
+// AddProjectTag tags project id (again is no error).
+func (s *Service) AddProjectTag(ctx context.Context, id, tag string) error {
 	if err := checkTag(tag); err != nil {
 		return err
 	}
-	_, err := s.changeTags(r, func(tags []string) ([]string, error) {
+	_, err := s.changeTags(ctx, id, func(tags []string) ([]string, error) {
 		if containsString(tags, tag) {
 			return tags, nil
 		}
 		return append(tags, tag), nil
 	})
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", v3URL(r, "/projects/"+r.PathValue("project_id")+"/tags/"+tag))
-	w.WriteHeader(http.StatusCreated)
-	return nil
+	return err
 }
 
-func (s *Service) removeProjectTag(w http.ResponseWriter, r *http.Request) error {
-	tag := r.PathValue("tag")
-	_, err := s.changeTags(r, func(tags []string) ([]string, error) {
+// RemoveProjectTag removes a tag of project id; a tag it lacks is a 404.
+func (s *Service) RemoveProjectTag(ctx context.Context, id, tag string) error {
+	_, err := s.changeTags(ctx, id, func(tags []string) ([]string, error) {
 		if !containsString(tags, tag) {
 			return nil, tagNotFound(tag)
 		}
@@ -207,8 +158,5 @@ func (s *Service) removeProjectTag(w http.ResponseWriter, r *http.Request) error
 		}
 		return out, nil
 	})
-	if err != nil {
-		return err
-	}
-	return noContent(w)
+	return err
 }
