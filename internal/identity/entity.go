@@ -8,7 +8,25 @@ import (
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
-// The writes every entity kind shares (entity_http.go renders them).
+// The reads and writes every entity kind shares (entity_http.go renders
+// them).
+
+// all lists the records f selects, each with the rest of its wire form
+// (more).
+func (e *entity[T]) all(ctx context.Context, q store.Querier, f filter) ([]*T, error) {
+	vs, err := e.list(ctx, q, f)
+	if err != nil {
+		return nil, err
+	}
+	if e.more != nil {
+		for _, v := range vs {
+			if err := e.more(ctx, q, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return vs, nil
+}
 
 // modify reads the record id, lets change alter it and saves it, in one
 // transaction; a duplicate name is the kind's conflict.

@@ -60,17 +60,18 @@ func (e *entity[T]) listed(w http.ResponseWriter, r *http.Request, db store.Quer
 
 // listedAs is listed with the collection's key given.
 func (e *entity[T]) listedAs(w http.ResponseWriter, r *http.Request, db store.Querier, f filter, key string) error {
-	vs, err := e.list(r.Context(), db, f)
+	vs, err := e.all(r.Context(), db, f)
 	if err != nil {
 		return err
 	}
+	return e.rendered(w, r, vs, key)
+}
+
+// rendered writes {"<key>": [...], "links": ...} with the records that
+// pass the request's filters.
+func (e *entity[T]) rendered(w http.ResponseWriter, r *http.Request, vs []*T, key string) error {
 	out := make([]map[string]any, 0, len(vs))
 	for _, v := range vs {
-		if e.more != nil {
-			if err := e.more(r.Context(), db, v); err != nil {
-				return err
-			}
-		}
 		if m := e.wire(r, v); e.matches(r, m) {
 			out = append(out, m)
 		}

@@ -180,19 +180,3 @@ func deleteProjectRows(ctx context.Context, tx *sql.Tx, id string) error {
 		"DELETE FROM identity_limits WHERE project_id = $1",
 		"UPDATE identity_trusts SET deleted_at = 1 WHERE deleted_at = 0 AND project_id = $1")
 }
-
-// subtreeIDs is Keystone's subtree_as_ids: {child: {grandchild: null}},
-// null when there are no children.
-func subtreeIDs(ctx context.Context, q store.Querier, id string) (any, error) {
-	kids, err := childProjects(ctx, q, id)
-	if err != nil || len(kids) == 0 {
-		return nil, err
-	}
-	out := map[string]any{}
-	for _, k := range kids {
-		if out[k], err = subtreeIDs(ctx, q, k); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}

@@ -59,29 +59,21 @@ func applyProject(o object, p *Project, create bool) error {
 
 func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	ctx := r.Context()
-	db := s.db.R()
 	var out []map[string]any
 	if q.Has("is_domain") && queryBool(q.Get("is_domain")) {
-		ds, err := listDomains(ctx, db, filter{})
+		ds, err := s.Domains(r.Context())
 		if err != nil {
 			return err
 		}
 		for _, d := range ds {
-			if err := domainKind.more(ctx, db, d); err != nil {
-				return err
-			}
 			out = append(out, domainAsProjectWire(r, d))
 		}
 	} else {
-		ps, err := listProjects(ctx, db, filter{})
+		ps, err := s.Projects(r.Context())
 		if err != nil {
 			return err
 		}
 		for _, p := range ps {
-			if err := projectKind.more(ctx, db, p); err != nil {
-				return err
-			}
 			out = append(out, projectWire(r, p))
 		}
 	}
@@ -168,23 +160,23 @@ func (s *Service) createProject(w http.ResponseWriter, r *http.Request) error {
 // showProject is GET /v3/projects/{project_id}, with the hierarchy
 // options, or the domain of that id shown as a project.
 func (s *Service) showProject(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	db := s.db.R()
-	id := r.PathValue("project_id")
-	p, err := s.project(ctx, db, id)
+	p, d, err := s.ProjectOrDomain(r.Context(), r.PathValue("project_id"))
 	if err != nil {
-		if d, derr := getDomain(ctx, db, id); derr == nil {
-			if err := domainKind.more(ctx, db, d); err != nil {
-				return err
-			}
-			return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"project": domainAsProjectWire(r, d)})
-		}
+		return err
+	}
+	if d != nil {
+		return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"project": domainAsProjectWire(r, d)})
+	}
+	qs := r.URL.Query()
+	flag := func(k string) bool { return qs.Has(k) && queryBool(qs.Get(k)) }
+	hq := HierarchyQuery{ParentsAsIDs: flag("parents_as_ids"), ParentsAsList: flag("parents_as_list"),
+		SubtreeAsIDs: flag("subtree_as_ids"), SubtreeAsList: flag("subtree_as_list")}
+	h, err := s.Hierarchy(r.Context(), p, hq)
+	if err != nil {
 		return err
 	}
 	m := projectWire(r, p)
-	if err := s.hierarchy(ctx, db, r, p, m); err != nil {
-		return err
-	}
+	hierarchyWire(r, p, hq, h, m)
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"project": m})
 }
 
@@ -230,61 +222,28 @@ func (s *Service) deleteProject(w http.ResponseWriter, r *http.Request) error {
 	return noContent(w)
 }
 
-// hierarchy adds parents and subtree to m as the query asks
-// (parents_as_ids, subtree_as_ids, parents_as_list, subtree_as_list).
-func (s *Service) hierarchy(ctx context.Context, q store.Querier, r *http.Request, p *Project, m map[string]any) error {
-	qs := r.URL.Query()
-	flag := func(k string) bool { return qs.Has(k) && queryBool(qs.Get(k)) }
-	if flag("parents_as_list") && flag("parents_as_ids") {
-		return fault.Invalidf("Cannot use parents_as_list and parents_as_ids query params at the same time.")
+// hierarchyWire adds parents and subtree to m as hq asked.
+func hierarchyWire(r *http.Request, p *Project, hq HierarchyQuery, h *ProjectHierarchy, m map[string]any) {
+	list := func(ps []*Project) []map[string]any {
+		out := []map[string]any{}
+		for _, pp := range ps {
+			out = append(out, map[string]any{"project": projectWire(r, pp)})
+		}
+		return out
 	}
-	if flag("subtree_as_list") && flag("subtree_as_ids") {
-		return fault.Invalidf("Cannot use subtree_as_list and subtree_as_ids query params at the same time.")
+	if hq.ParentsAsIDs {
+		// Nested {parent: {grandparent: ... {domain: null}}}.
+		var nested any = map[string]any{p.DomainID: nil}
+		for i := len(h.ParentIDs) - 1; i >= 0; i-- {
+			nested = map[string]any{h.ParentIDs[i]: nested}
+		}
+		m["parents"] = nested
+	} else if hq.ParentsAsList {
+		m["parents"] = list(h.Parents)
 	}
-	if flag("parents_as_ids") || flag("parents_as_list") {
-		ids, err := projectAncestors(ctx, q, p)
-		if err != nil {
-			return err
-		}
-		if flag("parents_as_ids") {
-			// Nested {parent: {grandparent: ... {domain: null}}}.
-			var nested any = map[string]any{p.DomainID: nil}
-			for i := len(ids) - 1; i >= 0; i-- {
-				nested = map[string]any{ids[i]: nested}
-			}
-			m["parents"] = nested
-		} else {
-			list := []map[string]any{}
-			for _, id := range ids {
-				pp, err := s.project(ctx, q, id)
-				if err != nil {
-					return err
-				}
-				list = append(list, map[string]any{"project": projectWire(r, pp)})
-			}
-			m["parents"] = list
-		}
+	if hq.SubtreeAsIDs {
+		m["subtree"] = h.SubtreeIDs
+	} else if hq.SubtreeAsList {
+		m["subtree"] = list(h.Subtree)
 	}
-	if flag("subtree_as_ids") {
-		tree, err := subtreeIDs(ctx, q, p.ID)
-		if err != nil {
-			return err
-		}
-		m["subtree"] = tree
-	} else if flag("subtree_as_list") {
-		ids, err := projectSubtree(ctx, q, p.ID)
-		if err != nil {
-			return err
-		}
-		list := []map[string]any{}
-		for _, id := range ids {
-			pp, err := s.project(ctx, q, id)
-			if err != nil {
-				return err
-			}
-			list = append(list, map[string]any{"project": projectWire(r, pp)})
-		}
-		m["subtree"] = list
-	}
-	return nil
 }

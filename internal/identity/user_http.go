@@ -115,12 +115,7 @@ func (s *Service) updateUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) listUserProjects(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	id := r.PathValue("user_id")
-	if _, err := s.user(ctx, s.db.R(), id); err != nil {
-		return err
-	}
-	ps, err := listUserProjects(ctx, s.db.R(), id)
+	ps, err := s.UserProjects(r.Context(), r.PathValue("user_id"))
 	if err != nil {
 		return err
 	}
