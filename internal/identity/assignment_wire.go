@@ -1,53 +1,18 @@
 package identity
 
-import (
-	"context"
-	"net/http"
+import "net/http"
 
-	"github.com/stratus-iaas/stratus/internal/store"
-)
+// Role assignments as Keystone's _format_entity renders them, links
+// included (assignment, membership, prior_role), with names when asked
+// (assignment_list.go looks them up).
 
-// namer renders assignments, looking each name up once.
-type namer struct {
-	ctx      context.Context
-	q        store.Querier
-	names    bool
-	domains  map[string]*Domain
-	projects map[string]*Project
-	users    map[string]*User
-	groups   map[string]*Group
-	roles    map[string]*Role
+func domainRefWire(d *Domain) map[string]any {
+	return map[string]any{"id": d.ID, "name": d.Name}
 }
 
-func lookup[T any](m *map[string]*T, id string, get func() (*T, error)) (*T, error) {
-	if *m == nil {
-		*m = map[string]*T{}
-	}
-	if v, ok := (*m)[id]; ok {
-		return v, nil
-	}
-	v, err := get()
-	if err != nil {
-		return nil, err
-	}
-	(*m)[id] = v
-	return v, nil
-}
-
-func (n *namer) domainRef(id string) (map[string]any, error) {
-	if !n.names {
-		return map[string]any{"id": id}, nil
-	}
-	d, err := lookup(&n.domains, id, func() (*Domain, error) { return getDomain(n.ctx, n.q, id) })
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"id": d.ID, "name": d.Name}, nil
-}
-
-// assignment renders one assignment as Keystone's _format_entity does,
-// links included (assignment, membership, prior_role).
-func (n *namer) assignment(r *http.Request, a effRef) (map[string]any, error) {
+// assignmentWire renders one listed assignment.
+func assignmentWire(r *http.Request, la ListedAssignment) map[string]any {
+	a := la.effRef
 	m := map[string]any{}
 	links := map[string]string{}
 	var link string
@@ -93,65 +58,32 @@ func (n *namer) assignment(r *http.Request, a effRef) (map[string]any, error) {
 	}
 	links["assignment"] = v3URL(r, link)
 	m["scope"], m["links"] = scope, links
-	if n.names {
-		if err := n.addNames(m, a); err != nil {
-			return nil, err
-		}
+	if la.Names != nil {
+		addNames(m, a, la.Names)
 	}
-	return m, nil
+	return m
 }
 
-func (n *namer) addNames(m map[string]any, a effRef) error {
-	ro, err := lookup(&n.roles, a.RoleID, func() (*Role, error) { return getRole(n.ctx, n.q, a.RoleID) })
-	if err != nil {
-		return err
-	}
+func addNames(m map[string]any, a effRef, n *AssignmentNames) {
 	role := m["role"].(map[string]any)
-	role["name"] = ro.Name
-	if ro.DomainID != "" {
-		if role["domain"], err = n.domainRef(ro.DomainID); err != nil {
-			return err
-		}
+	role["name"] = n.Role.Name
+	if n.RoleDomain != nil {
+		role["domain"] = domainRefWire(n.RoleDomain)
 	}
 	if a.ActorType == actorUser {
-		u, err := lookup(&n.users, a.ActorID, func() (*User, error) { return getUser(n.ctx, n.q, a.ActorID) })
-		if err != nil {
-			return err
-		}
 		user := m["user"].(map[string]any)
-		user["name"] = u.Name
-		if user["domain"], err = n.domainRef(u.DomainID); err != nil {
-			return err
-		}
+		user["name"] = n.User.Name
+		user["domain"] = domainRefWire(n.ActorDomain)
 	} else {
-		g, err := lookup(&n.groups, a.ActorID, func() (*Group, error) { return getGroup(n.ctx, n.q, a.ActorID) })
-		if err != nil {
-			return err
-		}
 		group := m["group"].(map[string]any)
-		group["name"] = g.Name
-		if group["domain"], err = n.domainRef(g.DomainID); err != nil {
-			return err
-		}
+		group["name"] = n.Group.Name
+		group["domain"] = domainRefWire(n.ActorDomain)
 	}
 	scope := m["scope"].(map[string]any)
 	switch a.TargetType {
 	case targetProject:
-		p, err := lookup(&n.projects, a.TargetID, func() (*Project, error) { return getProject(n.ctx, n.q, a.TargetID) })
-		if err != nil {
-			return err
-		}
-		d, err := n.domainRef(p.DomainID)
-		if err != nil {
-			return err
-		}
-		scope["project"] = map[string]any{"id": p.ID, "name": p.Name, "domain": d}
+		scope["project"] = map[string]any{"id": n.Project.ID, "name": n.Project.Name, "domain": domainRefWire(n.ProjectDomain)}
 	case targetDomain:
-		d, err := n.domainRef(a.TargetID)
-		if err != nil {
-			return err
-		}
-		scope["domain"] = d
+		scope["domain"] = domainRefWire(n.Domain)
 	}
-	return nil
 }
