@@ -144,6 +144,16 @@ func TestEndpointGroupsAndPolicies(t *testing.T) {
 	if c := e.mustDo(t, "GET", v3+"/auth/catalog", alice, nil, 200).body; !strings.Contains(c, `"interface":"internal"`) {
 		t.Fatalf("catalog after widening the group: %s", c)
 	}
+	if r := e.mustDo(t, "GET", groups+"/"+g+"/projects", admin, nil, 200); !strings.Contains(r.body, `"id":"`+projectID+`"`) {
+		t.Fatalf("group's projects: %s", r.body)
+	}
+	e.mustDo(t, "DELETE", groups+"/"+g+"/projects/"+projectID, admin, nil, 204)
+	r = e.mustDo(t, "DELETE", groups+"/"+g+"/projects/"+projectID, admin, nil, 404)
+	if want := "Could not find project endpoint group with endpoint group: " + g + ", project: " + projectID + "."; !strings.Contains(r.body, want) {
+		t.Fatalf("second removal: %s", r.body)
+	}
+	e.mustDo(t, "GET", groups+"/"+g+"/projects/"+projectID, admin, nil, 404)
+	e.mustDo(t, "PUT", groups+"/"+g+"/projects/"+projectID, admin, nil, 204)
 	e.mustDo(t, "DELETE", groups+"/"+g, admin, nil, 204)
 	if c := e.mustDo(t, "GET", v3+"/auth/catalog", alice, nil, 200).body; !strings.Contains(c, `"type":"identity"`) {
 		t.Fatalf("catalog after deleting the group: %s", c)

@@ -270,6 +270,14 @@ func TestProjectTagsHierarchyFilters(t *testing.T) {
 	}
 	e.mustDo(t, "DELETE", tags+"/x", admin, nil, 204)
 	e.mustDo(t, "DELETE", tags+"/x", admin, nil, 404)
+	if r := e.mustDo(t, "GET", tags, admin, nil, 200); !strings.Contains(r.body, `"tags":["y"]`) {
+		t.Fatalf("list tags: %s", r.body)
+	}
+	e.mustDo(t, "DELETE", tags, admin, nil, 204)
+	if r := e.mustDo(t, "GET", tags, admin, nil, 200); !strings.Contains(r.body, `"tags":[]`) {
+		t.Fatalf("tags after clearing: %s", r.body)
+	}
+	e.mustDo(t, "GET", v3+"/projects/nope/tags", admin, nil, 404)
 	r = e.mustDo(t, "PATCH", v3+"/projects/"+mid, admin, map[string]any{"project": map[string]any{"tags": []any{"b", "q"}}}, 200)
 	if !strings.Contains(r.body, `"tags":["b","q"]`) {
 		t.Fatalf("tags by PATCH: %s", r.body)

@@ -58,6 +58,15 @@ func TestUnifiedLimits(t *testing.T) {
 	e.mustDo(t, "PATCH", v3+"/limits/"+limID, admin, map[string]any{"limit": map[string]any{"resource_limit": 10}}, 200)
 	e.mustDo(t, "PATCH", v3+"/limits/"+limID, admin, map[string]any{"limit": map[string]any{"project_id": otherID}}, 400)
 	e.mustDo(t, "DELETE", v3+"/registered_limits/"+regID, admin, nil, 403) // in use
+	r = e.mustDo(t, "PATCH", v3+"/registered_limits/"+regID, admin, map[string]any{"registered_limit": map[string]any{"resource_name": "vcpus"}}, 403)
+	if !strings.Contains(r.body, "because there are project limits associated with it") {
+		t.Fatalf("rename in use: %s", r.body)
+	}
+	r = e.mustDo(t, "PATCH", v3+"/registered_limits/"+regID, admin, map[string]any{"registered_limit": map[string]any{"default_limit": 24, "description": "d"}}, 200)
+	if get(r.json(t), "registered_limit", "default_limit") != float64(24) || get(r.json(t), "registered_limit", "description") != "d" {
+		t.Fatalf("registered limit update: %s", r.body)
+	}
+	e.mustDo(t, "PATCH", v3+"/registered_limits/nope", admin, map[string]any{"registered_limit": map[string]any{"default_limit": 1}}, 404)
 
 	// Other services read the effective limit.
 	ctx := context.Background()
