@@ -4,15 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"hash/crc32"
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/google/uuid"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -26,167 +22,6 @@ import (
 // os-simple-tenant-usage, os-instance_usage_audit_log, diagnostics,
 // os-server-external-events, os-hosts, extensions and the deprecated
 // network proxies (os-networks, os-tenant-networks).
-
-// ---- migrations (resizes are same-host migrations) ----
-
-// recordMigration stores a resize of sv (its Flavor the new one, its
-// OldFlavor the old) as a migration in progress; "" when it cannot.
-func (s *Service) recordMigration(ctx context.Context, sv *Server) string {
-	old := sv.Flavor
-	if sv.OldFlavor != nil {
-		old = *sv.OldFlavor
-	}
-	id := uuid.NewString()
-	now := store.Now()
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		n, err := nextCounter(ctx, tx, "migration_id", 1)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO compute_migrations (id, uuid, server_id, project_id, user_id, source_host, dest_host,
-			old_flavor_id, new_flavor_id, status, migration_type, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, 'migrating', 'resize', $9, $9)`,
-			n, id, sv.ID, sv.ProjectID, sv.UserID, deref(sv.Host), old.ID, sv.Flavor.ID, now)
-		return err
-	})
-	if err != nil {
-		s.log.Warn("migration not recorded", "server", sv.ID, "err", err)
-		return ""
-	}
-	return id
-}
-
-// lastMigration is the uuid of a server's latest migration.
-func (s *Service) lastMigration(ctx context.Context, serverID string) string {
-	var id string
-	_ = s.r.QueryRowContext(ctx, `SELECT uuid FROM compute_migrations WHERE server_id = $1 ORDER BY id DESC LIMIT 1`, serverID).Scan(&id)
-	return id
-}
-
-func (s *Service) setMigrationStatus(ctx context.Context, id, status string) {
-	if id == "" {
-		return
-	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE compute_migrations SET status = $1, updated_at = $2 WHERE uuid = $3`, status, store.Now(), id)
-		return err
-	})
-	if err != nil {
-		s.log.Warn("migration status not saved", "migration", id, "err", err)
-	}
-}
-
-// flavorNumber is the integer id Nova shows for a flavor in migrations
-// (instance_type_id): the flavor id when numeric, else a stable hash.
-func flavorNumber(id string) int64 {
-	if n, err := strconv.ParseInt(id, 10, 64); err == nil {
-		return n
-	}
-	return int64(crc32.ChecksumIEEE([]byte(id)) & 0x7fffffff)
-}
-
-func (s *Service) listMigrations(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
-	cond, args := []string{"1 = 1"}, []any{}
-	add := func(expr string, v any) {
-		args = append(args, v)
-		cond = append(cond, fmt.Sprintf(expr, len(args)))
-	}
-	if v := q.Get("instance_uuid"); v != "" {
-		add("server_id = $%d", v)
-	}
-	if v := q.Get("status"); v != "" {
-		add("status = $%d", v)
-	}
-	if v := q.Get("migration_type"); v != "" {
-		if v == "evacuation" || v == "live-migration" || v == "migration" {
-			return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"migrations": []any{}})
-		}
-		add("migration_type = $%d", v)
-	}
-	for _, k := range []string{"host", "source_compute"} {
-		if v := q.Get(k); v != "" {
-			add("(source_host = $%d OR dest_host = $"+strconv.Itoa(len(args)+1)+")", v)
-			args = append(args, v)
-		}
-	}
-	if v := q.Get("changes-since"); v != "" && atLeast(r, 59) {
-		t, ok := parseTime(v)
-		if !ok {
-			return queryErr("changes-since", v, "'"+v+"' is not a 'date-time'")
-		}
-		add("updated_at >= $%d", t.UnixMicro())
-	}
-	limit, marker := -1, ""
-	if atLeast(r, 59) {
-		var err error
-		if limit, marker, err = page(r); err != nil {
-			return err
-		}
-	}
-	if marker != "" {
-		var id int64
-		if err := s.r.QueryRowContext(r.Context(), `SELECT id FROM compute_migrations WHERE uuid = $1`, marker).Scan(&id); err != nil {
-			return fault.Invalidf("Marker %s could not be found.", marker)
-		}
-		add("id < $%d", id)
-	}
-	sqlq := `SELECT id, uuid, server_id, source_host, dest_host, old_flavor_id, new_flavor_id, status, migration_type, created_at, updated_at
-		FROM compute_migrations WHERE ` + strings.Join(cond, " AND ") + ` ORDER BY id DESC`
-	if limit >= 0 {
-		sqlq += " LIMIT " + strconv.Itoa(limit)
-	}
-	rows, err := s.r.QueryContext(r.Context(), sqlq, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	out := []map[string]any{}
-	var last string
-	for rows.Next() {
-		var id, created, updated int64
-		var uid, server, oldF, newF, status, mtype string
-		var src, dst sql.NullString
-		if err := rows.Scan(&id, &uid, &server, &src, &dst, &oldF, &newF, &status, &mtype, &created, &updated); err != nil {
-			return err
-		}
-		m := map[string]any{"id": id, "instance_uuid": server, "source_compute": nullStr(src), "source_node": nullStr(src),
-			"dest_compute": nullStr(dst), "dest_node": nullStr(dst), "dest_host": "127.0.0.1", "status": status,
-			"old_instance_type_id": flavorNumber(oldF), "new_instance_type_id": flavorNumber(newF),
-			"created_at": naiveTime(store.Time(created)), "updated_at": naiveTime(store.Time(updated))}
-		if atLeast(r, 23) {
-			m["migration_type"] = mtype
-		}
-		if atLeast(r, 59) {
-			m["uuid"] = uid
-		}
-		out = append(out, m)
-		last = uid
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	body := map[string]any{"migrations": out}
-	if atLeast(r, 59) && limit > 0 && len(out) == limit {
-		body["migrations_links"] = nextLinks(r, len(out), limit, "os-migrations", last)
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, body)
-}
-
-// listServerMigrations is GET /servers/{id}/migrations: live migrations in
-// progress, of which stratus has none.
-func (s *Service) listServerMigrations(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.Server(r.Context(), principal(r), r.PathValue("server_id")); err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"migrations": []any{}})
-}
-
-func (s *Service) getServerMigration(w http.ResponseWriter, r *http.Request) error {
-	if _, err := s.Server(r.Context(), principal(r), r.PathValue("server_id")); err != nil {
-		return err
-	}
-	return fault.NotFoundf("In-progress live migration %s is not found for server %s.", r.PathValue("migration_id"), r.PathValue("server_id"))
-}
 
 // ---- quota classes ----
 
