@@ -2,7 +2,6 @@ package compute
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -22,126 +21,6 @@ import (
 // os-simple-tenant-usage, os-instance_usage_audit_log, diagnostics,
 // os-server-external-events, os-hosts, extensions and the deprecated
 // network proxies (os-networks, os-tenant-networks).
-
-// ---- quota classes ----
-
-// classFiltered are the resources a quota class set hides at a
-// microversion (Nova's quota_classes: network ones from 2.50, injected
-// files from 2.57; server groups before 2.50).
-func classFiltered(minor int) map[string]bool {
-	f := map[string]bool{}
-	if minor < 50 {
-		f["server_groups"], f["server_group_members"] = true, true
-	} else {
-		for _, k := range []string{"fixed_ips", "floating_ips", "security_groups", "security_group_rules"} {
-			f[k] = true
-		}
-	}
-	if minor >= 57 {
-		for _, k := range []string{"injected_files", "injected_file_content_bytes", "injected_file_path_bytes"} {
-			f[k] = true
-		}
-	}
-	return f
-}
-
-// defaultQuotas are the configured defaults under the 'default' quota
-// class's stored limits.
-func (s *Service) defaultQuotas(ctx context.Context, q store.Querier) (map[string]int64, error) {
-	out := make(map[string]int64, len(s.quotas))
-	for k, v := range s.quotas {
-		out[k] = v
-	}
-	rows, err := q.QueryContext(ctx, `SELECT resource, hard_limit FROM compute_quota_classes WHERE class_name = 'default'`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var res string
-		var n int64
-		if err := rows.Scan(&res, &n); err != nil {
-			return nil, err
-		}
-		out[res] = n
-	}
-	return out, rows.Err()
-}
-
-func quotaClassView(r *http.Request, id string, vals map[string]int64) map[string]any {
-	out := map[string]any{}
-	if id != "" {
-		out["id"] = id
-	}
-	f := classFiltered(mv(r))
-	for _, res := range quotaResources {
-		if v, ok := vals[res]; ok && !f[res] {
-			out[res] = v
-		}
-	}
-	return map[string]any{"quota_class_set": out}
-}
-
-// getQuotaClass is GET /os-quota-class-sets/{id}: every class has the
-// default limits but 'default', which may be changed.
-func (s *Service) getQuotaClass(w http.ResponseWriter, r *http.Request) error {
-	vals, err := s.defaultQuotas(r.Context(), s.r)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, quotaClassView(r, r.PathValue("class"), vals))
-}
-
-func (s *Service) updateQuotaClass(w http.ResponseWriter, r *http.Request) error {
-	_, m, err := body(r, "quota_class_set")
-	if err != nil {
-		return err
-	}
-	class := r.PathValue("class")
-	if err := length("id", class, 1, 255); err != nil {
-		return err
-	}
-	f := classFiltered(mv(r))
-	var allowed []string
-	for _, res := range quotaResources {
-		if !f[res] || (mv(r) < 50 && (res == "server_groups" || res == "server_group_members")) {
-			allowed = append(allowed, res)
-		}
-	}
-	if err := only("quota_class_set", m, allowed...); err != nil {
-		return err
-	}
-	set := map[string]int64{}
-	for k := range m {
-		n, err := intField(m, k, -1, 0)
-		if err != nil {
-			return err
-		}
-		set[k] = n
-	}
-	err = s.db.Tx(r.Context(), func(tx *sql.Tx) error {
-		for k, n := range set {
-			if _, err := tx.ExecContext(r.Context(), `INSERT INTO compute_quota_classes (class_name, resource, hard_limit) VALUES ($1, $2, $3)
-				ON CONFLICT (class_name, resource) DO UPDATE SET hard_limit = excluded.hard_limit`, class, k, n); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	vals, err := s.defaultQuotas(r.Context(), s.r)
-	if err != nil {
-		return err
-	}
-	if class != "default" {
-		for k, n := range set {
-			vals[k] = n
-		}
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, quotaClassView(r, "", vals))
-}
 
 // ---- os-simple-tenant-usage ----
 
