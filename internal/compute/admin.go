@@ -2,15 +2,12 @@ package compute
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
-	"github.com/stratus-iaas/stratus/internal/hypervisor"
 	"github.com/stratus-iaas/stratus/internal/network"
 	"github.com/stratus-iaas/stratus/internal/policy"
 )
@@ -19,141 +16,6 @@ import (
 // os-simple-tenant-usage, os-instance_usage_audit_log, diagnostics,
 // os-server-external-events, os-hosts, extensions and the deprecated
 // network proxies (os-networks, os-tenant-networks).
-
-// ---- diagnostics ----
-
-func (s *Service) serverDiagnostics(w http.ResponseWriter, r *http.Request) error {
-	sv, err := s.Server(r.Context(), principal(r), r.PathValue("server_id"))
-	if err != nil {
-		return err
-	}
-	if sv.VMState == vmBuilding || sv.Host == nil {
-		return fault.Conflictf("Cannot 'get_diagnostics' instance %s while it is in vm_state %s", sv.ID, sv.VMState)
-	}
-	ports, _ := s.net.ServerPorts(r.Context(), sv.ID)
-	state := map[int]string{int(hypervisor.Running): "running", int(hypervisor.Paused): "paused", int(hypervisor.Shutdown): "shutdown",
-		int(hypervisor.Crashed): "crashed", int(hypervisor.Suspended): "suspended"}[sv.PowerState]
-	if state == "" {
-		state = "pending"
-	}
-	var uptime int64
-	if sv.LaunchedAt != nil {
-		uptime = int64(time.Since(*sv.LaunchedAt).Seconds())
-	}
-	if !atLeast(r, 48) {
-		v := map[string]any{"memory": sv.Flavor.MemoryMB * 1024, "uptime": uptime, "vda_read": 0, "vda_write": 0,
-			"vda_read_req": 0, "vda_write_req": 0, "vda_errors": -1}
-		for i := int64(0); i < sv.Flavor.VCPUs; i++ {
-			v[fmt.Sprintf("cpu%d_time", i)] = 0
-		}
-		for i := range ports {
-			for _, k := range []string{"rx", "rx_drop", "rx_errors", "rx_packets", "tx", "tx_drop", "tx_errors", "tx_packets"} {
-				v[fmt.Sprintf("tap%d_%s", i, k)] = 0
-			}
-		}
-		return httpapi.WriteJSON(w, http.StatusOK, v)
-	}
-	cpus := []map[string]any{}
-	for i := int64(0); i < sv.Flavor.VCPUs; i++ {
-		cpus = append(cpus, map[string]any{"id": i, "time": 0, "utilisation": nil})
-	}
-	nics := []map[string]any{}
-	for _, p := range ports {
-		nics = append(nics, map[string]any{"mac_address": p.MACAddress, "rx_octets": 0, "rx_errors": 0, "rx_drop": 0, "rx_packets": 0,
-			"rx_rate": nil, "tx_octets": 0, "tx_errors": 0, "tx_drop": 0, "tx_packets": 0, "tx_rate": nil})
-	}
-	disks := []map[string]any{{"read_bytes": 0, "read_requests": 0, "write_bytes": 0, "write_requests": 0, "errors_count": 0}}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"state": state, "driver": "libvirt", "hypervisor": "kvm",
-		"hypervisor_os": "linux", "uptime": uptime, "config_drive": sv.ConfigDrive != "", "num_cpus": sv.Flavor.VCPUs,
-		"num_nics": len(nics), "num_disks": len(disks), "memory_details": map[string]any{"maximum": sv.Flavor.MemoryMB, "used": 0},
-		"cpu_details": cpus, "nic_details": nics, "disk_details": disks})
-}
-
-// ---- os-server-external-events ----
-
-var externalEvents = []string{"network-changed", "network-vif-plugged", "network-vif-unplugged", "network-vif-deleted",
-	"volume-extended", "power-update", "accelerator-request-bound"}
-
-// externalEvent is POST /os-server-external-events: the network and
-// block storage tell compute of changes; stratus's services call compute
-// directly, so events are acknowledged per server (404 for unknown ones).
-func (s *Service) externalEvent(w http.ResponseWriter, r *http.Request) error {
-	top, err := decodeObject(r)
-	if err != nil {
-		return err
-	}
-	if err := required("", top, "events"); err != nil {
-		return err
-	}
-	if err := only("", top, "events"); err != nil {
-		return err
-	}
-	list, ok := top["events"].([]any)
-	if !ok {
-		return schemaErr("events", top["events"], pyRepr(top["events"])+" is not of type 'array'")
-	}
-	if len(list) == 0 {
-		return schemaErr("events", list, "[] is too short")
-	}
-	out := []map[string]any{}
-	found := 0
-	for _, item := range list {
-		m, err := object("events", item)
-		if err != nil {
-			return err
-		}
-		if err := required("events", m, "name", "server_uuid"); err != nil {
-			return err
-		}
-		if err := only("events", m, "name", "server_uuid", "status", "tag"); err != nil {
-			return err
-		}
-		name, _, err := str(m, "name")
-		if err != nil {
-			return err
-		}
-		if !contains(externalEvents, name) {
-			return schemaErr("name", name, fmt.Sprintf("%s is not one of %s", pyRepr(name), pyRepr(anySlice(externalEvents))))
-		}
-		id, _, err := str(m, "server_uuid")
-		if err != nil {
-			return err
-		}
-		ev := map[string]any{"name": name, "server_uuid": id, "status": "completed"}
-		if st, ok, err := str(m, "status"); err != nil {
-			return err
-		} else if ok {
-			if st != "failed" && st != "completed" && st != "in-progress" {
-				return schemaErr("status", st, pyRepr(st)+" is not one of ['failed', 'completed', 'in-progress']")
-			}
-			ev["status"] = st
-		}
-		if tag, ok, err := str(m, "tag"); err != nil {
-			return err
-		} else if ok {
-			ev["tag"] = tag
-		}
-		sv, err := getServerRow(r.Context(), s.r, id)
-		switch {
-		case err != nil || sv.DeletedAt != 0:
-			ev["code"] = 404
-		case sv.Host == nil:
-			ev["code"] = 422
-		default:
-			ev["code"] = 200
-			found++
-		}
-		out = append(out, ev)
-	}
-	if found == 0 {
-		return fault.NotFoundf("No instances found for any event")
-	}
-	code := http.StatusOK
-	if found < len(out) {
-		code = 207
-	}
-	return httpapi.WriteJSON(w, code, map[string]any{"events": out})
-}
 
 // ---- os-hosts (up to 2.42) ----
 
