@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"sort"
-	"strings"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -16,114 +15,6 @@ import (
 // os-simple-tenant-usage, os-instance_usage_audit_log, diagnostics,
 // os-server-external-events, os-hosts, extensions and the deprecated
 // network proxies (os-networks, os-tenant-networks).
-
-// ---- os-hosts (up to 2.42) ----
-
-func (s *Service) listHosts(w http.ResponseWriter, r *http.Request) error {
-	svcs, err := s.Services(r.Context())
-	if err != nil {
-		return err
-	}
-	zone := r.URL.Query().Get("zone")
-	out := []map[string]any{}
-	for _, v := range svcs {
-		if zone != "" && v.Zone != zone {
-			continue
-		}
-		out = append(out, map[string]any{"host_name": v.Host, "service": strings.TrimPrefix(v.Binary, "nova-"), "zone": v.Zone})
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"hosts": out})
-}
-
-func (s *Service) showHost(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("host")
-	h := s.hostByName(name)
-	if h == nil {
-		return fault.NotFoundf("Compute host %s could not be found.", name)
-	}
-	hs, err := s.Hypervisors(r.Context())
-	if err != nil {
-		return err
-	}
-	var rec Hypervisor
-	for _, x := range hs {
-		if x.Host.Name == name {
-			rec = x
-		}
-	}
-	res := func(project string, cpu, mem, disk int64) map[string]any {
-		return map[string]any{"resource": map[string]any{"host": name, "project": project, "cpu": cpu, "memory_mb": mem, "disk_gb": disk}}
-	}
-	out := []map[string]any{res("(total)", int64(rec.Info.VCPUs), rec.Info.MemoryMB, rec.Info.DiskGB),
-		res("(used_now)", rec.VCPUsUsed, rec.MemoryMBUsed, rec.DiskGBUsed), res("(used_max)", rec.VCPUsUsed, rec.MemoryMBUsed, rec.DiskGBUsed)}
-	use, err := s.HostProjectUse(r.Context(), name)
-	if err != nil {
-		return err
-	}
-	for _, u := range use {
-		out = append(out, res(u.Project, u.VCPUs, u.MemoryMB, u.DiskGB))
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"host": out})
-}
-
-// updateHost is PUT /os-hosts/{host}: status enables or disables its
-// nova-compute; maintenance mode is not supported (as libvirt's).
-func (s *Service) updateHost(w http.ResponseWriter, r *http.Request) error {
-	m, err := decodeObject(r)
-	if err != nil {
-		return err
-	}
-	if err := only("", m, "status", "maintenance_mode"); err != nil {
-		return err
-	}
-	if len(m) == 0 {
-		return schemaErr("", m, "{} does not have enough properties")
-	}
-	status, hasStatus, err := str(m, "status")
-	if err != nil {
-		return err
-	}
-	if hasStatus && status != "enable" && status != "disable" {
-		return schemaErr("status", status, pyRepr(status)+" is not one of ['enable', 'Enable', 'ENABLE', 'disable', 'Disable', 'DISABLE']")
-	}
-	maint, hasMaint, err := str(m, "maintenance_mode")
-	if err != nil {
-		return err
-	}
-	if hasMaint && maint != "enable" && maint != "disable" {
-		return schemaErr("maintenance_mode", maint, pyRepr(maint)+" is not one of ['enable', 'Enable', 'ENABLE', 'disable', 'Disable', 'DISABLE']")
-	}
-	name := r.PathValue("host")
-	if s.hostByName(name) == nil {
-		return fault.NotFoundf("Compute host %s could not be found.", name)
-	}
-	if hasMaint {
-		return fault.NotImplementedf("Virt driver does not implement host maintenance mode.")
-	}
-	svcs, err := s.Services(r.Context())
-	if err != nil {
-		return err
-	}
-	disabled := status == "disable"
-	for _, sv := range svcs {
-		if sv.Host == name && sv.Binary == "nova-compute" {
-			if _, err := s.SetService(r.Context(), sv, ServiceUpdate{Disabled: &disabled, ClearReason: true}); err != nil {
-				return err
-			}
-		}
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"host": name, "status": status + "d"})
-}
-
-// hostPowerAction is GET /os-hosts/{host}/{startup,shutdown,reboot}: not
-// something a driver of stratus does.
-func (s *Service) hostPowerAction(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("host")
-	if s.hostByName(name) == nil {
-		return fault.NotFoundf("Compute host %s could not be found.", name)
-	}
-	return fault.NotImplementedf("Virt driver does not implement host power management.")
-}
 
 // ---- extensions ----
 

@@ -250,3 +250,64 @@ func (s *Service) HostProjectUse(ctx context.Context, host string) ([]ProjectUse
 	}
 	return out, rows.Err()
 }
+
+func hostNotFound(name string) *fault.Error {
+	return fault.NotFoundf("Compute host %s could not be found.", name)
+}
+
+// HostUsage is os-hosts' view of a host: its hypervisor and the use of it
+// per project.
+func (s *Service) HostUsage(ctx context.Context, name string) (Hypervisor, []ProjectUse, error) {
+	var rec Hypervisor
+	if s.hostByName(name) == nil {
+		return rec, nil, hostNotFound(name)
+	}
+	hs, err := s.Hypervisors(ctx)
+	if err != nil {
+		return rec, nil, err
+	}
+	for _, x := range hs {
+		if x.Host.Name == name {
+			rec = x
+		}
+	}
+	use, err := s.HostProjectUse(ctx, name)
+	if err != nil {
+		return rec, nil, err
+	}
+	return rec, use, nil
+}
+
+// UpdateHost is os-hosts' update: status ("enable" or "disable", or ""
+// for none) enables or disables the host's nova-compute; maintenance mode
+// is not supported (as libvirt's).
+func (s *Service) UpdateHost(ctx context.Context, name, status string, maintenance bool) error {
+	if s.hostByName(name) == nil {
+		return hostNotFound(name)
+	}
+	if maintenance {
+		return fault.NotImplementedf("Virt driver does not implement host maintenance mode.")
+	}
+	svcs, err := s.Services(ctx)
+	if err != nil {
+		return err
+	}
+	disabled := status == "disable"
+	for _, sv := range svcs {
+		if sv.Host == name && sv.Binary == "nova-compute" {
+			if _, err := s.SetService(ctx, sv, ServiceUpdate{Disabled: &disabled, ClearReason: true}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// HostPowerAction is os-hosts' startup, shutdown and reboot: not
+// something a driver of stratus does.
+func (s *Service) HostPowerAction(name string) error {
+	if s.hostByName(name) == nil {
+		return hostNotFound(name)
+	}
+	return fault.NotImplementedf("Virt driver does not implement host power management.")
+}
