@@ -3,6 +3,7 @@ package compute
 import (
 	"context"
 
+	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/network"
 	"github.com/stratus-iaas/stratus/internal/policy"
 )
@@ -71,4 +72,17 @@ func (noNetwork) AttachPort(context.Context, *policy.Principal, string, string, 
 }
 func (noNetwork) DetachPort(context.Context, *policy.Principal, string, string) error {
 	return ErrPortNotFound
+}
+
+// NetworkLister is the optional part of Network that lists networks.
+type NetworkLister interface {
+	ListNetworks(ctx context.Context, p *policy.Principal) ([]*network.Network, error)
+	Network(ctx context.Context, p *policy.Principal, id string) (*network.Network, error)
+}
+
+func (s *Service) networkLister() (NetworkLister, error) {
+	if nl, ok := s.net.(NetworkLister); ok {
+		return nl, nil
+	}
+	return nil, fault.NotImplementedf("Networks need the network service.")
 }

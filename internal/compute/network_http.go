@@ -1,34 +1,15 @@
 package compute
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/network"
-	"github.com/stratus-iaas/stratus/internal/policy"
 )
 
-// The admin APIs around the servers: os-migrations, os-quota-class-sets,
-// os-simple-tenant-usage, os-instance_usage_audit_log, diagnostics,
-// os-server-external-events, os-hosts, extensions and the deprecated
-// network proxies (os-networks, os-tenant-networks).
-
-// ---- os-tenant-networks and os-networks (up to 2.35) ----
-
-// NetworkLister is the optional part of Network that lists networks.
-type NetworkLister interface {
-	ListNetworks(ctx context.Context, p *policy.Principal) ([]*network.Network, error)
-	Network(ctx context.Context, p *policy.Principal, id string) (*network.Network, error)
-}
-
-func (s *Service) networkLister() (NetworkLister, error) {
-	if nl, ok := s.net.(NetworkLister); ok {
-		return nl, nil
-	}
-	return nil, fault.NotImplementedf("Networks need the network service.")
-}
+// os-tenant-networks and os-networks (up to 2.35) on the wire: the
+// network service's networks as nova-network showed them.
 
 // novaNetwork is Nova's view of a Neutron network: the tenant one (id,
 // label, cidr) or the admin's os-networks one, nova-network's fields
