@@ -5,14 +5,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
-	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/policy"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
@@ -111,147 +108,28 @@ func (s *Service) createServerGroup(ctx context.Context, p *policy.Principal, g 
 	})
 }
 
-func groupView(r *http.Request, g *ServerGroup) map[string]any {
-	v := map[string]any{"id": g.ID, "name": g.Name, "members": g.Members}
-	if atLeast(r, 64) {
-		v["policy"], v["rules"] = g.Policy, g.Rules
-	} else {
-		v["policies"], v["metadata"] = []string{g.Policy}, map[string]string{}
-	}
-	if atLeast(r, 13) {
-		v["project_id"], v["user_id"] = g.ProjectID, g.UserID
-	}
-	return v
-}
-
-func (s *Service) listServerGroups(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
+// ServerGroups lists the groups of p's project, or of every project for
+// an admin asking for all.
+func (s *Service) ServerGroups(ctx context.Context, p *policy.Principal, allProjects bool) ([]*ServerGroup, error) {
 	where, args := `WHERE project_id = $1`, []any{p.ProjectID}
-	if _, all := r.URL.Query()["all_projects"]; all && p.IsAdmin() {
+	if allProjects && p.IsAdmin() {
 		where, args = ``, nil
 	}
-	gs, err := s.loadGroups(r.Context(), s.r, where, args...)
-	if err != nil {
-		return err
-	}
-	q := r.URL.Query()
-	off, _ := strconv.Atoi(q.Get("offset"))
-	limit, _, err := page(r)
-	if err != nil {
-		return err
-	}
-	out := []map[string]any{}
-	for i, g := range gs {
-		if i >= off && len(out) < limit {
-			out = append(out, groupView(r, g))
-		}
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"server_groups": out})
+	return s.loadGroups(ctx, s.r, where, args...)
 }
 
-func (s *Service) createServerGroupHTTP(w http.ResponseWriter, r *http.Request) error {
-	_, m, err := body(r, "server_group")
+// DeleteServerGroup deletes a group of p's project (any for admin) and
+// its memberships.
+func (s *Service) DeleteServerGroup(ctx context.Context, p *policy.Principal, id string) error {
+	g, err := s.ServerGroup(ctx, s.r, p, id)
 	if err != nil {
 		return err
 	}
-	g := &ServerGroup{}
-	allowed := []string{"name", "policies", "availability_zone"}
-	need := []string{"name", "policies"}
-	if atLeast(r, 64) {
-		allowed, need = []string{"name", "policy", "rules", "availability_zone"}, []string{"name", "policy"}
-	}
-	if err := required("server_group", m, need...); err != nil {
-		return err
-	}
-	if err := only("server_group", m, allowed...); err != nil {
-		return err
-	}
-	if g.Name, _, err = str(m, "name"); err != nil {
-		return err
-	}
-	if err := name("name", g.Name); err != nil {
-		return err
-	}
-	if g.Zone, _, err = str(m, "availability_zone"); err != nil {
-		return err
-	}
-	valid := []string{"anti-affinity", "affinity"}
-	if atLeast(r, 15) {
-		valid = append(valid, "soft-anti-affinity", "soft-affinity")
-	}
-	if atLeast(r, 64) {
-		if g.Policy, _, err = str(m, "policy"); err != nil {
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM compute_server_group_members WHERE group_id = $1`, g.ID); err != nil {
 			return err
 		}
-		if !contains(valid, g.Policy) {
-			return schemaErr("policy", g.Policy, pyRepr(g.Policy)+" is not one of "+pyRepr(anySlice(valid)))
-		}
-		if v, ok := m["rules"]; ok {
-			if g.Rules, err = parseGroupRules(v); err != nil {
-				return err
-			}
-			if g.Policy != "anti-affinity" && len(g.Rules) > 0 {
-				return fault.Invalidf("Only anti-affinity policy supports rules.")
-			}
-		}
-	} else {
-		pols, ok := m["policies"].([]any)
-		if !ok || len(pols) != 1 {
-			return schemaErr("policies", m["policies"], pyRepr(m["policies"])+" is not valid under any of the given schemas")
-		}
-		ps, ok := pols[0].(string)
-		if !ok || !contains(valid, ps) {
-			return schemaErr("policies", pols[0], pyRepr(pols[0])+" is not one of "+pyRepr(anySlice(valid)))
-		}
-		g.Policy = ps
-	}
-	if err := s.createServerGroup(r.Context(), principal(r), g); err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"server_group": groupView(r, g)})
-}
-
-func parseGroupRules(v any) (map[string]int, error) {
-	m, err := object("rules", v)
-	if err != nil {
-		return nil, err
-	}
-	if err := only("rules", m, "max_server_per_host"); err != nil {
-		return nil, err
-	}
-	out := map[string]int{}
-	if _, ok := m["max_server_per_host"]; ok {
-		n, err := intField(m, "max_server_per_host", 1, 1)
-		if err != nil {
-			return nil, err
-		}
-		out["max_server_per_host"] = int(n)
-	}
-	return out, nil
-}
-
-func (s *Service) getServerGroup(w http.ResponseWriter, r *http.Request) error {
-	g, err := s.ServerGroup(r.Context(), s.r, principal(r), r.PathValue("group_id"))
-	if err != nil {
-		return err
-	}
-	body := map[string]any{"server_group": groupView(r, g)}
-	if g.Zone != "" {
-		body["availability_zone"] = g.Zone // K5 1.2.6.54 puts it beside server_group
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, body)
-}
-
-func (s *Service) deleteServerGroup(w http.ResponseWriter, r *http.Request) error {
-	g, err := s.ServerGroup(r.Context(), s.r, principal(r), r.PathValue("group_id"))
-	if err != nil {
-		return err
-	}
-	err = s.db.Tx(r.Context(), func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(r.Context(), `DELETE FROM compute_server_group_members WHERE group_id = $1`, g.ID); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(r.Context(), `DELETE FROM compute_server_groups WHERE id = $1`, g.ID)
+		res, err := tx.ExecContext(ctx, `DELETE FROM compute_server_groups WHERE id = $1`, g.ID)
 		if n, _ := res.RowsAffected(); err == nil && n == 0 {
 			return store.ErrNotFound
 		}
@@ -260,11 +138,7 @@ func (s *Service) deleteServerGroup(w http.ResponseWriter, r *http.Request) erro
 	if errors.Is(err, store.ErrNotFound) {
 		return groupNotFound(g.ID)
 	}
-	if err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return err
 }
 
 func contains(list []string, s string) bool {
