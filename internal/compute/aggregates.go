@@ -4,16 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
-	"github.com/stratus-iaas/stratus/internal/httpapi"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
@@ -125,28 +122,6 @@ func (s *Service) zonedHosts(ctx context.Context) []Host {
 	return out
 }
 
-func aggregateView(r *http.Request, a *Aggregate, full bool) map[string]any {
-	v := map[string]any{"id": a.ID, "name": a.Name, "availability_zone": a.Zone, "created_at": naiveTime(a.CreatedAt),
-		"updated_at": nil, "deleted": false, "deleted_at": nil}
-	if a.UpdatedAt != nil {
-		v["updated_at"] = naiveTime(*a.UpdatedAt)
-	}
-	if full {
-		meta := map[string]string{}
-		for k, val := range a.Metadata {
-			meta[k] = val
-		}
-		if a.Zone != nil {
-			meta["availability_zone"] = *a.Zone
-		}
-		v["hosts"], v["metadata"] = a.Hosts, meta
-	}
-	if atLeast(r, 41) {
-		v["uuid"] = a.UUID
-	}
-	return v
-}
-
 func (s *Service) aggregate(ctx context.Context, q store.Querier, id string) (*Aggregate, error) {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
@@ -162,100 +137,200 @@ func (s *Service) aggregate(ctx context.Context, q store.Querier, id string) (*A
 	return list[0], nil
 }
 
-func (s *Service) listAggregates(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.loadAggregates(r.Context(), s.r, "")
-	if err != nil {
-		return err
-	}
-	out := []map[string]any{}
-	for _, a := range list {
-		out = append(out, aggregateView(r, a, true))
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"aggregates": out})
+// Aggregates lists the host aggregates.
+func (s *Service) Aggregates(ctx context.Context) ([]*Aggregate, error) {
+	return s.loadAggregates(ctx, s.r, "")
 }
 
-// aggregateFields reads name and availability_zone of a create or update.
-func aggregateFields(m map[string]any, create bool) (name *string, zone *string, zoneSet bool, err error) {
-	if err := only("aggregate", m, "name", "availability_zone"); err != nil {
-		return nil, nil, false, err
-	}
-	if create {
-		if err := required("aggregate", m, "name"); err != nil {
-			return nil, nil, false, err
-		}
-	} else if len(m) == 0 {
-		return nil, nil, false, schemaErr("aggregate", m, "{} does not have enough properties")
-	}
-	if v, ok, err := str(m, "name"); err != nil {
-		return nil, nil, false, err
-	} else if ok {
-		if err := length("name", v, 1, 255); err != nil {
-			return nil, nil, false, err
-		}
-		if strings.TrimSpace(v) == "" {
-			return nil, nil, false, fault.Invalidf("Aggregate name cannot be blank.")
-		}
-		name = &v
-	}
-	if raw, ok := m["availability_zone"]; ok {
-		zoneSet = true
-		if raw != nil {
-			v, _, err := str(m, "availability_zone")
-			if err != nil {
-				return nil, nil, false, err
-			}
-			if err := length("availability_zone", v, 1, 255); err != nil {
-				return nil, nil, false, err
-			}
-			if strings.Contains(v, ":") {
-				return nil, nil, false, fault.Invalidf("Invalid input received: Availability zone name can not contain ':'.")
-			}
-			zone = &v
-		}
-	}
-	return name, zone, zoneSet, nil
-}
-
-func (s *Service) createAggregate(w http.ResponseWriter, r *http.Request) error {
-	_, m, err := body(r, "aggregate")
-	if err != nil {
-		return err
-	}
-	name, zone, _, err := aggregateFields(m, true)
-	if err != nil {
-		return err
-	}
+// CreateAggregate creates an aggregate named name, in zone when not nil;
+// names are unique and the internal zone is refused.
+func (s *Service) CreateAggregate(ctx context.Context, name string, zone *string) (*Aggregate, error) {
 	if zone != nil && *zone == "internal" {
-		return fault.Invalidf("Invalid input received: Cannot create an aggregate in the internal availability zone.")
+		return nil, fault.Invalidf("Invalid input received: Cannot create an aggregate in the internal availability zone.")
 	}
-	a := &Aggregate{UUID: uuid.NewString(), Name: *name, Zone: zone, Metadata: map[string]string{}, Hosts: []string{}, CreatedAt: time.Now().UTC()}
-	err = s.db.Tx(r.Context(), func(tx *sql.Tx) error {
-		var n int
-		if err := tx.QueryRowContext(r.Context(), `SELECT COUNT(*) FROM compute_aggregates WHERE name = $1`, a.Name).Scan(&n); err != nil {
+	a := &Aggregate{UUID: uuid.NewString(), Name: name, Zone: zone, Metadata: map[string]string{}, Hosts: []string{}, CreatedAt: time.Now().UTC()}
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := aggregateNameFree(ctx, tx, a.Name); err != nil {
 			return err
 		}
-		if n > 0 {
-			return fault.Conflictf("Aggregate %s already exists.", a.Name)
-		}
-		if a.ID, err = nextCounter(r.Context(), tx, "aggregate_id", 1); err != nil {
+		var err error
+		if a.ID, err = nextCounter(ctx, tx, "aggregate_id", 1); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(r.Context(), `INSERT INTO compute_aggregates (id, uuid, name, availability_zone, metadata, created_at) VALUES ($1, $2, $3, $4, '{}', $5)`,
+		_, err = tx.ExecContext(ctx, `INSERT INTO compute_aggregates (id, uuid, name, availability_zone, metadata, created_at) VALUES ($1, $2, $3, $4, '{}', $5)`,
 			a.ID, a.UUID, a.Name, a.Zone, a.CreatedAt.UnixMicro())
 		return err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"aggregate": aggregateView(r, a, false)})
+	return a, nil
 }
 
-func (s *Service) getAggregate(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.aggregate(r.Context(), s.r, r.PathValue("aggregate_id"))
-	if err != nil {
+// aggregateNameFree refuses a name another aggregate has.
+func aggregateNameFree(ctx context.Context, tx *sql.Tx, name string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM compute_aggregates WHERE name = $1`, name).Scan(&n); err != nil {
 		return err
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"aggregate": aggregateView(r, a, true)})
+	if n > 0 {
+		return fault.Conflictf("Aggregate %s already exists.", name)
+	}
+	return nil
+}
+
+// UpdateAggregate renames aggregate id (when name is not nil) and sets
+// its zone (when zoneSet; nil is none).
+func (s *Service) UpdateAggregate(ctx context.Context, id string, name, zone *string, zoneSet bool) (*Aggregate, error) {
+	var a *Aggregate
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if a, err = s.aggregate(ctx, tx, id); err != nil {
+			return err
+		}
+		if name != nil && *name != a.Name {
+			if err := aggregateNameFree(ctx, tx, *name); err != nil {
+				return err
+			}
+			a.Name = *name
+		}
+		if zoneSet {
+			if err := s.setAggregateZone(ctx, tx, a, zone, "update"); err != nil {
+				return err
+			}
+		}
+		return s.saveAggregate(ctx, tx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// DeleteAggregate deletes an aggregate that has no hosts.
+func (s *Service) DeleteAggregate(ctx context.Context, id string) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		a, err := s.aggregate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if len(a.Hosts) > 0 {
+			return fault.Invalidf("Cannot remove aggregate %d. Reason: Host aggregate is not empty.", a.ID)
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM compute_aggregates WHERE id = $1`, a.ID)
+		return err
+	})
+}
+
+// AddAggregateHost adds a configured host to aggregate id, refusing one
+// in another aggregate's different zone.
+func (s *Service) AddAggregateHost(ctx context.Context, id, host string) (*Aggregate, error) {
+	return s.aggregateHostOp(ctx, id, host, func(tx *sql.Tx, a *Aggregate) error {
+		if contains(a.Hosts, host) {
+			return fault.Conflictf("Aggregate %d already has host %s.", a.ID, host)
+		}
+		if other, err := s.zoneConflict(ctx, tx, a.ID, []string{host}, a.Zone); err != nil {
+			return err
+		} else if other != "" {
+			return fault.Conflictf("Cannot add host to aggregate %d. Reason: One or more hosts already in availability zone(s) ['%s'].", a.ID, other)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO compute_aggregate_hosts (aggregate_id, host) VALUES ($1, $2)`, a.ID, host); err != nil {
+			return err
+		}
+		a.Hosts = append(a.Hosts, host)
+		sort.Strings(a.Hosts)
+		return nil
+	})
+}
+
+// RemoveAggregateHost removes a host from aggregate id.
+func (s *Service) RemoveAggregateHost(ctx context.Context, id, host string) (*Aggregate, error) {
+	return s.aggregateHostOp(ctx, id, host, func(tx *sql.Tx, a *Aggregate) error {
+		if !contains(a.Hosts, host) {
+			return fault.NotFoundf("Cannot remove host %s in aggregate %d", host, a.ID)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM compute_aggregate_hosts WHERE aggregate_id = $1 AND host = $2`, a.ID, host); err != nil {
+			return err
+		}
+		kept := []string{}
+		for _, h := range a.Hosts {
+			if h != host {
+				kept = append(kept, h)
+			}
+		}
+		a.Hosts = kept
+		return nil
+	})
+}
+
+// aggregateHostOp runs op on aggregate id in a transaction, once the
+// aggregate and then the host are found.
+func (s *Service) aggregateHostOp(ctx context.Context, id, host string, op func(*sql.Tx, *Aggregate) error) (*Aggregate, error) {
+	var a *Aggregate
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if a, err = s.aggregate(ctx, tx, id); err != nil {
+			return err
+		}
+		if s.hostByName(host) == nil {
+			return fault.NotFoundf("Compute host %s could not be found.", host)
+		}
+		return op(tx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// SetAggregateMetadata merges meta (JSON values as the client sent them:
+// a string sets a key, null removes it) into aggregate id's metadata;
+// availability_zone sets the zone. The values are checked once the
+// aggregate is found, as Nova does.
+func (s *Service) SetAggregateMetadata(ctx context.Context, id string, meta map[string]any) (*Aggregate, error) {
+	var a *Aggregate
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if a, err = s.aggregate(ctx, tx, id); err != nil {
+			return err
+		}
+		for k, val := range meta {
+			if err := length("metadata", k, 1, 255); err != nil {
+				return err
+			}
+			if k == "availability_zone" {
+				var zone *string
+				if val != nil {
+					z, ok := val.(string)
+					if !ok {
+						return schemaErr(k, val, pyRepr(val)+" is not of type 'string', 'null'")
+					}
+					zone = &z
+				}
+				if err := s.setAggregateZone(ctx, tx, a, zone, "update"); err != nil {
+					return err
+				}
+				continue
+			}
+			if val == nil {
+				delete(a.Metadata, k)
+				continue
+			}
+			sv, ok := val.(string)
+			if !ok {
+				return schemaErr(k, val, pyRepr(val)+" is not of type 'string', 'null'")
+			}
+			if err := length(k, sv, 0, 255); err != nil {
+				return err
+			}
+			a.Metadata[k] = sv
+		}
+		return s.saveAggregate(ctx, tx, a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
 }
 
 // zoneConflict refuses moving hosts into zone when one of them is in
@@ -311,185 +386,4 @@ func (s *Service) saveAggregate(ctx context.Context, tx *sql.Tx, a *Aggregate) e
 	_, err := tx.ExecContext(ctx, `UPDATE compute_aggregates SET name = $1, availability_zone = $2, metadata = $3, updated_at = $4 WHERE id = $5`,
 		a.Name, a.Zone, string(meta), now.UnixMicro(), a.ID)
 	return err
-}
-
-func (s *Service) updateAggregate(w http.ResponseWriter, r *http.Request) error {
-	_, m, err := body(r, "aggregate")
-	if err != nil {
-		return err
-	}
-	name, zone, zoneSet, err := aggregateFields(m, false)
-	if err != nil {
-		return err
-	}
-	var a *Aggregate
-	err = s.db.Tx(r.Context(), func(tx *sql.Tx) error {
-		if a, err = s.aggregate(r.Context(), tx, r.PathValue("aggregate_id")); err != nil {
-			return err
-		}
-		if name != nil && *name != a.Name {
-			var n int
-			if err := tx.QueryRowContext(r.Context(), `SELECT COUNT(*) FROM compute_aggregates WHERE name = $1`, *name).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return fault.Conflictf("Aggregate %s already exists.", *name)
-			}
-			a.Name = *name
-		}
-		if zoneSet {
-			if err := s.setAggregateZone(r.Context(), tx, a, zone, "update"); err != nil {
-				return err
-			}
-		}
-		return s.saveAggregate(r.Context(), tx, a)
-	})
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"aggregate": aggregateView(r, a, true)})
-}
-
-func (s *Service) deleteAggregate(w http.ResponseWriter, r *http.Request) error {
-	return s.db.Tx(r.Context(), func(tx *sql.Tx) error {
-		a, err := s.aggregate(r.Context(), tx, r.PathValue("aggregate_id"))
-		if err != nil {
-			return err
-		}
-		if len(a.Hosts) > 0 {
-			return fault.Invalidf("Cannot remove aggregate %d. Reason: Host aggregate is not empty.", a.ID)
-		}
-		_, err = tx.ExecContext(r.Context(), `DELETE FROM compute_aggregates WHERE id = $1`, a.ID)
-		return err
-	})
-}
-
-// aggregateAction is POST /os-aggregates/{id}/action: add_host,
-// remove_host, set_metadata.
-func (s *Service) aggregateAction(w http.ResponseWriter, r *http.Request) error {
-	top, err := decodeObject(r)
-	if err != nil {
-		return err
-	}
-	if len(top) != 1 {
-		return fault.Invalidf("Invalid request body: exactly one action is needed")
-	}
-	var action string
-	var arg any
-	for k, val := range top {
-		action, arg = k, val
-	}
-	m, err := object(action, arg)
-	if err != nil {
-		return err
-	}
-	var a *Aggregate
-	switch action {
-	case "add_host", "remove_host":
-		if err := required(action, m, "host"); err != nil {
-			return err
-		}
-		if err := only(action, m, "host"); err != nil {
-			return err
-		}
-		var host string
-		if host, _, err = str(m, "host"); err != nil {
-			return err
-		}
-		if err := length("host", host, 1, 255); err != nil {
-			return err
-		}
-		err = s.db.Tx(r.Context(), func(tx *sql.Tx) error {
-			if a, err = s.aggregate(r.Context(), tx, r.PathValue("aggregate_id")); err != nil {
-				return err
-			}
-			if s.hostByName(host) == nil {
-				return fault.NotFoundf("Compute host %s could not be found.", host)
-			}
-			if action == "add_host" {
-				if contains(a.Hosts, host) {
-					return fault.Conflictf("Aggregate %d already has host %s.", a.ID, host)
-				}
-				if other, err := s.zoneConflict(r.Context(), tx, a.ID, []string{host}, a.Zone); err != nil {
-					return err
-				} else if other != "" {
-					return fault.Conflictf("Cannot add host to aggregate %d. Reason: One or more hosts already in availability zone(s) ['%s'].", a.ID, other)
-				}
-				if _, err := tx.ExecContext(r.Context(), `INSERT INTO compute_aggregate_hosts (aggregate_id, host) VALUES ($1, $2)`, a.ID, host); err != nil {
-					return err
-				}
-				a.Hosts = append(a.Hosts, host)
-				sort.Strings(a.Hosts)
-				return nil
-			}
-			if !contains(a.Hosts, host) {
-				return fault.NotFoundf("Cannot remove host %s in aggregate %d", host, a.ID)
-			}
-			if _, err := tx.ExecContext(r.Context(), `DELETE FROM compute_aggregate_hosts WHERE aggregate_id = $1 AND host = $2`, a.ID, host); err != nil {
-				return err
-			}
-			kept := []string{}
-			for _, h := range a.Hosts {
-				if h != host {
-					kept = append(kept, h)
-				}
-			}
-			a.Hosts = kept
-			return nil
-		})
-	case "set_metadata":
-		if err := required(action, m, "metadata"); err != nil {
-			return err
-		}
-		if err := only(action, m, "metadata"); err != nil {
-			return err
-		}
-		var meta map[string]any
-		if meta, err = object("metadata", m["metadata"]); err != nil {
-			return err
-		}
-		err = s.db.Tx(r.Context(), func(tx *sql.Tx) error {
-			if a, err = s.aggregate(r.Context(), tx, r.PathValue("aggregate_id")); err != nil {
-				return err
-			}
-			for k, val := range meta {
-				if err := length("metadata", k, 1, 255); err != nil {
-					return err
-				}
-				if k == "availability_zone" {
-					var zone *string
-					if val != nil {
-						z, ok := val.(string)
-						if !ok {
-							return schemaErr(k, val, pyRepr(val)+" is not of type 'string', 'null'")
-						}
-						zone = &z
-					}
-					if err := s.setAggregateZone(r.Context(), tx, a, zone, "update"); err != nil {
-						return err
-					}
-					continue
-				}
-				if val == nil {
-					delete(a.Metadata, k)
-					continue
-				}
-				sv, ok := val.(string)
-				if !ok {
-					return schemaErr(k, val, pyRepr(val)+" is not of type 'string', 'null'")
-				}
-				if err := length(k, sv, 0, 255); err != nil {
-					return err
-				}
-				a.Metadata[k] = sv
-			}
-			return s.saveAggregate(r.Context(), tx, a)
-		})
-	default:
-		return fault.Invalidf("Invalid request body: unknown action %s", action)
-	}
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"aggregate": aggregateView(r, a, true)})
 }
