@@ -141,6 +141,15 @@ func TestMigrationsUsageQuotaClasses(t *testing.T) {
 		t.Fatalf("migration: %v", m)
 	}
 	e.must(e.do("GET", "/servers/"+id+"/migrations", "admin", nil, mvh("2.23")...), 200)
+	host := m["source_compute"].(string)
+	for _, q := range []string{"?host=" + host, "?source_compute=" + host, "?host=" + host + "&source_compute=" + host + "&status=confirmed"} {
+		if ms := e.must(e.do("GET", "/os-migrations"+q, "admin", nil), 200).JSON(t)["migrations"].([]any); len(ms) != 1 {
+			t.Fatalf("migrations%s: %v", q, ms)
+		}
+	}
+	if ms := e.must(e.do("GET", "/os-migrations?host=nohost", "admin", nil), 200).JSON(t)["migrations"].([]any); len(ms) != 0 {
+		t.Fatalf("migrations of another host: %v", ms)
+	}
 
 	// Simple tenant usage.
 	start := time.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04:05.000000")

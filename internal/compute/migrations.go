@@ -113,8 +113,7 @@ func (s *Service) Migrations(ctx context.Context, f MigrationFilter) ([]Migratio
 		add("migration_type = $%d", f.Type)
 	}
 	for _, h := range f.Hosts {
-		add("(source_host = $%d OR dest_host = $"+strconv.Itoa(len(args)+1)+")", h)
-		args = append(args, h)
+		add("(source_host = $%d OR dest_host = $%[1]d)", h)
 	}
 	if f.ChangesSince != nil {
 		add("updated_at >= $%d", f.ChangesSince.UnixMicro())
