@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
@@ -79,111 +78,87 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
-type actionRow struct {
-	requestID, project, user, action string
-	message                          *string
-	start, updated                   int64
+// InstanceAction is one recorded request on a server.
+type InstanceAction struct {
+	RequestID, ProjectID, UserID, Action string
+	Message                              *string
+	Start, Updated                       int64 // unix microseconds
 }
 
-func actionView(r *http.Request, serverID string, a actionRow) map[string]any {
-	v := map[string]any{"action": a.action, "instance_uuid": serverID, "request_id": a.requestID, "user_id": a.user,
-		"project_id": a.project, "start_time": naiveTime(store.Time(a.start)), "message": a.message}
-	if atLeast(r, 58) {
-		v["updated_at"] = naiveTime(store.Time(a.updated))
-	}
-	return v
+// ActionEvent is one step of the work of an instance action.
+type ActionEvent struct {
+	Name                    string
+	Host, Result, Traceback *string
+	Start                   int64  // unix microseconds
+	Finish                  *int64 // nil while running
 }
 
-// actionServer is the server whose actions are read; from 2.21 deleted
-// servers' actions are shown too.
-func (s *Service) actionServer(r *http.Request) (*Server, error) {
-	p, id := principal(r), r.PathValue("server_id")
-	sv, err := getServerRow(r.Context(), s.r, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && ((sv.DeletedAt != 0 && !atLeast(r, 21)) || (sv.ProjectID != p.ProjectID && !p.IsAdmin()))) {
+// actionServer is the server of p's project (any for admin) whose
+// actions are read; deleted servers' only when withDeleted (2.21).
+func (s *Service) actionServer(ctx context.Context, p *policy.Principal, id string, withDeleted bool) (*Server, error) {
+	sv, err := getServerRow(ctx, s.r, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && ((sv.DeletedAt != 0 && !withDeleted) || (sv.ProjectID != p.ProjectID && !p.IsAdmin()))) {
 		return nil, serverNotFound(id)
 	}
 	return sv, err
 }
 
-func (s *Service) listInstanceActions(w http.ResponseWriter, r *http.Request) error {
-	sv, err := s.actionServer(r)
+// InstanceActions are a server's actions, newest first.
+func (s *Service) InstanceActions(ctx context.Context, p *policy.Principal, serverID string, withDeleted bool) (*Server, []InstanceAction, error) {
+	sv, err := s.actionServer(ctx, p, serverID, withDeleted)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	rows, err := s.r.QueryContext(r.Context(), `SELECT request_id, project_id, user_id, action, message, start_time, updated_at
+	rows, err := s.r.QueryContext(ctx, `SELECT request_id, project_id, user_id, action, message, start_time, updated_at
 		FROM compute_instance_actions WHERE server_id = $1 ORDER BY start_time DESC, request_id DESC`, sv.ID)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer rows.Close()
-	out := []map[string]any{}
+	var out []InstanceAction
 	for rows.Next() {
-		var a actionRow
-		if err := rows.Scan(&a.requestID, &a.project, &a.user, &a.action, &a.message, &a.start, &a.updated); err != nil {
-			return err
+		var a InstanceAction
+		if err := rows.Scan(&a.RequestID, &a.ProjectID, &a.UserID, &a.Action, &a.Message, &a.Start, &a.Updated); err != nil {
+			return nil, nil, err
 		}
-		out = append(out, actionView(r, sv.ID, a))
+		out = append(out, a)
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instanceActions": out})
+	return sv, out, rows.Err()
 }
 
-func (s *Service) getInstanceAction(w http.ResponseWriter, r *http.Request) error {
-	sv, err := s.actionServer(r)
+// InstanceAction is one action of a server, with its events when p is an
+// admin or withEvents (2.51); events is nil when they are not shown.
+func (s *Service) InstanceAction(ctx context.Context, p *policy.Principal, serverID, requestID string, withDeleted, withEvents bool) (*Server, *InstanceAction, []ActionEvent, error) {
+	sv, err := s.actionServer(ctx, p, serverID, withDeleted)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	reqID := r.PathValue("request_id")
-	var a actionRow
-	err = s.r.QueryRowContext(r.Context(), `SELECT request_id, project_id, user_id, action, message, start_time, updated_at
-		FROM compute_instance_actions WHERE server_id = $1 AND request_id = $2`, sv.ID, reqID).
-		Scan(&a.requestID, &a.project, &a.user, &a.action, &a.message, &a.start, &a.updated)
+	var a InstanceAction
+	err = s.r.QueryRowContext(ctx, `SELECT request_id, project_id, user_id, action, message, start_time, updated_at
+		FROM compute_instance_actions WHERE server_id = $1 AND request_id = $2`, sv.ID, requestID).
+		Scan(&a.RequestID, &a.ProjectID, &a.UserID, &a.Action, &a.Message, &a.Start, &a.Updated)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fault.NotFoundf("Action %s not found", reqID)
+		return nil, nil, nil, fault.NotFoundf("Action %s not found", requestID)
 	}
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	v := actionView(r, sv.ID, a)
-	p := principal(r)
-	if p.IsAdmin() || atLeast(r, 51) {
-		rows, err := s.r.QueryContext(r.Context(), `SELECT event, host, result, traceback, start_time, finish_time
-			FROM compute_instance_action_events WHERE server_id = $1 AND request_id = $2 ORDER BY start_time`, sv.ID, reqID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		events := []map[string]any{}
-		for rows.Next() {
-			var name string
-			var host, result, tb *string
-			var start int64
-			var finish *int64
-			if err := rows.Scan(&name, &host, &result, &tb, &start, &finish); err != nil {
-				return err
-			}
-			e := map[string]any{"event": name, "start_time": naiveTime(store.Time(start)), "result": result, "finish_time": nil}
-			if finish != nil {
-				e["finish_time"] = naiveTime(store.Time(*finish))
-			}
-			if p.IsAdmin() {
-				e["traceback"] = tb
-			}
-			if atLeast(r, 62) {
-				hs := ""
-				if host != nil {
-					hs = *host
-				}
-				if p.IsAdmin() {
-					e["host"] = hs
-				}
-				e["hostId"] = (&Server{ProjectID: sv.ProjectID, Host: host}).HostID()
-			}
-			events = append(events, e)
-		}
-		v["events"] = events
+	if !p.IsAdmin() && !withEvents {
+		return sv, &a, nil, nil
 	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"instanceAction": v})
+	rows, err := s.r.QueryContext(ctx, `SELECT event, host, result, traceback, start_time, finish_time
+		FROM compute_instance_action_events WHERE server_id = $1 AND request_id = $2 ORDER BY start_time`, sv.ID, requestID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer rows.Close()
+	events := []ActionEvent{}
+	for rows.Next() {
+		var e ActionEvent
+		if err := rows.Scan(&e.Name, &e.Host, &e.Result, &e.Traceback, &e.Start, &e.Finish); err != nil {
+			return nil, nil, nil, err
+		}
+		events = append(events, e)
+	}
+	return sv, &a, events, rows.Err()
 }
