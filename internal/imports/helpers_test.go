@@ -39,6 +39,8 @@ type fakeObjects struct {
 	// failPut, when set, fails the PutObject of the object it names
 	// after reading its body.
 	failPut func(a, c, o string) bool
+	// failDelete, when set, fails the DeleteObject of the object it names.
+	failDelete func(a, c, o string) bool
 }
 
 func newFakeObjects() *fakeObjects {
@@ -154,6 +156,9 @@ func (f *fakeObjects) PutObject(ctx context.Context, p *policy.Principal, a, c, 
 func (f *fakeObjects) DeleteObject(ctx context.Context, p *policy.Principal, a, c, o string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.failDelete != nil && f.failDelete(a, c, o) {
+		return fault.Internalf("injected failure")
+	}
 	if _, ok := f.objs[okey(a, c, o)]; !ok {
 		return fault.NotFoundf("Not Found")
 	}

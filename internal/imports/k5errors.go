@@ -95,4 +95,6 @@ const (
 	msgExportDownload    = "VMexport process is failed (fail to download image)"
 	msgExportUpload      = "VMexport process is failed (fail to upload image)"
 	msgExportFailedOther = "VMexport process is failed (internal error)"
+	// Not K5's: the admin job listing's message for a cleanup job.
+	msgCleanupFailed = "Removing the segments of a failed export failed."
 )

@@ -152,30 +152,67 @@ func (s *Service) dropInterrupted(ctx context.Context, r *job.Run, p *policy.Pri
 	return r.Checkpoint(exportCheckpoint{})
 }
 
-// dropTimeout bounds the removal of an export's segments after a failure.
+// dropTimeout bounds the removal of an export's segments by its handler.
 const dropTimeout = 5 * time.Minute
+
+// Cleanup retries: a removal that fails (the object store briefly
+// unavailable) is tried cleanupTries times, waiting cleanupRetry, then
+// twice as long each time.
+var (
+	cleanupTries = 5
+	cleanupRetry = 2 * time.Second
+)
+
+// exportCleanup is the input of an export-cleanup job: what a failed
+// export's last attempt recorded.
+type exportCleanup struct {
+	Target     objectRef        `json:"target"`
+	Checkpoint exportCheckpoint `json:"checkpoint"`
+}
 
 // k5ExportFailed is the export kind's OnFail: when the job fails or is
 // cancelled without its handler (its node died, or it was interrupted once
-// too often), the segments its last attempt recorded are removed, as the
-// job's user, once this transaction is over.
+// too often), the segments its last attempt recorded are removed by a
+// cleanup job submitted in this same transaction, so the removal is as
+// durable as the failure: it survives a crash and is retried.
 func (s *Service) k5ExportFailed(ctx context.Context, tx *sql.Tx, j *job.Job) error {
 	var cp exportCheckpoint
 	var in exportRequest
 	if len(j.Checkpoint) == 0 || json.Unmarshal(j.Checkpoint, &cp) != nil || cp.empty() || j.DecodeInput(&in) != nil {
 		return nil
 	}
-	id, user, project := j.ID, j.User, j.Project
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), dropTimeout)
-		defer cancel()
-		p, err := s.ident.PrincipalFor(ctx, user, project)
+	_, err := s.jobs.Submit(ctx, tx, job.Spec{Kind: KindK5ExportCleanup, Project: j.Project, User: j.User,
+		ResourceType: "export", ResourceID: j.ID, Input: exportCleanup{Target: in.Target, Checkpoint: cp}})
+	return err
+}
+
+// runExportCleanup removes, as the export's user, what a failed export's
+// last attempt left; removing is idempotent, so a resumed attempt simply
+// starts again.
+func (s *Service) runExportCleanup(ctx context.Context, r *job.Run) error {
+	var in exportCleanup
+	if err := r.Input(&in); err != nil {
+		return err
+	}
+	p, err := s.ident.PrincipalFor(ctx, r.Job().User, r.Job().Project)
+	if err != nil {
+		return fault.Internalf(msgCleanupFailed).WithCause(err)
+	}
+	delay := cleanupRetry
+	for try := 1; ; try++ {
+		err := s.dropExport(ctx, p, in.Target, in.Checkpoint)
 		if err == nil {
-			err = s.dropExport(ctx, p, in.Target, cp)
+			return nil
 		}
-		if err != nil {
-			s.log.Warn("removing the segments of a failed export failed", "job_id", id, "err", err)
+		if try == cleanupTries {
+			return fault.Internalf(msgCleanupFailed).WithCause(err)
 		}
-	}()
-	return nil
+		s.log.Warn("removing the segments of a failed export failed; retrying", "job_id", r.ID(), "export", r.Job().ResourceID, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
 }

@@ -222,9 +222,12 @@ func TestExportCrashLeftovers(t *testing.T) {
 			if j.State != tc.state || j.Message != tc.msg {
 				t.Fatalf("export %s %q, want %s %q", j.State, j.Message, tc.state, tc.msg)
 			}
-			// OnFail removes them after its transaction: wait a bounded while.
-			for i := 0; i < 200 && len(fx.objs.list("AUTH_p1", "out_segments")) > 0 && tc.state == job.Failed; i++ {
-				time.Sleep(10 * time.Millisecond)
+			if tc.state == job.Failed {
+				// OnFail submitted a cleanup job in the failing transaction.
+				c := cleanupJob(t, fx, id)
+				if c = fx.wait(t, c.ID); c.State != job.Succeeded {
+					t.Fatalf("cleanup %s %q", c.State, c.Message)
+				}
 			}
 			for _, name := range old {
 				if _, ok := fx.objs.get("AUTH_p1", "out_segments", name); ok {
@@ -241,6 +244,90 @@ func TestExportCrashLeftovers(t *testing.T) {
 				if ok {
 					t.Fatal("the crashed attempt's manifest is left")
 				}
+			}
+		})
+	}
+}
+
+// cleanupJob is the cleanup job OnFail submitted for export id.
+func cleanupJob(t *testing.T, fx *fixture, id string) *job.Job {
+	t.Helper()
+	js, err := fx.jobs.List(context.Background(), job.Filter{Project: "p1", Kinds: []string{KindK5ExportCleanup}, ResourceID: id})
+	if err != nil || len(js) != 1 {
+		t.Fatalf("cleanup jobs of %s: %v %v", id, js, err)
+	}
+	return js[0]
+}
+
+// TestExportCleanupJob: the removal of a dead export's segments is a
+// durable job: it retries a store that fails for a while, records a
+// failure it cannot get past (leaving the objects for the user to see),
+// and a cleanup whose node died is resumed by another.
+func TestExportCleanupJob(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		failures int  // deletes of the first segment that fail
+		crashed  bool // the cleanup's first attempt died with its node
+		state    job.State
+		msg      string
+	}{
+		{"clean", 0, false, job.Succeeded, ""},
+		{"store fails twice", 2, false, job.Succeeded, ""},
+		{"store keeps failing", 1000, false, job.Failed, msgCleanupFailed},
+		{"node died", 0, true, job.Succeeded, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer func(n int, d time.Duration) { cleanupTries, cleanupRetry = n, d }(cleanupTries, cleanupRetry)
+			cleanupTries, cleanupRetry = 3, time.Millisecond
+			fx := newFixture(t, false)
+			ctx := context.Background()
+			fx.objs.mkdir("AUTH_p1", "out_segments")
+			segs := []string{"x.vmdk/slo/1.000000/262144/00000000", "x.vmdk/slo/1.000000/262144/00000001"}
+			for _, name := range segs {
+				fx.objs.put("AUTH_p1", "out_segments", name, []byte("old"))
+			}
+			fx.objs.put("AUTH_p1", "out", "x.vmdk", []byte("old manifest"))
+			failed := 0
+			fx.objs.failDelete = func(a, c, o string) bool {
+				if o == segs[0] && failed < tc.failures {
+					failed++
+					return true
+				}
+				return false
+			}
+			in := exportCleanup{Target: objectRef{Account: "AUTH_p1", Container: "out", Object: "x.vmdk"},
+				Checkpoint: exportCheckpoint{SegContainer: "out_segments", Segments: segs, Target: true}}
+			var id string
+			err := fx.svc.db.Tx(ctx, func(tx *sql.Tx) error {
+				var err error
+				id, err = fx.jobs.Submit(ctx, tx, job.Spec{Kind: KindK5ExportCleanup, Project: "p1", User: "u1",
+					ResourceType: "export", ResourceID: "e1", Input: in})
+				if err != nil || !tc.crashed {
+					return err
+				}
+				past := store.Now() - int64(time.Minute/time.Microsecond)
+				_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = $1, lease_owner = 'dead', lease_expires = $2, attempt = 1,
+					started_at = $3 WHERE id = $4`, job.Running, past, store.Now(), id)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := fx.jobs.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { fx.jobs.Close() })
+			j := fx.wait(t, id)
+			if j.State != tc.state || j.Message != tc.msg {
+				t.Fatalf("cleanup %s %q, want %s %q", j.State, j.Message, tc.state, tc.msg)
+			}
+			if tc.crashed && j.Attempt != 2 {
+				t.Fatalf("attempt %d, want the resumed second", j.Attempt)
+			}
+			_, left := fx.objs.get("AUTH_p1", "out_segments", segs[0])
+			_, manifest := fx.objs.get("AUTH_p1", "out", "x.vmdk")
+			if want := tc.state != job.Succeeded; left != want || (!want && manifest) {
+				t.Fatalf("first segment left %v, manifest left %v", left, manifest)
 			}
 		})
 	}

@@ -282,8 +282,8 @@ func (s *Service) runK5Export(ctx context.Context, r *job.Run) error {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), dropTimeout)
 		if err := s.dropExport(dctx, p, t, cp); err != nil {
 			s.log.Warn("removing the segments of a failed export failed", "job_id", r.ID(), "err", err)
-		} else if ctx.Err() == nil {
-			r.Checkpoint(exportCheckpoint{}) // nothing left to remove
+		} else {
+			r.Checkpoint(exportCheckpoint{}) // nothing left to remove (a cancelling job may checkpoint)
 		}
 		cancel()
 	}

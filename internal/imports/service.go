@@ -151,6 +151,9 @@ func New(opts Options) *Service {
 	s.jobs.Register(job.Kind{Name: KindK5Export, Handler: s.runK5Export, Resumable: true, OnFail: s.k5ExportFailed,
 		FailMessage: msgExportFailedOther, InterruptedMessage: msgExportStopped,
 		Deadline: exportDeadline, DeadlineMessage: msgExportTooLong})
+	s.jobs.Register(job.Kind{Name: KindK5ExportCleanup, Handler: s.runExportCleanup, Resumable: true,
+		FailMessage:        "Removing the segments of a failed export failed.",
+		InterruptedMessage: "Removing the segments of a failed export was interrupted."})
 	s.jobs.Register(job.Kind{Name: KindSCPImport, Handler: s.runSCPImport, Resumable: true, OnFail: s.scpImportFailed,
 		FailMessage: "Internal error.", InterruptedMessage: "Import was interrupted."})
 	return s
@@ -161,4 +164,6 @@ const (
 	KindK5Import  = "image.import"
 	KindK5Export  = "image.export"
 	KindSCPImport = "image.scpImport"
+	// KindK5ExportCleanup removes what a failed export's node left.
+	KindK5ExportCleanup = "image.export.cleanup"
 )
