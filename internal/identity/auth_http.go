@@ -147,31 +147,25 @@ func (s *Service) authCatalog(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) authProjects(w http.ResponseWriter, r *http.Request) error {
-	p := policy.FromContext(r.Context())
-	projects, err := listUserProjects(r.Context(), s.db.R(), p.UserID)
+	projects, err := s.AuthProjects(r.Context(), policy.FromContext(r.Context()))
 	if err != nil {
 		return err
 	}
 	out := []map[string]any{}
 	for _, pr := range projects {
-		if pr.Enabled {
-			out = append(out, projectWire(r, pr))
-		}
+		out = append(out, projectWire(r, pr))
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"projects": out, "links": listLinks(r)})
 }
 
 func (s *Service) authDomains(w http.ResponseWriter, r *http.Request) error {
-	p := policy.FromContext(r.Context())
-	domains, err := listUserDomains(r.Context(), s.db.R(), p.UserID)
+	domains, err := s.AuthDomains(r.Context(), policy.FromContext(r.Context()))
 	if err != nil {
 		return err
 	}
 	out := []map[string]any{}
 	for _, d := range domains {
-		if d.Enabled {
-			out = append(out, domainWire(r, d))
-		}
+		out = append(out, domainWire(r, d))
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"domains": out, "links": listLinks(r)})
 }
@@ -179,13 +173,12 @@ func (s *Service) authDomains(w http.ResponseWriter, r *http.Request) error {
 // authSystem is GET /v3/auth/system: the system scopes the caller may
 // ask for, [{"all": true}] when it (or a group of it) has a system role.
 func (s *Service) authSystem(w http.ResponseWriter, r *http.Request) error {
-	p := policy.FromContext(r.Context())
-	as, err := actorAssignments(r.Context(), s.db.R(), p.UserID, [2]string{targetSystem, systemAll})
+	hasSystem, err := s.AuthSystem(r.Context(), policy.FromContext(r.Context()))
 	if err != nil {
 		return err
 	}
 	systems := []map[string]bool{}
-	if len(as) > 0 {
+	if hasSystem {
 		systems = append(systems, map[string]bool{"all": true})
 	}
 	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"system": systems, "links": listLinks(r)})

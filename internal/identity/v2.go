@@ -3,10 +3,7 @@ package identity
 import (
 	"context"
 	"errors"
-	"net/http"
 
-	"github.com/stratus-iaas/stratus/internal/httpapi"
-	"github.com/stratus-iaas/stratus/internal/policy"
 	"github.com/stratus-iaas/stratus/internal/store"
 )
 
@@ -28,22 +25,19 @@ type v2AuthRequest struct {
 	} `json:"auth"`
 }
 
-func (s *Service) createTokenV2(w http.ResponseWriter, r *http.Request) error {
-	var req v2AuthRequest
-	if err := httpapi.DecodeJSON(r, &req); err != nil {
-		return err
-	}
+// authenticateV2 checks a v2.0 auth request's credentials and tenant and
+// issues the token, as authenticate does for v3.
+func (s *Service) authenticateV2(ctx context.Context, req *v2AuthRequest) (*tokenInfo, error) {
 	a := req.Auth
 	if a == nil {
-		return validationError("auth", "request body")
+		return nil, validationError("auth", "request body")
 	}
-	ctx := r.Context()
 	var ir issueRequest
 	switch {
 	case a.PasswordCredentials != nil:
 		pc := a.PasswordCredentials
 		if pc.Password == nil {
-			return validationError("password", "passwordCredentials")
+			return nil, validationError("password", "passwordCredentials")
 		}
 		ref := &nameRef{ID: pc.UserID, Name: pc.Username, Domain: &nameRef{ID: DefaultDomainID}}
 		if pc.UserID != "" {
@@ -51,20 +45,20 @@ func (s *Service) createTokenV2(w http.ResponseWriter, r *http.Request) error {
 		}
 		u, err := s.checkPassword(ctx, ref, *pc.Password)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ir = issueRequest{user: u, methods: []string{"password"}}
 	case a.Token != nil:
 		parent, err := s.validate(ctx, a.Token.ID)
 		if err != nil {
 			if errors.Is(err, errInvalidToken) {
-				return unauthorized(err)
+				return nil, unauthorized(err)
 			}
-			return err
+			return nil, err
 		}
 		ir = issueRequest{user: parent.user, methods: []string{"token"}, parent: parent}
 	default:
-		return validationError("passwordCredentials or token", "auth")
+		return nil, validationError("passwordCredentials or token", "auth")
 	}
 	switch {
 	case a.TenantID != "":
@@ -72,132 +66,17 @@ func (s *Service) createTokenV2(w http.ResponseWriter, r *http.Request) error {
 	case a.TenantName != "":
 		p, err := getProjectByName(ctx, s.db.R(), DefaultDomainID, a.TenantName)
 		if errors.Is(err, store.ErrNotFound) {
-			return unauthorized(err)
+			return nil, unauthorized(err)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		ir.scope.projectID = p.ID
 	}
 	if ir.scope.projectID != "" {
 		if _, err := getProject(ctx, s.db.R(), ir.scope.projectID); err != nil {
-			return unauthorized(err)
+			return nil, unauthorized(err)
 		}
 	}
-	info, err := s.issue(ctx, ir)
-	if err != nil {
-		return err
-	}
-	body, err := s.accessWire(r.Context(), info)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, body)
-}
-
-type v2Endpoint struct {
-	AdminURL    string `json:"adminURL"`
-	Region      string `json:"region"`
-	InternalURL string `json:"internalURL"`
-	ID          string `json:"id"`
-	PublicURL   string `json:"publicURL"`
-}
-
-type v2Service struct {
-	Endpoints      []v2Endpoint `json:"endpoints"`
-	EndpointsLinks []string     `json:"endpoints_links"`
-	Type           string       `json:"type"`
-	Name           string       `json:"name"`
-}
-
-// accessWire renders a token in v2.0's {"access": ...} shape.
-func (s *Service) accessWire(ctx context.Context, info *tokenInfo) (map[string]any, error) {
-	tok := map[string]any{
-		"id": info.token, "issued_at": isoTime(info.issuedAt),
-		"expires": info.expiresAt.UTC().Format("2006-01-02T15:04:05Z"), "audit_ids": info.auditIDs,
-	}
-	catalog := []v2Service{}
-	if p := info.project; p != nil {
-		tok["tenant"] = map[string]any{"id": p.ID, "name": p.Name, "description": p.Description, "enabled": p.Enabled}
-		entries, err := s.catalogFor(ctx, p.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range entries {
-			svc := v2Service{EndpointsLinks: []string{}, Type: e.Type, Name: e.Name}
-			if len(e.Endpoints) > 0 {
-				url := e.Endpoints[0].URL
-				svc.Endpoints = []v2Endpoint{{AdminURL: url, InternalURL: url, PublicURL: url,
-					Region: s.opts.Region, ID: e.Endpoints[0].ID}}
-			}
-			catalog = append(catalog, svc)
-		}
-	}
-	roles := []map[string]string{}
-	roleIDs := []string{}
-	isAdmin := 0 // Keystone v2.0 always sent 0 here
-	for _, role := range info.roles {
-		roles = append(roles, map[string]string{"name": role.Name})
-		roleIDs = append(roleIDs, role.ID)
-	}
-	return map[string]any{"access": map[string]any{
-		"token":          tok,
-		"serviceCatalog": catalog,
-		"user": map[string]any{"id": info.user.ID, "name": info.user.Name, "username": info.user.Name,
-			"roles": roles, "roles_links": []string{}},
-		"metadata": map[string]any{"is_admin": isAdmin, "roles": roleIDs},
-	}}, nil
-}
-
-// validateTokenV2 is GET (and HEAD) /v2.0/tokens/{token_id}: the admin
-// API old auth middleware used.
-func (s *Service) validateTokenV2(w http.ResponseWriter, r *http.Request) error {
-	tok := r.PathValue("token_id")
-	info, err := s.validate(r.Context(), tok)
-	if errors.Is(err, errInvalidToken) {
-		return notFound("token", tok)
-	}
-	if err != nil {
-		return err
-	}
-	if r.Method == http.MethodHead {
-		w.WriteHeader(http.StatusOK)
-		return nil
-	}
-	body, err := s.accessWire(r.Context(), info)
-	if err != nil {
-		return err
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, body)
-}
-
-func (s *Service) revokeTokenV2(w http.ResponseWriter, r *http.Request) error {
-	tok := r.PathValue("token_id")
-	info, err := s.validate(r.Context(), tok)
-	if errors.Is(err, errInvalidToken) {
-		return notFound("token", tok)
-	}
-	if err != nil {
-		return err
-	}
-	if err := s.revoke(r.Context(), info); err != nil {
-		return err
-	}
-	return noContent(w)
-}
-
-// listTenantsV2 is GET /v2.0/tenants: the caller's projects.
-func (s *Service) listTenantsV2(w http.ResponseWriter, r *http.Request) error {
-	p := policy.FromContext(r.Context())
-	projects, err := listUserProjects(r.Context(), s.db.R(), p.UserID)
-	if err != nil {
-		return err
-	}
-	out := []map[string]any{}
-	for _, pr := range projects {
-		if pr.Enabled && pr.DomainID == DefaultDomainID {
-			out = append(out, map[string]any{"id": pr.ID, "name": pr.Name, "description": pr.Description, "enabled": pr.Enabled})
-		}
-	}
-	return httpapi.WriteJSON(w, http.StatusOK, map[string]any{"tenants": out, "tenants_links": []any{}})
+	return s.issue(ctx, ir)
 }
