@@ -2,6 +2,7 @@ package identity
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/stratus-iaas/stratus/internal/fault"
 	"github.com/stratus-iaas/stratus/internal/httpapi"
@@ -49,11 +50,9 @@ var trustFields = map[string]bool{"id": true, "trustor_user_id": true, "trustee_
 	"impersonation": true, "expires_at": true, "remaining_uses": true, "roles": true, "allow_redelegation": true,
 	"redelegation_count": true, "links": true, "roles_links": true, "deleted_at": true, "redelegated_trust_id": true}
 
-func (s *Service) createTrust(w http.ResponseWriter, r *http.Request) error {
-	o, err := decodeEntity(r, "trust")
-	if err != nil {
-		return err
-	}
+// trustRequest reads a create body's "trust" object as keystone's schema:
+// required ids and impersonation, optional counts, expiry and roles.
+func trustRequest(o object, now func() time.Time) (TrustRequest, error) {
 	req := TrustRequest{RemainingUses: -1, Extra: map[string]any{}}
 	for _, f := range []struct {
 		key string
@@ -61,42 +60,54 @@ func (s *Service) createTrust(w http.ResponseWriter, r *http.Request) error {
 	}{{"trustor_user_id", &req.TrustorID}, {"trustee_user_id", &req.TrusteeID}, {"project_id", &req.ProjectID}} {
 		v, ok, err := o.str(f.key)
 		if err != nil {
-			return err
+			return req, err
 		}
 		if !ok && f.key != "project_id" {
-			return fault.Invalidf("'%s' is a required property", f.key)
+			return req, fault.Invalidf("'%s' is a required property", f.key)
 		}
 		*f.dst = v
 	}
 	imp, ok, err := o.boolean("impersonation")
 	if err != nil {
-		return err
+		return req, err
 	}
 	if !ok {
-		return fault.Invalidf("'impersonation' is a required property")
+		return req, fault.Invalidf("'impersonation' is a required property")
 	}
 	req.Impersonation = imp
 	if req.AllowRedelegation, _, err = o.boolean("allow_redelegation"); err != nil {
-		return err
+		return req, err
 	}
 	if v, present := o["remaining_uses"]; present && v != nil {
 		n, isNum := asInt(v)
 		if !isNum || n < 1 {
-			return fault.Invalidf("remaining_uses must be a positive integer or null.")
+			return req, fault.Invalidf("remaining_uses must be a positive integer or null.")
 		}
 		req.RemainingUses = n
 	}
 	if v, ok, err := o.str("expires_at"); err != nil {
-		return err
+		return req, err
 	} else if ok {
-		if req.ExpiresAt, err = parseExpiration(v, s.now()); err != nil {
-			return err
+		if req.ExpiresAt, err = parseExpiration(v, now()); err != nil {
+			return req, err
 		}
 	}
 	if req.Roles, err = o.roleRefs("roles"); err != nil {
-		return err
+		return req, err
 	}
 	o.extra(req.Extra, trustFields)
+	return req, nil
+}
+
+func (s *Service) createTrust(w http.ResponseWriter, r *http.Request) error {
+	o, err := decodeEntity(r, "trust")
+	if err != nil {
+		return err
+	}
+	req, err := trustRequest(o, s.now)
+	if err != nil {
+		return err
+	}
 	caller, err := s.callerToken(r)
 	if err != nil {
 		return err
