@@ -2,6 +2,7 @@ package volume
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -200,22 +201,15 @@ func (s *Service) snapshotActionHTTP(w http.ResponseWriter, r *http.Request) err
 		}
 		return accepted(w)
 	case "os-update_snapshot_status":
-		o, err := toObject(name, raw)
+		o, st, err := statusBody(name, raw)
 		if err != nil {
 			return err
-		}
-		st, _, err := o.str("status")
-		if err != nil {
-			return err
-		}
-		if st == nil {
-			return validation(name, o.raw(), "'status' is a required property")
 		}
 		progress, _, err := o.str("progress")
 		if err != nil {
 			return err
 		}
-		if err := s.UpdateSnapshotStatus(r.Context(), p, id, *st, deref(progress)); err != nil {
+		if err := s.UpdateSnapshotStatus(r.Context(), p, id, st, deref(progress)); err != nil {
 			return err
 		}
 		return accepted(w)
@@ -232,19 +226,29 @@ func (s *Service) snapshotActionHTTP(w http.ResponseWriter, r *http.Request) err
 		}
 		return accepted(w)
 	}
-	o, err := toObject(name, raw)
+	_, st, err := statusBody(name, raw)
 	if err != nil {
 		return err
 	}
-	st, _, err := o.str("status")
-	if err != nil {
-		return err
-	}
-	if st == nil {
-		return validation(name, o.raw(), "'status' is a required property")
-	}
-	if err := s.ResetSnapshotStatus(r.Context(), p, id, *st); err != nil {
+	if err := s.ResetSnapshotStatus(r.Context(), p, id, st); err != nil {
 		return err
 	}
 	return accepted(w)
+}
+
+// statusBody reads a snapshot status action's body, whose "status" is
+// required.
+func statusBody(name string, raw json.RawMessage) (object, string, error) {
+	o, err := toObject(name, raw)
+	if err != nil {
+		return object{}, "", err
+	}
+	st, _, err := o.str("status")
+	if err != nil {
+		return object{}, "", err
+	}
+	if st == nil {
+		return object{}, "", validation(name, o.raw(), "'status' is a required property")
+	}
+	return o, *st, nil
 }
