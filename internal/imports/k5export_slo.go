@@ -166,6 +166,7 @@ var (
 // exportCleanup is the input of an export-cleanup job: what a failed
 // export's last attempt recorded.
 type exportCleanup struct {
+	ImageID    string           `json:"image_id"`
 	Target     objectRef        `json:"target"`
 	Checkpoint exportCheckpoint `json:"checkpoint"`
 }
@@ -182,7 +183,7 @@ func (s *Service) k5ExportFailed(ctx context.Context, tx *sql.Tx, j *job.Job) er
 		return nil
 	}
 	_, err := s.jobs.Submit(ctx, tx, job.Spec{Kind: KindK5ExportCleanup, Project: j.Project, User: j.User,
-		ResourceType: "export", ResourceID: j.ID, Input: exportCleanup{Target: in.Target, Checkpoint: cp}})
+		ResourceType: "export", ResourceID: j.ID, Input: exportCleanup{ImageID: in.ImageID, Target: in.Target, Checkpoint: cp}})
 	return err
 }
 
@@ -198,9 +199,19 @@ func (s *Service) runExportCleanup(ctx context.Context, r *job.Run) error {
 	if err != nil {
 		return fault.Internalf(msgCleanupFailed).WithCause(err)
 	}
+	cp := in.Checkpoint
+	if cp.Target {
+		// The cleanup may run late (retries, its node died): an export
+		// begun since then owns the object now and it must stay.
+		taken, err := s.targetTaken(ctx, r.Job().Project, r.Job().ResourceID, in)
+		if err != nil {
+			return fault.Internalf(msgCleanupFailed).WithCause(err)
+		}
+		cp.Target = !taken
+	}
 	delay := cleanupRetry
 	for try := 1; ; try++ {
-		err := s.dropExport(ctx, p, in.Target, in.Checkpoint)
+		err := s.dropExport(ctx, p, in.Target, cp)
 		if err == nil {
 			return nil
 		}
@@ -215,4 +226,29 @@ func (s *Service) runExportCleanup(ctx context.Context, r *job.Run) error {
 		}
 		delay *= 2
 	}
+}
+
+// targetTaken reports whether an export of the same image to the same
+// object created after the failed export failedID is queued, running or
+// done. (Exports of one image to one container never overlap: 40015.)
+func (s *Service) targetTaken(ctx context.Context, project, failedID string, in exportCleanup) (bool, error) {
+	failed, err := s.jobs.Get(ctx, project, failedID)
+	if errors.Is(err, job.ErrNotFound) {
+		return false, nil // removed after retention: nothing newer can be told apart
+	}
+	if err != nil {
+		return false, err
+	}
+	jobs, err := s.jobs.List(ctx, job.Filter{Project: project, Kinds: []string{KindK5Export}, ResourceID: in.ImageID})
+	if err != nil {
+		return false, err
+	}
+	for _, j := range jobs {
+		var other exportRequest
+		if j.ID != failed.ID && j.CreatedAt.After(failed.CreatedAt) && j.State != job.Failed && j.State != job.Cancelled &&
+			j.DecodeInput(&other) == nil && other.Target == in.Target {
+			return true, nil
+		}
+	}
+	return false, nil
 }

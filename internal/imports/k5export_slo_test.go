@@ -197,20 +197,9 @@ func TestExportCrashLeftovers(t *testing.T) {
 			ctx := context.Background()
 			activeImage(t, fx, imageID, disk)
 			id := fx.startExport(t)
-			// What a crash after two segments and the manifest leaves.
-			fx.objs.mkdir("AUTH_p1", "out_segments")
-			old := []string{imageID + ".vmdk/slo/1.000000/262144/00000000", imageID + ".vmdk/slo/1.000000/262144/00000001"}
-			for _, name := range old {
-				fx.objs.put("AUTH_p1", "out_segments", name, []byte("old"))
-			}
-			fx.objs.put("AUTH_p1", "out", imageID+".vmdk", []byte("old manifest"))
+			old := crashLeftovers(fx, imageID+".vmdk")
 			cp, _ := json.Marshal(exportCheckpoint{SegContainer: "out_segments", Segments: old, Target: true})
-			past := store.Now() - int64(time.Minute/time.Microsecond)
-			err := fx.svc.db.Tx(ctx, func(tx *sql.Tx) error {
-				_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, lease_owner = 'dead', lease_expires = $2, attempt = $3,
-					checkpoint = $4, started_at = $5 WHERE id = $6`, job.Running, past, tc.attempt, string(cp), store.Now(), id)
-				return err
-			})
+			err := fx.svc.db.Tx(ctx, func(tx *sql.Tx) error { return markCrashed(ctx, tx, id, tc.attempt, string(cp)) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -266,27 +255,25 @@ func cleanupJob(t *testing.T, fx *fixture, id string) *job.Job {
 func TestExportCleanupJob(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
-		failures int  // deletes of the first segment that fail
-		crashed  bool // the cleanup's first attempt died with its node
+		failures int       // deletes of the first segment that fail
+		crashed  bool      // the cleanup's first attempt died with its node
+		later    job.State // a later export of the image to the object ("" none)
 		state    job.State
 		msg      string
 	}{
-		{"clean", 0, false, job.Succeeded, ""},
-		{"store fails twice", 2, false, job.Succeeded, ""},
-		{"store keeps failing", 1000, false, job.Failed, msgCleanupFailed},
-		{"node died", 0, true, job.Succeeded, ""},
+		{"clean", 0, false, "", job.Succeeded, ""},
+		{"store fails twice", 2, false, "", job.Succeeded, ""},
+		{"store keeps failing", 1000, false, "", job.Failed, msgCleanupFailed},
+		{"node died", 0, true, "", job.Succeeded, ""},
+		{"a later export owns the object", 0, false, job.Succeeded, job.Succeeded, ""},
+		{"a later export failed too", 0, false, job.Failed, job.Succeeded, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			defer func(n int, d time.Duration) { cleanupTries, cleanupRetry = n, d }(cleanupTries, cleanupRetry)
 			cleanupTries, cleanupRetry = 3, time.Millisecond
 			fx := newFixture(t, false)
 			ctx := context.Background()
-			fx.objs.mkdir("AUTH_p1", "out_segments")
-			segs := []string{"x.vmdk/slo/1.000000/262144/00000000", "x.vmdk/slo/1.000000/262144/00000001"}
-			for _, name := range segs {
-				fx.objs.put("AUTH_p1", "out_segments", name, []byte("old"))
-			}
-			fx.objs.put("AUTH_p1", "out", "x.vmdk", []byte("old manifest"))
+			segs := crashLeftovers(fx, "x.vmdk")
 			failed := 0
 			fx.objs.failDelete = func(a, c, o string) bool {
 				if o == segs[0] && failed < tc.failures {
@@ -295,20 +282,24 @@ func TestExportCleanupJob(t *testing.T) {
 				}
 				return false
 			}
-			in := exportCleanup{Target: objectRef{Account: "AUTH_p1", Container: "out", Object: "x.vmdk"},
+			target := objectRef{Account: "AUTH_p1", Container: "out", Object: "x.vmdk"}
+			in := exportCleanup{ImageID: "img1", Target: target,
 				Checkpoint: exportCheckpoint{SegContainer: "out_segments", Segments: segs, Target: true}}
 			var id string
 			err := fx.svc.db.Tx(ctx, func(tx *sql.Tx) error {
+				failed := "e1" // without a later export, the failed one may be gone (retention)
+				if tc.later != "" {
+					now := store.Now()
+					failed = exportJob(ctx, t, fx, tx, target, job.Failed, now-2e6)
+					exportJob(ctx, t, fx, tx, target, tc.later, now-1e6)
+				}
 				var err error
 				id, err = fx.jobs.Submit(ctx, tx, job.Spec{Kind: KindK5ExportCleanup, Project: "p1", User: "u1",
-					ResourceType: "export", ResourceID: "e1", Input: in})
+					ResourceType: "export", ResourceID: failed, Input: in})
 				if err != nil || !tc.crashed {
 					return err
 				}
-				past := store.Now() - int64(time.Minute/time.Microsecond)
-				_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = $1, lease_owner = 'dead', lease_expires = $2, attempt = 1,
-					started_at = $3 WHERE id = $4`, job.Running, past, store.Now(), id)
-				return err
+				return markCrashed(ctx, tx, id, 1, "")
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -326,9 +317,45 @@ func TestExportCleanupJob(t *testing.T) {
 			}
 			_, left := fx.objs.get("AUTH_p1", "out_segments", segs[0])
 			_, manifest := fx.objs.get("AUTH_p1", "out", "x.vmdk")
-			if want := tc.state != job.Succeeded; left != want || (!want && manifest) {
+			if want := tc.state != job.Succeeded; left != want || (!want && manifest != (tc.later == job.Succeeded)) {
 				t.Fatalf("first segment left %v, manifest left %v", left, manifest)
 			}
 		})
 	}
+}
+
+// crashLeftovers stores what an export of object that crashed after two
+// segments and its manifest leaves, and returns the segments' names.
+func crashLeftovers(fx *fixture, object string) []string {
+	fx.objs.mkdir("AUTH_p1", "out_segments")
+	segs := []string{object + "/slo/1.000000/262144/00000000", object + "/slo/1.000000/262144/00000001"}
+	for _, name := range segs {
+		fx.objs.put("AUTH_p1", "out_segments", name, []byte("old"))
+	}
+	fx.objs.put("AUTH_p1", "out", object, []byte("old manifest"))
+	return segs
+}
+
+// markCrashed makes job id look as if its node died while running its
+// attempt-th attempt with checkpoint cp (its lease expired a minute ago).
+func markCrashed(ctx context.Context, tx *sql.Tx, id string, attempt int, cp string) error {
+	past := store.Now() - int64(time.Minute/time.Microsecond)
+	_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, lease_owner = 'dead', lease_expires = $2, attempt = $3,
+		checkpoint = $4, started_at = $5 WHERE id = $6`, job.Running, past, attempt, cp, store.Now(), id)
+	return err
+}
+
+// exportJob stores a finished export of image img1 to target, in state,
+// created at created (unix microseconds).
+func exportJob(ctx context.Context, t *testing.T, fx *fixture, tx *sql.Tx, target objectRef, state job.State, created int64) string {
+	t.Helper()
+	id, err := fx.jobs.Submit(ctx, tx, job.Spec{Kind: KindK5Export, Project: "p1", User: "u1", ResourceType: "image",
+		ResourceID: "img1", Input: exportRequest{ImageID: "img1", Target: target}})
+	if err == nil {
+		_, err = tx.ExecContext(ctx, "UPDATE jobs SET state = $1, created_at = $2, finished_at = $2 WHERE id = $3", state, created, id)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }

@@ -152,7 +152,7 @@ func New(opts Options) *Service {
 		FailMessage: msgExportFailedOther, InterruptedMessage: msgExportStopped,
 		Deadline: exportDeadline, DeadlineMessage: msgExportTooLong})
 	s.jobs.Register(job.Kind{Name: KindK5ExportCleanup, Handler: s.runExportCleanup, Resumable: true,
-		FailMessage:        "Removing the segments of a failed export failed.",
+		FailMessage:        msgCleanupFailed,
 		InterruptedMessage: "Removing the segments of a failed export was interrupted."})
 	s.jobs.Register(job.Kind{Name: KindSCPImport, Handler: s.runSCPImport, Resumable: true, OnFail: s.scpImportFailed,
 		FailMessage: "Internal error.", InterruptedMessage: "Import was interrupted."})
